@@ -1,0 +1,89 @@
+// Package scheduler defines AsyncSupport, the one interface through which
+// Switchboard's engine and client do anything asynchronous: spawn tasks, run
+// serial executors, arm timers, read the clock, and pass values through
+// bounded mailboxes. The protocol core never starts a goroutine, creates a
+// timer or reads the clock itself; a backend (package adapters/goroutine,
+// adapters/eventloop, adapters/pool) implements this interface, and the user
+// picks one when constructing an Application or a client.
+//
+// Duties of every implementation (checked by schedtest.Conformance):
+//  1. Work posted to one Executor runs one item at a time, in posting order.
+//  2. Timer callbacks run at most once; Stop before firing prevents the call.
+//  3. A Spawn task's context is cancelled when the caller's context is, and
+//     at Close.
+//  4. Close stops accepting work, waits for running work, and leaks no
+//     goroutine.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrClosed is returned (or reported as false) when work is posted to a
+// scheduler, executor or mailbox that has been closed.
+var ErrClosed = errors.New("scheduler: closed")
+
+// ErrFull is returned when a bounded mailbox has no room and the caller asked
+// not to wait.
+var ErrFull = errors.New("scheduler: mailbox full")
+
+// AsyncSupport is a scheduling backend. All methods are safe for concurrent
+// use from any goroutine, including from inside tasks the backend runs.
+type AsyncSupport interface {
+	// Name identifies the backend in logs and benchmarks ("goroutine", ...).
+	Name() string
+
+	// Now returns the backend's current time: the only clock the engine reads.
+	Now() time.Time
+
+	// AfterFunc arranges for f to run once, after d, on a backend goroutine.
+	// f must not block; by convention it only posts to an Executor.
+	AfterFunc(d time.Duration, f func()) Timer
+
+	// NewExecutor returns a serial executor: posted work runs one item at a
+	// time, in order. name appears in logs and stall reports.
+	NewExecutor(name string) Executor
+
+	// Spawn runs f as an independent task (a user handler, a blocking
+	// lookup). ctx is passed to f; f must honour its cancellation. Spawn does
+	// not wait for f. It returns ErrClosed after Close.
+	Spawn(ctx context.Context, f func(context.Context)) error
+
+	// NewMailbox returns a bounded FIFO of capacity items whose values are
+	// delivered, one at a time and in order, to recv running on ex. The
+	// consumer is woken by the backend; no goroutine blocks waiting for it.
+	NewMailbox(ex Executor, capacity int, recv func(any)) Mailbox
+
+	// Close stops the backend: no new work is accepted, spawned tasks' contexts
+	// are cancelled, and Close waits for running work to return. Idempotent.
+	Close() error
+}
+
+// Executor runs posted functions serially, in FIFO order, never two at once.
+type Executor interface {
+	// Post enqueues f. It never blocks and returns false if the executor (or
+	// its backend) is closed. Safe from any goroutine, including from f.
+	Post(f func()) bool
+}
+
+// Timer is a pending AfterFunc call.
+type Timer interface {
+	// Stop prevents the call if it has not started; it reports whether it did.
+	Stop() bool
+}
+
+// Mailbox is a bounded queue feeding one consumer on an Executor.
+type Mailbox interface {
+	// Put enqueues v, waiting while the mailbox is full until there is room,
+	// ctx is done, or the mailbox is closed. Use it from producers that may
+	// block (transport readers): it turns a full mailbox into backpressure.
+	Put(ctx context.Context, v any) error
+	// TryPut enqueues v without waiting; ErrFull when there is no room.
+	TryPut(v any) error
+	// Len reports the number of queued, undelivered values.
+	Len() int
+	// Close stops accepting values; values already queued are still delivered.
+	Close()
+}
