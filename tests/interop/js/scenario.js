@@ -1,0 +1,80 @@
+'use strict';
+// Runs ONE interop scenario of autobahn-js against a WAMP router and prints
+// exactly one line of JSON on stdout: {"ok":true,...} (exit 0) or
+// {"ok":false,"error":"..."} (exit 1). Everything else (autobahn's own
+// warnings, debug output) goes to stderr.
+//
+// Usage: node scenario.js <url> <realm> <scenario> <serializer>
+//   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure
+//   serializer: json | msgpack | cbor
+//
+// The script always ends by itself: a watchdog (INTEROP_TIMEOUT_MS, default
+// 15000) reports ok:false and exits 1 if the scenario has not finished.
+
+// autobahn-js 26.x uses the global WebSocket, which node 20 does not have by
+// default. Provide one from the `ws` package. The no-op error listener is
+// required: without it a refused connection throws an unhandled 'error' event
+// and crashes the process instead of reaching autobahn's onclose.
+const WS = require('ws');
+if (typeof globalThis.WebSocket === 'undefined') {
+  globalThis.WebSocket = class extends WS {
+    constructor(...a) {
+      super(...a);
+      this.on('error', () => {});
+    }
+  };
+}
+
+const h = require('./harness.js');
+const scenarios = require('./scenarios.js');
+
+main();
+
+function main() {
+  const argv = process.argv.slice(2);
+  if (argv.length !== 4) {
+    h.fail('usage: node scenario.js <url> <realm> <scenario> <serializer>');
+    return;
+  }
+  const [url, realm, scenario, serializer] = argv;
+  const cfg = { url, realm, scenario, serializer };
+  const run = Object.prototype.hasOwnProperty.call(scenarios, scenario) ? scenarios[scenario] : null;
+  if (typeof run !== 'function') {
+    h.fail('unknown scenario ' + h.jsonLine(scenario) + ' (want ' + Object.keys(scenarios).join('|') + ')');
+    return;
+  }
+  try {
+    h.makeSerializer(serializer);
+  } catch (e) {
+    h.fail(h.errText(e));
+    return;
+  }
+  const watchdog = setTimeout(() => {
+    h.fail('scenario ' + scenario + ' did not finish within ' + h.TIMEOUT_MS + 'ms');
+  }, h.TIMEOUT_MS);
+  process.on('uncaughtException', (e) => h.fail('uncaught exception: ' + h.errText(e)));
+  process.on('unhandledRejection', (e) => h.fail('unhandled rejection: ' + h.errText(e)));
+
+  const base = { scenario, serializer, realm };
+  run(cfg).then(
+    async (details) => {
+      try {
+        await h.closeAll();
+      } catch (e) {
+        h.fail('scenario passed but close failed: ' + h.errText(e), Object.assign(base, { details }));
+        return;
+      }
+      clearTimeout(watchdog);
+      h.finish(Object.assign({ ok: true }, base, details));
+    },
+    async (e) => {
+      const extra = Object.assign(base, e && e.details ? { details: e.details } : {});
+      try {
+        await h.closeAll();
+      } catch (_) {
+        // The scenario already failed: report that, not the close.
+      }
+      h.fail(h.errText(e), extra);
+    },
+  );
+}
