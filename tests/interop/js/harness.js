@@ -10,7 +10,9 @@ console.info = (...a) => console.error(...a);
 
 const TIMEOUT_MS = Number(process.env.INTEROP_TIMEOUT_MS) > 0
   ? Number(process.env.INTEROP_TIMEOUT_MS) : 15000;
-const STEP_MS = Math.min(5000, TIMEOUT_MS);
+// One protocol step (join, call, wait for events) gets at most STEP_MS, less
+// than the whole budget, so a stuck step is named in the failure.
+const STEP_MS = Math.min(5000, Math.floor(TIMEOUT_MS / 2));
 
 const SERIALIZERS = {
   json: 'JSONSerializer',
@@ -133,7 +135,7 @@ function openSession(cfg, label) {
 }
 
 // closeAll leaves every joined session and waits (bounded) for the closes.
-async function closeAll() {
+async function closeAll(ms) {
   const waits = [];
   for (const e of connections) {
     if (!e.joined || e.closing) continue;
@@ -145,7 +147,7 @@ async function closeAll() {
     }
     waits.push(e.closed);
   }
-  await withTimeout(Promise.all(waits), STEP_MS, 'closing sessions');
+  await withTimeout(Promise.all(waits), ms || STEP_MS, 'closing sessions');
 }
 
 // join opens a session and checks that the requested serializer was the one

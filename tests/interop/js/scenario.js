@@ -5,25 +5,26 @@
 // warnings, debug output) goes to stderr.
 //
 // Usage: node scenario.js <url> <realm> <scenario> <serializer>
-//   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure
+//   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure |
+//               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
 // The script always ends by itself: a watchdog (INTEROP_TIMEOUT_MS, default
 // 15000) reports ok:false and exits 1 if the scenario has not finished.
 
 // autobahn-js 26.x uses the global WebSocket, which node 20 does not have by
-// default. Provide one from the `ws` package. The no-op error listener is
-// required: without it a refused connection throws an unhandled 'error' event
-// and crashes the process instead of reaching autobahn's onclose.
+// default. Install one from the pinned `ws` package, on every node version,
+// so the transport underneath autobahn is the same everywhere (node 22's
+// built-in WebSocket is not used). The no-op error listener is required:
+// without it a refused connection throws an unhandled 'error' event and
+// crashes the process instead of reaching autobahn's onclose.
 const WS = require('ws');
-if (typeof globalThis.WebSocket === 'undefined') {
-  globalThis.WebSocket = class extends WS {
-    constructor(...a) {
-      super(...a);
-      this.on('error', () => {});
-    }
-  };
-}
+globalThis.WebSocket = class extends WS {
+  constructor(...a) {
+    super(...a);
+    this.on('error', (e) => console.error('ws error: ' + (e && e.message)));
+  }
+};
 
 const h = require('./harness.js');
 const scenarios = require('./scenarios.js');
@@ -49,13 +50,15 @@ function main() {
     h.fail(h.errText(e));
     return;
   }
+  const base = { scenario, serializer, realm };
   const watchdog = setTimeout(() => {
-    h.fail('scenario ' + scenario + ' did not finish within ' + h.TIMEOUT_MS + 'ms');
+    const msg = 'scenario ' + scenario + ' did not finish within ' + h.TIMEOUT_MS + 'ms';
+    // Try a short, bounded clean close; report the timeout either way.
+    h.closeAll(1000).then(() => h.fail(msg, base), () => h.fail(msg, base));
   }, h.TIMEOUT_MS);
   process.on('uncaughtException', (e) => h.fail('uncaught exception: ' + h.errText(e)));
   process.on('unhandledRejection', (e) => h.fail('unhandled rejection: ' + h.errText(e)));
 
-  const base = { scenario, serializer, realm };
   run(cfg).then(
     async (details) => {
       try {

@@ -133,9 +133,33 @@ async function noSuchProcedure(cfg) {
   return null;
 }
 
+// selfcheck needs no router (url and realm are ignored): it checks that the
+// installed client is the pinned one, that the WebSocket shim is in place and
+// that the requested serializer round-trips a WAMP message.
+async function selfcheck(cfg) {
+  const pinned = require('./package.json').dependencies.autobahn;
+  check(autobahn.version === pinned,
+    'autobahn version ' + show(autobahn.version) + ', package.json pins ' + show(pinned));
+  check(globalThis.WebSocket && globalThis.WebSocket.prototype instanceof require('ws'),
+    'globalThis.WebSocket is not the ws-based shim');
+  const ser = h.makeSerializer(cfg.serializer);
+  const msg = [36, 5512315355, 4429313566, {}, ['x', 1.5, true, null, { k: [1, 2] }], { a: 1 }];
+  let wire = await ser.serialize(msg);
+  if (ser.BINARY) wire = new Uint8Array(wire).buffer; // what the transport hands over
+  const back = ser.unserialize(wire);
+  check(deepEqual(back, msg), cfg.serializer + ' round trip: got ' + show(back) + ', want ' + show(msg));
+  return {
+    autobahn_version: autobahn.version,
+    node_version: process.versions.node,
+    serializer_id: ser.SERIALIZER_ID,
+    binary: ser.BINARY,
+  };
+}
+
 module.exports = {
   'js-callee-caller': jsCalleeCaller,
   'call-go': callGo,
   pubsub,
   'no-such-procedure': noSuchProcedure,
+  selfcheck,
 };
