@@ -1,0 +1,79 @@
+package router
+
+import (
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// SessionID identifies a session inside the router (the WAMP session ID).
+type SessionID = wamp.ID
+
+// IDSource yields IDs in the spec's range 1..2^53. The router uses it for
+// global-scope IDs (publications) and router-scope IDs (subscriptions,
+// registrations); session-scope IDs (INVOCATION requests) are sequential per
+// session. Seeded in tests, crypto-random in production.
+type IDSource interface {
+	NextID() wamp.ID
+}
+
+// Outbound is one message the driver must deliver to a session, in order.
+type Outbound struct {
+	To  SessionID
+	Msg wamp.Message
+}
+
+// CloseOp tells the driver to close a session's connection after sending
+// what precedes it in Effects.Out. The session is already gone from the realm.
+type CloseOp struct {
+	Session SessionID
+	Reason  wamp.URI
+}
+
+// Effects is what one step of the router wants done, appended in emission
+// order into a buffer the driver owns and resets between steps.
+type Effects struct {
+	Out   []Outbound
+	Close []CloseOp
+}
+
+// Reset empties fx, keeping capacity.
+func (fx *Effects) Reset() {
+	clear(fx.Out)
+	fx.Out = fx.Out[:0]
+	clear(fx.Close)
+	fx.Close = fx.Close[:0]
+}
+
+// RealmConfig configures one realm. The zero value is usable: loose URIs,
+// anonymous authentication.
+type RealmConfig struct {
+	URI wamp.URI
+	// StrictURI selects the spec's strict URI rules for topics and
+	// procedures; otherwise the loose rules apply.
+	StrictURI bool
+	// GoodbyeTimeout is how long a router-initiated GOODBYE waits for the
+	// peer's reply before the connection is closed anyway. 0 = 5s.
+	GoodbyeTimeout time.Duration
+	// RandomSeed seeds the realm's PRNG, used by shared registrations with
+	// invoke "random". 0 = draw the seed from the IDSource in NewRealm.
+	// (Added by core/router; additive.)
+	RandomSeed uint64
+}
+
+// SessionInfo is what the driver knows of a session when it attaches it.
+type SessionInfo struct {
+	// AuthID, AuthRole, AuthMethod, AuthProvider: the identity established
+	// by authentication (anonymous: authid = a random string, role
+	// "anonymous", method "anonymous", provider "static").
+	AuthID       string
+	AuthRole     string
+	AuthMethod   string
+	AuthProvider string
+	// Transport carries transport details for the session meta API (opaque here).
+	Transport wamp.Dict
+	// Internal marks the router's own sessions (meta API, application
+	// procedures): only they may REGISTER procedures and PUBLISH to topics
+	// under the reserved "wamp." prefix. (Added by core/router; additive.)
+	Internal bool
+}

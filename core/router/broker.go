@@ -1,0 +1,102 @@
+package router
+
+import (
+	"slices"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// brokerFeatures are announced in WELCOME.Details.roles.broker.features:
+// exactly the advanced features implemented and tested here.
+var brokerFeatures = wamp.Dict{
+	"publisher_exclusion":           true,
+	"publisher_identification":      true,
+	"subscriber_blackwhite_listing": true,
+	"pattern_based_subscription":    true,
+}
+
+// subscription is one (topic, match policy) pair with its subscribers. All
+// subscribers share its ID (spec: the broker may assign the ID per topic and
+// options so that an event is serialized once for all receivers).
+type subscription struct {
+	id    wamp.ID
+	topic wamp.URI
+	match matchPolicy
+	// subscribers in subscription order (deterministic fan-out order).
+	subscribers []*session
+}
+
+// broker is the realm's publish & subscribe router.
+type broker struct {
+	byID  map[wamp.ID]*subscription
+	index uriIndex[*subscription]
+	// scratch buffers reused across publications.
+	matches []*subscription
+	filter  publishFilter
+}
+
+func newBroker() broker {
+	return broker{byID: map[wamp.ID]*subscription{}, index: newURIIndex[*subscription]()}
+}
+
+// subscribe handles SUBSCRIBE: SUBSCRIBED with the subscription shared by
+// every subscriber of the same topic and match policy; subscribing again to
+// the same subscription answers with the same ID and changes nothing.
+// Subscribing to the reserved wamp.* space is allowed (meta events).
+func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
+	policy, msg := parseMatch(m.Options)
+	if msg != "" {
+		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, msg))
+		return
+	}
+	if !validURI(m.Topic, r.cfg.StrictURI, policy == matchWildcard) {
+		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI, "invalid topic URI "+quote(string(m.Topic))))
+		return
+	}
+	b := &r.broker
+	sub, ok := b.index.get(m.Topic, policy)
+	if !ok {
+		sub = &subscription{id: r.newID(), topic: m.Topic, match: policy}
+		b.index.add(m.Topic, policy, sub)
+		b.byID[sub.id] = sub
+	}
+	if _, already := s.subs[sub.id]; !already {
+		sub.subscribers = append(sub.subscribers, s)
+		if s.subs == nil {
+			s.subs = map[wamp.ID]*subscription{}
+		}
+		s.subs[sub.id] = sub
+	}
+	fx.send(s.id, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+}
+
+// unsubscribe handles UNSUBSCRIBE: only a subscriber of the subscription
+// may leave it; anything else is no_such_subscription.
+func (r *Realm) unsubscribe(s *session, m *wamp.Unsubscribe, fx *Effects) {
+	sub, ok := s.subs[m.Subscription]
+	if !ok {
+		fx.send(s.id, errorMsg(wamp.UNSUBSCRIBE, m.Request, wamp.ErrNoSuchSubscription, "no such subscription"))
+		return
+	}
+	r.broker.leave(sub, s)
+	fx.send(s.id, &wamp.Unsubscribed{Request: m.Request})
+}
+
+// leave removes s from sub and deletes sub when its last subscriber left.
+func (b *broker) leave(sub *subscription, s *session) {
+	delete(s.subs, sub.id)
+	if i := slices.Index(sub.subscribers, s); i >= 0 {
+		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
+	}
+	if len(sub.subscribers) == 0 {
+		b.index.remove(sub.topic, sub.match)
+		delete(b.byID, sub.id)
+	}
+}
+
+// dropSession removes s from all its subscriptions.
+func (b *broker) dropSession(s *session) {
+	for _, sub := range s.subs {
+		b.leave(sub, s)
+	}
+}

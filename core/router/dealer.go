@@ -1,0 +1,177 @@
+package router
+
+import (
+	"slices"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// dealerFeatures are announced in WELCOME.Details.roles.dealer.features:
+// exactly the advanced features implemented and tested here.
+var dealerFeatures = wamp.Dict{
+	"progressive_call_results":   true,
+	"call_timeout":               true,
+	"call_canceling":             true,
+	"caller_identification":      true,
+	"pattern_based_registration": true,
+	"shared_registration":        true,
+}
+
+// invokePolicy is a registration's options.invoke (shared registration).
+type invokePolicy uint8
+
+const (
+	invokeSingle invokePolicy = iota // one callee only (the default)
+	invokeRoundRobin
+	invokeRandom
+	invokeFirst
+	invokeLast
+)
+
+var invokeNames = map[string]invokePolicy{
+	"single":     invokeSingle,
+	"roundrobin": invokeRoundRobin,
+	"random":     invokeRandom,
+	"first":      invokeFirst,
+	"last":       invokeLast,
+}
+
+// registration is one (procedure, match policy) pair with its callees. All
+// callees of a shared registration share its ID.
+type registration struct {
+	id        wamp.ID
+	procedure wamp.URI
+	match     matchPolicy
+	invoke    invokePolicy
+	// callees in registration order ("first" is callees[0], "last" the end).
+	callees []*session
+	// next is the roundrobin cursor into callees.
+	next int
+}
+
+// dealer is the realm's remote procedure call router.
+type dealer struct {
+	byID  map[wamp.ID]*registration
+	index uriIndex[*registration]
+	calls callTable
+}
+
+func newDealer() dealer {
+	return dealer{byID: map[wamp.ID]*registration{}, index: newURIIndex[*registration](), calls: newCallTable()}
+}
+
+// register handles REGISTER. A (procedure, match) pair already registered
+// with invoke "single", or with another invoke policy than the one asked
+// for, or already registered by this very session, is
+// procedure_already_exists; otherwise a shared registration gains a callee.
+// Clients may not register under the reserved "wamp." prefix
+// (invalid_uri); Internal sessions may.
+func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
+	policy, msg := parseMatch(m.Options)
+	invoke, msg2 := parseInvoke(m.Options)
+	if msg == "" {
+		msg = msg2
+	}
+	fail := func(uri wamp.URI, msg string) {
+		fx.send(s.id, errorMsg(wamp.REGISTER, m.Request, uri, msg))
+	}
+	switch {
+	case msg != "":
+		fail(wamp.ErrInvalidArgument, msg)
+		return
+	case !validURI(m.Procedure, r.cfg.StrictURI, policy == matchWildcard):
+		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
+		return
+	case reserved(m.Procedure) && !s.info.Internal:
+		fail(wamp.ErrInvalidURI, "procedure URI "+quote(string(m.Procedure))+" is reserved")
+		return
+	}
+	d := &r.dealer
+	reg, exists := d.index.get(m.Procedure, policy)
+	if exists {
+		if reg.invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s) {
+			fail(wamp.ErrProcedureAlreadyExists, "procedure "+quote(string(m.Procedure))+" is already registered")
+			return
+		}
+	} else {
+		reg = &registration{id: r.newID(), procedure: m.Procedure, match: policy, invoke: invoke}
+		d.index.add(m.Procedure, policy, reg)
+		d.byID[reg.id] = reg
+	}
+	reg.callees = append(reg.callees, s)
+	if s.regs == nil {
+		s.regs = map[wamp.ID]*registration{}
+	}
+	s.regs[reg.id] = reg
+	fx.send(s.id, &wamp.Registered{Request: m.Request, Registration: reg.id})
+}
+
+// parseInvoke reads options.invoke; msg explains a bad value.
+func parseInvoke(opts wamp.Dict) (invokePolicy, string) {
+	s, present, ok := optString(opts, "invoke")
+	switch {
+	case !present:
+		return invokeSingle, ""
+	case !ok:
+		return 0, "option invoke must be a string"
+	}
+	p, known := invokeNames[s]
+	if !known {
+		return 0, "unknown invoke policy " + quote(s)
+	}
+	return p, ""
+}
+
+// unregister handles UNREGISTER: only a callee of the registration may
+// unregister from it; anything else is no_such_registration. Calls already
+// invoked on that callee stay pending and complete normally.
+func (r *Realm) unregister(s *session, m *wamp.Unregister, fx *Effects) {
+	reg, ok := s.regs[m.Registration]
+	if !ok {
+		fx.send(s.id, errorMsg(wamp.UNREGISTER, m.Request, wamp.ErrNoSuchRegistration, "no such registration"))
+		return
+	}
+	r.dealer.leave(reg, s)
+	fx.send(s.id, &wamp.Unregistered{Request: m.Request})
+}
+
+// leave removes callee s from reg, deleting reg when it was the last one.
+func (d *dealer) leave(reg *registration, s *session) {
+	delete(s.regs, reg.id)
+	if i := slices.Index(reg.callees, s); i >= 0 {
+		reg.callees = slices.Delete(reg.callees, i, i+1)
+		if i < reg.next {
+			reg.next--
+		}
+	}
+	if reg.next >= len(reg.callees) {
+		reg.next = 0
+	}
+	if len(reg.callees) == 0 {
+		d.index.remove(reg.procedure, reg.match)
+		delete(d.byID, reg.id)
+	}
+}
+
+// dropRegistrations removes s from all its registrations.
+func (d *dealer) dropRegistrations(s *session) {
+	for _, reg := range s.regs {
+		d.leave(reg, s)
+	}
+}
+
+// pickCallee chooses the callee of reg for one call per its invoke policy.
+func (r *Realm) pickCallee(reg *registration) *session {
+	n := len(reg.callees)
+	switch reg.invoke {
+	case invokeLast:
+		return reg.callees[n-1]
+	case invokeRoundRobin:
+		c := reg.callees[reg.next%n]
+		reg.next = (reg.next + 1) % n
+		return c
+	case invokeRandom:
+		return reg.callees[r.rng.intn(n)]
+	}
+	return reg.callees[0] // single, first
+}

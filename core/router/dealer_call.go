@@ -1,0 +1,189 @@
+package router
+
+import (
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// callKey names a request in a session's scope.
+type callKey struct {
+	sid SessionID
+	req wamp.ID
+}
+
+// pendingCall is one routed CALL awaiting its callee's answer.
+type pendingCall struct {
+	seq       uint64 // realm-wide, orders cleanup output and validates deadlines
+	caller    *session
+	callerReq wamp.ID
+	callee    *session
+	inv       wamp.ID
+	progress  bool // the caller asked for progressive results
+	timeout   bool // a deadline entry is live for this call
+	killed    bool // a kill-mode INTERRUPT was sent
+}
+
+// callTable indexes pending calls by the callee's INVOCATION request (for
+// YIELD/ERROR) and by the caller's CALL request (for CANCEL). Records are
+// recycled through a free list so that steady-state routing allocates only
+// the messages it emits.
+type callTable struct {
+	byInv        map[callKey]*pendingCall
+	byReq        map[callKey]*pendingCall
+	free         []*pendingCall
+	seq          uint64
+	withDeadline int
+	scratch      []*pendingCall
+}
+
+func newCallTable() callTable {
+	return callTable{byInv: map[callKey]*pendingCall{}, byReq: map[callKey]*pendingCall{}}
+}
+
+// progressDetails is RESULT.Details of a progressive result (shared, immutable).
+var progressDetails = wamp.Dict{"progress": true}
+
+// call handles CALL: resolve the registration (exact, else longest prefix,
+// else best wildcard; calls under the reserved "wamp." prefix resolve exact
+// registrations only), pick a callee, send it an INVOCATION and remember
+// the call.
+func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
+	fail := func(uri wamp.URI, msg string) { fx.send(s.id, errorMsg(wamp.CALL, m.Request, uri, msg)) }
+	timeoutMs, _, ok := optInt(m.Options, "timeout")
+	if !ok || timeoutMs < 0 {
+		fail(wamp.ErrInvalidArgument, "option timeout must be a non-negative integer (ms)")
+		return
+	}
+	progress, _, ok1 := optBool(m.Options, "receive_progress")
+	disclose, _, ok2 := optBool(m.Options, "disclose_me")
+	if !ok1 || !ok2 {
+		fail(wamp.ErrInvalidArgument, "options receive_progress and disclose_me must be bools")
+		return
+	}
+	t := &r.dealer.calls
+	if _, dup := t.byReq[callKey{s.id, m.Request}]; dup {
+		r.violate(s, "CALL request ID already in use by a pending call", fx)
+		return
+	}
+	reg, policy, found := r.dealer.index.best(m.Procedure, !reserved(m.Procedure))
+	// An exact hit proves the URI valid (validated at REGISTER).
+	if (!found || policy != matchExact) && !validURI(m.Procedure, r.cfg.StrictURI, false) {
+		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
+		return
+	}
+	if !found {
+		fail(wamp.ErrNoSuchProcedure, "no callee registered for procedure "+quote(string(m.Procedure)))
+		return
+	}
+	callee := r.pickCallee(reg)
+	progress = progress && callee.feats&featCalleeProgress != 0
+	inv := &wamp.Invocation{
+		Request:      callee.nextInvocation(),
+		Registration: reg.id,
+		Details:      invocationDetails(s, policy != matchExact, m.Procedure, disclose, progress),
+		Args:         m.Args,
+		Kwargs:       m.Kwargs,
+	}
+	fx.send(callee.id, inv)
+	pc := t.add(s, m.Request, callee, inv.Request)
+	pc.progress = progress
+	if timeoutMs > 0 {
+		pc.timeout = true
+		t.withDeadline++
+		r.addDeadline(deadline{at: now.Add(time.Duration(timeoutMs) * time.Millisecond), kind: dlCall, key: callKey{callee.id, inv.Request}, seq: pc.seq})
+	}
+}
+
+// invocationDetails builds INVOCATION.Details: "procedure" for pattern
+// registrations, the caller's identity on disclose_me (caller
+// identification), and receive_progress when the caller asked for
+// progressive results and the callee announced support for them.
+func invocationDetails(caller *session, pattern bool, proc wamp.URI, disclose, progress bool) wamp.Dict {
+	if !pattern && !disclose && !progress {
+		return emptyDetails
+	}
+	d := make(wamp.Dict, 4)
+	if pattern {
+		d["procedure"] = string(proc)
+	}
+	if disclose {
+		d["caller"] = uint64(caller.id)
+		d["caller_authid"] = caller.info.AuthID
+		d["caller_authrole"] = caller.info.AuthRole
+	}
+	if progress {
+		d["receive_progress"] = true
+	}
+	return d
+}
+
+// yield handles YIELD: RESULT to the caller. A progressive YIELD
+// (options.progress=true) becomes a RESULT with details.progress=true and
+// leaves the call pending; it is discarded when the caller did not ask for
+// progressive results (the caller could not tell it from the final result).
+// A YIELD for an unknown or finished invocation is discarded (spec: the
+// call may have been canceled or timed out meanwhile).
+func (r *Realm) yield(s *session, m *wamp.Yield, fx *Effects) {
+	t := &r.dealer.calls
+	pc := t.byInv[callKey{s.id, m.Request}]
+	if pc == nil {
+		return
+	}
+	if progress, _, _ := optBool(m.Options, "progress"); progress {
+		if pc.progress {
+			fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: progressDetails, Args: m.Args, Kwargs: m.Kwargs})
+		}
+		return
+	}
+	fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: emptyDetails, Args: m.Args, Kwargs: m.Kwargs})
+	t.finish(pc)
+}
+
+// calleeError handles ERROR for an INVOCATION: the same error (details,
+// URI, args, kwargs) goes to the caller as ERROR for its CALL. Unknown or
+// finished invocations are discarded, as for YIELD.
+func (r *Realm) calleeError(s *session, m *wamp.Error, fx *Effects) {
+	t := &r.dealer.calls
+	pc := t.byInv[callKey{s.id, m.Request}]
+	if pc == nil {
+		return
+	}
+	details := m.Details
+	if details == nil {
+		details = emptyDetails
+	}
+	fx.send(pc.caller.id, &wamp.Error{RequestType: wamp.CALL, Request: pc.callerReq, Details: details, Error: m.Error, Args: m.Args, Kwargs: m.Kwargs})
+	t.finish(pc)
+}
+
+// add records a new pending call.
+func (t *callTable) add(caller *session, req wamp.ID, callee *session, inv wamp.ID) *pendingCall {
+	var pc *pendingCall
+	if n := len(t.free); n > 0 {
+		pc, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		pc = new(pendingCall)
+	}
+	t.seq++
+	*pc = pendingCall{seq: t.seq, caller: caller, callerReq: req, callee: callee, inv: inv}
+	t.byInv[callKey{callee.id, inv}] = pc
+	t.byReq[callKey{caller.id, req}] = pc
+	caller.pending++
+	callee.pending++
+	return pc
+}
+
+// finish forgets a call and recycles its record. Its deadline entry, if
+// any, goes stale (the heap skips it lazily).
+func (t *callTable) finish(pc *pendingCall) {
+	delete(t.byInv, callKey{pc.callee.id, pc.inv})
+	delete(t.byReq, callKey{pc.caller.id, pc.callerReq})
+	pc.caller.pending--
+	pc.callee.pending--
+	if pc.timeout {
+		t.withDeadline--
+	}
+	*pc = pendingCall{}
+	t.free = append(t.free, pc)
+}

@@ -1,0 +1,271 @@
+package router
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// defaultGoodbyeTimeout is RealmConfig.GoodbyeTimeout's zero-value meaning.
+const defaultGoodbyeTimeout = 5 * time.Second
+
+func (c RealmConfig) withDefaults() RealmConfig {
+	if c.GoodbyeTimeout <= 0 {
+		c.GoodbyeTimeout = defaultGoodbyeTimeout
+	}
+	return c
+}
+
+// Realm is one WAMP realm: its sessions, broker and dealer, as a pure state
+// machine. It is not safe for concurrent use: every method must be called
+// from the realm's one serial executor (doc.go, duty 1).
+type Realm struct {
+	cfg      RealmConfig
+	ids      IDSource
+	rng      prng
+	sessions map[SessionID]*session
+	broker   broker
+	dealer   dealer
+
+	deadlines    deadlineHeap
+	goodbyeSeq   uint64
+	shuttingDown int // sessions in stShuttingDown
+
+	// closing is set by Shutdown: later Joins are refused with closeReason.
+	closing     bool
+	closeReason wamp.URI
+
+	// welcomeRoles is WELCOME.Details.roles, shared by every WELCOME.
+	welcomeRoles wamp.Dict
+}
+
+// NewRealm returns an empty realm. ids must not be nil: it yields the
+// realm's subscription, registration and publication IDs (and the PRNG seed
+// when cfg.RandomSeed is 0).
+func NewRealm(cfg RealmConfig, ids IDSource) *Realm {
+	if ids == nil {
+		panic("router: NewRealm: nil IDSource")
+	}
+	cfg = cfg.withDefaults()
+	r := &Realm{
+		cfg:      cfg,
+		ids:      ids,
+		sessions: map[SessionID]*session{},
+		broker:   newBroker(),
+		dealer:   newDealer(),
+		welcomeRoles: wamp.Dict{
+			"broker": wamp.Dict{"features": brokerFeatures},
+			"dealer": wamp.Dict{"features": dealerFeatures},
+		},
+	}
+	r.rng.state = cfg.RandomSeed
+	if r.rng.state == 0 {
+		r.rng.state = uint64(ids.NextID())
+	}
+	return r
+}
+
+// URI returns the realm's name.
+func (r *Realm) URI() wamp.URI { return r.cfg.URI }
+
+// SessionCount returns the number of sessions in the realm, including
+// those the router said GOODBYE to and that have not answered yet.
+// Executor-only.
+func (r *Realm) SessionCount() int { return len(r.sessions) }
+
+// Has reports whether sid is in the realm (established or shutting down).
+// Executor-only.
+func (r *Realm) Has(sid SessionID) bool { _, ok := r.sessions[sid]; return ok }
+
+func (r *Realm) newID() wamp.ID { return r.ids.NextID() }
+
+// Join admits an authenticated session and emits WELCOME to sid with
+// Details {realm, roles: {broker: {features}, dealer: {features}}, authid,
+// authrole, authmethod, authprovider}. The client's roles and features are
+// read from hello.Details.roles (validated by Preamble). After Shutdown,
+// Join answers ABORT with the shutdown reason and a CloseOp instead.
+// Joining a sid that is already in the realm is a driver bug and panics.
+// Executor-only.
+func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info SessionInfo, fx *Effects) {
+	if r.closing {
+		fx.send(sid, abortMsg(r.closeReason, "realm is shutting down"))
+		fx.close(sid, r.closeReason)
+		return
+	}
+	if _, dup := r.sessions[sid]; dup {
+		panic("router: Join: session ID already in the realm")
+	}
+	s := &session{id: sid, info: info, state: stEstablished}
+	s.roles, s.feats = parseRoles(hello.Details)
+	r.sessions[sid] = s
+	fx.send(sid, &wamp.Welcome{Session: sid, Details: wamp.Dict{
+		"realm":        string(r.cfg.URI),
+		"roles":        r.welcomeRoles,
+		"authid":       info.AuthID,
+		"authrole":     info.AuthRole,
+		"authmethod":   info.AuthMethod,
+		"authprovider": info.AuthProvider,
+	}})
+}
+
+// Handle processes one message from an admitted session, as the session
+// state machine (session.go, transitions) dictates. Messages for a sid that
+// is not in the realm (never joined, or already removed: the driver may
+// race a close against queued input) are ignored. Executor-only.
+func (r *Realm) Handle(now time.Time, sid SessionID, m wamp.Message, fx *Effects) {
+	s := r.sessions[sid]
+	if s == nil || m == nil {
+		return
+	}
+	switch actionFor(s.state, m.Type()) {
+	case actIgnore:
+		return
+	case actViolation:
+		r.violate(s, m.Type().String()+" is not allowed from a client in state "+s.state.String(), fx)
+		return
+	case actAbort:
+		reason := wamp.URI("")
+		if a, ok := m.(*wamp.Abort); ok {
+			reason = a.Reason
+		}
+		fx.close(s.id, reason)
+		r.remove(s, fx)
+		return
+	case actGoodbye:
+		g, _ := m.(*wamp.Goodbye)
+		if g == nil {
+			break
+		}
+		fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: wamp.CloseGoodbyeAndOut})
+		fx.close(s.id, g.Reason)
+		r.remove(s, fx)
+		return
+	case actGoodbyeReply:
+		fx.close(s.id, s.goodbyeReason)
+		r.remove(s, fx)
+		return
+	}
+	if !r.route(now, s, m, fx) {
+		r.violate(s, "unexpected "+m.Type().String()+" message value", fx)
+	}
+}
+
+// route hands a request-carrying message to the broker or dealer. It
+// returns false when the message value does not match its type code.
+func (r *Realm) route(now time.Time, s *session, m wamp.Message, fx *Effects) bool {
+	switch msg := m.(type) {
+	case *wamp.Call:
+		r.call(now, s, msg, fx)
+	case *wamp.Yield:
+		r.yield(s, msg, fx)
+	case *wamp.Publish:
+		r.publish(s, msg, fx)
+	case *wamp.Error:
+		if msg.RequestType != wamp.INVOCATION {
+			r.violate(s, "ERROR from a client must answer an INVOCATION, not "+msg.RequestType.String(), fx)
+			return true
+		}
+		r.calleeError(s, msg, fx)
+	case *wamp.Cancel:
+		r.cancel(s, msg, fx)
+	case *wamp.Subscribe:
+		r.subscribe(s, msg, fx)
+	case *wamp.Unsubscribe:
+		r.unsubscribe(s, msg, fx)
+	case *wamp.Register:
+		r.register(s, msg, fx)
+	case *wamp.Unregister:
+		r.unregister(s, msg, fx)
+	default:
+		return false
+	}
+	return true
+}
+
+// Malformed reports that sid sent a frame that could not be decoded or
+// validated: ABORT wamp.error.protocol_violation with Details.message =
+// reason, a CloseOp, and the same cleanup as Detach. Unknown sids are
+// ignored. Executor-only.
+func (r *Realm) Malformed(now time.Time, sid SessionID, reason string, fx *Effects) {
+	if s := r.sessions[sid]; s != nil {
+		r.violate(s, reason, fx)
+	}
+}
+
+// Detach removes a session whose connection dropped without GOODBYE: its
+// subscriptions and registrations go; calls it made are forgotten (INTERRUPT
+// killnowait to callees that announced call_canceling); calls it was
+// serving fail at their callers with ERROR wamp.error.canceled. Nothing is
+// sent to sid and no CloseOp is emitted. Unknown sids are ignored.
+// Executor-only.
+func (r *Realm) Detach(now time.Time, sid SessionID, fx *Effects) {
+	if s := r.sessions[sid]; s != nil {
+		r.remove(s, fx)
+	}
+}
+
+// Shutdown says GOODBYE {reason} to every established session, in session
+// ID order. Each is cleaned up at once (as by Detach) and then has
+// cfg.GoodbyeTimeout to answer GOODBYE before Expire closes it anyway. Later
+// Joins are refused. Executor-only.
+func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
+	r.closing, r.closeReason = true, reason
+	ids := make([]SessionID, 0, len(r.sessions))
+	for sid, s := range r.sessions {
+		if s.state == stEstablished {
+			ids = append(ids, sid)
+		}
+	}
+	slices.SortFunc(ids, cmp.Compare[SessionID])
+	for _, sid := range ids {
+		r.startGoodbye(now, r.sessions[sid], reason, fx)
+	}
+}
+
+// Kill says GOODBYE {reason} to one established session, with the same
+// cleanup and grace period as Shutdown. Unknown or already closing sids
+// are ignored. Executor-only.
+func (r *Realm) Kill(now time.Time, sid SessionID, reason wamp.URI, fx *Effects) {
+	if s := r.sessions[sid]; s != nil && s.state == stEstablished {
+		r.startGoodbye(now, s, reason, fx)
+	}
+}
+
+// startGoodbye moves s to stShuttingDown: GOODBYE out, everything it owns
+// released, the grace deadline armed.
+func (r *Realm) startGoodbye(now time.Time, s *session, reason wamp.URI, fx *Effects) {
+	fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: reason})
+	r.release(s, fx)
+	s.state = stShuttingDown
+	r.shuttingDown++
+	r.goodbyeSeq++
+	s.goodbyeSeq, s.goodbyeReason = r.goodbyeSeq, reason
+	s.goodbyeAt = now.Add(r.cfg.GoodbyeTimeout)
+	r.addDeadline(deadline{at: s.goodbyeAt, kind: dlGoodbye, key: callKey{sid: s.id}, seq: s.goodbyeSeq})
+}
+
+// violate answers a session-fatal protocol error: ABORT, close, remove.
+func (r *Realm) violate(s *session, reason string, fx *Effects) {
+	fx.send(s.id, abortMsg(wamp.ErrProtocolViolationURI, reason))
+	fx.close(s.id, wamp.ErrProtocolViolationURI)
+	r.remove(s, fx)
+}
+
+// remove releases everything s owns and deletes it from the realm.
+func (r *Realm) remove(s *session, fx *Effects) {
+	r.release(s, fx)
+	if s.state == stShuttingDown {
+		r.shuttingDown--
+	}
+	delete(r.sessions, s.id)
+}
+
+// release drops s's subscriptions, registrations and pending calls
+// (idempotent: a second call finds nothing).
+func (r *Realm) release(s *session, fx *Effects) {
+	r.broker.dropSession(s)
+	r.dealer.dropRegistrations(s)
+	r.dropCalls(s, fx)
+}

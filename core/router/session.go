@@ -1,0 +1,200 @@
+package router
+
+import (
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// sessState is the router-side state of an admitted session. A session that
+// has not sent HELLO yet is the driver's business (Preamble); a removed
+// session is simply absent from Realm.sessions.
+type sessState uint8
+
+const (
+	// stEstablished: WELCOME sent; the session may use its roles.
+	stEstablished sessState = iota
+	// stShuttingDown: the router sent GOODBYE and waits for the reply
+	// (until the session's goodbye deadline). Its subscriptions,
+	// registrations and calls are already gone.
+	stShuttingDown
+	numStates
+)
+
+func (s sessState) String() string {
+	switch s {
+	case stEstablished:
+		return "established"
+	case stShuttingDown:
+		return "shutting-down"
+	}
+	return "invalid"
+}
+
+// action is what the realm does with one incoming message.
+type action uint8
+
+const (
+	// actViolation: ABORT wamp.error.protocol_violation, close, remove.
+	actViolation action = iota
+	// actIgnore: drop the message without reply (only while shutting down,
+	// where the spec lets the router discard everything but GOODBYE).
+	actIgnore
+	actGoodbye      // client-initiated GOODBYE: reply goodbye_and_out, close, remove
+	actGoodbyeReply // reply to the router's GOODBYE: close, remove, no second GOODBYE
+	actAbort        // client ABORT: close, remove, no reply
+	actPublish
+	actSubscribe
+	actUnsubscribe
+	actCall
+	actCancel
+	actRegister
+	actUnregister
+	actYield
+	actError // ERROR for an INVOCATION (other request types are violations)
+)
+
+// stateRow lists the messages accepted in one state; everything else gets
+// otherwise.
+type stateRow struct {
+	on        map[wamp.Type]action
+	otherwise action
+}
+
+// transitions is the session state machine as data (STYLE practice 4). Only
+// the message types a client may send appear; router-to-client types
+// (WELCOME, EVENT, INVOCATION, ...), a second HELLO and AUTHENTICATE after
+// WELCOME are violations in the established state. A session stays in its
+// state unless the action removes it.
+var transitions = [numStates]stateRow{
+	stEstablished: {
+		on: map[wamp.Type]action{
+			wamp.GOODBYE:     actGoodbye,
+			wamp.ABORT:       actAbort,
+			wamp.PUBLISH:     actPublish,
+			wamp.SUBSCRIBE:   actSubscribe,
+			wamp.UNSUBSCRIBE: actUnsubscribe,
+			wamp.CALL:        actCall,
+			wamp.CANCEL:      actCancel,
+			wamp.REGISTER:    actRegister,
+			wamp.UNREGISTER:  actUnregister,
+			wamp.YIELD:       actYield,
+			wamp.ERROR:       actError,
+		},
+		otherwise: actViolation,
+	},
+	stShuttingDown: {
+		on: map[wamp.Type]action{
+			wamp.GOODBYE: actGoodbyeReply,
+			wamp.ABORT:   actAbort,
+		},
+		otherwise: actIgnore,
+	},
+}
+
+// maxDispatchType bounds the flattened table; higher codes take otherwise.
+const maxDispatchType = 127
+
+// dispatch is transitions flattened into arrays for the hot path.
+var dispatch = func() (t [numStates][maxDispatchType + 1]action) {
+	for st, row := range transitions {
+		for i := range t[st] {
+			t[st][i] = row.otherwise
+		}
+		for typ, a := range row.on {
+			t[st][typ] = a
+		}
+	}
+	return t
+}()
+
+// actionFor looks up the transition table.
+func actionFor(st sessState, t wamp.Type) action {
+	if int(t) > maxDispatchType {
+		return transitions[st].otherwise
+	}
+	return dispatch[st][t]
+}
+
+// features is the set of client features the router acts on.
+type features uint16
+
+const (
+	featCalleeProgress  features = 1 << iota // callee.progressive_call_results
+	featCalleeCanceling                      // callee.call_canceling
+)
+
+// roleSet is the set of client roles announced in HELLO.
+type roleSet uint8
+
+const (
+	rolePublisher roleSet = 1 << iota
+	roleSubscriber
+	roleCaller
+	roleCallee
+)
+
+var roleNames = map[string]roleSet{
+	"publisher":  rolePublisher,
+	"subscriber": roleSubscriber,
+	"caller":     roleCaller,
+	"callee":     roleCallee,
+}
+
+// session is the realm's record of one admitted session.
+type session struct {
+	id    SessionID
+	info  SessionInfo
+	state sessState
+	roles roleSet
+	feats features
+
+	// subs and regs are the subscriptions and registrations this session
+	// is part of, for cleanup when it leaves.
+	subs map[wamp.ID]*subscription
+	regs map[wamp.ID]*registration
+
+	// lastInv is the last INVOCATION request ID sent to this session
+	// (session scope, sequential from 1).
+	lastInv wamp.ID
+	// pending counts pending calls this session is caller or callee of, so
+	// that removal only scans the call table when it has to.
+	pending int
+
+	// goodbyeSeq identifies the live goodbye deadline (stShuttingDown).
+	goodbyeSeq    uint64
+	goodbyeReason wamp.URI
+	goodbyeAt     time.Time
+}
+
+// nextInvocation returns the next session-scoped INVOCATION request ID.
+func (s *session) nextInvocation() wamp.ID {
+	s.lastInv++
+	if s.lastInv > wamp.MaxID {
+		s.lastInv = 1
+	}
+	return s.lastInv
+}
+
+// parseRoles reads HELLO.Details.roles into the announced roles and the
+// features the router acts on. Preamble has already validated the shape.
+func parseRoles(details wamp.Dict) (roleSet, features) {
+	var rs roleSet
+	var fs features
+	roles, _, _ := optDict(details, "roles")
+	for name, v := range roles {
+		rs |= roleNames[name]
+		if name != "callee" {
+			continue
+		}
+		role, _ := v.(wamp.Dict)
+		feats, _, _ := optDict(role, "features")
+		if b, _, _ := optBool(feats, "progressive_call_results"); b {
+			fs |= featCalleeProgress
+		}
+		if b, _, _ := optBool(feats, "call_canceling"); b {
+			fs |= featCalleeCanceling
+		}
+	}
+	return rs, fs
+}
