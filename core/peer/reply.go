@@ -1,0 +1,79 @@
+package peer
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// onError routes an ERROR to the pending request it answers, matched by
+// (RequestType, Request).
+func (p *Peer) onError(m *wamp.Error, out *Effects) error {
+	r, ok := p.pending[m.Request]
+	if !ok || r.kind != m.RequestType {
+		if m.RequestType == wamp.PUBLISH && !ok {
+			// An ERROR for a publication sent without acknowledge: some
+			// routers send it anyway, and nobody is waiting for it.
+			return nil
+		}
+		return violation("ERROR for unknown %s request %d", m.RequestType, m.Request)
+	}
+	delete(p.pending, m.Request)
+	switch r.kind {
+	case wamp.SUBSCRIBE:
+		defer p.subscribeSettled(r.key, out)
+	case wamp.UNSUBSCRIBE:
+		// The router refused; whatever it means, no local handle is left.
+		p.dropSubscription(r.id)
+	case wamp.UNREGISTER:
+		if m.Error == wamp.ErrNoSuchRegistration {
+			delete(p.regs, r.id)
+		} else if reg := p.regs[r.id]; reg != nil {
+			reg.unregistering = false // still registered at the router
+		}
+	}
+	if !r.internal {
+		out.Completions = append(out.Completions, Completion{Token: r.token, Kind: r.kind, Request: m.Request, Reply: m})
+	}
+	return nil
+}
+
+// optBool reads a boolean option; absent or non-boolean is false.
+func optBool(d wamp.Dict, key string) bool {
+	b, _ := d[key].(bool)
+	return b
+}
+
+// optID reads an ID-valued detail as decoded by any serializer.
+func optID(d wamp.Dict, key string) (wamp.ID, bool) {
+	var id wamp.ID
+	switch v := d[key].(type) {
+	case wamp.ID:
+		id = v
+	case uint64:
+		id = wamp.ID(v)
+	case int64:
+		if v < 0 {
+			return 0, false
+		}
+		id = wamp.ID(v)
+	case int:
+		if v < 0 {
+			return 0, false
+		}
+		id = wamp.ID(v)
+	case float64:
+		if v < 0 || v != float64(uint64(v)) {
+			return 0, false
+		}
+		id = wamp.ID(v)
+	default:
+		return 0, false
+	}
+	return id, id.Valid()
+}
+
+func sortedIDs[V any](m map[wamp.ID]V) []wamp.ID {
+	return slices.Sorted(maps.Keys(m))
+}
