@@ -1,0 +1,101 @@
+package wamp
+
+import "math"
+
+// int64er is satisfied by json.Number and similar decimal-string numbers.
+type int64er interface {
+	Int64() (int64, error)
+}
+
+// ToInt converts a decoded number to int64. It accepts every Go integer kind
+// (including ID and Type), float32/float64 values that are integral and within
+// int64's range, and values with an Int64() (int64, error) method such as
+// json.Number. Anything else, including uint64 values above math.MaxInt64,
+// gives ok=false. Serializers decode numbers as int64, uint64 or float64
+// depending on the library and the peer, so every reader of a numeric wire
+// value goes through ToInt or ToID.
+func ToInt(v any) (n int64, ok bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case uint64:
+		return uintToInt(x)
+	case float64:
+		return floatToInt(x)
+	case int32:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case uint:
+		return uintToInt(uint64(x))
+	case uint32:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	case uintptr:
+		return uintToInt(uint64(x))
+	case float32:
+		return floatToInt(float64(x))
+	case ID:
+		return uintToInt(uint64(x))
+	case Type:
+		return int64(x), true
+	case int64er:
+		i, err := x.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
+
+// ToID converts a decoded number to an ID, accepting the same inputs as
+// ToInt. ok is false unless the value is an integer in the spec's range
+// 1..2^53 (see ID.Valid).
+func ToID(v any) (id ID, ok bool) {
+	// The common cases first, without the int64 detour.
+	switch x := v.(type) {
+	case int64:
+		if x >= 1 && x <= int64(MaxID) {
+			return ID(x), true
+		}
+		return 0, false
+	case uint64:
+		if id := ID(x); id.Valid() {
+			return id, true
+		}
+		return 0, false
+	case ID:
+		if x.Valid() {
+			return x, true
+		}
+		return 0, false
+	}
+	n, ok := ToInt(v)
+	if !ok || n < 1 || n > int64(MaxID) {
+		return 0, false
+	}
+	return ID(n), true
+}
+
+func uintToInt(u uint64) (int64, bool) {
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// floatToInt accepts integral floats in [-2^63, 2^63).
+func floatToInt(f float64) (int64, bool) {
+	if f != math.Trunc(f) || math.IsInf(f, 0) { // NaN fails the first test
+		return 0, false
+	}
+	if f < -(1<<63) || f >= 1<<63 {
+		return 0, false
+	}
+	return int64(f), true
+}
