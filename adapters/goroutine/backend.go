@@ -1,0 +1,198 @@
+package goroutine
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// Config configures a Backend. The zero value is ready to use.
+type Config struct {
+	// Logger receives panic reports from tasks, timer callbacks and mailbox
+	// consumers. nil means slog.Default().
+	Logger *slog.Logger
+
+	// ExecutorQueueRetain is the capacity, in tasks, that an executor keeps
+	// in each of its two queue buffers for reuse once it is drained; larger
+	// buffers are released so an idle executor stays small. 0 means 16;
+	// a negative value keeps nothing.
+	ExecutorQueueRetain int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ExecutorQueueRetain == 0 {
+		c.ExecutorQueueRetain = 16
+	}
+	if c.ExecutorQueueRetain < 0 {
+		c.ExecutorQueueRetain = 0
+	}
+	return c
+}
+
+// closedBit marks Backend.state once Close has begun; the low bits count
+// work in flight (running drainers, spawned tasks, timer callbacks).
+const closedBit = int64(1) << 62
+
+// Backend is the goroutine scheduling backend: an executor is an actor whose
+// drainer goroutine exists only while it has queued work, each Spawn task
+// gets its own goroutine, and timers are time.AfterFunc timers. All methods
+// are safe for concurrent use from any goroutine, including from tasks.
+type Backend struct {
+	log    *slog.Logger
+	retain int
+
+	// closed is set first at Close; Post and AfterFunc read it on their fast
+	// path. state is the authoritative gate for starting new work.
+	closed atomic.Bool
+	state  atomic.Int64
+	idle   chan struct{} // closed when Close has begun and nothing is in flight
+
+	// base is the parent of every spawned task's cancellation; it is
+	// cancelled with cause scheduler.ErrClosed at Close. Its Done channel
+	// also wakes Mailbox.Put callers.
+	base       context.Context
+	cancelBase context.CancelCauseFunc
+	closeOnce  sync.Once
+}
+
+var _ scheduler.AsyncSupport = (*Backend)(nil)
+
+// New returns a running Backend configured by cfg.
+func New(cfg Config) *Backend {
+	cfg = cfg.withDefaults()
+	base, cancel := context.WithCancelCause(context.Background())
+	return &Backend{
+		log:        cfg.Logger,
+		retain:     cfg.ExecutorQueueRetain,
+		idle:       make(chan struct{}),
+		base:       base,
+		cancelBase: cancel,
+	}
+}
+
+// Name returns "goroutine".
+func (b *Backend) Name() string { return "goroutine" }
+
+// Now returns time.Now(). Safe from any goroutine.
+func (b *Backend) Now() time.Time { return time.Now() }
+
+// acquire registers one unit of in-flight work; it fails once Close began.
+func (b *Backend) acquire() bool {
+	for {
+		s := b.state.Load()
+		if s&closedBit != 0 {
+			return false
+		}
+		if b.state.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+// release ends one unit of in-flight work; the last one after Close
+// releases the Close callers.
+func (b *Backend) release() {
+	if b.state.Add(-1) == closedBit {
+		close(b.idle)
+	}
+}
+
+// Close stops the backend: Post returns false, Spawn returns ErrClosed,
+// mailboxes refuse values and timers no longer run their callbacks. Spawned
+// tasks' contexts are cancelled with cause scheduler.ErrClosed. Work already
+// accepted is not dropped: executors drain the tasks queued before Close (so
+// an acknowledged Post always runs), and mailbox values already queued are
+// delivered. Close then waits for all of that, for spawned tasks and for
+// running timer callbacks to return, so no goroutine of the backend remains.
+//
+// Close is idempotent and every call waits. It must not be called from a
+// task, timer callback or mailbox consumer of this backend: it would wait
+// for itself.
+func (b *Backend) Close() error {
+	b.closeOnce.Do(func() {
+		b.closed.Store(true)
+		b.cancelBase(scheduler.ErrClosed)
+		for {
+			s := b.state.Load()
+			if b.state.CompareAndSwap(s, s|closedBit) {
+				if s == 0 {
+					close(b.idle)
+				}
+				break
+			}
+		}
+	})
+	<-b.idle
+	return nil
+}
+
+// Spawn runs f on a new goroutine with a context derived from ctx (nil means
+// context.Background()) that is also cancelled, with cause
+// scheduler.ErrClosed, when the backend closes. A panic in f is recovered
+// and logged. It returns scheduler.ErrClosed after Close.
+func (b *Backend) Spawn(ctx context.Context, f func(context.Context)) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !b.acquire() {
+		return scheduler.ErrClosed
+	}
+	tctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(b.base, func() { cancel(scheduler.ErrClosed) })
+	go b.runTask(tctx, cancel, stop, f)
+	return nil
+}
+
+func (b *Backend) runTask(ctx context.Context, cancel context.CancelCauseFunc, stop func() bool, f func(context.Context)) {
+	defer b.release()
+	defer cancel(nil)
+	defer stop()
+	defer b.recoverPanic("spawn", "")
+	f(ctx)
+}
+
+// AfterFunc runs f on its own goroutine once d has elapsed, unless the
+// returned Timer is stopped first or the backend has closed by then. The
+// Timer is a *time.Timer: Stop reports whether it prevented the call. A
+// panic in f is recovered and logged. After Close it returns a Timer that
+// never fires.
+func (b *Backend) AfterFunc(d time.Duration, f func()) scheduler.Timer {
+	if b.closed.Load() {
+		return stoppedTimer{}
+	}
+	return time.AfterFunc(d, func() {
+		if !b.acquire() {
+			return
+		}
+		defer b.release()
+		defer b.recoverPanic("timer", "")
+		f()
+	})
+}
+
+// stoppedTimer is the Timer of an AfterFunc call made after Close.
+type stoppedTimer struct{}
+
+func (stoppedTimer) Stop() bool { return false }
+
+// recoverPanic logs a panic of the calling task. It must be deferred
+// directly so that recover sees the panic.
+func (b *Backend) recoverPanic(kind, executor string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	b.log.Error("goroutine: task panicked; recovered",
+		slog.String("kind", kind),
+		slog.String("executor", executor),
+		slog.Any("panic", r),
+		slog.String("stack", string(debug.Stack())))
+}
