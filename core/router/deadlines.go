@@ -20,54 +20,88 @@ type deadline struct {
 	kind dlKind
 	key  callKey
 	seq  uint64
+	ord  uint64 // push order: equal times fire first-in, first-out
 }
 
 // deadlineHeap is a binary min-heap on at. It is hand-written rather than
 // container/heap to avoid boxing entries into interfaces (an allocation per
 // push).
-type deadlineHeap []deadline
+type deadlineHeap struct {
+	items  []deadline
+	pushes uint64
+}
+
+func (h *deadlineHeap) len() int { return len(h.items) }
+
+func (h *deadlineHeap) top() deadline { return h.items[0] }
 
 func (h *deadlineHeap) push(d deadline) {
-	*h = append(*h, d)
-	h.up(len(*h) - 1)
+	h.pushes++
+	d.ord = h.pushes
+	h.items = append(h.items, d)
+	h.up(len(h.items) - 1)
+}
+
+func less(a, b *deadline) bool {
+	if a.at.Equal(b.at) {
+		return a.ord < b.ord
+	}
+	return a.at.Before(b.at)
 }
 
 func (h *deadlineHeap) pop() deadline {
-	old := *h
-	d := old[0]
-	n := len(old) - 1
-	old[0] = old[n]
-	*h = old[:n]
+	it := h.items
+	d := it[0]
+	n := len(it) - 1
+	it[0] = it[n]
+	h.items = it[:n]
 	h.down(0)
 	return d
 }
 
-func (h deadlineHeap) up(i int) {
+func (h *deadlineHeap) up(i int) {
+	it := h.items
 	for i > 0 {
 		p := (i - 1) / 2
-		if !h[i].at.Before(h[p].at) {
+		if !less(&it[i], &it[p]) {
 			return
 		}
-		h[i], h[p] = h[p], h[i]
+		it[i], it[p] = it[p], it[i]
 		i = p
 	}
 }
 
-func (h deadlineHeap) down(i int) {
+func (h *deadlineHeap) down(i int) {
+	it := h.items
 	for {
 		l := 2*i + 1
-		if l >= len(h) {
+		if l >= len(it) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && h[r].at.Before(h[l].at) {
+		if r := l + 1; r < len(it) && less(&it[r], &it[l]) {
 			m = r
 		}
-		if !h[m].at.Before(h[i].at) {
+		if !less(&it[m], &it[i]) {
 			return
 		}
-		h[i], h[m] = h[m], h[i]
+		it[i], it[m] = it[m], it[i]
 		i = m
+	}
+}
+
+// filter keeps the entries for which keep is true and restores heap order.
+func (h *deadlineHeap) filter(keep func(deadline) bool) {
+	kept := h.items[:0]
+	for _, d := range h.items {
+		if keep(d) {
+			kept = append(kept, d)
+		}
+	}
+	clear(h.items[len(kept):])
+	h.items = kept
+	for i := len(kept)/2 - 1; i >= 0; i-- {
+		h.down(i)
 	}
 }
 
@@ -95,7 +129,7 @@ func (r *Realm) live(d deadline) bool {
 // callee) and expired GOODBYE grace periods (CloseOp; the session is
 // removed). Calling it early or late is harmless. Executor-only.
 func (r *Realm) Expire(now time.Time, fx *Effects) {
-	for len(r.deadlines) > 0 && !r.deadlines[0].at.After(now) {
+	for r.deadlines.len() > 0 && !r.deadlines.top().at.After(now) {
 		d := r.deadlines.pop()
 		if !r.live(d) {
 			continue
@@ -115,9 +149,9 @@ func (r *Realm) Expire(now time.Time, fx *Effects) {
 // NextDeadline returns the earliest live deadline, if any; the driver arms
 // one timer for it. Stale entries at the top are discarded. Executor-only.
 func (r *Realm) NextDeadline() (time.Time, bool) {
-	for len(r.deadlines) > 0 {
-		if r.live(r.deadlines[0]) {
-			return r.deadlines[0].at, true
+	for r.deadlines.len() > 0 {
+		if d := r.deadlines.top(); r.live(d) {
+			return d.at, true
 		}
 		r.deadlines.pop()
 	}
@@ -129,18 +163,8 @@ func (r *Realm) NextDeadline() (time.Time, bool) {
 // small multiple of the live entries.
 func (r *Realm) compactDeadlines() {
 	live := r.dealer.calls.withDeadline + r.shuttingDown
-	if len(r.deadlines) < 64 || len(r.deadlines) < 4*(live+1) {
+	if n := r.deadlines.len(); n < 64 || n < 4*(live+1) {
 		return
 	}
-	h := r.deadlines[:0]
-	for _, d := range r.deadlines {
-		if r.live(d) {
-			h = append(h, d)
-		}
-	}
-	clear(r.deadlines[len(h):])
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-	r.deadlines = h
+	r.deadlines.filter(r.live)
 }

@@ -1,0 +1,186 @@
+package router
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// exec runs one script command and returns its output.
+func (tr *transcript) exec(lineNo int, line string) []actualLine {
+	f := strings.Fields(line)
+	cmd, args := f[0], f[1:]
+	rest := func(n int) string { // the raw text after the first n+1 fields
+		s := line
+		for i := 0; i <= n; i++ {
+			s = strings.TrimLeft(s, " ")
+			s = s[strings.IndexByte(s+" ", ' '):]
+		}
+		return strings.TrimSpace(s)
+	}
+	need := func(n int) {
+		if len(args) < n {
+			tr.t.Fatalf("%s:%d: %s needs %d arguments", tr.file, lineNo, cmd, n)
+		}
+	}
+	r := tr.realm
+	switch cmd {
+	case "realm":
+		tr.newRealm(lineNo, args)
+	case "join":
+		need(1)
+		tr.join(lineNo, args[0], args[1:])
+	case "hello":
+		need(2)
+		tr.hello(lineNo, args[0], rest(1))
+	case "preamble":
+		need(1)
+		hello, abort := Preamble(tr.parseMessage(lineNo, rest(0)))
+		if abort != nil {
+			return answer("abort " + render(abort, nil))
+		}
+		return answer("hello " + string(hello.Realm))
+	case "send":
+		need(2)
+		r.Handle(tr.now, tr.sid(lineNo, args[0]), tr.parseMessage(lineNo, rest(1)), &tr.fx)
+	case "malformed":
+		need(2)
+		r.Malformed(tr.now, tr.sid(lineNo, args[0]), rest(1), &tr.fx)
+	case "detach":
+		need(1)
+		r.Detach(tr.now, tr.sid(lineNo, args[0]), &tr.fx)
+	case "kill":
+		need(2)
+		r.Kill(tr.now, tr.sid(lineNo, args[0]), wamp.URI(args[1]), &tr.fx)
+	case "shutdown":
+		need(1)
+		r.Shutdown(tr.now, wamp.URI(args[0]), &tr.fx)
+	case "advance":
+		need(1)
+		d, err := time.ParseDuration(args[0])
+		if err != nil {
+			tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+		}
+		tr.now = tr.now.Add(d)
+		r.Expire(tr.now, &tr.fx)
+	case "deadline":
+		at, ok := r.NextDeadline()
+		if !ok {
+			return answer("none")
+		}
+		return answer("in " + at.Sub(tr.now).String())
+	case "verbose":
+		need(1)
+		tr.verbose = args[0] == "on"
+	case "state":
+		return answer(tr.state())
+	default:
+		tr.t.Fatalf("%s:%d: unknown command %q", tr.file, lineNo, cmd)
+	}
+	return tr.effects()
+}
+
+func (tr *transcript) newRealm(lineNo int, args []string) {
+	cfg := RealmConfig{URI: "realm1", RandomSeed: 42}
+	for _, a := range args {
+		switch {
+		case a == "strict":
+			cfg.StrictURI = true
+		case strings.HasPrefix(a, "seed="):
+			n, err := strconv.ParseUint(a[5:], 10, 64)
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.RandomSeed = n
+		case strings.HasPrefix(a, "goodbye="):
+			d, err := time.ParseDuration(a[8:])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.GoodbyeTimeout = d
+		default:
+			tr.t.Fatalf("%s:%d: unknown realm option %q", tr.file, lineNo, a)
+		}
+	}
+	tr.realm = NewRealm(cfg, tr.ids)
+}
+
+// addSession assigns the next session ID to a script name and binds $name.
+func (tr *transcript) addSession(name string) SessionID {
+	tr.nextSID++
+	sid := tr.nextSID
+	tr.sids[name] = sid
+	tr.names[sid] = name
+	tr.vars[name] = uint64(sid)
+	return sid
+}
+
+func (tr *transcript) join(lineNo int, name string, args []string) {
+	roles := wamp.Dict{}
+	info := SessionInfo{AuthID: name, AuthRole: "user", AuthMethod: "anonymous", AuthProvider: "static"}
+	roleNames := []string{"publisher", "subscriber", "caller", "callee"}
+	var feats []string
+	for _, a := range args {
+		k, v, _ := strings.Cut(a, "=")
+		switch k {
+		case "roles":
+			roleNames = strings.Split(v, ",")
+		case "features":
+			feats = strings.Split(v, ",")
+		case "authid":
+			info.AuthID = v
+		case "authrole":
+			info.AuthRole = v
+		case "internal":
+			info.Internal = true
+		default:
+			tr.t.Fatalf("%s:%d: unknown join option %q", tr.file, lineNo, a)
+		}
+	}
+	for _, rn := range roleNames {
+		roles[rn] = wamp.Dict{}
+	}
+	for _, f := range feats {
+		role, feat, ok := strings.Cut(f, ".")
+		rd, known := roles[role].(wamp.Dict)
+		if !ok || !known {
+			tr.t.Fatalf("%s:%d: feature %q: want role.feature of an announced role", tr.file, lineNo, f)
+		}
+		fd, _ := rd["features"].(wamp.Dict)
+		if fd == nil {
+			fd = wamp.Dict{}
+			rd["features"] = fd
+		}
+		fd[feat] = true
+	}
+	hello, abort := Preamble(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": roles}})
+	if abort != nil {
+		tr.t.Fatalf("%s:%d: Preamble refused the join: %v", tr.file, lineNo, abort.Details)
+	}
+	sid := tr.addSession(name)
+	tr.infos[sid] = info
+	tr.realm.Join(tr.now, sid, hello, info, &tr.fx)
+}
+
+func (tr *transcript) hello(lineNo int, name, text string) {
+	sid := tr.addSession(name)
+	hello, abort := Preamble(tr.parseMessage(lineNo, text))
+	if abort != nil {
+		tr.fx.send(sid, abort)
+		tr.fx.close(sid, abort.Reason)
+		return
+	}
+	info := SessionInfo{AuthID: name, AuthRole: "user", AuthMethod: "anonymous", AuthProvider: "static"}
+	tr.infos[sid] = info
+	tr.realm.Join(tr.now, sid, hello, info, &tr.fx)
+}
+
+// state summarises the realm's tables, to show that cleanup left nothing.
+func (tr *transcript) state() string {
+	r := tr.realm
+	return fmt.Sprintf("sessions=%d subscriptions=%d registrations=%d calls=%d", len(r.sessions),
+		len(r.broker.byID), len(r.dealer.byID), len(r.dealer.calls.byInv))
+}
