@@ -61,10 +61,11 @@ func (r *Realm) cancel(s *session, m *wamp.Cancel, fx *Effects) {
 
 // expireCall ends a call whose options.timeout elapsed: ERROR
 // wamp.error.timeout to the caller, then INTERRUPT (killnowait, reason
-// wamp.error.timeout) to the callee if it announced call_canceling.
+// wamp.error.timeout) to the callee if it announced call_canceling and was
+// not already sent a kill-mode INTERRUPT.
 func (r *Realm) expireCall(pc *pendingCall, fx *Effects) {
 	fx.send(pc.caller.id, errorMsg(wamp.CALL, pc.callerReq, wamp.ErrTimeout, "call timed out"))
-	if pc.callee.feats&featCalleeCanceling != 0 {
+	if pc.callee.feats&featCalleeCanceling != 0 && !pc.killed {
 		fx.send(pc.callee.id, &wamp.Interrupt{Request: pc.inv, Options: interruptTimeout})
 	}
 	r.dealer.calls.finish(pc)
