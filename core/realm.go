@@ -1,0 +1,221 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// outlet is where the realm's executor hands outbound messages for one
+// session: a transport.Peer for remote sessions, the local session for the
+// application's own procedures. Send must not block.
+type outlet interface {
+	Send(m wamp.Message) bool
+	Close()
+}
+
+type inboundKind uint8
+
+const (
+	inJoin inboundKind = iota
+	inMessage
+	inMalformed
+	inDetach
+)
+
+// inbound is one event for a realm, queued in its mailbox by a connection's
+// reader goroutine. Events of one connection keep their order.
+type inbound struct {
+	kind   inboundKind
+	sid    wamp.ID
+	msg    wamp.Message
+	out    outlet             // inJoin
+	hello  *wamp.Hello        // inJoin
+	info   router.SessionInfo // inJoin
+	reason string             // inMalformed
+}
+
+// Realm is one realm of an Application: its routing state, bound to one
+// serial executor, plus the application's own procedures in it. Exported
+// methods are safe for concurrent use.
+type Realm struct {
+	app *Application
+	uri wamp.URI
+	log *slog.Logger
+	as  scheduler.AsyncSupport
+	ex  scheduler.Executor
+	in  scheduler.Mailbox
+
+	// Executor-owned: touched only by tasks running on ex.
+	r        *router.Realm
+	fx       router.Effects
+	outlets  map[wamp.ID]outlet
+	timer    scheduler.Timer
+	timerAt  time.Time
+	closing  bool
+	idle     []chan struct{} // shutdown waiters, released when no session is left
+	local    *localSession
+	overflow int // messages a full outlet refused (the transport closes those peers)
+}
+
+func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
+	as := a.cfg.Backend
+	r := &Realm{
+		app:     a,
+		uri:     rc.URI,
+		log:     a.log.With("realm", string(rc.URI)),
+		as:      as,
+		ex:      as.NewExecutor("realm " + string(rc.URI)),
+		r:       router.NewRealm(rc.routerConfig(), a.cfg.IDs),
+		outlets: make(map[wamp.ID]outlet),
+	}
+	r.in = as.NewMailbox(r.ex, a.cfg.InboundQueueMax, r.receive)
+	r.local = newLocalSession(r, a.cfg.IDs.NextID())
+	if !r.ex.Post(r.local.join) {
+		return nil, scheduler.ErrClosed
+	}
+	return r, nil
+}
+
+// URI returns the realm's name.
+func (r *Realm) URI() wamp.URI { return r.uri }
+
+// post queues an inbound event, waiting while the realm's mailbox is full.
+// Called on connection reader goroutines.
+func (r *Realm) post(ev *inbound) {
+	if err := r.in.Put(context.Background(), ev); err != nil {
+		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "err", err)
+	}
+}
+
+// receive handles one inbound event. Executor-only.
+func (r *Realm) receive(v any) {
+	ev := v.(*inbound)
+	now := r.as.Now()
+	switch ev.kind {
+	case inJoin:
+		if r.closing {
+			ev.out.Send(&wamp.Abort{Details: wamp.Dict{"message": "realm is shutting down"}, Reason: wamp.CloseSystemShutdown})
+			ev.out.Close()
+			return
+		}
+		r.outlets[ev.sid] = ev.out
+		r.r.Join(now, ev.sid, ev.hello, ev.info, &r.fx)
+	case inMessage:
+		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
+	case inMalformed:
+		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
+	case inDetach:
+		if _, ok := r.outlets[ev.sid]; !ok {
+			return // already closed by the router (GOODBYE, ABORT)
+		}
+		delete(r.outlets, ev.sid)
+		r.r.Detach(now, ev.sid, &r.fx)
+	}
+	r.apply()
+}
+
+// handleLocal feeds a message from the application's local session.
+// Executor-only.
+func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
+	r.r.Handle(r.as.Now(), sid, m, &r.fx)
+	r.apply()
+}
+
+// apply carries out the router's effects: deliver messages in order, close
+// sessions, re-arm the deadline timer, release shutdown waiters.
+// Executor-only.
+func (r *Realm) apply() {
+	for i := range r.fx.Out {
+		o := &r.fx.Out[i]
+		out, ok := r.outlets[o.To]
+		if !ok {
+			continue // the session left in this step or earlier
+		}
+		if !out.Send(o.Msg) {
+			// The transport refused: the peer is closed or overflowed, and
+			// the transport closes it and reports Closed, which detaches the
+			// session here. Counted, never silent.
+			r.overflow++
+		}
+	}
+	for _, c := range r.fx.Close {
+		if out, ok := r.outlets[c.Session]; ok {
+			delete(r.outlets, c.Session)
+			out.Close()
+		}
+	}
+	r.fx.Reset()
+	r.rearm()
+	if r.closing && len(r.outlets) == 0 {
+		for _, ch := range r.idle {
+			close(ch)
+		}
+		r.idle = nil
+	}
+}
+
+// rearm keeps exactly one backend timer armed at the router's next deadline.
+// Executor-only.
+func (r *Realm) rearm() {
+	at, ok := r.r.NextDeadline()
+	if ok && r.timer != nil && at.Equal(r.timerAt) {
+		return
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+	if !ok {
+		return
+	}
+	r.timerAt = at
+	r.timer = r.as.AfterFunc(at.Sub(r.as.Now()), func() { r.ex.Post(r.expire) })
+}
+
+// expire runs the router's deadline handling. Executor-only.
+func (r *Realm) expire() {
+	r.timer = nil
+	r.r.Expire(r.as.Now(), &r.fx)
+	r.apply()
+}
+
+// shutdown says GOODBYE to every session of the realm and waits until all
+// are gone or ctx is done.
+func (r *Realm) shutdown(ctx context.Context, reason wamp.URI) error {
+	done := make(chan struct{})
+	posted := r.ex.Post(func() {
+		r.closing = true
+		r.idle = append(r.idle, done)
+		r.r.Shutdown(r.as.Now(), reason, &r.fx)
+		r.apply()
+	})
+	if !posted {
+		return scheduler.ErrClosed
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SessionCount returns the number of sessions joined to the realm, including
+// the application's own local session.
+func (r *Realm) SessionCount(ctx context.Context) (int, error) {
+	ch := make(chan int, 1)
+	if !r.ex.Post(func() { ch <- r.r.SessionCount() }) {
+		return 0, ErrClosed
+	}
+	select {
+	case n := <-ch:
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
