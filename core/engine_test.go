@@ -55,7 +55,9 @@ func (p *fakePeer) Close() {
 	h.Closed(nil)
 }
 
-func (p *fakePeer) Info() transport.Info { return transport.Info{Transport: "fake", Serializer: "none"} }
+func (p *fakePeer) Info() transport.Info {
+	return transport.Info{Transport: "fake", Serializer: "none"}
+}
 
 // drop simulates the connection dying under the session.
 func (p *fakePeer) drop() {
