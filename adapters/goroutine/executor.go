@@ -83,23 +83,22 @@ func (e *executor) drain() {
 	}
 }
 
-// take swaps the queue for the next batch, recycling the finished batch. It
-// reports false, and marks the executor idle, when there is nothing left.
+// take swaps the queue for the next batch, recycling the finished batch as
+// the new queue (two buffers alternate while the executor is busy). It
+// reports false, and marks the executor idle, when there is nothing left; an
+// idle executor keeps only buffers of at most retain slots.
 func (e *executor) take() bool {
 	done := e.batch[:0]
-	if cap(done) > e.b.retain {
-		done = nil
-	}
 	e.batch, e.next = nil, 0
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.q) == 0 {
 		e.running = false
-		if e.spare == nil {
-			e.spare = done
-		}
 		if cap(e.q) > e.b.retain {
 			e.q = nil
+		}
+		if e.spare == nil && cap(done) <= e.b.retain {
+			e.spare = done
 		}
 		return false
 	}
