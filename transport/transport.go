@@ -1,10 +1,3 @@
-// Package transport moves WAMP messages over connections: WebSocket (on
-// github.com/lxzan/gws) now, RawSocket later. A transport frames bytes,
-// decodes inbound frames with the negotiated serializer on the connection's
-// reader goroutine, and encodes outbound messages on the connection's writer,
-// which drains a bounded queue. It knows nothing of sessions or realms: it
-// hands each connection to an Acceptor and delivers messages to the Handler
-// the Acceptor returns.
 package transport
 
 import (

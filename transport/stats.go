@@ -1,0 +1,27 @@
+package transport
+
+import "sync/atomic"
+
+// Stats holds transport counters. A server or client configured with the
+// same *Stats adds to it; the router's metrics read it. All fields are safe
+// for concurrent use.
+type Stats struct {
+	// Accepted counts connections that completed the WebSocket handshake.
+	Accepted atomic.Int64
+	// Rejected counts handshakes refused before the upgrade (origin,
+	// subprotocol, server closed) or failed during it.
+	Rejected atomic.Int64
+	// Closed counts connections that ended (Handler.Closed was due).
+	Closed atomic.Int64
+	// SlowConsumers counts peers closed because their outbound queue was full.
+	SlowConsumers atomic.Int64
+	// MalformedFrames counts inbound frames the serializer could not decode.
+	MalformedFrames atomic.Int64
+	// KeepaliveTimeouts counts peers closed for silence.
+	KeepaliveTimeouts atomic.Int64
+	// WriteTimeouts counts peers closed because a socket write stalled.
+	WriteTimeouts atomic.Int64
+	// EncodeErrors counts outbound messages that could not be encoded or were
+	// larger than MaxMessageBytes (each closes its peer).
+	EncodeErrors atomic.Int64
+}

@@ -1,0 +1,200 @@
+package transport
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+)
+
+// Defaults applied to zero fields of WebSocketConfig and WebSocketClientConfig.
+const (
+	DefaultMaxMessageBytes  = 16 << 20
+	DefaultOutboundQueueMax = 1024
+	DefaultPingInterval     = 30 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// ErrConfig is wrapped by every configuration validation error.
+var ErrConfig = errors.New("transport: invalid config")
+
+// WebSocketConfig configures a WebSocketServer. The zero value of every
+// field but Serializers is useful. The config is copied by
+// NewWebSocketServer; Stats is shared by pointer.
+type WebSocketConfig struct {
+	// Serializers in preference order; required. The server picks the first
+	// one whose SubProtocol the client offered.
+	Serializers []serialize.Serializer
+	// MaxMessageBytes bounds a message both ways (0 = 16 MiB). A larger
+	// inbound frame or message closes the connection with 1009; a larger
+	// outbound message is not sent and closes the connection with 1011,
+	// cause wrapping ErrMessageTooLarge.
+	MaxMessageBytes int
+	// OutboundQueueMax is the number of messages a peer may have queued or
+	// being written (0 = 1024). Send on a full queue closes the peer as a
+	// slow consumer.
+	OutboundQueueMax int
+	// PingInterval is the period of keepalive pings (0 = 30s; negative
+	// disables pings and the silence timeout).
+	PingInterval time.Duration
+	// PongTimeout is how long past PingInterval a silent peer is kept
+	// (0 = PingInterval). See the package doc for the exact bound.
+	PongTimeout time.Duration
+	// WriteTimeout bounds one socket write, and the flush of Peer.Close
+	// (0 = 10s). A stalled write closes the peer.
+	WriteTimeout time.Duration
+	// CheckOrigin decides whether to accept a handshake (false: HTTP 403).
+	// Nil accepts every origin.
+	CheckOrigin func(r *http.Request) bool
+	// Logger receives transport logs (nil = slog.Default()).
+	Logger *slog.Logger
+	// Stats receives counters (nil = private counters nobody reads).
+	Stats *Stats
+}
+
+// WebSocketClientConfig configures DialWebSocket. The zero value of every
+// field but Serializers is useful.
+type WebSocketClientConfig struct {
+	// Serializers to offer, in preference order; required. The server's
+	// choice selects the serializer.
+	Serializers []serialize.Serializer
+	// MaxMessageBytes, OutboundQueueMax, PingInterval, PongTimeout and
+	// WriteTimeout mean what they mean in WebSocketConfig.
+	MaxMessageBytes  int
+	OutboundQueueMax int
+	PingInterval     time.Duration
+	PongTimeout      time.Duration
+	WriteTimeout     time.Duration
+	// Header holds extra handshake request headers (cookies, auth). Its
+	// Sec-WebSocket-Protocol is replaced by the serializers' subprotocols.
+	Header http.Header
+	// TLSConfig is used for wss:// (nil = defaults; ServerName defaults to
+	// the URL host).
+	TLSConfig *tls.Config
+	// HandshakeTimeout bounds dial + TLS + upgrade (0 = 10s), in addition to
+	// the ctx given to DialWebSocket.
+	HandshakeTimeout time.Duration
+	// Logger receives transport logs (nil = slog.Default()).
+	Logger *slog.Logger
+	// Stats receives counters (nil = private counters nobody reads).
+	Stats *Stats
+}
+
+// peerConfig is the resolved per-peer configuration shared by all peers of a
+// server (or by one client peer). Read-only after construction.
+type peerConfig struct {
+	maxMessageBytes int
+	queueMax        int
+	pingInterval    time.Duration // <= 0: keepalive disabled
+	pongTimeout     time.Duration
+	writeTimeout    time.Duration
+	logger          *slog.Logger
+	stats           *Stats
+}
+
+// Validate reports a configuration error, wrapping ErrConfig.
+func (c WebSocketConfig) Validate() error {
+	return validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout)
+}
+
+// Validate reports a configuration error, wrapping ErrConfig.
+func (c WebSocketClientConfig) Validate() error {
+	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout); err != nil {
+		return err
+	}
+	if c.HandshakeTimeout < 0 {
+		return fmt.Errorf("%w: negative HandshakeTimeout", ErrConfig)
+	}
+	return nil
+}
+
+func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTimeout, writeTimeout time.Duration) error {
+	if len(sers) == 0 {
+		return fmt.Errorf("%w: no Serializers", ErrConfig)
+	}
+	seen := make(map[string]bool, len(sers))
+	for i, s := range sers {
+		if s == nil {
+			return fmt.Errorf("%w: Serializers[%d] is nil", ErrConfig, i)
+		}
+		p := s.SubProtocol()
+		if p == "" || seen[p] {
+			return fmt.Errorf("%w: Serializers[%d]: empty or duplicate subprotocol %q", ErrConfig, i, p)
+		}
+		seen[p] = true
+	}
+	switch {
+	case maxBytes < 0:
+		return fmt.Errorf("%w: negative MaxMessageBytes", ErrConfig)
+	case queueMax < 0:
+		return fmt.Errorf("%w: negative OutboundQueueMax", ErrConfig)
+	case pongTimeout < 0:
+		return fmt.Errorf("%w: negative PongTimeout", ErrConfig)
+	case writeTimeout < 0:
+		return fmt.Errorf("%w: negative WriteTimeout", ErrConfig)
+	}
+	return nil
+}
+
+func (c WebSocketConfig) withDefaults() WebSocketConfig {
+	if c.CheckOrigin == nil {
+		c.CheckOrigin = func(*http.Request) bool { return true }
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Stats == nil {
+		c.Stats = new(Stats)
+	}
+	return c
+}
+
+func (c WebSocketClientConfig) withDefaults() WebSocketClientConfig {
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Stats == nil {
+		c.Stats = new(Stats)
+	}
+	return c
+}
+
+// newPeerConfig resolves the shared per-peer settings; logger and stats must
+// already be defaulted.
+func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *slog.Logger, st *Stats) *peerConfig {
+	pc := &peerConfig{
+		maxMessageBytes: maxBytes,
+		queueMax:        queueMax,
+		pingInterval:    ping,
+		pongTimeout:     pong,
+		writeTimeout:    write,
+		logger:          l,
+		stats:           st,
+	}
+	if pc.maxMessageBytes == 0 {
+		pc.maxMessageBytes = DefaultMaxMessageBytes
+	}
+	if pc.queueMax == 0 {
+		pc.queueMax = DefaultOutboundQueueMax
+	}
+	if pc.pingInterval == 0 {
+		pc.pingInterval = DefaultPingInterval
+	}
+	if pc.pongTimeout == 0 {
+		pc.pongTimeout = pc.pingInterval
+	}
+	if pc.writeTimeout == 0 {
+		pc.writeTimeout = DefaultWriteTimeout
+	}
+	return pc
+}
+
+func (pc *peerConfig) keepalive() bool { return pc.pingInterval > 0 }

@@ -1,0 +1,192 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+)
+
+// wsEvents is the gws.Event of every connection of this package. Its
+// callbacks run on the connection's reader goroutine; the peer is the
+// connection's session storage.
+type wsEvents struct{}
+
+// OnOpen runs first on the reader goroutine: Accept, then keepalive.
+func (wsEvents) OnOpen(c *gws.Conn) {
+	p := peerOf(c)
+	p.accept()
+	p.startKeepalive()
+}
+
+// OnMessage decodes the frame and delivers it, in arrival order.
+func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
+	p := peerOf(c)
+	p.activity.Store(true)
+	defer p.recoverHandler("Message")
+	m, err := p.ser.Decode(msg.Bytes())
+	_ = msg.Close()
+	if p.h == nil { // Accept failed; the connection is being closed
+		return
+	}
+	if err != nil {
+		if !errors.Is(err, serialize.ErrDecode) {
+			err = fmt.Errorf("%w: %w", serialize.ErrDecode, err)
+		}
+		p.cfg.stats.MalformedFrames.Add(1)
+		p.h.Malformed(err)
+		return
+	}
+	p.h.Message(m)
+}
+
+// OnPing queues the pong reply for the writer.
+func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
+	p := peerOf(c)
+	p.activity.Store(true)
+	p.mu.Lock()
+	if p.state != stateOpen {
+		p.mu.Unlock()
+		return
+	}
+	p.pongDue, p.pong = true, payload // gws allocates control payloads per frame
+	start := p.startWriterLocked()
+	p.mu.Unlock()
+	if start {
+		go p.writeLoop()
+	}
+}
+
+// OnPong only counts as activity.
+func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).activity.Store(true) }
+
+// OnClose runs last on the reader goroutine, exactly once per connection.
+func (wsEvents) OnClose(c *gws.Conn, err error) {
+	p := peerOf(c)
+	p.mu.Lock()
+	p.state = stateClosed
+	p.stop.Store(true)
+	p.dropQueueLocked()
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if !p.causeSet {
+		p.cause, p.causeSet = p.classify(err), true
+	}
+	cause := p.cause
+	p.mu.Unlock()
+	p.cfg.stats.Closed.Add(1)
+	if p.onClosed != nil {
+		p.onClosed(p)
+	}
+	if p.h != nil {
+		p.closed(cause)
+	}
+}
+
+// accept asks the Acceptor for the Handler; a panic or a nil Handler closes
+// the connection with 1011.
+func (p *wsPeer) accept() {
+	defer p.recoverHandler("Accept")
+	p.h = p.acceptor.Accept(p)
+	if p.h == nil {
+		p.cfg.logger.Error("transport: Acceptor returned a nil Handler; closing connection", "peer", p.info.PeerAddr)
+		p.abort(closeInternalError, "internal error", errors.New("transport: Acceptor returned a nil Handler"))
+	}
+}
+
+// closed delivers Handler.Closed, recovering (and logging) a panic.
+func (p *wsPeer) closed(cause error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.cfg.logger.Error("transport: panic in Handler.Closed",
+				"peer", p.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	p.h.Closed(cause)
+}
+
+// recoverHandler turns a panic in the Acceptor or Handler into a logged
+// error and a 1011 close, so one bad session cannot kill the process.
+func (p *wsPeer) recoverHandler(where string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	p.cfg.logger.Error("transport: panic in handler; closing connection",
+		"peer", p.info.PeerAddr, "in", where, "panic", r, "stack", string(debug.Stack()))
+	p.abort(closeInternalError, "internal error", fmt.Errorf("%w in %s: %v", ErrHandlerPanic, where, r))
+}
+
+// startKeepalive sets the first read deadline and arms the ping tick.
+func (p *wsPeer) startKeepalive() {
+	if !p.cfg.keepalive() {
+		return
+	}
+	_ = p.conn.NetConn().SetReadDeadline(time.Now().Add(p.cfg.pingInterval + p.cfg.pongTimeout))
+	p.mu.Lock()
+	if p.state == stateOpen {
+		p.timer = time.AfterFunc(p.cfg.pingInterval, p.tick)
+	}
+	p.mu.Unlock()
+}
+
+// tick runs every PingInterval on a timer goroutine: it extends the read
+// deadline if the peer was heard from since the last tick, and has the
+// writer send a ping.
+func (p *wsPeer) tick() {
+	p.mu.Lock()
+	if p.state != stateOpen {
+		p.mu.Unlock()
+		return
+	}
+	if p.activity.Swap(false) {
+		_ = p.conn.NetConn().SetReadDeadline(time.Now().Add(p.cfg.pingInterval + p.cfg.pongTimeout))
+	}
+	p.pingDue = true
+	start := p.startWriterLocked()
+	p.timer.Reset(p.cfg.pingInterval)
+	p.mu.Unlock()
+	if start {
+		go p.writeLoop()
+	}
+}
+
+// classify turns the error gws reports at close into the cause given to
+// Handler.Closed, counting timeouts.
+func (p *wsPeer) classify(err error) error {
+	var ce *gws.CloseError
+	var ne net.Error
+	switch {
+	case err == nil || err.Error() == "":
+		return ErrClosed
+	case errors.As(err, &ce):
+		return &CloseError{Code: int(ce.Code), Reason: string(ce.Reason), Remote: true}
+	case errors.As(err, &ne) && ne.Timeout():
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "write" {
+			p.cfg.stats.WriteTimeouts.Add(1)
+			return fmt.Errorf("%w: %w", ErrWriteTimeout, err)
+		}
+		p.cfg.stats.KeepaliveTimeouts.Add(1)
+		return fmt.Errorf("%w: %w", ErrKeepaliveTimeout, err)
+	case errors.Is(err, gws.ErrTextEncoding):
+		return &CloseError{Code: 1007, Reason: "invalid UTF-8 in text frame"}
+	}
+	if sc, ok := err.(interface{ Uint16() uint16 }); ok { // gws's own close codes
+		return &CloseError{Code: int(sc.Uint16()), Reason: err.Error()}
+	}
+	return err
+}
+
+// gwsLogger adapts slog to gws's logger.
+type gwsLogger struct{ l *slog.Logger }
+
+// Error logs gws's message at Error level.
+func (g gwsLogger) Error(v ...any) { g.l.Error("gws: " + fmt.Sprint(v...)) }

@@ -1,0 +1,206 @@
+package transport
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/lxzan/gws"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+)
+
+const hdrProtocol = "Sec-WebSocket-Protocol"
+
+// WebSocketServer accepts WAMP-over-WebSocket connections. It is an
+// http.Handler that upgrades at whatever path it is mounted on, and hands
+// each connection to its Acceptor. Safe for concurrent use.
+type WebSocketServer struct {
+	cfg       WebSocketConfig
+	pc        *peerConfig
+	acceptor  Acceptor
+	protos    []string        // subprotocols, preference order
+	upgraders []*gws.Upgrader // one per serializer, so our negotiation decides
+
+	mu     sync.Mutex
+	closed bool
+	peers  map[*wsPeer]struct{}
+	wg     sync.WaitGroup // reader and writer goroutines of every peer
+}
+
+// NewWebSocketServer validates cfg and returns a server that hands each new
+// connection to a.
+func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, fmt.Errorf("%w: nil Acceptor", ErrConfig)
+	}
+	cfg = cfg.withDefaults()
+	s := &WebSocketServer{
+		cfg:      cfg,
+		acceptor: a,
+		peers:    make(map[*wsPeer]struct{}),
+		pc: newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
+			cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats),
+	}
+	for _, ser := range cfg.Serializers {
+		s.protos = append(s.protos, ser.SubProtocol())
+		s.upgraders = append(s.upgraders, gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
+			ParallelEnabled:     false, // per-connection order is required
+			CheckUtf8Enabled:    true,
+			ReadMaxPayloadSize:  s.pc.maxMessageBytes,
+			WriteMaxPayloadSize: s.pc.maxMessageBytes,
+			SubProtocols:        []string{ser.SubProtocol()},
+			HandshakeTimeout:    s.pc.writeTimeout,
+			Recovery:            gws.Recovery,
+			Logger:              gwsLogger{cfg.Logger},
+			NewSession:          func() gws.SessionStorage { return s.newPeer(ser) },
+		}))
+	}
+	return s, nil
+}
+
+// newPeer allocates the peer gws attaches to a connection being upgraded.
+func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
+	return &wsPeer{
+		ser:      ser,
+		opcode:   opcodeFor(ser),
+		cfg:      s.pc,
+		acceptor: s.acceptor,
+		wg:       &s.wg,
+		onClosed: s.deregister,
+	}
+}
+
+// ServeHTTP upgrades the request to a WebSocket. It answers 400 to a request
+// that is not an upgrade or offers none of the server's subprotocols, 403
+// when CheckOrigin refuses, and 503 after Close.
+func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		s.reject(w, r, http.StatusBadRequest, "transport: expected a WebSocket upgrade request")
+		return
+	}
+	if !s.cfg.CheckOrigin(r) {
+		s.reject(w, r, http.StatusForbidden, "transport: origin not allowed")
+		return
+	}
+	i := s.negotiate(r.Header)
+	if i < 0 {
+		s.reject(w, r, http.StatusBadRequest, "transport: no supported WAMP subprotocol offered in "+
+			hdrProtocol+"; this server supports: "+strings.Join(s.protos, ", "))
+		return
+	}
+	if !s.reserve() {
+		s.reject(w, r, http.StatusServiceUnavailable, "transport: server closed")
+		return
+	}
+	conn, err := s.upgraders[i].Upgrade(w, withProtocol(r, s.protos[i]))
+	if err != nil { // gws has answered 400 and closed the connection
+		s.wg.Done()
+		s.cfg.Stats.Rejected.Add(1)
+		s.cfg.Logger.Debug("transport: websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		return
+	}
+	p := peerOf(conn)
+	p.conn = conn
+	p.info = Info{
+		Transport:  "websocket",
+		Serializer: p.ser.Name(),
+		PeerAddr:   r.RemoteAddr,
+		Path:       r.URL.Path,
+		Query:      r.URL.RawQuery,
+		Header:     r.Header,
+		Cookies:    r.Cookies(),
+		TLS:        r.TLS != nil,
+	}
+	s.cfg.Stats.Accepted.Add(1)
+	if !s.register(p) { // Close ran during the handshake
+		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
+	}
+	go func() {
+		defer s.wg.Done()
+		conn.ReadLoop()
+	}()
+}
+
+// Close closes every live peer (flush bounded by WriteTimeout, then close
+// 1001 "server shutting down"; Handler.Closed gets ErrServerClosed) and
+// waits for all their goroutines. Later handshakes get 503. It does not
+// close the http.Server or listener the handler is mounted on. Idempotent.
+func (s *WebSocketServer) Close() {
+	s.mu.Lock()
+	s.closed = true
+	peers := make([]*wsPeer, 0, len(s.peers))
+	for p := range s.peers {
+		peers = append(peers, p)
+	}
+	s.mu.Unlock()
+	for _, p := range peers {
+		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
+	}
+	s.wg.Wait()
+}
+
+// negotiate returns the index of the first server serializer whose
+// subprotocol the client offered, or -1.
+func (s *WebSocketServer) negotiate(h http.Header) int {
+	offered := h.Values(hdrProtocol)
+	for i, want := range s.protos {
+		for _, line := range offered {
+			for tok := range strings.SplitSeq(line, ",") {
+				if strings.TrimSpace(tok) == want {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// withProtocol returns r, or a copy whose Sec-WebSocket-Protocol is exactly
+// proto when the offer spans several header lines (gws reads only the first).
+func withProtocol(r *http.Request, proto string) *http.Request {
+	if len(r.Header.Values(hdrProtocol)) <= 1 {
+		return r
+	}
+	r2 := r.WithContext(r.Context())
+	r2.Header = r.Header.Clone()
+	r2.Header.Set(hdrProtocol, proto)
+	return r2
+}
+
+// reserve counts an upgrade in progress, unless the server is closed.
+func (s *WebSocketServer) reserve() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *WebSocketServer) register(p *wsPeer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.peers[p] = struct{}{}
+	return true
+}
+
+func (s *WebSocketServer) deregister(p *wsPeer) {
+	s.mu.Lock()
+	delete(s.peers, p)
+	s.mu.Unlock()
+}
+
+func (s *WebSocketServer) reject(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	s.cfg.Stats.Rejected.Add(1)
+	s.cfg.Logger.Debug("transport: websocket handshake rejected", "peer", r.RemoteAddr, "status", code, "reason", msg)
+	http.Error(w, msg, code)
+}

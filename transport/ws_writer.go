@@ -1,0 +1,226 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// maxPooledBuf is the largest encode buffer returned to the pool.
+const maxPooledBuf = 64 << 10
+
+var encodeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// encodeError marks a writer failure that is ours (encoding, size), not the
+// socket's: the connection is still healthy and gets an orderly close frame.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return e.err.Error() }
+
+// round is the work one writer iteration took from the peer.
+type round struct {
+	batch  []wamp.Message
+	ping   bool
+	pong   []byte
+	doPong bool
+}
+
+// writeLoop is the peer's writer goroutine: it runs while there is work and
+// exits when the queue is drained, after writing a close frame, or when the
+// connection is gone. It is the only goroutine that writes through this
+// package (gws itself may echo a close frame from the reader).
+func (p *wsPeer) writeLoop() {
+	defer p.wg.Done()
+	bp := encodeBufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBuf {
+			*bp = (*bp)[:0]
+			encodeBufPool.Put(bp)
+		}
+	}()
+	defer p.recoverWriter()
+	var r round
+	for p.nextRound(&r) {
+		if err := p.writeRound(bp, &r); err != nil {
+			p.writeFailed(err)
+		}
+	}
+}
+
+// nextRound accounts for the previous round and takes the next one. It
+// returns false when the writer must exit; on that path it has already
+// written the close frame if one was due.
+func (p *wsPeer) nextRound(r *round) bool {
+	done := len(r.batch)
+	clear(r.batch)
+	r.batch = r.batch[:0]
+	p.mu.Lock()
+	if p.state == stateOpen {
+		p.pending -= done
+	}
+	if r.batch == nil {
+		r.batch, p.spare = p.spare, nil
+	}
+	switch p.state {
+	case stateAborting:
+		p.finishLocked(r)
+		_ = p.conn.NetConn().SetWriteDeadline(time.Now().Add(p.cfg.writeTimeout))
+		p.mu.Unlock()
+		p.writeClose()
+		return false
+	case stateClosed:
+		p.finishLocked(r)
+		p.mu.Unlock()
+		return false
+	}
+	r.ping, r.doPong, r.pong = p.pingDue, p.pongDue, p.pong
+	p.pingDue, p.pongDue, p.pong = false, false, nil
+	if len(p.queue) == 0 && !r.ping && !r.doPong {
+		if p.state == stateFlushing {
+			p.finishLocked(r)
+			p.mu.Unlock()
+			p.writeClose() // under the deadline set by shutdown
+			return false
+		}
+		// Idle: no deadline, so a close frame gws echoes from the reader
+		// is not failed by a stale one. The next ping tick sets one again.
+		_ = p.conn.NetConn().SetWriteDeadline(time.Time{})
+		p.writing = false
+		if cap(r.batch) <= maxIdleQueueCap {
+			p.spare = r.batch
+		}
+		if cap(p.queue) > maxIdleQueueCap {
+			p.queue = nil
+		}
+		p.mu.Unlock()
+		return false
+	}
+	r.batch, p.queue = p.queue, r.batch
+	if p.state == stateOpen {
+		_ = p.conn.NetConn().SetWriteDeadline(time.Now().Add(p.cfg.writeTimeout))
+	}
+	p.mu.Unlock()
+	return true
+}
+
+// finishLocked ends the writer: the state becomes closed and nothing more is
+// written by this package.
+func (p *wsPeer) finishLocked(r *round) {
+	p.state = stateClosed
+	p.stop.Store(true)
+	p.writing = false
+	p.dropQueueLocked()
+	r.batch = nil
+}
+
+// writeClose sends the pending close frame and closes the socket.
+func (p *wsPeer) writeClose() {
+	p.mu.Lock()
+	code, reason := p.closeCode, p.closeReason
+	p.mu.Unlock()
+	_ = p.conn.WriteClose(code, []byte(reason))
+}
+
+// writeRound writes control frames, then the batch, stopping at the first
+// error or when the peer is aborted meanwhile.
+func (p *wsPeer) writeRound(bp *[]byte, r *round) error {
+	if r.doPong {
+		if err := p.conn.WritePong(r.pong); err != nil {
+			return err
+		}
+	}
+	if r.ping {
+		if err := p.conn.WritePing(nil); err != nil {
+			return err
+		}
+	}
+	for _, m := range r.batch {
+		if p.stop.Load() {
+			return nil
+		}
+		if err := p.writeMessage(bp, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeMessage encodes m into *bp and writes it as one frame.
+func (p *wsPeer) writeMessage(bp *[]byte, m wamp.Message) error {
+	b, err := p.encode((*bp)[:0], m)
+	*bp = b
+	if err != nil {
+		return &encodeError{err}
+	}
+	if len(b) > p.cfg.maxMessageBytes {
+		return &encodeError{fmt.Errorf("%w: %v of %d bytes, limit %d",
+			ErrMessageTooLarge, m.Type(), len(b), p.cfg.maxMessageBytes)}
+	}
+	return p.conn.WriteMessage(p.opcode, b)
+}
+
+// encode appends m's encoding to dst, turning a serializer panic into an error.
+func (p *wsPeer) encode(dst []byte, m wamp.Message) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = dst, fmt.Errorf("%w: serializer panic: %v", ErrEncode, r)
+		}
+	}()
+	if m == nil {
+		return dst, fmt.Errorf("%w: nil message", ErrEncode)
+	}
+	b, err = p.ser.Append(dst, m)
+	if err != nil && !errors.Is(err, ErrEncode) {
+		err = fmt.Errorf("%w: %v: %w", ErrEncode, m.Type(), err)
+	}
+	return b, err
+}
+
+// writeFailed handles a writer error. An encoding error aborts the peer with
+// close 1011 (the socket is fine, so the close frame can go out). A socket
+// error means gws has already closed the connection; the reader reports the
+// cause.
+func (p *wsPeer) writeFailed(err error) {
+	var ee *encodeError
+	if errors.As(err, &ee) {
+		p.cfg.stats.EncodeErrors.Add(1)
+		p.cfg.logger.Error("transport: cannot send message; closing connection",
+			"peer", p.info.PeerAddr, "serializer", p.ser.Name(), "err", ee.err)
+		reason := "internal error: cannot encode message"
+		if errors.Is(ee.err, ErrMessageTooLarge) {
+			reason = "outbound message too large"
+		}
+		p.mu.Lock()
+		p.abortLocked(closeInternalError, reason, ee.err) // writer running: no start
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Lock()
+	p.state = stateClosed
+	p.stop.Store(true)
+	p.dropQueueLocked()
+	p.mu.Unlock()
+}
+
+// recoverWriter keeps a bug in the writer from killing the process: it logs,
+// marks the peer closed and closes the socket.
+func (p *wsPeer) recoverWriter() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	p.cfg.logger.Error("transport: panic in websocket writer; closing connection",
+		"peer", p.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
+	p.mu.Lock()
+	p.setCauseLocked(fmt.Errorf("%w: writer: %v", ErrHandlerPanic, r))
+	p.state = stateClosed
+	p.stop.Store(true)
+	p.writing = false
+	p.dropQueueLocked()
+	p.mu.Unlock()
+	_ = p.conn.NetConn().Close()
+}
