@@ -44,9 +44,9 @@ func newBroker() broker {
 // the same subscription answers with the same ID and changes nothing.
 // Subscribing to the reserved wamp.* space is allowed (meta events).
 func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
-	policy, msg := parseMatch(m.Options)
-	if msg != "" {
-		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, msg))
+	policy, ok := parseMatch(m.Options)
+	if !ok {
+		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, "unknown match policy"))
 		return
 	}
 	if !validURI(m.Topic, r.cfg.StrictURI, policy == matchWildcard) {

@@ -15,41 +15,37 @@ import (
 // reply. Clients may not publish under the reserved "wamp." prefix
 // (ERROR wamp.error.invalid_uri); Internal sessions may.
 func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
-	ack, _, ok := optBool(m.Options, "acknowledge")
-	if !ok {
-		fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, wamp.ErrInvalidArgument, "option acknowledge must be a bool"))
-		return
-	}
+	// Option types were checked by wamp.ValidateOptions.
+	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
 	b := &r.broker
 	b.matches = b.index.appendAll(b.matches[:0], m.Topic)
 	defer clear(b.matches)
 	// An exact subscription proves the topic valid (it was validated when
 	// subscribed, under the same rules), which skips the scan.
 	valid := len(b.matches) > 0 && b.matches[0].match == matchExact || validURI(m.Topic, r.cfg.StrictURI, false)
-	var errURI wamp.URI
 	var msg string
 	switch {
 	case !valid:
-		errURI, msg = wamp.ErrInvalidURI, "invalid topic URI "+quote(string(m.Topic))
+		msg = "invalid topic URI " + quote(string(m.Topic))
 	case reserved(m.Topic) && !s.info.Internal:
-		errURI, msg = wamp.ErrInvalidURI, "topic URI "+quote(string(m.Topic))+" is reserved"
-	default:
-		msg = b.filter.parse(s, m.Options)
-		errURI = wamp.ErrInvalidArgument
+		msg = "topic URI " + quote(string(m.Topic)) + " is reserved"
 	}
 	if msg != "" {
 		if ack {
-			fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, errURI, msg))
+			fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, wamp.ErrInvalidURI, msg))
 		}
 		return
 	}
 	pub := r.newID()
-	disclose, _, _ := optBool(m.Options, "disclose_me")
+	f := &b.filter
+	f.set(s, m.Options)
+	defer f.reset()
+	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	var exactDetails, patternDetails wamp.Dict
 	for _, sub := range b.matches {
 		var ev *wamp.Event
 		for _, sess := range sub.subscribers {
-			if !b.filter.allows(sess) {
+			if !f.allows(sess) {
 				continue
 			}
 			if ev == nil {
@@ -69,7 +65,6 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 			fx.send(sess.id, ev)
 		}
 	}
-	b.filter.reset()
 	if ack {
 		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: pub})
 	}
@@ -85,12 +80,12 @@ func eventDetails(pub *session, disclose bool, topic wamp.URI) wamp.Dict {
 	}
 	d := make(wamp.Dict, 4)
 	if topic != "" {
-		d["topic"] = string(topic)
+		d[wamp.DetailTopic] = string(topic)
 	}
 	if disclose {
-		d["publisher"] = uint64(pub.id)
-		d["publisher_authid"] = pub.info.AuthID
-		d["publisher_authrole"] = pub.info.AuthRole
+		d[wamp.DetailPublisher] = int64(pub.id)
+		d[wamp.DetailPublisherAuthID] = pub.info.AuthID
+		d[wamp.DetailPublisherAuthRole] = pub.info.AuthRole
 	}
 	return d
 }
@@ -99,61 +94,30 @@ func eventDetails(pub *session, disclose bool, topic wamp.URI) wamp.Dict {
 // publisher exclusion (exclude_me, default true) and subscriber black- and
 // white-listing (exclude/eligible by session ID, authid and authrole; spec:
 // a subscriber receives the event iff it is in every eligible list present
-// and in no exclude list present). Its buffers are reused.
+// and in no exclude list present). The lists are kept as the option values
+// (a List, or a []ID/[]string set by an in-process peer; their element types
+// were checked by wamp.ValidateOptions), so filtering allocates nothing.
 type publishFilter struct {
 	publisher *session
 	excludeMe bool
 	lists     bool // any black/white list present
-	exclude   []wamp.ID
-	eligible  []wamp.ID
-	hasElig   bool
-	// authid/authrole lists, validated to hold only strings.
-	exAuthID, elAuthID, exRole, elRole wamp.List
-	hasElAuthID, hasElRole             bool
+	// nil = option absent.
+	exclude, eligible, exAuthID, elAuthID, exRole, elRole any
 }
 
-// parse reads the publication options; it returns a message explaining a
-// malformed option, or "".
-func (f *publishFilter) parse(pub *session, opts wamp.Dict) string {
+// set reads the publication options.
+func (f *publishFilter) set(pub *session, opts wamp.Dict) {
 	f.publisher = pub
-	exMe, present, ok := optBool(opts, "exclude_me")
-	if !ok {
-		return "option exclude_me must be a bool"
-	}
+	exMe, present := wamp.OptBool(opts, wamp.OptExcludeMe)
 	f.excludeMe = exMe || !present
 	if len(opts) == 0 {
-		return ""
+		return
 	}
-	var msg string
-	if f.exclude, _, msg = idListOpt(f.exclude[:0], opts, "exclude"); msg != "" {
-		return msg
-	}
-	if f.eligible, f.hasElig, msg = idListOpt(f.eligible[:0], opts, "eligible"); msg != "" {
-		return msg
-	}
-	for _, o := range []struct {
-		key  string
-		dst  *wamp.List
-		has  *bool
-		elig bool
-	}{
-		{"exclude_authid", &f.exAuthID, nil, false},
-		{"eligible_authid", &f.elAuthID, &f.hasElAuthID, true},
-		{"exclude_authrole", &f.exRole, nil, false},
-		{"eligible_authrole", &f.elRole, &f.hasElRole, true},
-	} {
-		l, present, ok := optList(opts, o.key)
-		if !ok || !allStrings(l) {
-			return "option " + o.key + " must be a list of strings"
-		}
-		*o.dst = l
-		if o.has != nil {
-			*o.has = present
-		}
-	}
-	f.lists = len(f.exclude) > 0 || f.hasElig || len(f.exAuthID) > 0 || f.hasElAuthID ||
-		len(f.exRole) > 0 || f.hasElRole
-	return ""
+	f.exclude, f.eligible = opts[wamp.OptExclude], opts[wamp.OptEligible]
+	f.exAuthID, f.elAuthID = opts[wamp.OptExcludeAuthID], opts[wamp.OptEligibleAuthID]
+	f.exRole, f.elRole = opts[wamp.OptExcludeAuthRole], opts[wamp.OptEligibleAuthRole]
+	f.lists = f.exclude != nil || f.eligible != nil || f.exAuthID != nil || f.elAuthID != nil ||
+		f.exRole != nil || f.elRole != nil
 }
 
 // allows reports whether s receives the publication.
@@ -165,51 +129,45 @@ func (f *publishFilter) allows(s *session) bool {
 		return true
 	}
 	switch {
-	case f.hasElig && !slices.Contains(f.eligible, s.id),
-		f.hasElAuthID && !containsString(f.elAuthID, s.info.AuthID),
-		f.hasElRole && !containsString(f.elRole, s.info.AuthRole),
-		slices.Contains(f.exclude, s.id),
-		containsString(f.exAuthID, s.info.AuthID),
-		containsString(f.exRole, s.info.AuthRole):
+	case f.eligible != nil && !idIn(f.eligible, s.id),
+		f.elAuthID != nil && !stringIn(f.elAuthID, s.info.AuthID),
+		f.elRole != nil && !stringIn(f.elRole, s.info.AuthRole),
+		f.exclude != nil && idIn(f.exclude, s.id),
+		f.exAuthID != nil && stringIn(f.exAuthID, s.info.AuthID),
+		f.exRole != nil && stringIn(f.exRole, s.info.AuthRole):
 		return false
 	}
 	return true
 }
 
-// reset drops references after a publication, keeping buffer capacity.
-func (f *publishFilter) reset() {
-	*f = publishFilter{exclude: f.exclude[:0], eligible: f.eligible[:0]}
-}
+// reset drops references after a publication.
+func (f *publishFilter) reset() { *f = publishFilter{} }
 
-// idListOpt reads a list of session IDs into dst.
-func idListOpt(dst []wamp.ID, opts wamp.Dict, key string) ([]wamp.ID, bool, string) {
-	l, present, ok := optList(opts, key)
-	if !ok {
-		return dst, present, "option " + key + " must be a list of session IDs"
-	}
-	for _, v := range l {
-		id, ok := toID(v)
-		if !ok {
-			return dst, present, "option " + key + " must be a list of session IDs"
-		}
-		dst = append(dst, id)
-	}
-	return dst, present, ""
-}
-
-func allStrings(l wamp.List) bool {
-	for _, v := range l {
-		if _, ok := v.(string); !ok {
-			return false
+// idIn reports whether list (a List of IDs or a []ID) holds id.
+func idIn(list any, id wamp.ID) bool {
+	switch l := list.(type) {
+	case []wamp.ID:
+		return slices.Contains(l, id)
+	case wamp.List:
+		for _, v := range l {
+			if x, ok := wamp.ToID(v); ok && x == id {
+				return true
+			}
 		}
 	}
-	return true
+	return false
 }
 
-func containsString(l wamp.List, s string) bool {
-	for _, v := range l {
-		if v.(string) == s {
-			return true
+// stringIn reports whether list (a List of strings or a []string) holds s.
+func stringIn(list any, s string) bool {
+	switch l := list.(type) {
+	case []string:
+		return slices.Contains(l, s)
+	case wamp.List:
+		for _, v := range l {
+			if x, ok := v.(string); ok && x == s {
+				return true
+			}
 		}
 	}
 	return false

@@ -29,11 +29,11 @@ const (
 )
 
 var invokeNames = map[string]invokePolicy{
-	"single":     invokeSingle,
-	"roundrobin": invokeRoundRobin,
-	"random":     invokeRandom,
-	"first":      invokeFirst,
-	"last":       invokeLast,
+	wamp.InvokeSingle:     invokeSingle,
+	wamp.InvokeRoundRobin: invokeRoundRobin,
+	wamp.InvokeRandom:     invokeRandom,
+	wamp.InvokeFirst:      invokeFirst,
+	wamp.InvokeLast:       invokeLast,
 }
 
 // registration is one (procedure, match policy) pair with its callees. All
@@ -67,17 +67,14 @@ func newDealer() dealer {
 // Clients may not register under the reserved "wamp." prefix
 // (invalid_uri); Internal sessions may.
 func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
-	policy, msg := parseMatch(m.Options)
-	invoke, msg2 := parseInvoke(m.Options)
-	if msg == "" {
-		msg = msg2
-	}
+	policy, okMatch := parseMatch(m.Options)
+	invoke, okInvoke := parseInvoke(m.Options)
 	fail := func(uri wamp.URI, msg string) {
 		fx.send(s.id, errorMsg(wamp.REGISTER, m.Request, uri, msg))
 	}
 	switch {
-	case msg != "":
-		fail(wamp.ErrInvalidArgument, msg)
+	case !okMatch || !okInvoke:
+		fail(wamp.ErrInvalidArgument, "unknown match or invoke policy")
 		return
 	case !validURI(m.Procedure, r.cfg.StrictURI, policy == matchWildcard):
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
@@ -106,20 +103,15 @@ func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
 	fx.send(s.id, &wamp.Registered{Request: m.Request, Registration: reg.id})
 }
 
-// parseInvoke reads options.invoke; msg explains a bad value.
-func parseInvoke(opts wamp.Dict) (invokePolicy, string) {
-	s, present, ok := optString(opts, "invoke")
-	switch {
-	case !present:
-		return invokeSingle, ""
-	case !ok:
-		return 0, "option invoke must be a string"
+// parseInvoke reads options.invoke (already type-checked by
+// wamp.ValidateOptions); ok is false for an unknown policy.
+func parseInvoke(opts wamp.Dict) (invokePolicy, bool) {
+	s, present := wamp.OptString(opts, wamp.OptInvoke)
+	if !present {
+		return invokeSingle, true
 	}
-	p, known := invokeNames[s]
-	if !known {
-		return 0, "unknown invoke policy " + quote(s)
-	}
-	return p, ""
+	p, ok := invokeNames[s]
+	return p, ok
 }
 
 // unregister handles UNREGISTER: only a callee of the registration may

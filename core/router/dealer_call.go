@@ -42,7 +42,7 @@ func newCallTable() callTable {
 }
 
 // progressDetails is RESULT.Details of a progressive result (shared, immutable).
-var progressDetails = wamp.Dict{"progress": true}
+var progressDetails = wamp.Dict{wamp.OptProgress: true}
 
 // call handles CALL: resolve the registration (exact, else longest prefix,
 // else best wildcard; calls under the reserved "wamp." prefix resolve exact
@@ -50,17 +50,10 @@ var progressDetails = wamp.Dict{"progress": true}
 // the call.
 func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	fail := func(uri wamp.URI, msg string) { fx.send(s.id, errorMsg(wamp.CALL, m.Request, uri, msg)) }
-	timeoutMs, _, ok := optInt(m.Options, "timeout")
-	if !ok || timeoutMs < 0 {
-		fail(wamp.ErrInvalidArgument, "option timeout must be a non-negative integer (ms)")
-		return
-	}
-	progress, _, ok1 := optBool(m.Options, "receive_progress")
-	disclose, _, ok2 := optBool(m.Options, "disclose_me")
-	if !ok1 || !ok2 {
-		fail(wamp.ErrInvalidArgument, "options receive_progress and disclose_me must be bools")
-		return
-	}
+	// Option types were checked by wamp.ValidateOptions.
+	timeoutMs, _ := wamp.OptInt(m.Options, wamp.OptTimeout)
+	progress, _ := wamp.OptBool(m.Options, wamp.OptReceiveProgress)
+	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	t := &r.dealer.calls
 	if _, dup := t.byReq[callKey{s.id, m.Request}]; dup {
 		r.violate(s, "CALL request ID already in use by a pending call", fx)
@@ -105,15 +98,15 @@ func invocationDetails(caller *session, pattern bool, proc wamp.URI, disclose, p
 	}
 	d := make(wamp.Dict, 4)
 	if pattern {
-		d["procedure"] = string(proc)
+		d[wamp.DetailProcedure] = string(proc)
 	}
 	if disclose {
-		d["caller"] = uint64(caller.id)
-		d["caller_authid"] = caller.info.AuthID
-		d["caller_authrole"] = caller.info.AuthRole
+		d[wamp.DetailCaller] = int64(caller.id)
+		d[wamp.DetailCallerAuthID] = caller.info.AuthID
+		d[wamp.DetailCallerAuthRole] = caller.info.AuthRole
 	}
 	if progress {
-		d["receive_progress"] = true
+		d[wamp.OptReceiveProgress] = true
 	}
 	return d
 }
@@ -130,7 +123,7 @@ func (r *Realm) yield(s *session, m *wamp.Yield, fx *Effects) {
 	if pc == nil {
 		return
 	}
-	if progress, _, _ := optBool(m.Options, "progress"); progress {
+	if progress, _ := wamp.OptBool(m.Options, wamp.OptProgress); progress {
 		if pc.progress {
 			fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: progressDetails, Args: m.Args, Kwargs: m.Kwargs})
 		}

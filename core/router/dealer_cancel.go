@@ -9,10 +9,10 @@ import (
 
 // INTERRUPT options the dealer sends (shared, immutable).
 var (
-	interruptKill = wamp.Dict{"mode": "kill", "reason": string(wamp.ErrCanceled)}
+	interruptKill = wamp.Dict{wamp.OptMode: wamp.CancelKill, wamp.OptReason: string(wamp.ErrCanceled)}
 	// interruptKillNoWait also serves a caller that left mid-call.
-	interruptKillNoWait = wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrCanceled)}
-	interruptTimeout    = wamp.Dict{"mode": "killnowait", "reason": string(wamp.ErrTimeout)}
+	interruptKillNoWait = wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait, wamp.OptReason: string(wamp.ErrCanceled)}
+	interruptTimeout    = wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait, wamp.OptReason: string(wamp.ErrTimeout)}
 )
 
 // cancel handles CANCEL (spec, call canceling). Modes:
@@ -25,15 +25,11 @@ var (
 //
 // A callee that did not announce call_canceling gets skip. CANCEL for an
 // unknown or finished call is discarded; a repeated kill sends no second
-// INTERRUPT. A bad mode is ERROR wamp.error.invalid_argument for the CANCEL.
+// INTERRUPT.
 func (r *Realm) cancel(s *session, m *wamp.Cancel, fx *Effects) {
-	mode, present, ok := optString(m.Options, "mode")
-	switch {
-	case !present:
-		mode = "killnowait"
-	case !ok || mode != "skip" && mode != "kill" && mode != "killnowait":
-		fx.send(s.id, errorMsg(wamp.CANCEL, m.Request, wamp.ErrInvalidArgument, "option mode must be skip, kill or killnowait"))
-		return
+	mode, present := wamp.OptString(m.Options, wamp.OptMode) // type and value checked by wamp.ValidateOptions
+	if !present {
+		mode = wamp.CancelKillNoWait
 	}
 	t := &r.dealer.calls
 	pc := t.byReq[callKey{s.id, m.Request}]
@@ -41,15 +37,15 @@ func (r *Realm) cancel(s *session, m *wamp.Cancel, fx *Effects) {
 		return
 	}
 	if pc.callee.feats&featCalleeCanceling == 0 {
-		mode = "skip"
+		mode = wamp.CancelSkip
 	}
 	switch mode {
-	case "kill":
+	case wamp.CancelKill:
 		if !pc.killed {
 			pc.killed = true
 			fx.send(pc.callee.id, &wamp.Interrupt{Request: pc.inv, Options: interruptKill})
 		}
-	case "killnowait":
+	case wamp.CancelKillNoWait:
 		fx.send(s.id, errorMsg(wamp.CALL, pc.callerReq, wamp.ErrCanceled, "call canceled"))
 		fx.send(pc.callee.id, &wamp.Interrupt{Request: pc.inv, Options: interruptKillNoWait})
 		t.finish(pc)

@@ -26,24 +26,19 @@ func (p matchPolicy) String() string {
 	return "exact"
 }
 
-// parseMatch reads options.match; msg explains a bad value.
-func parseMatch(opts wamp.Dict) (p matchPolicy, msg string) {
-	s, present, ok := optString(opts, "match")
-	switch {
-	case !present:
-		return matchExact, ""
-	case !ok:
-		return 0, "option match must be a string"
-	}
+// parseMatch reads options.match (already type-checked by
+// wamp.ValidateOptions); ok is false for an unknown policy.
+func parseMatch(opts wamp.Dict) (p matchPolicy, ok bool) {
+	s, _ := wamp.OptString(opts, wamp.OptMatch)
 	switch s {
-	case "exact":
-		return matchExact, ""
-	case "prefix":
-		return matchPrefix, ""
-	case "wildcard":
-		return matchWildcard, ""
+	case "", wamp.MatchExact:
+		return matchExact, true
+	case wamp.MatchPrefix:
+		return matchPrefix, true
+	case wamp.MatchWildcard:
+		return matchWildcard, true
 	}
-	return 0, "unknown match policy " + quote(s)
+	return 0, false
 }
 
 // uriIndex maps URIs to the subscriptions or registrations that match them,

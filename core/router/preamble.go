@@ -1,6 +1,8 @@
 package router
 
 import (
+	"strings"
+
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -13,7 +15,8 @@ import (
 //     wamp.error.invalid_uri;
 //   - Details without "roles", or roles that are not a non-empty dict of
 //     known client roles (publisher, subscriber, caller, callee) each mapped
-//     to a dict: wamp.error.protocol_violation.
+//     to a dict, or other well-known details of the wrong type
+//     (wamp.ValidateOptions): wamp.error.protocol_violation.
 //
 // Every ABORT carries Details {"message": "..."}. Preamble does not know
 // which realms exist: answering a HELLO for an unknown realm with
@@ -30,13 +33,17 @@ func Preamble(m wamp.Message) (*wamp.Hello, *wamp.Abort) {
 	if reason := checkRoles(hello.Details); reason != "" {
 		return nil, abortMsg(wamp.ErrProtocolViolationURI, reason)
 	}
+	if err := wamp.ValidateOptions(hello); err != nil {
+		return nil, abortMsg(wamp.ErrProtocolViolationURI, violationReason(err))
+	}
 	return hello, nil
 }
 
 // checkRoles validates HELLO.Details.roles and returns why it is
 // unacceptable, or "".
 func checkRoles(details wamp.Dict) string {
-	roles, present, ok := optDict(details, "roles")
+	v, present := details[wamp.DetailRoles]
+	roles, ok := v.(wamp.Dict)
 	switch {
 	case !present:
 		return "HELLO.Details.roles is missing"
@@ -67,3 +74,9 @@ func typeName(m wamp.Message) string {
 // quote wraps s in double quotes for messages (no escaping needed: these
 // strings only reach human readers).
 func quote(s string) string { return `"` + s + `"` }
+
+// violationReason strips the generic prefix from a wamp.ErrProtocolViolation
+// error, leaving the precise reason for ABORT.Details.message.
+func violationReason(err error) string {
+	return strings.TrimPrefix(err.Error(), wamp.ErrProtocolViolation.Error()+": ")
+}

@@ -147,6 +147,12 @@ func (r *Realm) Handle(now time.Time, sid SessionID, m wamp.Message, fx *Effects
 		r.remove(s, fx)
 		return
 	}
+	// Well-known options of the wrong type are protocol violations (as in
+	// autobahn's message parsing), checked here so every driver gets them.
+	if err := wamp.ValidateOptions(m); err != nil {
+		r.violate(s, violationReason(err), fx)
+		return
+	}
 	if !r.route(now, s, m, fx) {
 		r.violate(s, "unexpected "+m.Type().String()+" message value", fx)
 	}

@@ -135,10 +135,10 @@ const (
 )
 
 var roleNames = map[string]roleSet{
-	"publisher":  rolePublisher,
-	"subscriber": roleSubscriber,
-	"caller":     roleCaller,
-	"callee":     roleCallee,
+	wamp.RolePublisher:  rolePublisher,
+	wamp.RoleSubscriber: roleSubscriber,
+	wamp.RoleCaller:     roleCaller,
+	wamp.RoleCallee:     roleCallee,
 }
 
 // session is the realm's record of one admitted session.
@@ -180,21 +180,17 @@ func (s *session) nextInvocation() wamp.ID {
 // features the router acts on. Preamble has already validated the shape.
 func parseRoles(details wamp.Dict) (roleSet, features) {
 	var rs roleSet
+	for name, role := range roleNames {
+		if wamp.HasRole(details, name) {
+			rs |= role
+		}
+	}
 	var fs features
-	roles, _, _ := optDict(details, "roles")
-	for name, v := range roles {
-		rs |= roleNames[name]
-		if name != "callee" {
-			continue
-		}
-		role, _ := v.(wamp.Dict)
-		feats, _, _ := optDict(role, "features")
-		if b, _, _ := optBool(feats, "progressive_call_results"); b {
-			fs |= featCalleeProgress
-		}
-		if b, _, _ := optBool(feats, "call_canceling"); b {
-			fs |= featCalleeCanceling
-		}
+	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults) {
+		fs |= featCalleeProgress
+	}
+	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureCallCanceling) {
+		fs |= featCalleeCanceling
 	}
 	return rs, fs
 }

@@ -259,7 +259,7 @@ func (tr *transcript) parseMessage(lineNo int, text string) wamp.Message {
 	if !ok {
 		tr.t.Fatalf("%s:%d: message must be a JSON list", tr.file, lineNo)
 	}
-	m, err := fromList(l)
+	m, err := wamp.FromList(l)
 	if err != nil {
 		tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 	}

