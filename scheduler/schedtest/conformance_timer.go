@@ -79,8 +79,14 @@ func testTimerStopAfter(e *env) {
 	}
 }
 
-// testTimerOrder: timers armed out of order fire in deadline order, each no
-// earlier than its deadline. Only order is asserted, never lateness.
+// testTimerOrder: timers armed out of order each fire once, never before
+// their deadline. On a virtual backend they must also fire in deadline
+// order. A real backend cannot promise that: each callback runs on its own
+// goroutine, and Go does not order goroutine starts, so under load a later
+// timer's callback can start first (observed: 40ms before 20ms on a loaded
+// 2-core machine). The contract in package scheduler does not promise it
+// either; the engine keeps one timer per state machine and never relies on
+// the relative order of two timers.
 func testTimerOrder(e *env) {
 	delays := []time.Duration{60 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
 	type firing struct {
@@ -105,8 +111,11 @@ func testTimerOrder(e *env) {
 		}
 	}
 	want := slices.Sorted(slices.Values(delays))
-	if !slices.Equal(order, want) {
-		e.t.Fatalf("fired in order %v, want %v", order, want)
+	if !slices.Equal(slices.Sorted(slices.Values(order)), want) {
+		e.t.Fatalf("fired %v, want each of %v exactly once", order, want)
+	}
+	if e.Virtual && !slices.Equal(order, want) {
+		e.t.Fatalf("fired in order %v, want deadline order %v", order, want)
 	}
 }
 
