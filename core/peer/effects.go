@@ -136,6 +136,9 @@ type CloseInfo struct {
 	// Remote reports that the router ended the session (its ABORT, or a
 	// GOODBYE it sent first).
 	Remote bool
+	// Goodbye reports an orderly end: a GOODBYE exchange, whichever side
+	// started it.
+	Goodbye bool
 	// Err is the local cause: a protocol violation by the router
 	// (ErrProtocolViolation), a lost connection (ErrConnectionLost), or a
 	// driver-requested abort. Nil for an orderly close.

@@ -80,7 +80,11 @@ func render(fx *Effects) []string {
 		out = append(out, fmt.Sprintf("revoked %s %d %v %s", r.Kind, r.ID, r.Tokens, r.Reason))
 	}
 	if c := fx.Closed; c != nil {
-		out = append(out, fmt.Sprintf("closed reason=%s remote=%v err=%v", c.Reason, c.Remote, c.Err))
+		line := fmt.Sprintf("closed reason=%s remote=%v err=%v", c.Reason, c.Remote, c.Err)
+		if c.Goodbye {
+			line += " goodbye"
+		}
+		out = append(out, line)
 	}
 	return out
 }

@@ -273,11 +273,11 @@ func (p *Peer) onGoodbye(m *wamp.Goodbye, out *Effects) {
 	if p.st == stLeaving {
 		// The router's reply to our GOODBYE (or a GOODBYE of its own that
 		// crossed ours): either way, the session is over.
-		p.close(out, &CloseInfo{Reason: m.Reason, Details: m.Details})
+		p.close(out, &CloseInfo{Reason: m.Reason, Details: m.Details, Goodbye: true})
 		return
 	}
 	out.Send = append(out.Send, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut})
-	p.close(out, &CloseInfo{Reason: m.Reason, Details: m.Details, Remote: true})
+	p.close(out, &CloseInfo{Reason: m.Reason, Details: m.Details, Remote: true, Goodbye: true})
 }
 
 // Leave starts an orderly close: GOODBYE while established (then wait for
@@ -324,14 +324,21 @@ func (p *Peer) Abort(reason wamp.URI, cause error, out *Effects) {
 // fails and the session is closed with Err wrapping ErrConnectionLost and
 // cause. Nothing is sent.
 func (p *Peer) ConnectionLost(cause error, out *Effects) {
-	if p.st == stClosed {
-		return
-	}
 	err := ErrConnectionLost
 	if cause != nil {
 		err = fmt.Errorf("%w: %w", ErrConnectionLost, cause)
 	}
-	p.close(out, &CloseInfo{Err: err})
+	p.Drop(err, out)
+}
+
+// Drop ends the session at once without sending anything (the driver is
+// about to close the connection): every pending request fails and Closed
+// is reported with Err = cause.
+func (p *Peer) Drop(cause error, out *Effects) {
+	if p.st == stClosed {
+		return
+	}
+	p.close(out, &CloseInfo{Err: cause})
 }
 
 // violate aborts the session because of a router protocol violation.

@@ -175,7 +175,7 @@ func TestRouterGoodbye(t *testing.T) {
 			`send GOODBYE [6,{},"wamp.close.goodbye_and_out"]`,
 			`complete c1 CALL req=1 err=peer: session closed: wamp.close.system_shutdown`,
 			`complete s1 SUBSCRIBE req=2 err=peer: session closed: wamp.close.system_shutdown`,
-			`closed reason=wamp.close.system_shutdown remote=true err=<nil>`,
+			`closed reason=wamp.close.system_shutdown remote=true err=<nil> goodbye`,
 		}},
 		{"call after close", func(p *Peer, fx *Effects) { p.Call("p", nil, nil, nil, "c2", fx) },
 			[]string{`complete c2 CALL req=0 err=peer: session closed`}},
@@ -206,7 +206,7 @@ func TestLeave(t *testing.T) {
 		{"in-flight event ignored", recv(&wamp.Event{Subscription: 50, Publication: 9, Details: wamp.Dict{}}), nil},
 		{"in-flight invocation ignored", recv(&wamp.Invocation{Request: 3, Registration: 77, Details: wamp.Dict{}}), nil},
 		{"goodbye reply", recv(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut}),
-			[]string{`closed reason=wamp.close.goodbye_and_out remote=false err=<nil>`}},
+			[]string{`closed reason=wamp.close.goodbye_and_out remote=false err=<nil> goodbye`}},
 	})
 }
 
@@ -303,4 +303,14 @@ func TestRequestIDsWrapAndSkipPending(t *testing.T) {
 	if id := p.Call("p", nil, nil, nil, "d", &fx); id != 3 {
 		t.Fatalf("id after wrap = %d, want 3", id)
 	}
+}
+
+func TestDrop(t *testing.T) {
+	transcript(t, established(t), []step{
+		{"call", func(p *Peer, fx *Effects) { p.Call("p", nil, nil, nil, "c1", fx) }, []string{`send CALL [48,1,{},"p"]`}},
+		{"drop", func(p *Peer, fx *Effects) { p.Drop(errors.New("gave up"), fx) }, []string{
+			`complete c1 CALL req=1 err=peer: session closed: gave up`,
+			`closed reason= remote=false err=gave up`,
+		}},
+	})
 }
