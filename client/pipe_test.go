@@ -114,4 +114,6 @@ func (p *memPeer) cut(cause error) {
 	p.shut(cause)
 }
 
-func (p *memPeer) Info() transport.Info { return transport.Info{Transport: "memory", Serializer: "none"} }
+func (p *memPeer) Info() transport.Info {
+	return transport.Info{Transport: "memory", Serializer: "none"}
+}
