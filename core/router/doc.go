@@ -3,11 +3,66 @@
 // goroutines, no locks and no clock: every entry point takes now, and every
 // outcome is a value appended to an Effects buffer the caller owns.
 //
+//	hello, abort := router.Preamble(first)   // first message of a connection
+//	if abort != nil { send(abort); closeConn(); return }
+//	realm.Join(now, sid, hello, info, &fx)   // WELCOME
+//	realm.Handle(now, sid, msg, &fx)         // every later message
+//	deliver(fx.Out); apply(fx.Close); fx.Reset()
+//	at, ok := realm.NextDeadline()           // re-arm one timer; on firing: realm.Expire(now, &fx)
+//
 // Duties of the driver (package core's engine):
 //  1. Call every method of one Realm from one serial executor only.
-//  2. Feed messages of one session in arrival order.
+//  2. Feed messages of one session in arrival order, already decoded and
+//     structurally validated (wamp.FromList); frames that fail that go to
+//     Malformed instead. Handle itself checks option types
+//     (wamp.ValidateOptions) and URIs.
 //  3. After each call, deliver Effects.Out in order, then apply
 //     Effects.Close, then re-arm one timer to NextDeadline and call Expire
 //     when it fires (a late or early firing is harmless).
 //  4. Report a dropped connection with Detach.
+//  5. Treat every message in Effects as immutable: one value (an EVENT, a
+//     shared empty Details dict) may go to many sessions, so encode it once
+//     per serializer and never write into it.
+//  6. Answer a HELLO for a realm that does not exist with ABORT
+//     wamp.error.no_such_realm itself: a Realm only knows itself.
+//
+// Sessions. A joined session is established; the transition table in
+// session.go lists what a client may send in each state. Anything else
+// (router-to-client types, a second HELLO, ERROR not answering an
+// INVOCATION, a duplicate pending CALL request ID, a wrong-typed option) is
+// a protocol violation: ABORT wamp.error.protocol_violation with
+// Details.message, a CloseOp, and removal. A client GOODBYE is answered
+// with GOODBYE wamp.close.goodbye_and_out; a client ABORT closes silently.
+// Kill and Shutdown send the router's GOODBYE, release everything the
+// session owns at once, and then accept only the GOODBYE reply (or ABORT)
+// until RealmConfig.GoodbyeTimeout passes. Messages for session IDs that
+// are not in the realm are ignored, since the driver may race a close
+// against queued input. When a session goes, calls it was serving fail at
+// their callers with ERROR wamp.error.canceled, and calls it made are
+// forgotten (INTERRUPT killnowait to callees that announced call_canceling).
+//
+// Errors. Request-scoped failures are ERROR replies with Details {} and one
+// argument, a human-readable message. PUBLISH failures are reported only
+// when acknowledge=true, as the basic profile says.
+//
+// URIs. Topics and procedures follow the realm's StrictURI setting; empty
+// components are allowed only in wildcard patterns. The "wamp." prefix is
+// reserved for the meta API: clients may subscribe and call there, but only
+// sessions with SessionInfo.Internal may register or publish there, and
+// calls to "wamp.*" resolve exact registrations only, so that client
+// patterns cannot capture meta procedures.
+//
+// Broker: subscriptions are shared per (topic, match policy) and live as
+// long as they have subscribers; each matching subscription gets one EVENT
+// value for all its receivers. Features: publisher_exclusion,
+// publisher_identification, subscriber_blackwhite_listing,
+// pattern_based_subscription.
+//
+// Dealer: a CALL goes to the exact registration, else the longest prefix,
+// else the best wildcard (advanced profile precedence). INVOCATION request
+// IDs are sequential per callee. Features: progressive_call_results,
+// call_timeout, call_canceling (skip, kill, killnowait; default
+// killnowait), caller_identification, pattern_based_registration,
+// shared_registration (single, roundrobin, random, first, last; random is
+// seeded by RealmConfig.RandomSeed).
 package router
