@@ -29,6 +29,7 @@ type Config struct {
 	// Realm is the realm to join.
 	Realm wamp.URI
 	// Backend schedules the session's work: its executor, handlers, timers.
+	// It must outlive the session: close it after Leave (or Done).
 	Backend scheduler.AsyncSupport
 	// Serializers are offered to the server by Dial, in preference order.
 	// Nil = JSON only.

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"io"
 	"sync"
 
@@ -21,6 +22,7 @@ type memPeer struct {
 	cause    error // Closed cause for a local close or a cut
 	wake     chan struct{}
 	finished chan struct{}
+	wire     bool // set before use: copy through the list form
 }
 
 // pipe returns two connected ends; start each with its Handler.
@@ -64,8 +66,17 @@ func (p *memPeer) readLoop() {
 	}
 }
 
-// Send queues m for the other end.
+// Send queues m for the other end. On a wire pipe, m travels as a
+// serializer would carry it: converted to its list form, deep-copied with
+// integers as int64, and validated back into a message.
 func (p *memPeer) Send(m wamp.Message) bool {
+	if p.wire {
+		copied, err := wamp.FromList(wireCopy(wamp.ToList(m)).(wamp.List))
+		if err != nil {
+			panic(fmt.Sprintf("memPeer: invalid %s on the wire: %v", m.Type(), err))
+		}
+		m = copied
+	}
 	p.mu.Lock()
 	closed := p.closed
 	p.mu.Unlock()
@@ -112,6 +123,32 @@ func (p *memPeer) cut(cause error) {
 	r.mu.Unlock()
 	r.signal()
 	p.shut(cause)
+}
+
+// wireCopy deep-copies a decoded-like value, turning every integer kind
+// into int64 as the JSON and msgpack decoders do.
+func wireCopy(v any) any {
+	switch x := v.(type) {
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = wireCopy(e)
+		}
+		return l
+	case map[string]any:
+		d := make(map[string]any, len(x))
+		for k, e := range x {
+			d[k] = wireCopy(e)
+		}
+		return d
+	case int:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case wamp.ID:
+		return int64(x)
+	}
+	return v
 }
 
 func (p *memPeer) Info() transport.Info {

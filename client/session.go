@@ -78,7 +78,9 @@ func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
 		return s, nil
 	case <-s.done:
 	case <-ctx.Done():
-		s.post(func() { s.abort(wamp.CloseNormal, context.Cause(ctx)) })
+		if !s.post(func() { s.abort(wamp.CloseNormal, context.Cause(ctx)) }) {
+			return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, ctx.Err())
+		}
 		<-s.done
 	}
 	return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, s.err)
@@ -153,12 +155,15 @@ func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 		return s.err
 	default:
 	}
-	s.post(func() { _ = s.p.Leave(reason, &s.fx); s.flush() })
+	if !s.post(func() { _ = s.p.Leave(reason, &s.fx); s.flush() }) {
+		return s.closedError("leave")
+	}
 	select {
 	case <-s.done:
 	case <-ctx.Done():
-		s.post(func() { s.p.Drop(context.Cause(ctx), &s.fx); s.flush() })
-		<-s.done
+		if s.post(func() { s.p.Drop(context.Cause(ctx), &s.fx); s.flush() }) {
+			<-s.done
+		}
 		return fmt.Errorf("client: leave: %w", ctx.Err())
 	}
 	if s.err.Goodbye {

@@ -155,7 +155,7 @@ func (p *Peer) dropSubscription(id wamp.ID) {
 
 // revokeSubscription handles [UNSUBSCRIBED, 0, {subscription, reason}].
 func (p *Peer) revokeSubscription(m *wamp.Unsubscribed, out *Effects) error {
-	id, ok := optID(m.Details, "subscription")
+	id, ok := wamp.OptID(m.Details, "subscription")
 	if !ok {
 		return violation("UNSUBSCRIBED revocation without details.subscription")
 	}

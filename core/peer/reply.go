@@ -41,37 +41,8 @@ func (p *Peer) onError(m *wamp.Error, out *Effects) error {
 
 // optBool reads a boolean option; absent or non-boolean is false.
 func optBool(d wamp.Dict, key string) bool {
-	b, _ := d[key].(bool)
+	b, _ := wamp.OptBool(d, key)
 	return b
-}
-
-// optID reads an ID-valued detail as decoded by any serializer.
-func optID(d wamp.Dict, key string) (wamp.ID, bool) {
-	var id wamp.ID
-	switch v := d[key].(type) {
-	case wamp.ID:
-		id = v
-	case uint64:
-		id = wamp.ID(v)
-	case int64:
-		if v < 0 {
-			return 0, false
-		}
-		id = wamp.ID(v)
-	case int:
-		if v < 0 {
-			return 0, false
-		}
-		id = wamp.ID(v)
-	case float64:
-		if v < 0 || v != float64(uint64(v)) {
-			return 0, false
-		}
-		id = wamp.ID(v)
-	default:
-		return 0, false
-	}
-	return id, id.Valid()
 }
 
 func sortedIDs[V any](m map[wamp.ID]V) []wamp.ID {

@@ -140,7 +140,7 @@ func (p *Peer) onUnregistered(m *wamp.Unregistered, out *Effects) error {
 
 // revokeRegistration handles [UNREGISTERED, 0, {registration, reason}].
 func (p *Peer) revokeRegistration(m *wamp.Unregistered, out *Effects) error {
-	id, ok := optID(m.Details, "registration")
+	id, ok := wamp.OptID(m.Details, "registration")
 	if !ok {
 		return violation("UNREGISTERED revocation without details.registration")
 	}
