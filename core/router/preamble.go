@@ -53,7 +53,7 @@ func checkRoles(details wamp.Dict) string {
 		return "HELLO.Details.roles announces no role"
 	}
 	for name, v := range roles {
-		if _, known := roleNames[name]; !known {
+		if !clientRoles[name] {
 			return "HELLO.Details.roles has unknown client role " + quote(name)
 		}
 		if _, isDict := v.(wamp.Dict); !isDict {

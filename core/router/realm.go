@@ -83,8 +83,9 @@ func (r *Realm) newID() wamp.ID { return r.ids.NextID() }
 
 // Join admits an authenticated session and emits WELCOME to sid with
 // Details {realm, roles: {broker: {features}, dealer: {features}}, authid,
-// authrole, authmethod, authprovider}. The client's roles and features are
-// read from hello.Details.roles (validated by Preamble). After Shutdown,
+// authrole, authmethod, authprovider}. The client features the router acts
+// on (callee progressive_call_results and call_canceling) are read from
+// hello.Details.roles (validated by Preamble). After Shutdown,
 // Join answers ABORT with the shutdown reason and a CloseOp instead.
 // Joining a sid that is already in the realm is a driver bug and panics.
 // Executor-only.
@@ -97,8 +98,7 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	if _, dup := r.sessions[sid]; dup {
 		panic("router: Join: session ID already in the realm")
 	}
-	s := &session{id: sid, info: info, state: stEstablished}
-	s.roles, s.feats = parseRoles(hello.Details)
+	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
 	fx.send(sid, &wamp.Welcome{Session: sid, Details: wamp.Dict{
 		"realm":        string(r.cfg.URI),
@@ -248,8 +248,7 @@ func (r *Realm) startGoodbye(now time.Time, s *session, reason wamp.URI, fx *Eff
 	r.shuttingDown++
 	r.goodbyeSeq++
 	s.goodbyeSeq, s.goodbyeReason = r.goodbyeSeq, reason
-	s.goodbyeAt = now.Add(r.cfg.GoodbyeTimeout)
-	r.addDeadline(deadline{at: s.goodbyeAt, kind: dlGoodbye, key: callKey{sid: s.id}, seq: s.goodbyeSeq})
+	r.addDeadline(deadline{at: now.Add(r.cfg.GoodbyeTimeout), kind: dlGoodbye, key: callKey{sid: s.id}, seq: s.goodbyeSeq})
 }
 
 // violate answers a session-fatal protocol error: ABORT, close, remove.

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"time"
-
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -124,21 +122,12 @@ const (
 	featCalleeCanceling                      // callee.call_canceling
 )
 
-// roleSet is the set of client roles announced in HELLO.
-type roleSet uint8
-
-const (
-	rolePublisher roleSet = 1 << iota
-	roleSubscriber
-	roleCaller
-	roleCallee
-)
-
-var roleNames = map[string]roleSet{
-	wamp.RolePublisher:  rolePublisher,
-	wamp.RoleSubscriber: roleSubscriber,
-	wamp.RoleCaller:     roleCaller,
-	wamp.RoleCallee:     roleCallee,
+// clientRoles are the roles a client may announce in HELLO.
+var clientRoles = map[string]bool{
+	wamp.RolePublisher:  true,
+	wamp.RoleSubscriber: true,
+	wamp.RoleCaller:     true,
+	wamp.RoleCallee:     true,
 }
 
 // session is the realm's record of one admitted session.
@@ -146,7 +135,6 @@ type session struct {
 	id    SessionID
 	info  SessionInfo
 	state sessState
-	roles roleSet
 	feats features
 
 	// subs and regs are the subscriptions and registrations this session
@@ -164,7 +152,6 @@ type session struct {
 	// goodbyeSeq identifies the live goodbye deadline (stShuttingDown).
 	goodbyeSeq    uint64
 	goodbyeReason wamp.URI
-	goodbyeAt     time.Time
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.
@@ -176,15 +163,9 @@ func (s *session) nextInvocation() wamp.ID {
 	return s.lastInv
 }
 
-// parseRoles reads HELLO.Details.roles into the announced roles and the
-// features the router acts on. Preamble has already validated the shape.
-func parseRoles(details wamp.Dict) (roleSet, features) {
-	var rs roleSet
-	for name, role := range roleNames {
-		if wamp.HasRole(details, name) {
-			rs |= role
-		}
-	}
+// parseFeatures reads the client features the router acts on from
+// HELLO.Details.roles.<role>.features.
+func parseFeatures(details wamp.Dict) features {
 	var fs features
 	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults) {
 		fs |= featCalleeProgress
@@ -192,5 +173,5 @@ func parseRoles(details wamp.Dict) (roleSet, features) {
 	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureCallCanceling) {
 		fs |= featCalleeCanceling
 	}
-	return rs, fs
+	return fs
 }
