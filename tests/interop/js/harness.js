@@ -22,6 +22,15 @@ const SERIALIZERS = {
 
 let finished = false;
 const connections = [];
+let lastWsError = null;
+
+// noteWsError records (and logs) a WebSocket-level error, such as a refused
+// connection or a rejected handshake, so that a close reported by autobahn
+// can say why.
+function noteWsError(e) {
+  lastWsError = e && e.message ? e.message : String(e);
+  console.error('ws error: ' + lastWsError);
+}
 
 function jsonLine(obj) {
   return JSON.stringify(obj, (k, v) => {
@@ -117,7 +126,8 @@ function openSession(cfg, label) {
     const entry = { conn, label, joined: false, closing: false, closed: null };
     entry.closed = new Promise((resolveClosed) => {
       conn.onclose = (reason, details) => {
-        const why = label + ': connection ' + reason + ' ' + jsonLine(details || {});
+        const why = label + ': connection ' + reason + ' ' + jsonLine(details || {}) +
+          (lastWsError ? ' (ws error: ' + lastWsError + ')' : '');
         resolveClosed(why);
         if (!entry.joined) reject(new Error(why));
         else if (!entry.closing) fail('unexpected close: ' + why);
@@ -172,6 +182,6 @@ function check(cond, msg, got) {
 
 module.exports = {
   autobahn, finish, fail, withTimeout, errText, deepEqual, resultParts,
-  join, closeAll, check, jsonLine, makeSerializer, STEP_MS, TIMEOUT_MS,
+  join, closeAll, check, jsonLine, makeSerializer, noteWsError, STEP_MS, TIMEOUT_MS,
 };
 

@@ -22,7 +22,7 @@ const WS = require('ws');
 globalThis.WebSocket = class extends WS {
   constructor(...a) {
     super(...a);
-    this.on('error', (e) => console.error('ws error: ' + (e && e.message)));
+    this.on('error', (e) => h.noteWsError(e));
   }
 };
 
