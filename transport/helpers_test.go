@@ -32,7 +32,7 @@ var quietLogger = slog.New(slog.DiscardHandler)
 
 // recorder is a Handler that records what it is given.
 type recorder struct {
-	t         *testing.T
+	t         testing.TB
 	peer      Peer
 	msgs      chan wamp.Message
 	malformed chan error
@@ -41,7 +41,7 @@ type recorder struct {
 	onMessage func(r *recorder, m wamp.Message) // optional, e.g. echo
 }
 
-func newRecorder(t *testing.T, p Peer) *recorder {
+func newRecorder(t testing.TB, p Peer) *recorder {
 	return &recorder{t: t, peer: p, msgs: make(chan wamp.Message, 4096),
 		malformed: make(chan error, 16), closed: make(chan error, 2)}
 }
@@ -92,7 +92,7 @@ func (r *recorder) waitClosed(t *testing.T) error {
 
 // acceptInto returns an Acceptor that makes recorders, configures them with
 // setup (may be nil) and publishes them on the returned channel.
-func acceptInto(t *testing.T, setup func(*recorder)) (Acceptor, chan *recorder) {
+func acceptInto(t testing.TB, setup func(*recorder)) (Acceptor, chan *recorder) {
 	ch := make(chan *recorder, 64)
 	return AcceptorFunc(func(p Peer) Handler {
 		r := newRecorder(t, p)
@@ -104,7 +104,7 @@ func acceptInto(t *testing.T, setup func(*recorder)) (Acceptor, chan *recorder) 
 	}), ch
 }
 
-func nextPeer(t *testing.T, ch chan *recorder) *recorder {
+func nextPeer(t testing.TB, ch chan *recorder) *recorder {
 	t.Helper()
 	select {
 	case r := <-ch:
@@ -128,6 +128,14 @@ type testServer struct {
 
 func startServer(t *testing.T, cfg WebSocketConfig, setup func(*recorder)) *testServer {
 	t.Helper()
+	a, ch := acceptInto(t, setup)
+	ts := startServerWith(t, cfg, a)
+	ts.accepted = ch
+	return ts
+}
+
+func startServerWith(t *testing.T, cfg WebSocketConfig, a Acceptor) *testServer {
+	t.Helper()
 	if cfg.Serializers == nil {
 		cfg.Serializers = []serialize.Serializer{codecJSON}
 	}
@@ -137,7 +145,6 @@ func startServer(t *testing.T, cfg WebSocketConfig, setup func(*recorder)) *test
 	if cfg.Stats == nil {
 		cfg.Stats = new(Stats)
 	}
-	a, ch := acceptInto(t, setup)
 	srv, err := NewWebSocketServer(cfg, a)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +152,7 @@ func startServer(t *testing.T, cfg WebSocketConfig, setup func(*recorder)) *test
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	return &testServer{WebSocketServer: srv, url: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws",
-		addr: hs.Listener.Addr().String(), stats: cfg.Stats, accepted: ch}
+		addr: hs.Listener.Addr().String(), stats: cfg.Stats}
 }
 
 // dialClient dials url and returns the client peer and its recorder.
@@ -207,7 +214,7 @@ func rawDial(t *testing.T, addr, protocol string) *rawConn {
 	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
 		"Sec-WebSocket-Protocol: %s\r\n\r\n", addr, protocol)
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, 512)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)

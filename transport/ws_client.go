@@ -122,6 +122,7 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 		CheckUtf8Enabled:    true,
 		ReadMaxPayloadSize:  p.cfg.maxMessageBytes,
 		WriteMaxPayloadSize: p.cfg.maxMessageBytes,
+		ReadBufferSize:      cfg.ReadBufferBytes,
 		Recovery:            gws.Recovery,
 		Logger:              gwsLogger{cfg.Logger},
 		NewSession:          p.session,

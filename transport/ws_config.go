@@ -18,6 +18,10 @@ const (
 	DefaultPingInterval     = 30 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultReadBufferBytes is half of gws's default: typical WAMP messages
+	// are a few hundred bytes, larger payloads are read straight into the
+	// message buffer anyway, and the buffer lives as long as the connection.
+	DefaultReadBufferBytes = 2048
 )
 
 // ErrConfig is wrapped by every configuration validation error.
@@ -48,6 +52,10 @@ type WebSocketConfig struct {
 	// WriteTimeout bounds one socket write, and the flush of Peer.Close
 	// (0 = 10s). A stalled write closes the peer.
 	WriteTimeout time.Duration
+	// ReadBufferBytes is the size of the per-connection read buffer
+	// (0 = 2048). It is held for the connection's lifetime, so it dominates
+	// an idle connection's memory together with the reader's stack.
+	ReadBufferBytes int
 	// CheckOrigin decides whether to accept a handshake (false: HTTP 403).
 	// Nil accepts every origin.
 	CheckOrigin func(r *http.Request) bool
@@ -63,13 +71,14 @@ type WebSocketClientConfig struct {
 	// Serializers to offer, in preference order; required. The server's
 	// choice selects the serializer.
 	Serializers []serialize.Serializer
-	// MaxMessageBytes, OutboundQueueMax, PingInterval, PongTimeout and
-	// WriteTimeout mean what they mean in WebSocketConfig.
+	// MaxMessageBytes, OutboundQueueMax, PingInterval, PongTimeout,
+	// WriteTimeout and ReadBufferBytes mean what they mean in WebSocketConfig.
 	MaxMessageBytes  int
 	OutboundQueueMax int
 	PingInterval     time.Duration
 	PongTimeout      time.Duration
 	WriteTimeout     time.Duration
+	ReadBufferBytes  int
 	// Header holds extra handshake request headers (cookies, auth). Its
 	// Sec-WebSocket-Protocol is replaced by the serializers' subprotocols.
 	Header http.Header
@@ -99,7 +108,13 @@ type peerConfig struct {
 
 // Validate reports a configuration error, wrapping ErrConfig.
 func (c WebSocketConfig) Validate() error {
-	return validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout)
+	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout); err != nil {
+		return err
+	}
+	if c.ReadBufferBytes < 0 {
+		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
+	}
+	return nil
 }
 
 // Validate reports a configuration error, wrapping ErrConfig.
@@ -109,6 +124,9 @@ func (c WebSocketClientConfig) Validate() error {
 	}
 	if c.HandshakeTimeout < 0 {
 		return fmt.Errorf("%w: negative HandshakeTimeout", ErrConfig)
+	}
+	if c.ReadBufferBytes < 0 {
+		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
 	}
 	return nil
 }
@@ -142,6 +160,9 @@ func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTim
 }
 
 func (c WebSocketConfig) withDefaults() WebSocketConfig {
+	if c.ReadBufferBytes == 0 {
+		c.ReadBufferBytes = DefaultReadBufferBytes
+	}
 	if c.CheckOrigin == nil {
 		c.CheckOrigin = func(*http.Request) bool { return true }
 	}
@@ -155,6 +176,9 @@ func (c WebSocketConfig) withDefaults() WebSocketConfig {
 }
 
 func (c WebSocketClientConfig) withDefaults() WebSocketClientConfig {
+	if c.ReadBufferBytes == 0 {
+		c.ReadBufferBytes = DefaultReadBufferBytes
+	}
 	if c.HandshakeTimeout == 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout
 	}

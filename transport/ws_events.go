@@ -76,6 +76,7 @@ func (wsEvents) OnClose(c *gws.Conn, err error) {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+	p.wakeLocked() // a lingering writer exits now
 	if !p.causeSet {
 		p.cause, p.causeSet = p.classify(err), true
 	}

@@ -59,6 +59,8 @@ type wsPeer struct {
 	mu          sync.Mutex
 	state       peerState
 	writing     bool           // a writer goroutine is running
+	parked      bool           // ... and lingering on wake
+	wake        chan struct{}  // wakes a parked writer; cap 1, made on first park
 	queue       []wamp.Message // waiting for the writer
 	spare       []wamp.Message // the last writer's batch slice, for reuse
 	pending     int            // queued + in the writer's current batch
@@ -169,11 +171,26 @@ func (p *wsPeer) setCauseLocked(cause error) {
 // must start it (it was not running).
 func (p *wsPeer) startWriterLocked() bool {
 	if p.writing {
+		p.wakeLocked()
 		return false
 	}
 	p.writing = true
 	p.wg.Add(1)
 	return true
+}
+
+// wakeLocked wakes a parked writer. The channel holds one token: if one is
+// already pending the writer wakes anyway, so nothing is lost by not sending
+// a second.
+func (p *wsPeer) wakeLocked() {
+	if !p.parked {
+		return
+	}
+	p.parked = false
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // dropQueueLocked discards queued messages: the connection is going away

@@ -55,6 +55,7 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 			WriteMaxPayloadSize: s.pc.maxMessageBytes,
 			SubProtocols:        []string{ser.SubProtocol()},
 			HandshakeTimeout:    s.pc.writeTimeout,
+			ReadBufferSize:      cfg.ReadBufferBytes,
 			Recovery:            gws.Recovery,
 			Logger:              gwsLogger{cfg.Logger},
 			NewSession:          func() gws.SessionStorage { return s.newPeer(ser) },

@@ -178,6 +178,7 @@ func TestWebSocketConfigValidate(t *testing.T) {
 		{"negative queue", WebSocketConfig{Serializers: ok, OutboundQueueMax: -1}, false},
 		{"negative pong timeout", WebSocketConfig{Serializers: ok, PongTimeout: -1}, false},
 		{"negative write timeout", WebSocketConfig{Serializers: ok, WriteTimeout: -1}, false},
+		{"negative read buffer", WebSocketConfig{Serializers: ok, ReadBufferBytes: -1}, false},
 		{"negative ping disables keepalive", WebSocketConfig{Serializers: ok, PingInterval: -1}, true},
 	}
 	for _, tc := range tests {
