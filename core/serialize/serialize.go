@@ -1,7 +1,3 @@
-// Package serialize turns WAMP messages into bytes and back. Each Serializer
-// handles one wire format (wamp.2.json here; msgpack and cbor slot in beside
-// it) and converts through the typed messages of package wamp, validating on
-// the way in.
 package serialize
 
 import (

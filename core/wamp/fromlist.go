@@ -2,6 +2,7 @@ package wamp
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -187,6 +188,9 @@ func (r *reader) id(i int, name string) ID {
 func idProblem(v any) string {
 	if _, isInt := ToInt(v); isInt {
 		return "ID out of range 1..2^53"
+	}
+	if f, ok := v.(float64); ok && f == math.Trunc(f) {
+		return "ID out of range 1..2^53" // integral, beyond int64
 	}
 	return "ID is not an integer: " + typeName(v)
 }

@@ -98,7 +98,7 @@ func badValues(k elemKind) []struct {
 	case kID:
 		return []bv{{int64(0), "out of range"}, {int64(1<<53 + 1), "out of range"},
 			{int64(-1), "out of range"}, {1.5, "not an integer"}, {"1", "not an integer"},
-			{nil, "not an integer"}, {uint64(1<<63 + 5), "not an integer"}}
+			{nil, "not an integer"}, {uint64(1<<63 + 5), "not an integer"}, {1e300, "out of range"}}
 	case kDict:
 		return []bv{{[]any{}, "not a dict: list"}, {"x", "not a dict"}, {nil, "not a dict: null"},
 			{map[any]any{}, "not a dict"}}
