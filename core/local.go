@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -68,7 +69,7 @@ func (l *localSession) join() {
 	r := l.realm
 	r.outlets[l.sid] = l
 	hello := &wamp.Hello{Realm: r.uri, Details: wamp.Dict{"roles": localRoles}}
-	info := router.SessionInfo{AuthID: "switchboard", AuthRole: "trusted", AuthMethod: "internal", AuthProvider: "switchboard"}
+	info := router.SessionInfo{AuthID: "switchboard", AuthRole: "trusted", AuthMethod: "internal", AuthProvider: "switchboard", Internal: true}
 	r.r.Join(r.as.Now(), l.sid, hello, info, &r.fx)
 	// The WELCOME comes back through Send; nothing waits for it.
 	r.apply()
@@ -173,7 +174,9 @@ func (l *localSession) invoke(inv *wamp.Invocation) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.running[inv.Request] = cancel
-	call := &Invocation{Procedure: proc.uri, Args: inv.Args, Kwargs: inv.Kwargs, Details: inv.Details}
+	// The router shares message values (an empty Details dict is one shared
+	// map), so the handler gets its own copy of anything it might mutate.
+	call := &Invocation{Procedure: proc.uri, Args: inv.Args, Kwargs: inv.Kwargs, Details: maps.Clone(inv.Details)}
 	if p, ok := inv.Details["procedure"].(string); ok {
 		call.Procedure = wamp.URI(p)
 	}
