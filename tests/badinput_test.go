@@ -62,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		r := startRouter(t, b)
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				p := dialWire(t, r.url, "wamp.2.json")
+				p := dialWire(t, r.URL, "wamp.2.json")
 				if tc.joined {
 					p.join("realm1")
 				}
@@ -77,7 +77,7 @@ func TestBadInput(t *testing.T) {
 					p.wantClosed()
 				}
 				// Whatever that peer did, another session is served normally.
-				q := dialWire(t, r.url, "wamp.2.json")
+				q := dialWire(t, r.URL, "wamp.2.json")
 				q.join("realm1")
 				q.send(`[48,1,{},"com.example.go.add",[20,22]]`)
 				q.want(50, 1, nil, []any{42})

@@ -1,0 +1,105 @@
+// Package testrouter starts a real Switchboard router for cross-package
+// tests: an Application on a given backend serving realm "realm1" over a
+// loopback WebSocket, with the application procedures the end-to-end and
+// interop scenarios call:
+//
+//   - com.example.go.add [a, b] → [a+b] (integers; invalid_argument otherwise)
+//   - com.example.go.echo args, kwargs → the same args and kwargs
+//   - com.example.go.publish [topic, value] → publishes EVENT [value] to topic from Go
+//   - com.example.go.fail → a plain Go error (answered as wamp.error.runtime_error)
+//   - com.example.go.panic → a panic (answered as wamp.error.runtime_error)
+package testrouter
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
+	"github.com/switchboard-wamp/switchboard/transport"
+)
+
+// Router is a running test router.
+type Router struct {
+	Backend scheduler.AsyncSupport
+	App     *core.Application
+	Realm   *core.Realm
+	// URL is the WebSocket URL, ws://127.0.0.1:port/ws.
+	URL string
+}
+
+// Start starts a router on as (which it closes at cleanup) and registers the
+// procedures listed in the package doc. Everything stops at t's cleanup.
+func Start(t testing.TB, as scheduler.AsyncSupport) *Router {
+	t.Helper()
+	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
+		Serializers: []serialize.Serializer{serialize.JSON},
+	}, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(ws)
+	realm, _ := app.Realm("realm1")
+	r := &Router{Backend: as, App: app, Realm: realm, URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := app.Close(ctx); err != nil {
+			t.Errorf("app.Close: %v", err)
+		}
+		ws.Close()
+		hs.Close()
+		if err := as.Close(); err != nil {
+			t.Errorf("backend.Close: %v", err)
+		}
+	})
+	for uri, h := range procedures(realm) {
+		if _, err := realm.Register(context.Background(), uri, h, nil); err != nil {
+			t.Fatalf("register %s: %v", uri, err)
+		}
+	}
+	return r
+}
+
+func procedures(realm *core.Realm) map[wamp.URI]core.Handler {
+	return map[wamp.URI]core.Handler{
+		"com.example.go.add": func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
+			if len(inv.Args) != 2 {
+				return nil, &core.Error{URI: wamp.ErrInvalidArgument, Args: wamp.List{"add takes two numbers"}}
+			}
+			a, okA := wamp.ToInt(inv.Args[0])
+			b, okB := wamp.ToInt(inv.Args[1])
+			if !okA || !okB {
+				return nil, &core.Error{URI: wamp.ErrInvalidArgument, Args: wamp.List{"add takes two integers"}}
+			}
+			return &core.Result{Args: wamp.List{a + b}}, nil
+		},
+		"com.example.go.echo": func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
+			return &core.Result{Args: inv.Args, Kwargs: inv.Kwargs}, nil
+		},
+		"com.example.go.publish": func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {
+			if len(inv.Args) != 2 {
+				return nil, &core.Error{URI: wamp.ErrInvalidArgument, Args: wamp.List{"publish takes [topic, value]"}}
+			}
+			topic, _ := inv.Args[0].(string)
+			err := realm.Publish(ctx, wamp.URI(topic), wamp.List{inv.Args[1]}, nil, &core.PublishOptions{Acknowledge: true})
+			return &core.Result{}, err
+		},
+		"com.example.go.fail": func(context.Context, *core.Invocation) (*core.Result, error) {
+			return nil, errors.New("secret internal detail")
+		},
+		"com.example.go.panic": func(context.Context, *core.Invocation) (*core.Result, error) {
+			panic("boom")
+		},
+	}
+}
