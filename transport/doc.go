@@ -33,12 +33,17 @@
 // goroutine; text and binary frames are both accepted whatever the
 // serializer (the serializer decides whether the bytes make sense).
 //
-// Outbound, Peer.Send appends to a bounded queue (OutboundQueueMax messages)
-// and never blocks. A writer goroutine exists only while there is something
-// to write: it starts when the queue goes from empty to non-empty and exits
-// when it has drained it, so an idle connection costs no writer goroutine.
-// Pings and pong replies go through the same writer, so all of our socket
-// writes happen on one goroutine under a write deadline (WriteTimeout).
+// Outbound, Peer.Send appends to a bounded queue (OutboundQueueMax messages,
+// counting those being written) and never blocks. A writer goroutine exists
+// only while there is something to write: it starts when the queue goes from
+// empty to non-empty, encodes each message with the peer's serializer into a
+// pooled buffer, writes one frame per message (text for a text serializer,
+// binary otherwise), and exits after the queue has stayed empty for about a
+// millisecond. An idle connection therefore holds no writer goroutine:
+// measured ~9.5 KiB per idle server-side connection, mostly the 2 KiB read
+// buffer and the reader goroutine's stack. Pings and pong replies go through
+// the same writer, so all of this package's socket writes happen on one
+// goroutine under a write deadline (WriteTimeout).
 //
 // Overflow policy: when Send finds the queue full, the peer is a slow
 // consumer. Send returns false, the queued messages are discarded, the
@@ -60,4 +65,9 @@
 // ErrWriteTimeout, ErrMessageTooLarge or ErrEncode, a *CloseError when a
 // close frame was received (Remote true) or sent by gws after a protocol
 // violation (Remote false, e.g. 1009 for an oversize frame), or the I/O error.
+//
+// Not done yet: several queued messages are written with one syscall each
+// (gws builds one frame per write call; coalescing frames into one write
+// needs our own framing under gws's write lock); permessage-deflate is not
+// offered; RawSocket.
 package transport

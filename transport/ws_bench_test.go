@@ -43,6 +43,7 @@ var benchCodecs = []struct {
 	codec serialize.Serializer
 }{
 	{"bench-codec", benchCodec{}},
+	{"json", serialize.JSON},
 	{"json-testcodec", codecJSON},
 }
 

@@ -78,10 +78,17 @@ func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
 
 // ServeHTTP upgrades the request to a WebSocket. It answers 400 to a request
 // that is not an upgrade or offers none of the server's subprotocols, 403
-// when CheckOrigin refuses, and 503 after Close.
+// when CheckOrigin refuses, 505 when the connection is not HTTP/1.1 or w is
+// not an http.Hijacker (a middleware wrapping w must keep that), and 503
+// after Close. Safe for concurrent use.
 func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		s.reject(w, r, http.StatusBadRequest, "transport: expected a WebSocket upgrade request")
+		return
+	}
+	if _, ok := w.(http.Hijacker); !ok || r.ProtoMajor != 1 {
+		s.reject(w, r, http.StatusHTTPVersionNotSupported,
+			"transport: WebSocket needs an HTTP/1.1 connection the handler can hijack")
 		return
 	}
 	if !s.cfg.CheckOrigin(r) {

@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 func TestWebSocketRoundTrip(t *testing.T) {
@@ -51,6 +53,23 @@ func TestWebSocketRoundTrip(t *testing.T) {
 	}
 	if si.PeerAddr == "" {
 		t.Error("server Info.PeerAddr is empty")
+	}
+}
+
+// TestWebSocketRoundTripRealJSON runs the transport with the package's real
+// wamp.2.json serializer rather than the test codec.
+func TestWebSocketRoundTripRealJSON(t *testing.T) {
+	json := []serialize.Serializer{serialize.JSON}
+	srv := startServer(t, WebSocketConfig{Serializers: json}, func(r *recorder) { r.onMessage = echo })
+	client, cr := dialClient(t, srv.url, WebSocketClientConfig{Serializers: json})
+	nextPeer(t, srv.accepted)
+	call := &wamp.Call{Request: 7, Options: wamp.Dict{}, Procedure: "com.example.add",
+		Args: wamp.List{int64(1), "two"}, Kwargs: wamp.Dict{"k": "v"}}
+	client.Send(call)
+	got, ok := cr.nextMsg(t).(*wamp.Call)
+	if !ok || got.Request != 7 || got.Procedure != "com.example.add" || len(got.Args) != 2 ||
+		got.Args[0] != int64(1) || got.Args[1] != "two" || got.Kwargs["k"] != "v" {
+		t.Fatalf("echoed %#v", got)
 	}
 }
 
@@ -160,6 +179,18 @@ func TestWebSocketHandshakeRejections(t *testing.T) {
 				t.Fatalf("Rejected = %d", srv.stats.Rejected.Load())
 			}
 		})
+	}
+}
+
+func TestWebSocketNeedsHijackableHTTP1(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{}, nil)
+	req := httptest.NewRequest("GET", "/ws", nil)
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set(hdrProtocol, "wamp.2.json")
+	rec := httptest.NewRecorder() // not an http.Hijacker
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusHTTPVersionNotSupported || !strings.Contains(rec.Body.String(), "hijack") {
+		t.Fatalf("got %d %q", rec.Code, rec.Body.String())
 	}
 }
 
