@@ -1,0 +1,278 @@
+package eventloop
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// site names what a task is, for panic and stall reports. Executors embed
+// one; the other kinds share one per Loop. Immutable once created.
+type site struct {
+	kind string // "executor", "spawn", "timer", "offload"
+	name string // executor name; empty for the other kinds
+}
+
+// task is one entry of the run queue: an executor task or offload resume
+// (f), or a spawned task (sp).
+type task struct {
+	f    func()
+	sp   *spawnTask
+	site *site
+}
+
+// queueRetain is the capacity a drained run-queue buffer may keep; larger
+// buffers (left by a burst) are released.
+const queueRetain = 4096
+
+// Loop is the event-loop scheduling backend: one goroutine runs every task
+// of every executor, every spawned task, every timer callback and every
+// Offload resume, one at a time. All methods are safe for concurrent use
+// from any goroutine, including from tasks on the loop.
+type Loop struct {
+	log       *slog.Logger
+	manual    bool
+	start     time.Time    // manual mode: the clock's origin
+	offset    atomic.Int64 // manual mode: nanoseconds advanced since start
+	threshold time.Duration
+	offMax    int
+
+	spawnSite, timerSite, offloadSite site
+
+	wake chan struct{} // capacity 1: "the queue or the timer heap changed"
+
+	mu         sync.Mutex
+	q          []task        // accepted, not yet taken by the loop
+	spare      []task        // an empty buffer to swap in for q
+	timers     timerHeap     // pending AfterFunc calls
+	timerSeq   uint64        // creation order, breaks deadline ties
+	live       ctxList       // spawned tasks and offloads whose ctx Close cancels
+	pending    []*offloadJob // offloads waiting for a helper goroutine, FIFO
+	offloads   int           // offloads accepted whose resume is not queued yet
+	helpers    int           // offload helper goroutines running
+	closed     bool          // Close has begun
+	driving    bool          // manual mode: inside RunUntilIdle, Advance or Close
+	stopMarked bool          // manual mode: stopped has been closed
+	isClosed   atomic.Bool   // mirrors closed for lock-free fast paths
+	helperWG   sync.WaitGroup
+	closeOnce  sync.Once
+
+	// base is cancelled with cause scheduler.ErrClosed at Close; its Done
+	// channel also wakes Mailbox.Put callers.
+	base       context.Context
+	cancelBase context.CancelCauseFunc
+
+	// Owned by the goroutine running tasks (the loop, or the manual driver).
+	batch   []task
+	next    int
+	due     []*timer
+	sleeper *time.Timer
+
+	// goid is the id of the goroutine running tasks: the loop goroutine, or
+	// in manual mode the goroutine inside RunUntilIdle/Advance (0 outside).
+	goid atomic.Int64
+	// gen counts task starts and cur is the site of the running task (nil
+	// while idle); the stall watchdog samples both.
+	gen    atomic.Uint64
+	cur    atomic.Pointer[site]
+	stalls atomic.Int64
+	panics atomic.Int64
+
+	loopExit chan struct{} // closed when the loop goroutine leaves its loop
+	dogDone  chan struct{} // closed when the watchdog has exited
+	stopped  chan struct{} // closed when the Loop has fully stopped
+}
+
+var _ scheduler.AsyncSupport = (*Loop)(nil)
+
+func newLoop(cfg Config, manual bool) *Loop {
+	cfg = cfg.withDefaults()
+	base, cancel := context.WithCancelCause(context.Background())
+	return &Loop{
+		log:         cfg.Logger,
+		manual:      manual,
+		threshold:   cfg.StallThreshold,
+		offMax:      cfg.OffloadMax,
+		spawnSite:   site{kind: "spawn"},
+		timerSite:   site{kind: "timer"},
+		offloadSite: site{kind: "offload"},
+		wake:        make(chan struct{}, 1),
+		base:        base,
+		cancelBase:  cancel,
+		loopExit:    make(chan struct{}),
+		dogDone:     make(chan struct{}),
+		stopped:     make(chan struct{}),
+	}
+}
+
+// New returns a running Loop: its loop goroutine, and its stall watchdog
+// goroutine unless cfg disables it, are started here and exit at Close.
+func New(cfg Config) *Loop {
+	l := newLoop(cfg, false)
+	l.sleeper = time.NewTimer(time.Hour)
+	l.sleeper.Stop()
+	go l.run()
+	if l.threshold > 0 {
+		go l.watchdog()
+	} else {
+		close(l.dogDone)
+	}
+	return l
+}
+
+// Name returns "eventloop".
+func (l *Loop) Name() string { return "eventloop" }
+
+// Now returns the loop's clock: time.Now(), or in manual mode the virtual
+// time moved only by Advance. Safe from any goroutine.
+func (l *Loop) Now() time.Time {
+	if l.manual {
+		return l.start.Add(time.Duration(l.offset.Load()))
+	}
+	return time.Now()
+}
+
+// Stalls returns how many times a task has held the loop longer than the
+// stall threshold (each stall counts once). Safe from any goroutine.
+func (l *Loop) Stalls() int64 { return l.stalls.Load() }
+
+// Panics returns how many tasks, timer callbacks, mailbox consumer calls
+// and offloaded work functions have panicked (each was recovered and
+// logged). Safe from any goroutine.
+func (l *Loop) Panics() int64 { return l.panics.Load() }
+
+// Done returns a channel closed once the Loop has fully stopped after
+// Close: every accepted task has run and no goroutine of the Loop remains.
+func (l *Loop) Done() <-chan struct{} { return l.stopped }
+
+// push appends t to the run queue unless the loop is closed. Safe from any
+// goroutine.
+func (l *Loop) push(t task) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return false
+	}
+	l.q = append(l.q, t)
+	first := len(l.q) == 1
+	l.mu.Unlock()
+	if first {
+		l.signal()
+	}
+	return true
+}
+
+// signal wakes the loop if it sleeps. The channel carries no data, only
+// "look again": if a token is already pending the loop will look again
+// anyway, so a second one is not needed.
+func (l *Loop) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take swaps the run queue for the next batch, recycling the finished batch
+// as the new queue. It reports false when the queue is empty.
+func (l *Loop) take() bool {
+	done := l.batch[:0]
+	l.batch, l.next = nil, 0
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.q) == 0 {
+		if l.spare == nil && cap(done) <= queueRetain {
+			l.spare = done
+		}
+		if cap(l.q) > queueRetain {
+			l.q = nil
+		}
+		return false
+	}
+	l.batch = l.q
+	switch {
+	case l.spare != nil:
+		l.q, l.spare = l.spare, nil
+	case cap(done) <= queueRetain:
+		l.q = done
+	default:
+		l.q = nil
+	}
+	return true
+}
+
+// run is the loop goroutine.
+func (l *Loop) run() {
+	finished := false
+	defer func() {
+		if finished {
+			l.finish()
+			return
+		}
+		// A task called runtime.Goexit (t.FailNow in a handler, say). The
+		// loop must survive it: a new loop goroutine takes over the rest of
+		// the batch.
+		l.log.Error("eventloop: task called runtime.Goexit; loop continues on a new goroutine")
+		go l.run()
+	}()
+	l.goid.Store(goid())
+	for {
+		l.runBatch()
+		if l.take() || l.fireDue(0) {
+			continue
+		}
+		if l.sleep() {
+			finished = true
+			return
+		}
+	}
+}
+
+// sleep waits for work or the earliest timer deadline. It reports true
+// when the loop should exit: Close has begun, the queue is empty and no
+// offloaded work can still queue a resume.
+func (l *Loop) sleep() (exit bool) {
+	l.cur.Store(nil)
+	l.mu.Lock()
+	if len(l.q) > 0 {
+		l.mu.Unlock()
+		return false
+	}
+	if l.closed && l.offloads == 0 {
+		l.mu.Unlock()
+		return true
+	}
+	d := time.Duration(-1)
+	if !l.closed && len(l.timers) > 0 {
+		d = max(time.Until(l.timers[0].at), 0)
+	}
+	l.mu.Unlock()
+	if d < 0 {
+		<-l.wake
+		return false
+	}
+	if d == 0 {
+		return false
+	}
+	l.sleeper.Reset(d)
+	select {
+	case <-l.wake:
+	case <-l.sleeper.C:
+	}
+	l.sleeper.Stop()
+	return false
+}
+
+// finish runs on the loop goroutine after its last task: it stops the
+// watchdog, waits for offload helpers and marks the Loop stopped.
+func (l *Loop) finish() {
+	l.cur.Store(nil)
+	l.goid.Store(0)
+	close(l.loopExit)
+	<-l.dogDone
+	l.helperWG.Wait()
+	close(l.stopped)
+}

@@ -1,0 +1,239 @@
+package eventloop
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// ctxNode is an entry of a ctxList: the cancel function of a live spawned
+// task or offload, which Close must cancel.
+type ctxNode struct {
+	prev, next *ctxNode
+	cancel     context.CancelCauseFunc
+}
+
+// ctxList is an intrusive doubly linked list of ctxNodes, guarded by
+// Loop.mu: O(1) insert and removal without a map.
+type ctxList struct{ head *ctxNode }
+
+func (c *ctxList) add(n *ctxNode) {
+	n.next = c.head
+	if c.head != nil {
+		c.head.prev = n
+	}
+	c.head = n
+}
+
+func (c *ctxList) remove(n *ctxNode) {
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else if c.head == n {
+		c.head = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	}
+	n.prev, n.next = nil, nil
+}
+
+// cancels returns the cancel functions of every node.
+func (c *ctxList) cancels() []context.CancelCauseFunc {
+	var out []context.CancelCauseFunc
+	for n := c.head; n != nil; n = n.next {
+		out = append(out, n.cancel)
+	}
+	return out
+}
+
+// endCtx unregisters n and releases its context.
+func (l *Loop) endCtx(n *ctxNode) {
+	l.mu.Lock()
+	l.live.remove(n)
+	l.mu.Unlock()
+	n.cancel(nil)
+}
+
+// spawnTask is a queued or running Spawn call.
+type spawnTask struct {
+	node ctxNode
+	ctx  context.Context
+	f    func(context.Context)
+}
+
+// Spawn queues f to run ON THE LOOP, with no handoff to another goroutine,
+// with a context derived from ctx (nil means context.Background()) that is
+// also cancelled, with cause scheduler.ErrClosed, when Close begins. This
+// is what makes the event loop fast for non-blocking handlers; a handler
+// that blocks holds every executor of the loop, which is a user error: the
+// stall detector reports it, and Offload is the fix. A panic in f is
+// recovered and logged. Spawn returns scheduler.ErrClosed after Close. Safe
+// from any goroutine; from a loop task, f runs after that task returns.
+func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
+	if f == nil {
+		panic("eventloop: Spawn(nil)")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if l.isClosed.Load() {
+		return scheduler.ErrClosed
+	}
+	sp := &spawnTask{f: f}
+	sp.ctx, sp.node.cancel = context.WithCancelCause(ctx)
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		sp.node.cancel(nil)
+		return scheduler.ErrClosed
+	}
+	l.live.add(&sp.node)
+	l.q = append(l.q, task{sp: sp, site: &l.spawnSite})
+	first := len(l.q) == 1
+	l.mu.Unlock()
+	if first {
+		l.signal()
+	}
+	return nil
+}
+
+func (l *Loop) runSpawn(sp *spawnTask) {
+	defer l.endCtx(&sp.node)
+	sp.f(sp.ctx)
+}
+
+// offloadJob is an accepted Offload call.
+type offloadJob struct {
+	node   ctxNode
+	ctx    context.Context
+	work   func(context.Context) any
+	resume func(any)
+}
+
+// Offload is the remedy for blocking work on the loop: it runs work on a
+// helper goroutine, with a context derived from ctx (nil means
+// context.Background()) and cancelled with cause scheduler.ErrClosed when
+// Close begins, and then runs resume(result) back on the loop, serialised
+// with every other task. Calling a blocking function (a database query, a
+// sleep, a synchronous RPC) directly in a loop task is a user error; wrap
+// it in Offload instead.
+//
+// At most Config.OffloadMax work functions run at once; further calls
+// queue in FIFO order, so Offload itself never blocks. If work panics, the
+// panic is logged and resume receives an error wrapping ErrOffloadPanic.
+// Offloads accepted before Close complete: Close cancels their contexts,
+// waits for work to return, and runs resume. It returns scheduler.ErrClosed
+// after Close. In manual mode (NewManual) work runs inline, on the goroutine
+// inside RunUntilIdle or Advance, so that runs stay deterministic; it must
+// not wait for other loop work there. Safe from any goroutine.
+func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resume func(any)) error {
+	if work == nil || resume == nil {
+		panic("eventloop: Offload with nil work or resume")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	j := &offloadJob{work: work, resume: resume}
+	j.ctx, j.node.cancel = context.WithCancelCause(ctx)
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		j.node.cancel(nil)
+		return scheduler.ErrClosed
+	}
+	l.live.add(&j.node)
+	l.offloads++
+	if l.manual {
+		l.q = append(l.q, task{f: func() { l.runJob(j) }, site: &l.offloadSite})
+		l.mu.Unlock()
+		return nil
+	}
+	l.pending = append(l.pending, j)
+	start := l.helpers < l.offMax
+	if start {
+		l.helpers++
+		l.helperWG.Add(1)
+	}
+	l.mu.Unlock()
+	if start {
+		go l.helper()
+	}
+	return nil
+}
+
+// helper runs queued offload jobs until none is left.
+func (l *Loop) helper() {
+	defer l.helperWG.Done()
+	for {
+		l.mu.Lock()
+		if len(l.pending) == 0 {
+			l.helpers--
+			l.mu.Unlock()
+			return
+		}
+		j := l.pending[0]
+		l.pending[0] = nil
+		l.pending = l.pending[1:]
+		l.mu.Unlock()
+		l.runJob(j)
+	}
+}
+
+// runJob runs j's work and queues its resume, whatever happens to work: a
+// panic is recovered, and a runtime.Goexit (which kills this helper) still
+// queues the resume and hands the remaining jobs to a new helper.
+func (l *Loop) runJob(j *offloadJob) {
+	var v any
+	normal := false
+	defer func() {
+		if r := recover(); r != nil {
+			l.logPanic("offload", "", r)
+			v, normal = fmt.Errorf("%w: %v", ErrOffloadPanic, r), true
+		}
+		if !normal {
+			l.log.Error("eventloop: offloaded work called runtime.Goexit")
+			v = fmt.Errorf("%w: work called runtime.Goexit", ErrOffloadPanic)
+		}
+		l.complete(j, v)
+		if !normal {
+			l.replaceHelper()
+		}
+	}()
+	v = j.work(j.ctx)
+	normal = true
+}
+
+// complete releases j's context and queues resume(v) on the loop. It
+// bypasses the closed check: an accepted offload always resumes.
+func (l *Loop) complete(j *offloadJob, v any) {
+	l.endCtx(&j.node)
+	resume := j.resume
+	l.mu.Lock()
+	l.offloads--
+	l.q = append(l.q, task{f: func() { resume(v) }, site: &l.offloadSite})
+	first := len(l.q) == 1
+	l.mu.Unlock()
+	if first {
+		l.signal()
+	}
+}
+
+// replaceHelper accounts for a helper killed by runtime.Goexit and starts
+// another if jobs are waiting.
+func (l *Loop) replaceHelper() {
+	if l.manual {
+		return
+	}
+	l.mu.Lock()
+	l.helpers--
+	start := len(l.pending) > 0 && l.helpers < l.offMax
+	if start {
+		l.helpers++
+		l.helperWG.Add(1)
+	}
+	l.mu.Unlock()
+	if start {
+		go l.helper()
+	}
+}
