@@ -115,3 +115,25 @@ func TestJSONDecodeHugeInput(t *testing.T) {
 		t.Fatalf("huge frame decoded wrongly: %d elements", len(args[1].([]any)))
 	}
 }
+
+// TestJSONDecodeEveryPrefix: no strict prefix of a valid frame decodes, and
+// none panics.
+func TestJSONDecodeEveryPrefix(t *testing.T) {
+	msgs := []wamp.Message{benchCall, benchEvent,
+		&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}},
+		&wamp.Result{Request: 1, Args: wamp.List{[]byte("bin"), "s\"q", 1.5}}}
+	for _, m := range msgs {
+		frame, err := JSON.Append(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := JSON.Decode(frame); err != nil {
+			t.Fatalf("full frame %s: %v", frame, err)
+		}
+		for n := 0; n < len(frame); n++ {
+			if got, err := JSON.Decode(frame[:n]); err == nil || !errors.Is(err, ErrDecode) {
+				t.Fatalf("prefix %q decoded to %#v, %v", frame[:n], got, err)
+			}
+		}
+	}
+}

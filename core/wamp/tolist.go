@@ -26,7 +26,8 @@ func ToList(m Message) List {
 	case *Goodbye:
 		return List{int64(GOODBYE), dictOrEmpty(x.Details), string(x.Reason)}
 	case *Error:
-		return withPayload(List{int64(ERROR), int64(x.RequestType), int64(x.Request), dictOrEmpty(x.Details), string(x.Error)}, x.Args, x.Kwargs)
+		l := List{int64(ERROR), int64(x.RequestType), int64(x.Request), dictOrEmpty(x.Details), string(x.Error)}
+		return withPayload(l, x.Args, x.Kwargs)
 	case *Publish:
 		return withPayload(List{int64(PUBLISH), int64(x.Request), dictOrEmpty(x.Options), string(x.Topic)}, x.Args, x.Kwargs)
 	case *Published:
@@ -40,7 +41,8 @@ func ToList(m Message) List {
 	case *Unsubscribed:
 		return revocableList(UNSUBSCRIBED, x.Request, x.Details)
 	case *Event:
-		return withPayload(List{int64(EVENT), int64(x.Subscription), int64(x.Publication), dictOrEmpty(x.Details)}, x.Args, x.Kwargs)
+		l := List{int64(EVENT), int64(x.Subscription), int64(x.Publication), dictOrEmpty(x.Details)}
+		return withPayload(l, x.Args, x.Kwargs)
 	}
 	return rpcToList(m)
 }
@@ -62,7 +64,8 @@ func rpcToList(m Message) List {
 	case *Unregistered:
 		return revocableList(UNREGISTERED, x.Request, x.Details)
 	case *Invocation:
-		return withPayload(List{int64(INVOCATION), int64(x.Request), int64(x.Registration), dictOrEmpty(x.Details)}, x.Args, x.Kwargs)
+		l := List{int64(INVOCATION), int64(x.Request), int64(x.Registration), dictOrEmpty(x.Details)}
+		return withPayload(l, x.Args, x.Kwargs)
 	case *Interrupt:
 		return List{int64(INTERRUPT), int64(x.Request), dictOrEmpty(x.Options)}
 	case *Yield:
