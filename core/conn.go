@@ -83,6 +83,7 @@ func (c *conn) Closed(cause error) {
 		c.timer.Stop()
 	}
 	if prev == connJoined {
+		c.realm.sessions.remove(c.sid)
 		c.realm.post(&inbound{kind: inDetach, sid: c.sid})
 		if errors.Is(cause, transport.ErrSlowConsumer) {
 			c.app.log.Warn("session closed: slow consumer", "realm", string(c.realm.uri), "session", c.sid)
@@ -114,7 +115,10 @@ func (c *conn) handshake(m wamp.Message) {
 	c.timer.Stop()
 	c.realm, c.sid = realm, c.app.cfg.IDs.NextID()
 	info.AuthID = strconv.FormatUint(uint64(c.sid), 10)
-	info.Transport = transportDetails(c.peer.Info())
+	ti := c.peer.Info()
+	info.Transport = transportDetails(ti)
+	realm.sessions.add(&Session{ID: c.sid, Realm: realm, AuthID: info.AuthID, AuthRole: info.AuthRole,
+		AuthMethod: info.AuthMethod, AuthProvider: info.AuthProvider, Transport: ti})
 	realm.post(&inbound{kind: inJoin, sid: c.sid, out: c.peer, hello: hello, info: info})
 }
 

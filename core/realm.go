@@ -50,6 +50,8 @@ type Realm struct {
 	ex  scheduler.Executor
 	in  scheduler.Mailbox
 
+	sessions sessionTable // joined remote sessions; safe for concurrent use
+
 	// Executor-owned: touched only by tasks running on ex.
 	r        *router.Realm
 	fx       router.Effects
