@@ -1,0 +1,386 @@
+package eventloop_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+const guard = 10 * time.Second
+
+// newLoop returns a running Loop that is closed, and checked for leaked
+// goroutines, when the test ends.
+func newLoop(t *testing.T, cfg eventloop.Config) *eventloop.Loop {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
+	l := eventloop.New(cfg)
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		goleak.VerifyNone(t, ignore)
+	})
+	return l
+}
+
+func wait(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(guard):
+		t.Fatalf("%s: not done after %v", what, guard)
+	}
+}
+
+// block posts a task that holds the loop until release is called.
+func block(t *testing.T, ex scheduler.Executor) (release func()) {
+	t.Helper()
+	started, hold := make(chan struct{}), make(chan struct{})
+	ex.Post(func() {
+		close(started)
+		select {
+		case <-hold:
+		case <-time.After(guard):
+		}
+	})
+	wait(t, started, "blocking task")
+	var once sync.Once
+	return func() { once.Do(func() { close(hold) }) }
+}
+
+// isClosed reports whether Close has begun, observed through Spawn.
+func isClosed(l *eventloop.Loop) bool {
+	return l.Spawn(context.Background(), func(context.Context) {}) != nil
+}
+
+// TestOneLoopRunsEverything: executor tasks, spawned tasks, timer
+// callbacks and mailbox deliveries all run on one goroutine, in the order
+// they were queued, never two at once.
+func TestOneLoopRunsEverything(t *testing.T) {
+	l := newLoop(t, eventloop.Config{})
+	a, b := l.NewExecutor("a"), l.NewExecutor("b")
+	var log []string // loop-confined
+	var inside atomic.Bool
+	var overlaps atomic.Int64
+	rec := func(s string) {
+		if inside.Swap(true) {
+			overlaps.Add(1)
+		}
+		log = append(log, s)
+		inside.Store(false)
+	}
+	done := make(chan struct{})
+	mb := l.NewMailbox(b, 4, func(v any) { rec(v.(string)) })
+	release := block(t, a)
+	a.Post(func() { rec("a1") })
+	l.Spawn(context.Background(), func(context.Context) { rec("spawn") })
+	b.Post(func() { rec("b1") })
+	if err := mb.TryPut("mail"); err != nil {
+		t.Fatalf("TryPut: %v", err)
+	}
+	a.Post(func() { rec("a2") })
+	l.AfterFunc(0, func() { rec("timer"); b.Post(func() { close(done) }) })
+	release()
+	wait(t, done, "work")
+	want := []string{"a1", "spawn", "b1", "mail", "a2", "timer"}
+	if !slices.Equal(log, want) {
+		t.Fatalf("ran %v, want queue order %v", log, want)
+	}
+	if n := overlaps.Load(); n != 0 {
+		t.Fatalf("%d tasks overlapped", n)
+	}
+}
+
+// TestTimersFireInDeadlineOrder: on the loop, timers fire in deadline
+// order even when they all fall due together (the loop was held).
+func TestTimersFireInDeadlineOrder(t *testing.T) {
+	l := newLoop(t, eventloop.Config{StallThreshold: -1})
+	ex := l.NewExecutor("timers")
+	release := block(t, ex)
+	var got []int // loop-confined
+	done := make(chan struct{})
+	delays := []int{5, 1, 4, 2, 3, 2}
+	for _, d := range delays {
+		l.AfterFunc(time.Duration(d)*time.Millisecond, func() {
+			got = append(got, d)
+			if len(got) == len(delays) {
+				close(done)
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond) // all due while the loop is held
+	release()
+	wait(t, done, "timers")
+	if want := []int{1, 2, 2, 3, 4, 5}; !slices.Equal(got, want) {
+		t.Fatalf("fired %v, want %v", got, want)
+	}
+}
+
+// TestTimerStopRace: Stop and firing race from many goroutines; each timer
+// either fires or is stopped, never both, never neither.
+func TestTimerStopRace(t *testing.T) {
+	const n = 2000
+	l := newLoop(t, eventloop.Config{})
+	var fired atomic.Int64
+	timers := make([]scheduler.Timer, n)
+	for i := range timers {
+		timers[i] = l.AfterFunc(time.Duration(i%3)*time.Millisecond, func() { fired.Add(1) })
+	}
+	var stopped atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < n; i += 4 {
+				if timers[i].Stop() {
+					stopped.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Let every timer that was not stopped fire: a zero-delay timer armed
+	// now fires after them all.
+	last := make(chan struct{})
+	l.AfterFunc(3*time.Millisecond, func() { close(last) })
+	wait(t, last, "last timer")
+	if f, s := fired.Load(), stopped.Load(); f+s != n {
+		t.Fatalf("%d fired + %d stopped = %d, want %d", f, s, f+s, n)
+	}
+}
+
+func TestCloseDrainsAcceptedWork(t *testing.T) {
+	l := newLoop(t, eventloop.Config{StallThreshold: -1})
+	ex := l.NewExecutor("drain")
+	release := block(t, ex)
+	const n = 100
+	var ran atomic.Int64
+	var refusedInside atomic.Bool
+	for range n {
+		if !ex.Post(func() {
+			ran.Add(1)
+			if ex.Post(func() { ran.Add(1000) }) {
+				return
+			}
+			refusedInside.Store(true)
+		}) {
+			t.Fatal("Post on an open loop returned false")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { l.Close(); close(closed) }()
+	for !isClosed(l) {
+		runtime.Gosched()
+	}
+	if ex.Post(func() { ran.Add(1000) }) {
+		t.Error("Post after Close began returned true")
+	}
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a task was still running")
+	default:
+	}
+	release()
+	wait(t, closed, "Close")
+	if got := ran.Load(); got != n {
+		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
+	}
+	if !refusedInside.Load() {
+		t.Fatal("Post from a task drained during Close was accepted")
+	}
+}
+
+func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	defer goleak.VerifyNone(t, ignore)
+	for round := range 20 {
+		l := eventloop.New(eventloop.Config{Logger: testLogger(t)})
+		executors := []scheduler.Executor{l.NewExecutor("a"), l.NewExecutor("b")}
+		var accepted, ran atomic.Int64
+		var wg sync.WaitGroup
+		for p := range 4 {
+			wg.Go(func() {
+				ex := executors[p%len(executors)]
+				for ex.Post(func() { ran.Add(1) }) {
+					accepted.Add(1)
+				}
+			})
+		}
+		time.Sleep(time.Millisecond)
+		l.Close()
+		wg.Wait()
+		if a, r := accepted.Load(), ran.Load(); a != r {
+			t.Fatalf("round %d: %d Posts accepted, %d ran", round, a, r)
+		}
+	}
+}
+
+// TestCloseFromLoopTask: Close inside a task starts the shutdown, returns
+// ErrOnLoop without waiting for itself, and the loop then stops.
+func TestCloseFromLoopTask(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(l *eventloop.Loop, f func()) error
+	}{
+		{"executor", func(l *eventloop.Loop, f func()) error {
+			if !l.NewExecutor("closer").Post(f) {
+				return scheduler.ErrClosed
+			}
+			return nil
+		}},
+		{"spawn", func(l *eventloop.Loop, f func()) error {
+			return l.Spawn(context.Background(), func(context.Context) { f() })
+		}},
+		{"timer", func(l *eventloop.Loop, f func()) error { l.AfterFunc(0, f); return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLoop(t, eventloop.Config{})
+			var after atomic.Int64
+			got := make(chan error, 1)
+			if err := tt.run(l, func() {
+				got <- l.Close()
+				l.NewExecutor("late").Post(func() { after.Add(1) })
+			}); err != nil {
+				t.Fatalf("scheduling the closing task: %v", err)
+			}
+			wait(t, l.Done(), "loop stop after Close from a task")
+			if err := <-got; !errors.Is(err, eventloop.ErrOnLoop) {
+				t.Fatalf("Close from a loop task: %v, want ErrOnLoop", err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatalf("Close after the loop stopped: %v", err)
+			}
+			if n := after.Load(); n != 0 {
+				t.Fatalf("%d tasks posted after Close ran", n)
+			}
+		})
+	}
+}
+
+// TestSpawnCauseIsErrClosed: Close cancels a spawned task (blocking the
+// loop, which is a user error but must still end) with cause ErrClosed.
+func TestSpawnCauseIsErrClosed(t *testing.T) {
+	l := newLoop(t, eventloop.Config{StallThreshold: -1})
+	var cause atomic.Value
+	started := make(chan struct{})
+	err := l.Spawn(context.Background(), func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		cause.Store(context.Cause(ctx))
+	})
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	wait(t, started, "task start")
+	l.Close()
+	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
+		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
+	}
+}
+
+func TestGoexitInTaskKeepsLoop(t *testing.T) {
+	l := newLoop(t, eventloop.Config{})
+	ex := l.NewExecutor("goexit")
+	var log []string // loop-confined
+	done := make(chan struct{})
+	ex.Post(func() { log = append(log, "a") })
+	ex.Post(func() { runtime.Goexit() })
+	ex.Post(func() { log = append(log, "b"); close(done) })
+	wait(t, done, "task after Goexit")
+	again := make(chan struct{})
+	l.AfterFunc(0, func() { runtime.Goexit() })
+	l.AfterFunc(time.Millisecond, func() { ex.Post(func() { log = append(log, "c"); close(again) }) })
+	wait(t, again, "later task")
+	if got := strings.Join(log, ""); got != "abc" {
+		t.Fatalf("ran %q, want %q", got, "abc")
+	}
+}
+
+// captured is a slog.Handler that keeps records.
+type captured struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
+func (c *captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *captured) WithGroup(string) slog.Handler            { return c }
+func (c *captured) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recs = append(c.recs, r.Clone())
+	return nil
+}
+
+func (c *captured) attrs() []map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []map[string]string
+	for _, r := range c.recs {
+		m := map[string]string{"msg": r.Message, "level": r.Level.String()}
+		r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestPanicIsLoggedWithContext(t *testing.T) {
+	logs := &captured{}
+	l := newLoop(t, eventloop.Config{Logger: slog.New(logs)})
+	ex := l.NewExecutor("realm-7")
+	ex.Post(func() { panic("boom-42") })
+	mb := l.NewMailbox(ex, 1, func(any) { panic("mailbox-boom") })
+	mb.TryPut(1)
+	l.Spawn(context.Background(), func(context.Context) { panic("spawn-boom") })
+	fired := make(chan struct{})
+	l.AfterFunc(0, func() { close(fired); panic("timer-boom") })
+	wait(t, fired, "timer") // pending timers do not fire once Close has begun
+	resumed := make(chan any, 1)
+	l.Offload(context.Background(), func(context.Context) any { panic("offload-boom") },
+		func(v any) { resumed <- v })
+	l.Close()
+	tests := []struct{ kind, executor, panic string }{
+		{"executor", "realm-7", "boom-42"},
+		{"mailbox", "realm-7", "mailbox-boom"},
+		{"spawn", "", "spawn-boom"},
+		{"timer", "", "timer-boom"},
+		{"offload", "", "offload-boom"},
+	}
+	recs := logs.attrs()
+	for _, tt := range tests {
+		found := false
+		for _, r := range recs {
+			if r["kind"] != tt.kind || r["level"] != "ERROR" {
+				continue
+			}
+			found = true
+			if r["executor"] != tt.executor || r["panic"] != tt.panic || !strings.Contains(r["stack"], "goroutine") {
+				t.Errorf("%s panic logged as %v", tt.kind, r)
+			}
+		}
+		if !found {
+			t.Errorf("no log record for the %s panic; records: %v", tt.kind, recs)
+		}
+	}
+	if n := l.Panics(); n != int64(len(tests)) {
+		t.Errorf("Panics() = %d, want %d", n, len(tests))
+	}
+	if v, _ := (<-resumed).(error); !errors.Is(v, eventloop.ErrOffloadPanic) {
+		t.Errorf("resume after a panicking work got %v, want ErrOffloadPanic", v)
+	}
+}
