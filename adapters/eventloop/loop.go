@@ -177,29 +177,29 @@ func (l *Loop) signal() {
 }
 
 // take swaps the run queue for the next batch, recycling the finished batch
-// as the new queue. It reports false when the queue is empty.
+// as the new queue: while the loop is busy two buffers alternate, whatever
+// their size. It reports false when the queue is empty; the loop then keeps
+// only buffers of at most queueRetain slots, so a burst's memory is
+// released once it has drained.
 func (l *Loop) take() bool {
 	done := l.batch[:0]
 	l.batch, l.next = nil, 0
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.q) == 0 {
-		if l.spare == nil && cap(done) <= queueRetain {
-			l.spare = done
-		}
 		if cap(l.q) > queueRetain {
 			l.q = nil
+		}
+		if l.spare == nil && cap(done) <= queueRetain {
+			l.spare = done
 		}
 		return false
 	}
 	l.batch = l.q
-	switch {
-	case l.spare != nil:
+	if l.spare != nil {
 		l.q, l.spare = l.spare, nil
-	case cap(done) <= queueRetain:
+	} else {
 		l.q = done
-	default:
-		l.q = nil
 	}
 	return true
 }
