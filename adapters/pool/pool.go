@@ -1,0 +1,201 @@
+package pool
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// closedBit marks Pool.state once Close has begun; the low bits count work
+// in flight (scheduled executors, queued or running spawned tasks, running
+// timer callbacks).
+const closedBit = int64(1) << 62
+
+// Pool is the worker-pool scheduling backend: spawned tasks run on a fixed
+// set of Workers goroutines fed by a bounded queue, and executors are
+// strands multiplexed onto a fixed set of ExecutorWorkers goroutines. All
+// methods are safe for concurrent use from any goroutine, including from
+// tasks.
+type Pool struct {
+	log      *slog.Logger
+	queueMax int
+
+	// closed is set first at Close; fast paths read it. state is the
+	// authoritative gate for accepting new work.
+	closed atomic.Bool
+	state  atomic.Int64
+	idle   chan struct{} // closed when Close has begun and nothing is in flight
+
+	// base is cancelled with cause scheduler.ErrClosed at Close; its Done
+	// channel also wakes Mailbox.Put callers.
+	base       context.Context
+	cancelBase context.CancelCauseFunc
+
+	mu      sync.Mutex
+	live    ctxList // spawned tasks, queued or running
+	closing bool    // Close has collected live; later tasks are cancelled at once
+
+	strands *lane[*strand]
+	spawns  *lane[*spawnTask]
+	workers sync.WaitGroup
+
+	running    atomic.Int64
+	maxRunning atomic.Int64
+	rejected   atomic.Int64
+	panics     atomic.Int64
+
+	closeOnce, stopOnce sync.Once
+}
+
+var _ scheduler.AsyncSupport = (*Pool)(nil)
+
+// New returns a running Pool: its Workers and ExecutorWorkers goroutines
+// are started here and exit at Close.
+func New(cfg Config) *Pool {
+	cfg = cfg.withDefaults()
+	base, cancel := context.WithCancelCause(context.Background())
+	p := &Pool{
+		log:        cfg.Logger,
+		queueMax:   cfg.QueueMax,
+		idle:       make(chan struct{}),
+		base:       base,
+		cancelBase: cancel,
+		strands:    newLane[*strand](),
+		spawns:     newLane[*spawnTask](),
+	}
+	p.workers.Add(cfg.Workers + cfg.ExecutorWorkers)
+	for range cfg.Workers {
+		go p.spawnWorker()
+	}
+	for range cfg.ExecutorWorkers {
+		go p.strandWorker()
+	}
+	return p
+}
+
+// Name returns "pool".
+func (p *Pool) Name() string { return "pool" }
+
+// Now returns time.Now(). Safe from any goroutine.
+func (p *Pool) Now() time.Time { return time.Now() }
+
+// Stats returns a snapshot of the pool's load. Safe from any goroutine.
+func (p *Pool) Stats() Stats {
+	return Stats{
+		QueueLen:       p.spawns.len(),
+		Running:        int(p.running.Load()),
+		MaxRunning:     int(p.maxRunning.Load()),
+		Rejected:       p.rejected.Load(),
+		ReadyExecutors: p.strands.len(),
+		Panics:         p.panics.Load(),
+	}
+}
+
+// acquire registers one unit of in-flight work; it fails once Close began.
+func (p *Pool) acquire() bool {
+	for {
+		s := p.state.Load()
+		if s&closedBit != 0 {
+			return false
+		}
+		if p.state.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+// release ends one unit of in-flight work; the last one after Close
+// releases the Close callers.
+func (p *Pool) release() {
+	if p.state.Add(-1) == closedBit {
+		close(p.idle)
+	}
+}
+
+// Close stops the pool: Post returns false, Spawn returns
+// scheduler.ErrClosed, mailboxes refuse values and timers no longer run
+// their callbacks. Spawned tasks' contexts are cancelled with cause
+// scheduler.ErrClosed. Work already accepted is not dropped, as on the
+// goroutine backend: executors run the tasks queued before Close, spawned
+// tasks still in the queue run (with their context already cancelled), and
+// queued mailbox values are delivered. Close waits for all of that, then
+// stops the workers, so no goroutine of the pool remains.
+//
+// Close is idempotent and every call waits. It must not be called from a
+// task, timer callback or mailbox consumer of this pool: it would wait for
+// itself.
+func (p *Pool) Close() error {
+	p.closeOnce.Do(p.beginClose)
+	<-p.idle
+	p.stopOnce.Do(func() {
+		p.spawns.stop()
+		p.strands.stop()
+	})
+	p.workers.Wait()
+	return nil
+}
+
+func (p *Pool) beginClose() {
+	p.closed.Store(true)
+	p.mu.Lock()
+	p.closing = true
+	cancels := p.live.cancels()
+	p.mu.Unlock()
+	p.cancelBase(scheduler.ErrClosed)
+	for _, cancel := range cancels {
+		cancel(scheduler.ErrClosed)
+	}
+	for {
+		s := p.state.Load()
+		if p.state.CompareAndSwap(s, s|closedBit) {
+			if s == 0 {
+				close(p.idle)
+			}
+			return
+		}
+	}
+}
+
+// AfterFunc runs f once d has elapsed, on the runtime's timer goroutine
+// (time.AfterFunc), unless the returned Timer is stopped first or the pool
+// has closed by then; f must only post work. The Timer is a *time.Timer:
+// Stop reports whether it prevented the call. A panic in f is recovered and
+// logged. After Close it returns a Timer that never fires.
+func (p *Pool) AfterFunc(d time.Duration, f func()) scheduler.Timer {
+	if p.closed.Load() {
+		return stoppedTimer{}
+	}
+	return time.AfterFunc(d, func() {
+		if !p.acquire() {
+			return
+		}
+		defer p.release()
+		defer p.recoverPanic("timer", "")
+		f()
+	})
+}
+
+// stoppedTimer is the Timer of an AfterFunc call made after Close.
+type stoppedTimer struct{}
+
+func (stoppedTimer) Stop() bool { return false }
+
+// recoverPanic logs and counts a panic of the calling task. It must be
+// deferred directly so that recover sees the panic.
+func (p *Pool) recoverPanic(kind, executor string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	p.panics.Add(1)
+	p.log.Error("pool: task panicked; recovered",
+		slog.String("kind", kind),
+		slog.String("executor", executor),
+		slog.Any("panic", r),
+		slog.String("stack", string(debug.Stack())))
+}

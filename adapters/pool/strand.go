@@ -1,0 +1,153 @@
+package pool
+
+import (
+	"sync"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
+)
+
+// strand is an executor multiplexed onto the executor workers: a FIFO of
+// tasks plus a "scheduled" flag. While it has work, exactly one token for
+// it is in the ready lane or on a worker, so it never runs on two workers
+// at once; an idle strand owns no goroutine and holds no lane slot.
+type strand struct {
+	p    *Pool
+	name string
+
+	mu        sync.Mutex
+	q         []func() // accepted tasks not yet taken
+	spare     []func() // an empty buffer to swap in for q
+	scheduled bool     // a token is in the lane or on a worker (and holds a Pool slot)
+
+	// Owned by the worker running the strand's turn.
+	batch []func()
+	next  int
+}
+
+// NewExecutor returns a serial executor (a strand). name identifies it in
+// panic logs. After Close it returns an executor whose Post reports false.
+func (p *Pool) NewExecutor(name string) scheduler.Executor {
+	return &strand{p: p, name: name}
+}
+
+// Post enqueues f and, if the executor was idle, puts it in the ready lane
+// for an executor worker. It never blocks, and executor tasks are not
+// counted against QueueMax: the ready lane holds at most one token per
+// executor with work, so it is bounded by the number of executors. It
+// returns false once the pool is closed; a task accepted (true) always
+// runs, even if Close follows. f must not be nil. Safe from any goroutine,
+// including from a task of this executor, in which case f runs after the
+// current task returns.
+func (s *strand) Post(f func()) bool {
+	if f == nil {
+		panic("pool: Post(nil)")
+	}
+	p := s.p
+	if p.closed.Load() {
+		return false
+	}
+	s.mu.Lock()
+	if s.scheduled {
+		s.q = append(s.q, f)
+		s.mu.Unlock()
+		return true
+	}
+	if !p.acquire() {
+		s.mu.Unlock()
+		return false
+	}
+	s.q = append(s.q, f)
+	s.scheduled = true
+	s.mu.Unlock()
+	p.strands.push(s, 0)
+	return true
+}
+
+// strandWorker runs strand turns until the pool stops.
+func (p *Pool) strandWorker() {
+	var cur *strand // the strand whose task is running
+	normal := false
+	defer func() {
+		if normal {
+			p.workers.Done()
+			return
+		}
+		// A task called runtime.Goexit. The strand is still scheduled: put
+		// it back for its remaining tasks, and let a new worker take this
+		// one's place (and its WaitGroup count).
+		p.log.Error("pool: task called runtime.Goexit; worker replaced", "executor", cur.name)
+		p.strands.push(cur, 0)
+		go p.strandWorker()
+	}()
+	for {
+		s, ok := p.strands.pop()
+		if !ok {
+			normal = true
+			return
+		}
+		cur = s
+		s.turn()
+	}
+}
+
+// turn runs up to turnMax tasks, then re-queues the strand behind the
+// other ready ones if it still has work, or marks it idle.
+func (s *strand) turn() {
+	for ran := 0; ran < turnMax; {
+		if !s.more() {
+			s.p.release()
+			return
+		}
+		ran += s.runSome(turnMax - ran)
+	}
+	if !s.more() {
+		s.p.release()
+		return
+	}
+	s.p.strands.push(s, 0)
+}
+
+// more reports whether the strand has a task to run, taking the queue as
+// the next batch when the current one is done. When it has none it marks
+// the strand idle (the caller then releases its slot); an idle strand
+// keeps only buffers of at most strandRetain slots.
+func (s *strand) more() bool {
+	if s.next < len(s.batch) {
+		return true
+	}
+	done := s.batch[:0]
+	s.batch, s.next = nil, 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.q) == 0 {
+		s.scheduled = false
+		if cap(s.q) > strandRetain {
+			s.q = nil
+		}
+		if s.spare == nil && cap(done) <= strandRetain {
+			s.spare = done
+		}
+		return false
+	}
+	s.batch = s.q
+	if s.spare != nil {
+		s.q, s.spare = s.spare, nil
+	} else {
+		s.q = done
+	}
+	return true
+}
+
+// runSome runs up to limit tasks of the batch and returns how many it
+// started; a panicking task is recovered, logged and counted as run.
+func (s *strand) runSome(limit int) (ran int) {
+	defer s.p.recoverPanic("executor", s.name)
+	for ran < limit && s.next < len(s.batch) {
+		f := s.batch[s.next]
+		s.batch[s.next] = nil
+		s.next++
+		ran++
+		f()
+	}
+	return ran
+}
