@@ -68,7 +68,8 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 	}
 	pc := newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
 		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats)
-	p := &wsPeer{cfg: pc, acceptor: a, wg: new(sync.WaitGroup)}
+	p := &wsPeer{acceptor: a}
+	p.cfg, p.wg = pc, new(sync.WaitGroup)
 	conn, resp, err := handshake(ctx, nc, t, cfg, p)
 	if err != nil {
 		cfg.Stats.Rejected.Add(1)
@@ -81,7 +82,7 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 		return nil, fmt.Errorf("transport: websocket dial %s: %w: server selected %q",
 			rawURL, ErrNoSubprotocol, conn.SubProtocol())
 	}
-	p.conn, p.ser, p.opcode = conn, ser, opcodeFor(ser)
+	p.attach(conn, ser)
 	p.info = Info{
 		Transport:  "websocket",
 		Serializer: ser.Name(),

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
-	"time"
 
 	"github.com/lxzan/gws"
 
@@ -50,17 +49,7 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
 	p := peerOf(c)
 	p.activity.Store(true)
-	p.mu.Lock()
-	if p.state != stateOpen {
-		p.mu.Unlock()
-		return
-	}
-	p.pongDue, p.pong = true, payload // gws allocates control payloads per frame
-	start := p.startWriterLocked()
-	p.mu.Unlock()
-	if start {
-		go p.writeLoop()
-	}
+	p.queuePong(payload) // gws allocates control payloads per frame
 }
 
 // OnPong only counts as activity.
@@ -69,19 +58,7 @@ func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).activity.Store(true) }
 // OnClose runs last on the reader goroutine, exactly once per connection.
 func (wsEvents) OnClose(c *gws.Conn, err error) {
 	p := peerOf(c)
-	p.mu.Lock()
-	p.state = stateClosed
-	p.stop.Store(true)
-	p.dropQueueLocked()
-	if p.timer != nil {
-		p.timer.Stop()
-	}
-	p.wakeLocked() // a lingering writer exits now
-	if !p.causeSet {
-		p.cause, p.causeSet = p.classify(err), true
-	}
-	cause := p.cause
-	p.mu.Unlock()
+	cause := p.markClosed(func() error { return p.classify(err) })
 	p.cfg.stats.Closed.Add(1)
 	if p.onClosed != nil {
 		p.onClosed(p)
@@ -123,40 +100,6 @@ func (p *wsPeer) recoverHandler(where string) {
 	p.cfg.logger.Error("transport: panic in handler; closing connection",
 		"peer", p.info.PeerAddr, "in", where, "panic", r, "stack", string(debug.Stack()))
 	p.abort(closeInternalError, "internal error", fmt.Errorf("%w in %s: %v", ErrHandlerPanic, where, r))
-}
-
-// startKeepalive sets the first read deadline and arms the ping tick.
-func (p *wsPeer) startKeepalive() {
-	if !p.cfg.keepalive() {
-		return
-	}
-	_ = p.conn.NetConn().SetReadDeadline(time.Now().Add(p.cfg.pingInterval + p.cfg.pongTimeout))
-	p.mu.Lock()
-	if p.state == stateOpen {
-		p.timer = time.AfterFunc(p.cfg.pingInterval, p.tick)
-	}
-	p.mu.Unlock()
-}
-
-// tick runs every PingInterval on a timer goroutine: it extends the read
-// deadline if the peer was heard from since the last tick, and has the
-// writer send a ping.
-func (p *wsPeer) tick() {
-	p.mu.Lock()
-	if p.state != stateOpen {
-		p.mu.Unlock()
-		return
-	}
-	if p.activity.Swap(false) {
-		_ = p.conn.NetConn().SetReadDeadline(time.Now().Add(p.cfg.pingInterval + p.cfg.pongTimeout))
-	}
-	p.pingDue = true
-	start := p.startWriterLocked()
-	p.timer.Reset(p.cfg.pingInterval)
-	p.mu.Unlock()
-	if start {
-		go p.writeLoop()
-	}
 }
 
 // classify turns the error gws reports at close into the cause given to

@@ -66,14 +66,9 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 
 // newPeer allocates the peer gws attaches to a connection being upgraded.
 func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
-	return &wsPeer{
-		ser:      ser,
-		opcode:   opcodeFor(ser),
-		cfg:      s.pc,
-		acceptor: s.acceptor,
-		wg:       &s.wg,
-		onClosed: s.deregister,
-	}
+	p := &wsPeer{acceptor: s.acceptor, onClosed: s.deregister}
+	p.cfg, p.ser, p.wg = s.pc, ser, &s.wg
+	return p
 }
 
 // ServeHTTP upgrades the request to a WebSocket. It answers 400 to a request
@@ -113,7 +108,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := peerOf(conn)
-	p.conn = conn
+	p.attach(conn, p.ser)
 	p.info = Info{
 		Transport:  "websocket",
 		Serializer: p.ser.Name(),

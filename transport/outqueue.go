@@ -1,0 +1,293 @@
+package transport
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// Close codes. They are WebSocket close codes (RFC 6455 §7.4.1) and go on
+// the wire as such; RawSocket has no close frame and only distinguishes an
+// orderly close (closeNormal, closeGoingAway: flush, then half-close) from
+// an abort (anything else: close the socket).
+const (
+	closeNormal          = 1000
+	closeGoingAway       = 1001
+	closePolicyViolation = 1008
+	closeInternalError   = 1011
+)
+
+// peerState is the lifecycle of an outQueue. Transitions (under outQueue.mu):
+// open -> flushing (Close, server shutdown), open|flushing -> aborting
+// (slow consumer, encode error, handler panic), any -> closed (close
+// written, write error, or the reader saw the connection end).
+type peerState uint8
+
+const (
+	stateOpen     peerState = iota // Send accepted
+	stateFlushing                  // write what is queued, then close
+	stateAborting                  // queue discarded; close next
+	stateClosed                    // nothing more will be written
+)
+
+// maxIdleQueueCap is the largest queue capacity an idle peer keeps, so a
+// burst does not pin a large slice on a connection that went quiet.
+const maxIdleQueueCap = 64
+
+// wire is the framing a transport gives the shared outbound queue. Its
+// methods are called on the writer goroutine only, one at a time, under
+// the write deadline the queue manages.
+type wire interface {
+	// writePing sends a keepalive ping.
+	writePing() error
+	// writePong answers a ping, echoing its payload.
+	writePong(payload []byte) error
+	// writeMessage writes one encoded message, or buffers it until flush.
+	// b is valid only during the call.
+	writeMessage(b []byte) error
+	// flush writes what writeMessage buffered; called at the end of every
+	// round and before the writer exits.
+	flush() error
+	// writeClose ends the connection after the queue: an orderly close
+	// (code closeNormal or closeGoingAway) or an abort.
+	writeClose(code uint16, reason string)
+	// failed is called once after a write error, outside the queue's
+	// lock: the transport records the cause and makes sure its reader sees
+	// the connection end.
+	failed(err error)
+}
+
+// outQueue is the part of a peer that WebSocket and RawSocket share: the
+// bounded outbound queue, the writer goroutine's lifecycle (it runs only
+// while there is work), the close state machine and the keepalive tick.
+// It implements Peer; the transport embeds it and supplies a wire.
+type outQueue struct {
+	// Set before the reader starts; immutable afterwards.
+	cfg    *peerConfig
+	ser    serialize.Serializer
+	info   Info
+	nc     net.Conn        // for deadlines and a last-resort close
+	w      wire            // the transport's framing
+	maxOut int             // largest encoded message this peer may send
+	wg     *sync.WaitGroup // counts writer goroutines (server: and readers)
+
+	activity atomic.Bool // an inbound frame arrived since the last ping tick
+	stop     atomic.Bool // the writer abandons its batch; the reader discards
+
+	mu          sync.Mutex
+	state       peerState
+	writing     bool           // a writer goroutine is running
+	parked      bool           // ... and lingering on wake
+	wake        chan struct{}  // wakes a parked writer; cap 1, made on first park
+	queue       []wamp.Message // waiting for the writer
+	spare       []wamp.Message // the last writer's batch slice, for reuse
+	pending     int            // queued + in the writer's current batch
+	pingDue     bool
+	pongDue     bool
+	pong        []byte
+	closeCode   uint16
+	closeReason string
+	cause       error
+	causeSet    bool
+	timer       *time.Timer // keepalive tick, nil when disabled
+}
+
+// Send enqueues m without blocking. Safe for concurrent use. On a full queue
+// the peer is closed as a slow consumer (see the package doc) and Send
+// returns false.
+func (q *outQueue) Send(m wamp.Message) bool {
+	q.mu.Lock()
+	if q.state != stateOpen {
+		q.mu.Unlock()
+		return false
+	}
+	if q.pending >= q.cfg.queueMax {
+		start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
+		q.mu.Unlock()
+		if start {
+			go q.writeLoop()
+		}
+		q.cfg.stats.SlowConsumers.Add(1)
+		q.cfg.logger.Warn("transport: closing slow consumer: outbound queue full",
+			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queue_max", q.cfg.queueMax)
+		return false
+	}
+	q.queue = append(q.queue, m)
+	q.pending++
+	start := q.startWriterLocked()
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+	return true
+}
+
+// Close flushes what is queued (bounded by WriteTimeout), then closes the
+// connection (WebSocket: close 1000; RawSocket: half-close); Handler.Closed
+// then receives nil. It does not wait. Idempotent; safe for concurrent use.
+func (q *outQueue) Close() { q.shutdown(closeNormal, "", nil) }
+
+// Info describes the connection. Safe for concurrent use.
+func (q *outQueue) Info() Info { return q.info }
+
+// shutdown starts an orderly close: flush, then close with code and reason.
+// cause is what Handler.Closed will get unless a cause is already set.
+func (q *outQueue) shutdown(code uint16, reason string, cause error) {
+	q.mu.Lock()
+	if q.state != stateOpen {
+		q.mu.Unlock()
+		return
+	}
+	q.state = stateFlushing
+	q.setCauseLocked(cause)
+	q.closeCode, q.closeReason = code, reason
+	// One deadline for the whole flush; the writer does not refresh it
+	// outside stateOpen.
+	_ = q.nc.SetWriteDeadline(time.Now().Add(q.cfg.writeTimeout))
+	start := q.startWriterLocked()
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+}
+
+// abort closes without flushing: the queue is discarded and the writer
+// closes after its in-flight write. Safe for concurrent use.
+func (q *outQueue) abort(code uint16, reason string, cause error) {
+	q.mu.Lock()
+	start := q.abortLocked(code, reason, cause)
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+}
+
+// abortLocked is abort with q.mu held; it reports whether the caller must
+// start a writer goroutine.
+func (q *outQueue) abortLocked(code uint16, reason string, cause error) bool {
+	if q.state == stateAborting || q.state == stateClosed {
+		return false
+	}
+	q.state = stateAborting
+	q.setCauseLocked(cause)
+	q.closeCode, q.closeReason = code, reason
+	q.stop.Store(true)
+	q.dropQueueLocked()
+	return q.startWriterLocked()
+}
+
+// setCauseLocked records the close cause; the first one wins.
+func (q *outQueue) setCauseLocked(cause error) {
+	if !q.causeSet {
+		q.cause, q.causeSet = cause, true
+	}
+}
+
+// startWriterLocked marks a writer as running and reports whether the caller
+// must start it (it was not running).
+func (q *outQueue) startWriterLocked() bool {
+	if q.writing {
+		q.wakeLocked()
+		return false
+	}
+	q.writing = true
+	q.wg.Add(1)
+	return true
+}
+
+// wakeLocked wakes a parked writer. The channel holds one token: if one is
+// already pending the writer wakes anyway, so nothing is lost by not sending
+// a second.
+func (q *outQueue) wakeLocked() {
+	if !q.parked {
+		return
+	}
+	q.parked = false
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dropQueueLocked discards queued messages: the connection is going away
+// (documented overflow / abort policy).
+func (q *outQueue) dropQueueLocked() {
+	clear(q.queue)
+	q.queue = nil
+	q.pending = 0
+	q.pingDue, q.pongDue, q.pong = false, false, nil
+}
+
+// queuePong has the writer answer a ping with payload (which the queue
+// keeps: the caller must not reuse it). Reader goroutine.
+func (q *outQueue) queuePong(payload []byte) {
+	q.mu.Lock()
+	if q.state != stateOpen {
+		q.mu.Unlock()
+		return
+	}
+	q.pongDue, q.pong = true, payload
+	start := q.startWriterLocked()
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+}
+
+// markClosed records that the reader saw the connection end and returns
+// the cause for Handler.Closed: the first cause set, else classified.
+// Reader goroutine, exactly once.
+func (q *outQueue) markClosed(classified func() error) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.state = stateClosed
+	q.stop.Store(true)
+	q.dropQueueLocked()
+	if q.timer != nil {
+		q.timer.Stop()
+	}
+	q.wakeLocked() // a lingering writer exits now
+	if !q.causeSet {
+		q.cause, q.causeSet = classified(), true
+	}
+	return q.cause
+}
+
+// startKeepalive sets the first read deadline and arms the ping tick.
+// Reader goroutine, before the first read.
+func (q *outQueue) startKeepalive() {
+	if !q.cfg.keepalive() {
+		return
+	}
+	_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
+	q.mu.Lock()
+	if q.state == stateOpen {
+		q.timer = time.AfterFunc(q.cfg.pingInterval, q.tick)
+	}
+	q.mu.Unlock()
+}
+
+// tick runs every PingInterval on a timer goroutine: it extends the read
+// deadline if the peer was heard from since the last tick, and has the
+// writer send a ping.
+func (q *outQueue) tick() {
+	q.mu.Lock()
+	if q.state != stateOpen {
+		q.mu.Unlock()
+		return
+	}
+	if q.activity.Swap(false) {
+		_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
+	}
+	q.pingDue = true
+	start := q.startWriterLocked()
+	q.timer.Reset(q.cfg.pingInterval)
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+}

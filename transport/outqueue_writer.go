@@ -1,0 +1,286 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// writerLinger is how long an idle writer waits for more work before its
+// goroutine exits. Starting a writer per message costs a goroutine start and,
+// with reflective encoders, repeated stack growth (measured: ~25% of CPU in
+// a JSON echo benchmark); an idle connection still holds no writer after
+// this long.
+const writerLinger = time.Millisecond
+
+// maxPooledBuf is the largest encode buffer returned to the pool.
+const maxPooledBuf = 64 << 10
+
+var encodeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// encodeError marks a writer failure that is ours (encoding, size), not the
+// socket's: the connection is still healthy and gets an orderly close.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return e.err.Error() }
+
+// round is the work one writer iteration took from the queue.
+type round struct {
+	batch    []wamp.Message
+	ping     bool
+	pong     []byte
+	doPong   bool
+	deadline time.Time   // write deadline this writer last set
+	timer    *time.Timer // linger timer, created on first use
+}
+
+// writeLoop is the peer's writer goroutine: it runs while there is work and
+// exits when the queue is drained, after closing, or when the connection
+// is gone. It is the only goroutine that writes through this package
+// (gws itself may echo a WebSocket close frame from the reader).
+func (q *outQueue) writeLoop() {
+	defer q.wg.Done()
+	bp := encodeBufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBuf {
+			*bp = (*bp)[:0]
+			encodeBufPool.Put(bp)
+		}
+	}()
+	defer q.recoverWriter()
+	var r round
+	for q.nextRound(&r) {
+		err := q.writeRound(bp, &r)
+		if ferr := q.w.flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			q.writeFailed(err)
+		}
+	}
+}
+
+// nextRound accounts for the previous round and takes the next one. It
+// returns false when the writer must exit; on that path it has already
+// closed the connection if that was due. When there is nothing to do it
+// lingers (writerLinger) before exiting, so a busy connection keeps one
+// writer with a warm stack instead of starting one per message.
+func (q *outQueue) nextRound(r *round) bool {
+	done := len(r.batch)
+	clear(r.batch)
+	r.batch = r.batch[:0]
+	lingered := false
+	q.mu.Lock()
+	if q.state == stateOpen {
+		q.pending -= done
+	}
+	if r.batch == nil {
+		r.batch, q.spare = q.spare, nil
+	}
+	for {
+		switch q.state {
+		case stateAborting:
+			q.finishLocked(r)
+			_ = q.nc.SetWriteDeadline(time.Now().Add(q.cfg.writeTimeout))
+			q.mu.Unlock()
+			q.closeWire()
+			return false
+		case stateClosed:
+			q.finishLocked(r)
+			q.mu.Unlock()
+			return false
+		}
+		r.ping, r.doPong, r.pong = q.pingDue, q.pongDue, q.pong
+		q.pingDue, q.pongDue, q.pong = false, false, nil
+		if len(q.queue) > 0 || r.ping || r.doPong {
+			r.batch, q.queue = q.queue, r.batch
+			if q.state == stateOpen {
+				r.refreshDeadline(q)
+			}
+			q.mu.Unlock()
+			return true
+		}
+		if q.state == stateFlushing {
+			q.finishLocked(r)
+			q.mu.Unlock()
+			q.closeWire() // under the deadline set by shutdown
+			return false
+		}
+		if lingered {
+			q.idleLocked(r)
+			q.mu.Unlock()
+			return false
+		}
+		if q.wake == nil {
+			q.wake = make(chan struct{}, 1)
+		}
+		q.parked = true
+		wake := q.wake
+		q.mu.Unlock()
+		lingered = !r.linger(wake)
+		q.mu.Lock()
+		q.parked = false
+	}
+}
+
+// linger waits for a wake-up or writerLinger; it reports whether it was woken.
+func (r *round) linger(wake <-chan struct{}) bool {
+	if r.timer == nil {
+		r.timer = time.NewTimer(writerLinger)
+	} else {
+		r.timer.Reset(writerLinger)
+	}
+	select {
+	case <-wake:
+		r.timer.Stop()
+		return true
+	case <-r.timer.C:
+		return false
+	}
+}
+
+// refreshDeadline sets the write deadline to now+WriteTimeout unless the one
+// set is still at least 7/8 of that away: a stalled write fails after 7/8 to
+// 1 WriteTimeout, for one cheap clock read instead of a deadline update per
+// batch.
+func (r *round) refreshDeadline(q *outQueue) {
+	now := time.Now()
+	if r.deadline.Sub(now) >= q.cfg.writeTimeout/8*7 {
+		return
+	}
+	r.deadline = now.Add(q.cfg.writeTimeout)
+	_ = q.nc.SetWriteDeadline(r.deadline)
+}
+
+// idleLocked ends an idle writer. It clears the write deadline, so a close
+// frame gws echoes from the reader is not failed by a stale one (the next
+// ping tick starts a writer, which sets one again).
+func (q *outQueue) idleLocked(r *round) {
+	_ = q.nc.SetWriteDeadline(time.Time{})
+	q.writing = false
+	if cap(r.batch) <= maxIdleQueueCap {
+		q.spare = r.batch
+	}
+	r.batch = nil
+	if cap(q.queue) > maxIdleQueueCap {
+		q.queue = nil
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
+// finishLocked ends the writer: the state becomes closed and nothing more is
+// written by this package.
+func (q *outQueue) finishLocked(r *round) {
+	q.state = stateClosed
+	q.stop.Store(true)
+	q.writing = false
+	q.dropQueueLocked()
+	r.batch = nil
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+}
+
+// closeWire hands the pending close to the transport.
+func (q *outQueue) closeWire() {
+	q.mu.Lock()
+	code, reason := q.closeCode, q.closeReason
+	q.mu.Unlock()
+	q.w.writeClose(code, reason)
+}
+
+// writeRound writes control frames, then the batch, stopping at the first
+// error or when the peer is aborted meanwhile.
+func (q *outQueue) writeRound(bp *[]byte, r *round) error {
+	if r.doPong {
+		if err := q.w.writePong(r.pong); err != nil {
+			return err
+		}
+	}
+	if r.ping {
+		if err := q.w.writePing(); err != nil {
+			return err
+		}
+	}
+	for _, m := range r.batch {
+		if q.stop.Load() {
+			return nil
+		}
+		if err := q.encodeAndWrite(bp, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeAndWrite encodes m (or takes a SharedMessage's cached encoding),
+// checks its size against the peer's limit, and hands it to the wire.
+func (q *outQueue) encodeAndWrite(bp *[]byte, m wamp.Message) error {
+	var b []byte
+	var err error
+	if sm, ok := m.(*SharedMessage); ok {
+		b, err = sm.encoded(q.ser, bp)
+	} else {
+		b, err = encodeMessage(q.ser, (*bp)[:0], m)
+		*bp = b
+	}
+	if err != nil {
+		return &encodeError{err}
+	}
+	if len(b) > q.maxOut {
+		return &encodeError{fmt.Errorf("%w: %v of %d bytes, limit %d",
+			ErrMessageTooLarge, m.Type(), len(b), q.maxOut)}
+	}
+	return q.w.writeMessage(b)
+}
+
+// writeFailed handles a writer error. An encoding error aborts the peer
+// (the socket is fine, so a WebSocket close 1011 can go out). A socket
+// error closes the queue and lets the transport end the connection.
+func (q *outQueue) writeFailed(err error) {
+	var ee *encodeError
+	if errors.As(err, &ee) {
+		q.cfg.stats.EncodeErrors.Add(1)
+		q.cfg.logger.Error("transport: cannot send message; closing connection", "transport", q.info.Transport,
+			"peer", q.info.PeerAddr, "serializer", q.ser.Name(), "err", ee.err)
+		reason := "internal error: cannot encode message"
+		if errors.Is(ee.err, ErrMessageTooLarge) {
+			reason = "outbound message too large"
+		}
+		q.mu.Lock()
+		q.abortLocked(closeInternalError, reason, ee.err) // writer running: no start
+		q.mu.Unlock()
+		return
+	}
+	q.mu.Lock()
+	q.state = stateClosed
+	q.stop.Store(true)
+	q.dropQueueLocked()
+	q.mu.Unlock()
+	q.w.failed(err)
+}
+
+// recoverWriter keeps a bug in the writer from killing the process: it logs,
+// marks the peer closed and closes the socket.
+func (q *outQueue) recoverWriter() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	q.cfg.logger.Error("transport: panic in writer; closing connection", "transport", q.info.Transport,
+		"peer", q.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
+	q.mu.Lock()
+	q.setCauseLocked(fmt.Errorf("%w: writer: %v", ErrHandlerPanic, r))
+	q.state = stateClosed
+	q.stop.Store(true)
+	q.writing = false
+	q.dropQueueLocked()
+	q.mu.Unlock()
+	_ = q.nc.Close()
+}
