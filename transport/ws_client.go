@@ -68,8 +68,8 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 	}
 	pc := newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
 		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats)
-	p := &wsPeer{acceptor: a}
-	p.cfg, p.wg = pc, new(sync.WaitGroup)
+	p := &wsPeer{}
+	p.cfg, p.wg, p.acceptor = pc, new(sync.WaitGroup), a
 	conn, resp, err := handshake(ctx, nc, t, cfg, p)
 	if err != nil {
 		cfg.Stats.Rejected.Add(1)

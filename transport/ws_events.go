@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime/debug"
 
 	"github.com/lxzan/gws"
 
@@ -66,40 +65,6 @@ func (wsEvents) OnClose(c *gws.Conn, err error) {
 	if p.h != nil {
 		p.closed(cause)
 	}
-}
-
-// accept asks the Acceptor for the Handler; a panic or a nil Handler closes
-// the connection with 1011.
-func (p *wsPeer) accept() {
-	defer p.recoverHandler("Accept")
-	p.h = p.acceptor.Accept(p)
-	if p.h == nil {
-		p.cfg.logger.Error("transport: Acceptor returned a nil Handler; closing connection", "peer", p.info.PeerAddr)
-		p.abort(closeInternalError, "internal error", errors.New("transport: Acceptor returned a nil Handler"))
-	}
-}
-
-// closed delivers Handler.Closed, recovering (and logging) a panic.
-func (p *wsPeer) closed(cause error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.cfg.logger.Error("transport: panic in Handler.Closed",
-				"peer", p.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	p.h.Closed(cause)
-}
-
-// recoverHandler turns a panic in the Acceptor or Handler into a logged
-// error and a 1011 close, so one bad session cannot kill the process.
-func (p *wsPeer) recoverHandler(where string) {
-	r := recover()
-	if r == nil {
-		return
-	}
-	p.cfg.logger.Error("transport: panic in handler; closing connection",
-		"peer", p.info.PeerAddr, "in", where, "panic", r, "stack", string(debug.Stack()))
-	p.abort(closeInternalError, "internal error", fmt.Errorf("%w in %s: %v", ErrHandlerPanic, where, r))
 }
 
 // classify turns the error gws reports at close into the cause given to

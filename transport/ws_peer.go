@@ -7,21 +7,18 @@ import (
 )
 
 // wsPeer is one WebSocket connection, server or client side. The outbound
-// queue, writer, close state and keepalive are the shared outQueue (which
+// queue, writer, close state and keepalive are the shared peerCore (which
 // implements Peer); wsPeer adds the gws connection and is its wire. It also
 // implements, trivially, gws.SessionStorage: gws's NewSession hook hands the
 // peer to the connection, so the event callbacks find it with one type
 // assertion instead of a map lookup.
 type wsPeer struct {
-	outQueue
+	peerCore
 
 	// Set before the reader goroutine starts; immutable afterwards.
 	conn     *gws.Conn
 	opcode   gws.Opcode
-	acceptor Acceptor
 	onClosed func(*wsPeer) // deregistration hook, may be nil
-
-	h Handler // reader goroutine only; set by Accept in OnOpen
 }
 
 var _ Peer = (*wsPeer)(nil)
@@ -31,7 +28,7 @@ var _ Peer = (*wsPeer)(nil)
 func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer) {
 	p.conn, p.ser, p.opcode = conn, ser, opcodeFor(ser)
 	p.nc = conn.NetConn()
-	p.w = p
+	p.w, p.self = p, p
 	p.maxOut = p.cfg.maxMessageBytes
 }
 

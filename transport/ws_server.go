@@ -66,8 +66,8 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 
 // newPeer allocates the peer gws attaches to a connection being upgraded.
 func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
-	p := &wsPeer{acceptor: s.acceptor, onClosed: s.deregister}
-	p.cfg, p.ser, p.wg = s.pc, ser, &s.wg
+	p := &wsPeer{onClosed: s.deregister}
+	p.cfg, p.ser, p.wg, p.acceptor = s.pc, ser, &s.wg, s.acceptor
 	return p
 }
 

@@ -42,7 +42,7 @@ type round struct {
 // exits when the queue is drained, after closing, or when the connection
 // is gone. It is the only goroutine that writes through this package
 // (gws itself may echo a WebSocket close frame from the reader).
-func (q *outQueue) writeLoop() {
+func (q *peerCore) writeLoop() {
 	defer q.wg.Done()
 	bp := encodeBufPool.Get().(*[]byte)
 	defer func() {
@@ -69,7 +69,7 @@ func (q *outQueue) writeLoop() {
 // closed the connection if that was due. When there is nothing to do it
 // lingers (writerLinger) before exiting, so a busy connection keeps one
 // writer with a warm stack instead of starting one per message.
-func (q *outQueue) nextRound(r *round) bool {
+func (q *peerCore) nextRound(r *round) bool {
 	done := len(r.batch)
 	clear(r.batch)
 	r.batch = r.batch[:0]
@@ -147,7 +147,7 @@ func (r *round) linger(wake <-chan struct{}) bool {
 // set is still at least 7/8 of that away: a stalled write fails after 7/8 to
 // 1 WriteTimeout, for one cheap clock read instead of a deadline update per
 // batch.
-func (r *round) refreshDeadline(q *outQueue) {
+func (r *round) refreshDeadline(q *peerCore) {
 	now := time.Now()
 	if r.deadline.Sub(now) >= q.cfg.writeTimeout/8*7 {
 		return
@@ -159,7 +159,7 @@ func (r *round) refreshDeadline(q *outQueue) {
 // idleLocked ends an idle writer. It clears the write deadline, so a close
 // frame gws echoes from the reader is not failed by a stale one (the next
 // ping tick starts a writer, which sets one again).
-func (q *outQueue) idleLocked(r *round) {
+func (q *peerCore) idleLocked(r *round) {
 	_ = q.nc.SetWriteDeadline(time.Time{})
 	q.writing = false
 	if cap(r.batch) <= maxIdleQueueCap {
@@ -176,7 +176,7 @@ func (q *outQueue) idleLocked(r *round) {
 
 // finishLocked ends the writer: the state becomes closed and nothing more is
 // written by this package.
-func (q *outQueue) finishLocked(r *round) {
+func (q *peerCore) finishLocked(r *round) {
 	q.state = stateClosed
 	q.stop.Store(true)
 	q.writing = false
@@ -188,7 +188,7 @@ func (q *outQueue) finishLocked(r *round) {
 }
 
 // closeWire hands the pending close to the transport.
-func (q *outQueue) closeWire() {
+func (q *peerCore) closeWire() {
 	q.mu.Lock()
 	code, reason := q.closeCode, q.closeReason
 	q.mu.Unlock()
@@ -197,7 +197,7 @@ func (q *outQueue) closeWire() {
 
 // writeRound writes control frames, then the batch, stopping at the first
 // error or when the peer is aborted meanwhile.
-func (q *outQueue) writeRound(bp *[]byte, r *round) error {
+func (q *peerCore) writeRound(bp *[]byte, r *round) error {
 	if r.doPong {
 		if err := q.w.writePong(r.pong); err != nil {
 			return err
@@ -221,7 +221,7 @@ func (q *outQueue) writeRound(bp *[]byte, r *round) error {
 
 // encodeAndWrite encodes m (or takes a SharedMessage's cached encoding),
 // checks its size against the peer's limit, and hands it to the wire.
-func (q *outQueue) encodeAndWrite(bp *[]byte, m wamp.Message) error {
+func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 	var b []byte
 	var err error
 	if sm, ok := m.(*SharedMessage); ok {
@@ -243,7 +243,7 @@ func (q *outQueue) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 // writeFailed handles a writer error. An encoding error aborts the peer
 // (the socket is fine, so a WebSocket close 1011 can go out). A socket
 // error closes the queue and lets the transport end the connection.
-func (q *outQueue) writeFailed(err error) {
+func (q *peerCore) writeFailed(err error) {
 	var ee *encodeError
 	if errors.As(err, &ee) {
 		q.cfg.stats.EncodeErrors.Add(1)
@@ -268,7 +268,7 @@ func (q *outQueue) writeFailed(err error) {
 
 // recoverWriter keeps a bug in the writer from killing the process: it logs,
 // marks the peer closed and closes the socket.
-func (q *outQueue) recoverWriter() {
+func (q *peerCore) recoverWriter() {
 	r := recover()
 	if r == nil {
 		return

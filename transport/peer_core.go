@@ -21,7 +21,7 @@ const (
 	closeInternalError   = 1011
 )
 
-// peerState is the lifecycle of an outQueue. Transitions (under outQueue.mu):
+// peerState is the lifecycle of an peerCore. Transitions (under peerCore.mu):
 // open -> flushing (Close, server shutdown), open|flushing -> aborting
 // (slow consumer, encode error, handler panic), any -> closed (close
 // written, write error, or the reader saw the connection end).
@@ -61,11 +61,11 @@ type wire interface {
 	failed(err error)
 }
 
-// outQueue is the part of a peer that WebSocket and RawSocket share: the
+// peerCore is the part of a peer that WebSocket and RawSocket share: the
 // bounded outbound queue, the writer goroutine's lifecycle (it runs only
 // while there is work), the close state machine and the keepalive tick.
 // It implements Peer; the transport embeds it and supplies a wire.
-type outQueue struct {
+type peerCore struct {
 	// Set before the reader starts; immutable afterwards.
 	cfg    *peerConfig
 	ser    serialize.Serializer
@@ -74,6 +74,10 @@ type outQueue struct {
 	w      wire            // the transport's framing
 	maxOut int             // largest encoded message this peer may send
 	wg     *sync.WaitGroup // counts writer goroutines (server: and readers)
+
+	acceptor Acceptor
+	self     Peer    // the transport's peer, as given to the Acceptor
+	h        Handler // reader goroutine only; set by accept
 
 	activity atomic.Bool // an inbound frame arrived since the last ping tick
 	stop     atomic.Bool // the writer abandons its batch; the reader discards
@@ -99,7 +103,7 @@ type outQueue struct {
 // Send enqueues m without blocking. Safe for concurrent use. On a full queue
 // the peer is closed as a slow consumer (see the package doc) and Send
 // returns false.
-func (q *outQueue) Send(m wamp.Message) bool {
+func (q *peerCore) Send(m wamp.Message) bool {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
@@ -129,14 +133,14 @@ func (q *outQueue) Send(m wamp.Message) bool {
 // Close flushes what is queued (bounded by WriteTimeout), then closes the
 // connection (WebSocket: close 1000; RawSocket: half-close); Handler.Closed
 // then receives nil. It does not wait. Idempotent; safe for concurrent use.
-func (q *outQueue) Close() { q.shutdown(closeNormal, "", nil) }
+func (q *peerCore) Close() { q.shutdown(closeNormal, "", nil) }
 
 // Info describes the connection. Safe for concurrent use.
-func (q *outQueue) Info() Info { return q.info }
+func (q *peerCore) Info() Info { return q.info }
 
 // shutdown starts an orderly close: flush, then close with code and reason.
 // cause is what Handler.Closed will get unless a cause is already set.
-func (q *outQueue) shutdown(code uint16, reason string, cause error) {
+func (q *peerCore) shutdown(code uint16, reason string, cause error) {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
@@ -157,7 +161,7 @@ func (q *outQueue) shutdown(code uint16, reason string, cause error) {
 
 // abort closes without flushing: the queue is discarded and the writer
 // closes after its in-flight write. Safe for concurrent use.
-func (q *outQueue) abort(code uint16, reason string, cause error) {
+func (q *peerCore) abort(code uint16, reason string, cause error) {
 	q.mu.Lock()
 	start := q.abortLocked(code, reason, cause)
 	q.mu.Unlock()
@@ -168,7 +172,7 @@ func (q *outQueue) abort(code uint16, reason string, cause error) {
 
 // abortLocked is abort with q.mu held; it reports whether the caller must
 // start a writer goroutine.
-func (q *outQueue) abortLocked(code uint16, reason string, cause error) bool {
+func (q *peerCore) abortLocked(code uint16, reason string, cause error) bool {
 	if q.state == stateAborting || q.state == stateClosed {
 		return false
 	}
@@ -181,7 +185,7 @@ func (q *outQueue) abortLocked(code uint16, reason string, cause error) bool {
 }
 
 // setCauseLocked records the close cause; the first one wins.
-func (q *outQueue) setCauseLocked(cause error) {
+func (q *peerCore) setCauseLocked(cause error) {
 	if !q.causeSet {
 		q.cause, q.causeSet = cause, true
 	}
@@ -189,7 +193,7 @@ func (q *outQueue) setCauseLocked(cause error) {
 
 // startWriterLocked marks a writer as running and reports whether the caller
 // must start it (it was not running).
-func (q *outQueue) startWriterLocked() bool {
+func (q *peerCore) startWriterLocked() bool {
 	if q.writing {
 		q.wakeLocked()
 		return false
@@ -202,7 +206,7 @@ func (q *outQueue) startWriterLocked() bool {
 // wakeLocked wakes a parked writer. The channel holds one token: if one is
 // already pending the writer wakes anyway, so nothing is lost by not sending
 // a second.
-func (q *outQueue) wakeLocked() {
+func (q *peerCore) wakeLocked() {
 	if !q.parked {
 		return
 	}
@@ -215,7 +219,7 @@ func (q *outQueue) wakeLocked() {
 
 // dropQueueLocked discards queued messages: the connection is going away
 // (documented overflow / abort policy).
-func (q *outQueue) dropQueueLocked() {
+func (q *peerCore) dropQueueLocked() {
 	clear(q.queue)
 	q.queue = nil
 	q.pending = 0
@@ -224,7 +228,7 @@ func (q *outQueue) dropQueueLocked() {
 
 // queuePong has the writer answer a ping with payload (which the queue
 // keeps: the caller must not reuse it). Reader goroutine.
-func (q *outQueue) queuePong(payload []byte) {
+func (q *peerCore) queuePong(payload []byte) {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
@@ -241,7 +245,7 @@ func (q *outQueue) queuePong(payload []byte) {
 // markClosed records that the reader saw the connection end and returns
 // the cause for Handler.Closed: the first cause set, else classified.
 // Reader goroutine, exactly once.
-func (q *outQueue) markClosed(classified func() error) error {
+func (q *peerCore) markClosed(classified func() error) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.state = stateClosed
@@ -259,7 +263,7 @@ func (q *outQueue) markClosed(classified func() error) error {
 
 // startKeepalive sets the first read deadline and arms the ping tick.
 // Reader goroutine, before the first read.
-func (q *outQueue) startKeepalive() {
+func (q *peerCore) startKeepalive() {
 	if !q.cfg.keepalive() {
 		return
 	}
@@ -274,7 +278,7 @@ func (q *outQueue) startKeepalive() {
 // tick runs every PingInterval on a timer goroutine: it extends the read
 // deadline if the peer was heard from since the last tick, and has the
 // writer send a ping.
-func (q *outQueue) tick() {
+func (q *peerCore) tick() {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
