@@ -54,6 +54,7 @@ type dealer struct {
 	byID  map[wamp.ID]*registration
 	index uriIndex[*registration]
 	calls callTable
+	fb    fallback
 }
 
 func newDealer() dealer {
@@ -150,6 +151,7 @@ func (d *dealer) dropRegistrations(s *session) {
 	for _, reg := range s.regs {
 		d.leave(reg, s)
 	}
+	d.dropFallback(s)
 }
 
 // pickCallee chooses the callee of reg for one call per its invoke policy.

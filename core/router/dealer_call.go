@@ -46,14 +46,16 @@ var progressDetails = wamp.Dict{wamp.OptProgress: true}
 
 // call handles CALL: resolve the registration (exact, else longest prefix,
 // else best wildcard; calls under the reserved "wamp." prefix resolve exact
-// registrations only), pick a callee, send it an INVOCATION and remember
+// registrations only), or the fallback callee when its mode takes the call
+// (dealer_fallback.go), pick a callee, send it an INVOCATION and remember
 // the call.
 func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	fail := func(uri wamp.URI, msg string) { fx.send(s.id, errorMsg(wamp.CALL, m.Request, uri, msg)) }
 	// Option types were checked by wamp.ValidateOptions.
-	timeoutMs, _ := wamp.OptInt(m.Options, wamp.OptTimeout)
-	progress, _ := wamp.OptBool(m.Options, wamp.OptReceiveProgress)
-	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
+	var o callOpts
+	o.timeoutMs, _ = wamp.OptInt(m.Options, wamp.OptTimeout)
+	o.progress, _ = wamp.OptBool(m.Options, wamp.OptReceiveProgress)
+	o.disclose, _ = wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	t := &r.dealer.calls
 	if _, dup := t.byReq[callKey{s.id, m.Request}]; dup {
 		r.violate(s, "CALL request ID already in use by a pending call", fx)
@@ -65,48 +67,77 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
 		return
 	}
-	if !found {
+	var callee *session
+	var regID wamp.ID
+	pattern := policy != matchExact // details.procedure tells the callee the called URI
+	switch fb := &r.dealer.fb; {
+	case fb.takes(m.Procedure, found):
+		callee, regID, pattern = fb.callee, fb.reg, true
+	case !found:
 		fail(wamp.ErrNoSuchProcedure, "no callee registered for procedure "+quote(string(m.Procedure)))
 		return
+	default:
+		callee, regID = r.pickCallee(reg), reg.id
 	}
-	callee := r.pickCallee(reg)
-	progress = progress && callee.feats&featCalleeProgress != 0
+	o.progress = o.progress && callee.feats&featCalleeProgress != 0
 	inv := &wamp.Invocation{
 		Request:      callee.nextInvocation(),
-		Registration: reg.id,
-		Details:      invocationDetails(s, policy != matchExact, m.Procedure, disclose, progress),
+		Registration: regID,
+		Details:      invocationDetails(s, callee, pattern, m.Procedure, o),
 		Args:         m.Args,
 		Kwargs:       m.Kwargs,
 	}
 	fx.send(callee.id, inv)
 	pc := t.add(s, m.Request, callee, inv.Request)
-	pc.progress = progress
-	if timeoutMs > 0 {
+	pc.progress = o.progress
+	if o.timeoutMs > 0 {
 		pc.timeout = true
 		t.withDeadline++
-		r.addDeadline(deadline{at: now.Add(time.Duration(timeoutMs) * time.Millisecond), kind: dlCall, key: callKey{callee.id, inv.Request}, seq: pc.seq})
+		r.addDeadline(deadline{at: now.Add(time.Duration(o.timeoutMs) * time.Millisecond), kind: dlCall, key: callKey{callee.id, inv.Request}, seq: pc.seq})
 	}
 }
 
+// callOpts are the CALL options the dealer acts on.
+type callOpts struct {
+	timeoutMs int64
+	progress  bool // receive_progress, and the callee supports it
+	disclose  bool
+}
+
 // invocationDetails builds INVOCATION.Details: "procedure" for pattern
-// registrations, the caller's identity on disclose_me (caller
-// identification), and receive_progress when the caller asked for
+// registrations and the fallback, the caller's identity on disclose_me
+// (caller identification), and receive_progress when the caller asked for
 // progressive results and the callee announced support for them.
-func invocationDetails(caller *session, pattern bool, proc wamp.URI, disclose, progress bool) wamp.Dict {
-	if !pattern && !disclose && !progress {
+//
+// An Internal callee (the application's own session) is trusted with
+// more: it always gets the caller's identity (so that application handlers
+// can find the calling session), plus "timeout" (the caller's
+// options.timeout in ms, when set) and "disclose_me" (true when the caller
+// asked for disclosure, so the application can honour the caller's wish).
+func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
+	internal := callee.info.Internal
+	if !pattern && !o.disclose && !o.progress && !internal {
 		return emptyDetails
 	}
 	d := make(wamp.Dict, 4)
 	if pattern {
 		d[wamp.DetailProcedure] = string(proc)
 	}
-	if disclose {
+	if o.disclose || internal {
 		d[wamp.DetailCaller] = int64(caller.id)
 		d[wamp.DetailCallerAuthID] = caller.info.AuthID
 		d[wamp.DetailCallerAuthRole] = caller.info.AuthRole
 	}
-	if progress {
+	if o.progress {
 		d[wamp.OptReceiveProgress] = true
+	}
+	if internal {
+		if o.timeoutMs > 0 {
+			d[wamp.OptTimeout] = o.timeoutMs
+		}
+		if o.disclose {
+			d[wamp.OptDiscloseMe] = true
+		}
 	}
 	return d
 }

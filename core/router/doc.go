@@ -65,4 +65,13 @@
 // killnowait), caller_identification, pattern_based_registration,
 // shared_registration (single, roundrobin, random, first, last; random is
 // seeded by RealmConfig.RandomSeed).
+//
+// Fallback callee (SetFallback, for the application's own session): in
+// mode FallbackUnmatched a CALL that no registration matches, and in mode
+// FallbackAll every CALL, goes to the fallback callee as an INVOCATION with
+// a dedicated registration ID and details.procedure, instead of failing
+// with no_such_procedure; the callee may answer no_such_procedure itself.
+// Calls under "wamp." never go to the fallback. An Internal callee always
+// receives the caller's identity (caller, caller_authid, caller_authrole),
+// and also "timeout" and "disclose_me" when the caller set them.
 package router

@@ -77,6 +77,9 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 		tr.verbose = args[0] == "on"
 	case "state":
 		return answer(tr.state())
+	case "fallback":
+		need(2)
+		return tr.fallback(lineNo, args[0], args[1])
 	default:
 		tr.t.Fatalf("%s:%d: unknown command %q", tr.file, lineNo, cmd)
 	}
@@ -183,4 +186,30 @@ func (tr *transcript) state() string {
 	r := tr.realm
 	return fmt.Sprintf("sessions=%d subscriptions=%d registrations=%d calls=%d", len(r.sessions),
 		len(r.broker.byID), len(r.dealer.byID), len(r.dealer.calls.byInv))
+}
+
+var fallbackModes = map[string]FallbackMode{"off": FallbackOff, "unmatched": FallbackUnmatched, "all": FallbackAll}
+
+// fallback runs SetFallback and answers with the fallback registration ID
+// (as $fb) or the error.
+func (tr *transcript) fallback(lineNo int, name, mode string) []actualLine {
+	m, ok := fallbackModes[mode]
+	if !ok {
+		tr.t.Fatalf("%s:%d: unknown fallback mode %q", tr.file, lineNo, mode)
+	}
+	var sid SessionID
+	if name != "-" {
+		sid = tr.sid(lineNo, name)
+	}
+	reg, err := tr.realm.SetFallback(sid, m)
+	if err != nil {
+		return answer("error " + err.Error())
+	}
+	text := "= reg " + strconv.FormatUint(uint64(reg), 10)
+	return []actualLine{{text: text, render: func(n idNamer) string {
+		if s := n(uint64(reg), "fb"); s != "" {
+			return "= reg " + s
+		}
+		return text
+	}}}
 }

@@ -44,6 +44,7 @@ import (
 //	advance <duration>         move the clock, then Expire
 //	deadline                   NextDeadline, relative to the clock
 //	state                      counts of sessions, subscriptions, registrations, calls
+//	fallback <s>|- off|unmatched|all  SetFallback; answers "reg <id>" or "error <text>"
 //	realm [strict] [seed=N] [goodbye=D]  replace the realm (before any join)
 //	verbose on|off             print WELCOME details in full (default off)
 
