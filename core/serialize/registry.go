@@ -2,7 +2,7 @@ package serialize
 
 // serializers lists every Serializer this package provides, in the order a
 // server prefers them. New formats join here.
-var serializers = []Serializer{JSON}
+var serializers = []Serializer{JSON, MsgPack, CBOR}
 
 // All returns every available Serializer, in the server's order of
 // preference. The slice is a copy; safe for concurrent use.
