@@ -35,6 +35,11 @@ type CloseOp struct {
 type Effects struct {
 	Out   []Outbound
 	Close []CloseOp
+	// Notify reports subscription lifecycle changes, in emission order
+	// (see Notice); a driver that needs none of them may ignore it unless
+	// RealmConfig.SubscribeApproval is on. (Added by core/router for the
+	// application's topic handlers; additive.)
+	Notify []Notice
 }
 
 // Reset empties fx, keeping capacity.
@@ -43,6 +48,8 @@ func (fx *Effects) Reset() {
 	fx.Out = fx.Out[:0]
 	clear(fx.Close)
 	fx.Close = fx.Close[:0]
+	clear(fx.Notify)
+	fx.Notify = fx.Notify[:0]
 }
 
 // RealmConfig configures one realm. The zero value is usable: loose URIs,
@@ -59,6 +66,11 @@ type RealmConfig struct {
 	// invoke "random". 0 = draw the seed from the IDSource in NewRealm.
 	// (Added by core/router; additive.)
 	RandomSeed uint64
+	// SubscribeApproval holds every SUBSCRIBE that would add a
+	// non-Internal session to a subscription until the driver answers the
+	// NoticeSubscribeRequest it produces with ApproveSubscribe or
+	// DenySubscribe. (Added by core/router; additive.)
+	SubscribeApproval bool
 }
 
 // SessionInfo is what the driver knows of a session when it attaches it.
@@ -76,4 +88,10 @@ type SessionInfo struct {
 	// procedures): only they may REGISTER procedures and PUBLISH to topics
 	// under the reserved "wamp." prefix. (Added by core/router; additive.)
 	Internal bool
+	// Realm, when set, is the realm name WELCOME reports instead of the
+	// realm's URI (a session that asked for an unconfigured realm and was
+	// placed in the application's default realm). AuthExtra, when not
+	// empty, is WELCOME.Details.authextra. (Added by core/router; additive.)
+	Realm     wamp.URI
+	AuthExtra wamp.Dict
 }

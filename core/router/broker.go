@@ -53,21 +53,43 @@ func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
 		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI, "invalid topic URI "+quote(string(m.Topic))))
 		return
 	}
+	if sub, ok := r.broker.index.get(m.Topic, policy); ok {
+		if _, already := s.subs[sub.id]; already {
+			fx.send(s.id, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+			return
+		}
+	}
+	if r.cfg.SubscribeApproval && !s.info.Internal {
+		r.holdSubscribe(s, m, policy, fx)
+		return
+	}
+	r.addSubscriber(s, m.Request, m.Topic, policy, fx)
+}
+
+// addSubscriber makes s a subscriber of (topic, policy), creating the
+// subscription if needed, and answers SUBSCRIBED to request req. It
+// reports the subscription ID and whether s was added (false when it
+// already was a subscriber).
+func (r *Realm) addSubscriber(s *session, req wamp.ID, topic wamp.URI, policy matchPolicy, fx *Effects) (wamp.ID, bool) {
 	b := &r.broker
-	sub, ok := b.index.get(m.Topic, policy)
+	sub, ok := b.index.get(topic, policy)
 	if !ok {
-		sub = &subscription{id: r.newID(), topic: m.Topic, match: policy}
-		b.index.add(m.Topic, policy, sub)
+		sub = &subscription{id: r.newID(), topic: topic, match: policy}
+		b.index.add(topic, policy, sub)
 		b.byID[sub.id] = sub
 	}
-	if _, already := s.subs[sub.id]; !already {
+	_, already := s.subs[sub.id]
+	if !already {
 		sub.subscribers = append(sub.subscribers, s)
 		if s.subs == nil {
 			s.subs = map[wamp.ID]*subscription{}
 		}
 		s.subs[sub.id] = sub
+		fx.notify(Notice{Kind: NoticeSubscribed, Session: s.id, Request: req, Subscription: sub.id,
+			Topic: topic, Match: policy.String()})
 	}
-	fx.send(s.id, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+	fx.send(s.id, &wamp.Subscribed{Request: req, Subscription: sub.id})
+	return sub.id, !already
 }
 
 // unsubscribe handles UNSUBSCRIBE: only a subscriber of the subscription
@@ -78,13 +100,16 @@ func (r *Realm) unsubscribe(s *session, m *wamp.Unsubscribe, fx *Effects) {
 		fx.send(s.id, errorMsg(wamp.UNSUBSCRIBE, m.Request, wamp.ErrNoSuchSubscription, "no such subscription"))
 		return
 	}
-	r.broker.leave(sub, s)
+	r.broker.leave(sub, s, m.Request, fx)
 	fx.send(s.id, &wamp.Unsubscribed{Request: m.Request})
 }
 
-// leave removes s from sub and deletes sub when its last subscriber left.
-func (b *broker) leave(sub *subscription, s *session) {
+// leave removes s from sub (NoticeUnsubscribed with request req, 0 when
+// the session is leaving) and deletes sub when its last subscriber left.
+func (b *broker) leave(sub *subscription, s *session, req wamp.ID, fx *Effects) {
 	delete(s.subs, sub.id)
+	fx.notify(Notice{Kind: NoticeUnsubscribed, Session: s.id, Request: req, Subscription: sub.id,
+		Topic: sub.topic, Match: sub.match.String()})
 	if i := slices.Index(sub.subscribers, s); i >= 0 {
 		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
 	}
@@ -94,9 +119,20 @@ func (b *broker) leave(sub *subscription, s *session) {
 	}
 }
 
-// dropSession removes s from all its subscriptions.
-func (b *broker) dropSession(s *session) {
-	for _, sub := range s.subs {
-		b.leave(sub, s)
+// dropSession removes s from all its subscriptions, in subscription ID
+// order (so that notices are deterministic), and forgets the SUBSCRIBEs it
+// had waiting for approval.
+func (b *broker) dropSession(s *session, fx *Effects) {
+	s.pendingSubs = nil
+	if len(s.subs) == 0 {
+		return
+	}
+	ids := make([]wamp.ID, 0, len(s.subs))
+	for id := range s.subs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		b.leave(s.subs[id], s, 0, fx)
 	}
 }

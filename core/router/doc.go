@@ -74,4 +74,16 @@
 // Calls under "wamp." never go to the fallback. An Internal callee always
 // receives the caller's identity (caller, caller_authid, caller_authrole),
 // and also "timeout" and "disclose_me" when the caller set them.
+//
+// Subscription notices (Effects.Notify): the broker reports every session
+// that joins a subscription (NoticeSubscribed) or leaves one
+// (NoticeUnsubscribed: UNSUBSCRIBE, or the session leaving, being killed,
+// shut down), so the driver can run the application's topic handlers. With
+// RealmConfig.SubscribeApproval, a SUBSCRIBE that would add a non-Internal
+// session to a subscription is held (NoticeSubscribeRequest) until the
+// driver calls ApproveSubscribe or DenySubscribe; events published
+// meanwhile do not reach it. Invalid SUBSCRIBEs are answered at once, and
+// subscribing again to a subscription the session already has is answered
+// at once. The subscription meta API is not implemented, so
+// subscription_meta_api is not announced.
 package router

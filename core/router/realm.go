@@ -83,7 +83,8 @@ func (r *Realm) newID() wamp.ID { return r.ids.NextID() }
 
 // Join admits an authenticated session and emits WELCOME to sid with
 // Details {realm, roles: {broker: {features}, dealer: {features}}, authid,
-// authrole, authmethod, authprovider}. The client features the router acts
+// authrole, authmethod, authprovider[, authextra]}; realm is info.Realm when
+// set, and authextra is info.AuthExtra when not empty. The client features the router acts
 // on (callee progressive_call_results and call_canceling) are read from
 // hello.Details.roles (validated by Preamble). After Shutdown,
 // Join answers ABORT with the shutdown reason and a CloseOp instead.
@@ -100,14 +101,22 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	}
 	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
-	fx.send(sid, &wamp.Welcome{Session: sid, Details: wamp.Dict{
-		"realm":        string(r.cfg.URI),
+	realm := r.cfg.URI
+	if info.Realm != "" {
+		realm = info.Realm
+	}
+	details := wamp.Dict{
+		"realm":        string(realm),
 		"roles":        r.welcomeRoles,
 		"authid":       info.AuthID,
 		"authrole":     info.AuthRole,
 		"authmethod":   info.AuthMethod,
 		"authprovider": info.AuthProvider,
-	}})
+	}
+	if len(info.AuthExtra) > 0 {
+		details["authextra"] = info.AuthExtra
+	}
+	fx.send(sid, &wamp.Welcome{Session: sid, Details: details})
 }
 
 // Handle processes one message from an admitted session, as the session
@@ -270,7 +279,7 @@ func (r *Realm) remove(s *session, fx *Effects) {
 // release drops s's subscriptions, registrations and pending calls
 // (idempotent: a second call finds nothing).
 func (r *Realm) release(s *session, fx *Effects) {
-	r.broker.dropSession(s)
+	r.broker.dropSession(s, fx)
 	r.dealer.dropRegistrations(s)
 	r.dropCalls(s, fx)
 }

@@ -141,6 +141,9 @@ type session struct {
 	// is part of, for cleanup when it leaves.
 	subs map[wamp.ID]*subscription
 	regs map[wamp.ID]*registration
+	// pendingSubs are SUBSCRIBEs held for the driver's approval
+	// (RealmConfig.SubscribeApproval), by request ID.
+	pendingSubs map[wamp.ID]pendingSub
 
 	// lastInv is the last INVOCATION request ID sent to this session
 	// (session scope, sequential from 1).

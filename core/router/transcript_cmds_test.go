@@ -81,7 +81,11 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 		need(2)
 		return tr.fallback(lineNo, args[0], args[1])
 	default:
-		tr.t.Fatalf("%s:%d: unknown command %q", tr.file, lineNo, cmd)
+		out, ok := tr.execNotice(lineNo, cmd, args)
+		if !ok {
+			tr.t.Fatalf("%s:%d: unknown command %q", tr.file, lineNo, cmd)
+		}
+		return out
 	}
 	return tr.effects()
 }
@@ -92,6 +96,8 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 		switch {
 		case a == "strict":
 			cfg.StrictURI = true
+		case a == "approve":
+			cfg.SubscribeApproval = true
 		case strings.HasPrefix(a, "seed="):
 			n, err := strconv.ParseUint(a[5:], 10, 64)
 			if err != nil {

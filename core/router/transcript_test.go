@@ -45,8 +45,11 @@ import (
 //	deadline                   NextDeadline, relative to the clock
 //	state                      counts of sessions, subscriptions, registrations, calls
 //	fallback <s>|- off|unmatched|all  SetFallback; answers "reg <id>" or "error <text>"
-//	realm [strict] [seed=N] [goodbye=D]  replace the realm (before any join)
+//	realm [strict] [approve] [seed=N] [goodbye=D]  replace the realm (before any join)
 //	verbose on|off             print WELCOME details in full (default off)
+//	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
+//	approve <s> <req>          ApproveSubscribe; answers "subscription <id> added|not-added"
+//	deny <s> <req> <uri>|- [json args]  DenySubscribe ("-": no URI); answers "held" or "not-held"
 
 var update = flag.Bool("update", false, "rewrite transcript expectations in testdata")
 
@@ -83,6 +86,7 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
+	notify  bool // print Effects.Notify ("notify on")
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
@@ -101,7 +105,8 @@ func newTranscript(t *testing.T, file string) *transcript {
 }
 
 func isOutput(line string) bool {
-	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ")
+	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ") ||
+		strings.HasPrefix(line, "notice ")
 }
 
 func runTranscript(t *testing.T, file string) {
@@ -287,6 +292,9 @@ func (tr *transcript) effects() []actualLine {
 	for _, c := range tr.fx.Close {
 		text := "close " + tr.names[c.Session] + " " + string(c.Reason)
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
+	}
+	if tr.notify {
+		out = append(out, tr.notices()...)
 	}
 	tr.fx.Reset()
 	return out
