@@ -79,8 +79,8 @@ type peerCore struct {
 	self     Peer    // the transport's peer, as given to the Acceptor
 	h        Handler // reader goroutine only; set by accept
 
-	activity atomic.Bool // an inbound frame arrived since the last ping tick
-	stop     atomic.Bool // the writer abandons its batch; the reader discards
+	stale atomic.Bool // a ping tick passed since the read deadline was extended
+	stop  atomic.Bool // the writer abandons its batch; the reader discards
 
 	mu          sync.Mutex
 	state       peerState
@@ -275,18 +275,30 @@ func (q *peerCore) startKeepalive() {
 	q.mu.Unlock()
 }
 
-// tick runs every PingInterval on a timer goroutine: it extends the read
-// deadline if the peer was heard from since the last tick, and has the
-// writer send a ping.
+// heard is called by the reader for every inbound frame. The first frame
+// after a ping tick extends the read deadline to now+PingInterval+
+// PongTimeout: one atomic load per frame, one deadline update per tick.
+// Reader goroutine.
+func (q *peerCore) heard() {
+	if !q.stale.Load() || !q.stale.Swap(false) {
+		return
+	}
+	q.mu.Lock() // orders this against a close that sets its own deadline
+	if q.state == stateOpen {
+		_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
+	}
+	q.mu.Unlock()
+}
+
+// tick runs every PingInterval on a timer goroutine: it has the writer
+// send a ping and the reader extend its deadline on the next frame.
 func (q *peerCore) tick() {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
 		return
 	}
-	if q.activity.Swap(false) {
-		_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
-	}
+	q.stale.Store(true)
 	q.pingDue = true
 	start := q.startWriterLocked()
 	q.timer.Reset(q.cfg.pingInterval)

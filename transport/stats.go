@@ -6,10 +6,12 @@ import "sync/atomic"
 // same *Stats adds to it; the router's metrics read it. All fields are safe
 // for concurrent use.
 type Stats struct {
-	// Accepted counts connections that completed the WebSocket handshake.
+	// Accepted counts connections that completed the WebSocket or
+	// RawSocket handshake.
 	Accepted atomic.Int64
 	// Rejected counts handshakes refused before the upgrade (origin,
-	// subprotocol, server closed) or failed during it.
+	// subprotocol, server closed), failed during it, or RawSocket
+	// handshakes answered with an error or failed.
 	Rejected atomic.Int64
 	// Closed counts connections that ended (Handler.Closed was due).
 	Closed atomic.Int64
@@ -21,6 +23,9 @@ type Stats struct {
 	KeepaliveTimeouts atomic.Int64
 	// WriteTimeouts counts peers closed because a socket write stalled.
 	WriteTimeouts atomic.Int64
+	// ProtocolErrors counts RawSocket connections failed for breaking the
+	// framing rules (oversize frame, reserved bits or frame types).
+	ProtocolErrors atomic.Int64
 	// EncodeErrors counts outbound messages that could not be encoded or were
 	// larger than MaxMessageBytes (each closes its peer).
 	EncodeErrors atomic.Int64

@@ -146,6 +146,11 @@ func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTim
 		}
 		seen[p] = true
 	}
+	return validateLimits(maxBytes, queueMax, pongTimeout, writeTimeout)
+}
+
+// validateLimits checks the limits every transport config has.
+func validateLimits(maxBytes, queueMax int, pongTimeout, writeTimeout time.Duration) error {
 	switch {
 	case maxBytes < 0:
 		return fmt.Errorf("%w: negative MaxMessageBytes", ErrConfig)

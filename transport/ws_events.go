@@ -26,7 +26,7 @@ func (wsEvents) OnOpen(c *gws.Conn) {
 // OnMessage decodes the frame and delivers it, in arrival order.
 func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 	p := peerOf(c)
-	p.activity.Store(true)
+	p.heard()
 	defer p.recoverHandler("Message")
 	m, err := p.ser.Decode(msg.Bytes())
 	_ = msg.Close()
@@ -47,12 +47,12 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 // OnPing queues the pong reply for the writer.
 func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
 	p := peerOf(c)
-	p.activity.Store(true)
+	p.heard()
 	p.queuePong(payload) // gws allocates control payloads per frame
 }
 
 // OnPong only counts as activity.
-func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).activity.Store(true) }
+func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).heard() }
 
 // OnClose runs last on the reader goroutine, exactly once per connection.
 func (wsEvents) OnClose(c *gws.Conn, err error) {

@@ -1,0 +1,245 @@
+package transport
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+func encodeJSON(t testing.TB, n int) []byte {
+	t.Helper()
+	b, err := codecJSON.Append(nil, event(n))
+	must(t, err)
+	return b
+}
+
+func TestRawSocketPingIsAnswered(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{}, nil, nil)
+	c := rsRawConnect(t, srv.addr, 15)
+	nextPeer(t, srv.accepted)
+	for _, payload := range [][]byte{nil, []byte("abc"), bytes.Repeat([]byte{7}, 20000)} {
+		c.writeFrame(t, rsFramePing, payload)
+		typ, got, err := c.readFrame()
+		if err != nil || typ != rsFramePong || !bytes.Equal(got, payload) {
+			t.Fatalf("answer to a %d-byte PING: type %d, %d bytes, %v", len(payload), typ, len(got), err)
+		}
+	}
+}
+
+func TestRawSocketBadFramesFailTheConnection(t *testing.T) {
+	tests := []struct {
+		name  string
+		frame []byte
+		want  error
+	}{
+		{"oversize", appendRawSocketHeader(nil, 0, 1025), ErrRawSocketProtocol},
+		{"reserved type", frames([]byte{5}, []byte("x")), ErrRawSocketProtocol},
+		{"reserved bits", frames([]byte{0x40}, []byte("x")), ErrRawSocketProtocol},
+		{"truncated then EOF", frames([]byte{0}, []byte("hello"))[:6], io.ErrUnexpectedEOF},
+	}
+	srv := startRS(t, RawSocketConfig{MaxMessageBytes: 1024}, nil, nil)
+	other, or := dialRS(t, srv, RawSocketClientConfig{})
+	nextPeer(t, srv.accepted).onMessage = echo
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rsRawConnect(t, srv.addr, 15)
+			sr := nextPeer(t, srv.accepted)
+			_, err := c.Write(tc.frame)
+			must(t, err)
+			if errors.Is(tc.want, io.ErrUnexpectedEOF) {
+				must(t, c.Conn.(interface{ CloseWrite() error }).CloseWrite())
+			}
+			c.waitEOF(t)
+			if err := sr.waitClosed(t); !errors.Is(err, tc.want) {
+				t.Fatalf("Closed(%v), want %v", err, tc.want)
+			}
+		})
+	}
+	other.Send(event(3))
+	if got := publicationOf(t, or.nextMsg(t)); got != 3 {
+		t.Fatalf("other connection echo %d", got)
+	}
+	if got := srv.stats.ProtocolErrors.Load(); got != 3 {
+		t.Errorf("ProtocolErrors = %d, want 3", got)
+	}
+}
+
+func TestRawSocketReassembly(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{ReadBufferBytes: 64}, nil, nil)
+	c := rsRawConnect(t, srv.addr, 15)
+	sr := nextPeer(t, srv.accepted)
+	big := bigEvent(9, 300) // larger than the 64-byte read buffer
+	bigBytes, err := codecJSON.Append(nil, big)
+	must(t, err)
+
+	// One frame, one byte per write.
+	for _, b := range frames([]byte{0}, encodeJSON(t, 1)) {
+		_, err := c.Write([]byte{b})
+		must(t, err)
+	}
+	// Two frames (one larger than the read buffer) in one write.
+	_, err = c.Write(frames([]byte{0}, encodeJSON(t, 2), []byte{0}, bigBytes))
+	must(t, err)
+	// And the big one again, byte by byte.
+	for _, b := range frames([]byte{0}, bigBytes) {
+		_, err := c.Write([]byte{b})
+		must(t, err)
+	}
+	for _, want := range []int{1, 2, 9, 9} {
+		if got := publicationOf(t, sr.nextMsg(t)); got != want {
+			t.Fatalf("publication %d, want %d", got, want)
+		}
+	}
+}
+
+func TestRawSocketMalformedMessage(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{}, nil, nil)
+	c := rsRawConnect(t, srv.addr, 15)
+	sr := nextPeer(t, srv.accepted)
+	c.writeFrame(t, rsFrameMessage, []byte("not json"))
+	select {
+	case err := <-sr.malformed:
+		if !errors.Is(err, serialize.ErrDecode) {
+			t.Fatalf("Malformed(%v), want ErrDecode", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("Malformed not called")
+	}
+	c.writeFrame(t, rsFrameMessage, encodeJSON(t, 4)) // the connection stays open
+	if got := publicationOf(t, sr.nextMsg(t)); got != 4 {
+		t.Fatalf("publication %d", got)
+	}
+	if got := srv.stats.MalformedFrames.Load(); got != 1 {
+		t.Errorf("MalformedFrames = %d", got)
+	}
+}
+
+func TestRawSocketOutboundLimit(t *testing.T) {
+	// The client announces 512 bytes (nibble 0): a larger message to it is
+	// not sent, not truncated; the connection closes with a clear cause.
+	srv := startRS(t, RawSocketConfig{}, nil, nil)
+	c := rsRawConnect(t, srv.addr, 0)
+	sr := nextPeer(t, srv.accepted)
+	sr.peer.Send(event(1))
+	sr.peer.Send(bigEvent(2, 600))
+	sr.peer.Send(event(3))
+	if m, err := codecJSON.Decode(c.readMessage(t)); err != nil || publicationOf(t, m) != 1 {
+		t.Fatalf("first message: %v %v", m, err)
+	}
+	c.waitEOF(t)
+	if err := sr.waitClosed(t); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("Closed(%v), want ErrMessageTooLarge", err)
+	}
+	if got := srv.stats.EncodeErrors.Load(); got != 1 {
+		t.Errorf("EncodeErrors = %d", got)
+	}
+
+	// The client side enforces the router's maximum the same way.
+	small := startRS(t, RawSocketConfig{MaxMessageBytes: 512}, nil, nil)
+	client, cr := dialRS(t, small, RawSocketClientConfig{})
+	nextPeer(t, small.accepted)
+	client.Send(bigEvent(2, 600))
+	if err := cr.waitClosed(t); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("client Closed(%v), want ErrMessageTooLarge", err)
+	}
+}
+
+func TestRawSocketKeepalive(t *testing.T) {
+	t.Run("pings a quiet peer", func(t *testing.T) {
+		srv := startRS(t, RawSocketConfig{PingInterval: 20 * time.Millisecond, PongTimeout: time.Minute}, nil, nil)
+		c := rsRawConnect(t, srv.addr, 15)
+		nextPeer(t, srv.accepted)
+		typ, p, err := c.readFrame()
+		if err != nil || typ != rsFramePing || len(p) != 0 {
+			t.Fatalf("frame type %d (%d bytes), %v; want an empty PING", typ, len(p), err)
+		}
+	})
+	t.Run("closes a silent peer", func(t *testing.T) {
+		srv := startRS(t, RawSocketConfig{PingInterval: 20 * time.Millisecond, PongTimeout: 20 * time.Millisecond}, nil, nil)
+		rsRawConnect(t, srv.addr, 15) // never answers
+		sr := nextPeer(t, srv.accepted)
+		if err := sr.waitClosed(t); !errors.Is(err, ErrKeepaliveTimeout) {
+			t.Fatalf("Closed(%v), want ErrKeepaliveTimeout", err)
+		}
+		if got := srv.stats.KeepaliveTimeouts.Load(); got != 1 {
+			t.Errorf("KeepaliveTimeouts = %d", got)
+		}
+	})
+	t.Run("client and server keep each other alive", func(t *testing.T) {
+		ka := 20 * time.Millisecond
+		srv := startRS(t, RawSocketConfig{PingInterval: ka, PongTimeout: ka}, nil, nil)
+		client, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: ka, PongTimeout: ka})
+		sr := nextPeer(t, srv.accepted)
+		time.Sleep(10 * ka) // several silent periods, answered by PONGs
+		sr.peer.Send(event(8))
+		select {
+		case err := <-sr.closed:
+			t.Fatalf("server peer closed: %v", err)
+		default:
+		}
+		if !client.Send(event(1)) {
+			t.Fatal("client closed")
+		}
+	})
+}
+
+func TestRawSocketSlowConsumer(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 16, WriteTimeout: time.Minute}, nil, nil)
+	other, or := dialRS(t, srv, RawSocketClientConfig{})
+	nextPeer(t, srv.accepted).onMessage = echo
+	c := rsRawConnect(t, srv.addr, 15) // never reads
+	sr := nextPeer(t, srv.accepted)
+	if n := fillUntilRefused(t, sr.peer); n < 16 {
+		t.Fatalf("queue refused after %d messages, want >= 16", n)
+	}
+	if sr.peer.Send(event(1)) {
+		t.Fatal("Send succeeded after overflow")
+	}
+	if got := srv.stats.SlowConsumers.Load(); got != 1 {
+		t.Fatalf("SlowConsumers = %d, want 1", got)
+	}
+	other.Send(event(42))
+	if got := publicationOf(t, or.nextMsg(t)); got != 42 {
+		t.Fatalf("other echo %d", got)
+	}
+	c.waitEOF(t) // the aborted connection is closed; what was in flight may arrive first
+	if err := sr.waitClosed(t); !errors.Is(err, ErrSlowConsumer) {
+		t.Fatalf("Closed(%v), want ErrSlowConsumer", err)
+	}
+}
+
+func TestRawSocketWriteTimeout(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{WriteTimeout: 100 * time.Millisecond}, nil, nil)
+	rsRawConnect(t, srv.addr, 15) // never reads
+	sr := nextPeer(t, srv.accepted)
+	big := bigEvent(1, 256<<10)
+	for range 400 {
+		if !sr.peer.Send(big) {
+			break
+		}
+	}
+	if err := sr.waitClosed(t); !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("Closed(%v), want ErrWriteTimeout", err)
+	}
+	if got := srv.stats.WriteTimeouts.Load(); got != 1 {
+		t.Errorf("WriteTimeouts = %d", got)
+	}
+}
+
+func TestRawSocketHandlerPanic(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{}, nil, func(r *recorder) {
+		r.onMessage = func(*recorder, wamp.Message) { panic("boom") }
+	})
+	c := rsRawConnect(t, srv.addr, 15)
+	sr := nextPeer(t, srv.accepted)
+	c.writeFrame(t, rsFrameMessage, encodeJSON(t, 1))
+	c.waitEOF(t)
+	if err := sr.waitClosed(t); !errors.Is(err, ErrHandlerPanic) {
+		t.Fatalf("Closed(%v), want ErrHandlerPanic", err)
+	}
+}
