@@ -38,7 +38,7 @@ type rsPeer struct {
 	fr       rsFrameReader // reader goroutine only
 	onClosed func(*rsPeer) // deregistration hook, may be nil
 
-	out *[]byte          // writer only: frames batched this round; nil between rounds
+	out *[]byte           // writer only: frames batched this round; nil between rounds
 	hdr [rsHeaderLen]byte // writer only: header of a direct write
 }
 
