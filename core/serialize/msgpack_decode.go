@@ -23,9 +23,11 @@ import (
 // Limits, so that a small hostile frame cannot make it allocate or recurse
 // much: arrays and maps nest at most MaxNesting deep (the top level is level
 // 1); a declared length must fit in the bytes that remain (at least one byte
-// per array element, two per map pair, one per str or bin byte) and
-// containers are pre-sized to at most msgpackMaxPresize, so memory grows
-// with the elements actually present, never with the declared counts.
+// per array element, two per map pair, one per str or bin byte), and the
+// capacities reserved from declared counts add up to at most the input
+// length (presize), so a hostile frame cannot make nested containers each
+// reserve the whole remaining length. A valid frame never exhausts that
+// budget: it holds at least one byte per element.
 //
 // github.com/vmihailenco/msgpack/v5 (v5.4.1) is not used for decoding: its
 // interface decoding allocates by the declared length without a limit
@@ -36,10 +38,18 @@ import (
 type msgpackDecoder struct {
 	b []byte
 	i int
+	// reserved counts the container capacity granted so far (see presize).
+	reserved int
 }
 
-// msgpackMaxPresize caps the capacity reserved from a declared length.
-const msgpackMaxPresize = 1024
+// presize returns the capacity to reserve for a container declaring n
+// elements: n while the total reserved stays within len(d.b), else what is
+// left of that (appending grows the container beyond it if needed).
+func (d *msgpackDecoder) presize(n int) int {
+	n = min(n, len(d.b)-d.reserved)
+	d.reserved += n
+	return n
+}
 
 var (
 	errMsgpackTruncated = fmt.Errorf("%w: invalid msgpack: unexpected end of data", ErrDecode)
@@ -198,7 +208,7 @@ func (d *msgpackDecoder) array(n, depth int) (any, error) {
 	if n > len(d.b)-d.i {
 		return nil, errMsgpackTruncated
 	}
-	l := make([]any, 0, min(n, msgpackMaxPresize))
+	l := make([]any, 0, d.presize(n))
 	for range n {
 		v, err := d.value(depth + 1)
 		if err != nil {
@@ -216,7 +226,7 @@ func (d *msgpackDecoder) dict(n, depth int) (any, error) {
 	if n > (len(d.b)-d.i)/2 {
 		return nil, errMsgpackTruncated
 	}
-	m := make(map[string]any, min(n, msgpackMaxPresize))
+	m := make(map[string]any, d.presize(n))
 	for range n {
 		k, err := d.key()
 		if err != nil {
