@@ -77,9 +77,12 @@ type Application struct {
 	cfg Config
 	log *slog.Logger
 
-	mu     sync.RWMutex // guards realms and closed
+	mu     sync.RWMutex // guards realms, closed and routeSets
 	realms map[wamp.URI]*Realm
 	closed bool
+	// routeSets are the application-wide route sets (routes_app.go), added
+	// to every realm, including realms created later.
+	routeSets [][]route
 }
 
 // New builds an Application and its configured realms.
@@ -118,6 +121,7 @@ func (a *Application) AddRealm(rc RealmConfig) (*Realm, error) {
 		return nil, err
 	}
 	a.realms[rc.URI] = r
+	r.adoptRoutes(a.routeSets)
 	return r, nil
 }
 

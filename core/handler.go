@@ -4,25 +4,126 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
-// Invocation is one call of an application procedure.
+// Errors of Invocation.Progress.
+var (
+	// ErrProgressNotRequested: the caller did not ask for progressive
+	// results (or the router would not forward them); the report is not
+	// sent. A handler may keep going and return its final result.
+	ErrProgressNotRequested = errors.New("core: the caller did not ask for progressive results")
+	// ErrInvocationDone: the handler already returned.
+	ErrInvocationDone = errors.New("core: invocation already answered")
+)
+
+// Invocation is one call of an application procedure. Its exported fields
+// are the handler's to read (and to modify, as its own copy); its methods
+// are safe for concurrent use.
 type Invocation struct {
-	// Procedure is the URI the caller called.
+	// Procedure is the URI the caller called (for pattern routes, the
+	// concrete URI, not the pattern).
 	Procedure wamp.URI
 	Args      wamp.List
 	Kwargs    wamp.Dict
-	// Details are the INVOCATION details the dealer sent (caller identity
-	// when disclosed, receive_progress, ...).
+	// Details are the INVOCATION details the dealer sent: the caller's
+	// identity (always, for the application's procedures), and
+	// receive_progress, timeout and disclose_me when the caller set them.
 	Details wamp.Dict
+	// Session is the calling session, or nil when the caller is the
+	// application itself (Realm.Call) or left before the call started.
+	Session *Session
+	// Params are the named groups of a regular-expression route's match
+	// (Routes.Regex); nil for other routes.
+	Params map[string]string
+
+	ctx             context.Context // the handler's context
+	l               *localSession
+	req             wamp.ID
+	receiveProgress bool
+	ended           atomic.Bool
+}
+
+// ReceiveProgress reports whether the caller asked for progressive results
+// (and the router will forward them).
+func (inv *Invocation) ReceiveProgress() bool { return inv.receiveProgress }
+
+// Caller returns the calling session's ID (0 if the router did not say).
+func (inv *Invocation) Caller() wamp.ID {
+	id, _ := wamp.OptID(inv.Details, wamp.DetailCaller)
+	return id
+}
+
+// Timeout returns the caller's options.timeout, 0 if it set none. The
+// router enforces it: when it passes, the handler's context is cancelled.
+func (inv *Invocation) Timeout() time.Duration {
+	ms, _ := wamp.OptInt(inv.Details, wamp.OptTimeout)
+	return time.Duration(ms) * time.Millisecond
+}
+
+// DiscloseCaller reports whether the caller asked to disclose its identity
+// (options.disclose_me). The application always knows the caller; this
+// tells it whether the caller agreed to have it passed on.
+func (inv *Invocation) DiscloseCaller() bool {
+	b, _ := wamp.OptBool(inv.Details, wamp.OptDiscloseMe)
+	return b
+}
+
+// Progress sends a progressive result to the caller, ahead of the final one
+// the handler returns; reports reach the caller in the order they were
+// sent, before the final result. It does not wait for delivery. It fails
+// with ErrProgressNotRequested when the caller did not ask for progressive
+// results (nothing is sent), with the context's error once the call was
+// cancelled, and with ErrInvocationDone after the handler returned.
+func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
+	if !inv.receiveProgress || inv.l == nil {
+		return ErrProgressNotRequested
+	}
+	if inv.ended.Load() {
+		return ErrInvocationDone
+	}
+	if err := inv.ctx.Err(); err != nil {
+		return err
+	}
+	l, req := inv.l, inv.req
+	if !l.realm.ex.Post(func() { l.progress(req, args, kwargs) }) {
+		return ErrClosed
+	}
+	return nil
+}
+
+type invocationKey struct{}
+
+// InvocationFrom returns the invocation a handler's context belongs to, so
+// that typed handlers (Func1, Bind, ...) reach the details, the calling
+// session and Progress.
+func InvocationFrom(ctx context.Context) (*Invocation, bool) {
+	inv, ok := ctx.Value(invocationKey{}).(*Invocation)
+	return inv, ok
+}
+
+// SessionFrom returns the calling session of the invocation a handler's
+// context belongs to. ok is false when the caller is the application itself
+// or has already left.
+func SessionFrom(ctx context.Context) (*Session, bool) {
+	inv, ok := InvocationFrom(ctx)
+	if !ok || inv.Session == nil {
+		return nil, false
+	}
+	return inv.Session, true
 }
 
 // Result is what a procedure returns to its caller.
 type Result struct {
 	Args   wamp.List
 	Kwargs wamp.Dict
+	// Progress marks a progress report in a progressive handler's stream
+	// (see ProgressReport and Progressive). A Handler's returned Result is
+	// always the final one, whatever this says.
+	Progress bool
 }
 
 // Error is an application error with a WAMP error URI. A handler that returns
@@ -46,12 +147,18 @@ func (e *Error) Error() string {
 
 // Handler implements an application procedure. It runs as a task of the
 // application's backend, never on a realm's executor; ctx is cancelled when
-// the call is cancelled, times out, or its caller leaves.
+// the call is cancelled, times out, or its caller leaves, and carries the
+// invocation (InvocationFrom, SessionFrom).
 //
 // Return a *Result, or an error: an *Error carries its own URI; any other
 // error answers wamp.error.runtime_error without its text (which is logged),
-// so internals do not leak to callers. A panic is recovered and answered the
-// same way.
+// so internals do not leak to callers; after the call was interrupted
+// (CANCEL mode kill), a non-*Error answers wamp.error.canceled. A panic is
+// recovered and answered as wamp.error.runtime_error. A nil *Result is an
+// empty result.
+//
+// Typed and streaming handlers are Handlers too: see Func1, Bind and
+// Progressive.
 type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
 
 // RegisterOptions are the REGISTER options of an application procedure.
@@ -116,11 +223,16 @@ func requestError(e *wamp.Error) error {
 	return &Error{URI: e.Error, Args: e.Args, Kwargs: e.Kwargs}
 }
 
-// errorReply maps a handler's failure to the ERROR fields sent to the caller.
-func errorReply(err error) (wamp.URI, wamp.List, wamp.Dict) {
+// errorReply maps a handler's failure to the ERROR fields sent to the
+// caller. interrupted says the router asked the handler to stop (CANCEL
+// kill): a plain error then means "canceled".
+func errorReply(err error, interrupted bool) (wamp.URI, wamp.List, wamp.Dict) {
 	var we *Error
 	if errors.As(err, &we) {
 		return we.URI, we.Args, we.Kwargs
+	}
+	if interrupted {
+		return wamp.ErrCanceled, wamp.List{"call canceled"}, nil
 	}
 	return wamp.ErrRuntimeError, nil, nil
 }

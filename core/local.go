@@ -4,32 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"runtime/debug"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // localSession is the application's own session in a realm: its procedures
-// are registrations in the realm's dealer like any remote callee's, and its
-// publications go through the broker like any remote publisher's. Messages
-// pass as values, with no serializer and no connection. All fields are
+// are registrations in the realm's dealer like any remote callee's, its
+// calls and publications go through the dealer and the broker like any
+// remote caller's and publisher's, and it is the dealer's fallback callee
+// for regular-expression routes and the custom call handler. Messages pass
+// as values, with no serializer and no connection. All fields are
 // executor-owned.
 type localSession struct {
 	realm *Realm
 	sid   wamp.ID
 
 	nextReq  wamp.ID
-	pending  map[wamp.ID]*pendingReq        // our requests awaiting the router's reply
-	handlers map[wamp.ID]localProc          // registration ID -> procedure
-	running  map[wamp.ID]context.CancelFunc // invocation request ID -> cancel
+	pending  map[wamp.ID]*pendingReq  // REGISTER, UNREGISTER, PUBLISH awaiting the router's reply
+	calls    map[wamp.ID]*localCall   // CALLs awaiting RESULT or ERROR (local_call.go)
+	handlers map[wamp.ID]localProc    // registration ID -> procedure
+	running  map[wamp.ID]*runningCall // invocation request ID -> running handler
 	gone     bool
+
+	// Fallback routing (routes.go, callhandler.go): the dealer sends the
+	// calls no registration matches, or all calls, to this session.
+	regex       []route // regular-expression routes, in the order added
+	callHandler Handler // replaces routing when set
+	fallbackReg wamp.ID // registration ID of fallback INVOCATIONs; 0 = none
 }
 
 type localProc struct {
 	uri wamp.URI
 	h   Handler
+}
+
+// runningCall is an invocation whose handler runs.
+type runningCall struct {
+	cancel      context.CancelFunc
+	interrupted bool // INTERRUPT arrived: a plain error now means canceled
 }
 
 // pendingReq is a request of the local session awaiting the router's reply.
@@ -51,17 +64,28 @@ func newLocalSession(r *Realm, sid wamp.ID) *localSession {
 		realm:    r,
 		sid:      sid,
 		pending:  make(map[wamp.ID]*pendingReq),
+		calls:    make(map[wamp.ID]*localCall),
 		handlers: make(map[wamp.ID]localProc),
-		running:  make(map[wamp.ID]context.CancelFunc),
+		running:  make(map[wamp.ID]*runningCall),
 	}
 }
 
-// localFeatures are what the local session implements, per role.
+func features(names ...string) wamp.Dict {
+	f := wamp.Dict{}
+	for _, n := range names {
+		f[n] = true
+	}
+	return wamp.Dict{"features": f}
+}
+
+// localRoles are the roles and features the local session implements.
 var localRoles = wamp.Dict{
-	"caller":     wamp.Dict{"features": wamp.Dict{}},
-	"callee":     wamp.Dict{"features": wamp.Dict{"call_canceling": true}},
-	"publisher":  wamp.Dict{"features": wamp.Dict{}},
-	"subscriber": wamp.Dict{"features": wamp.Dict{}},
+	"caller": features(wamp.FeatureProgressiveCallResults, wamp.FeatureCallCanceling,
+		wamp.FeatureCallTimeout, wamp.FeatureCallerIdentification),
+	"callee": features(wamp.FeatureProgressiveCallResults, wamp.FeatureCallCanceling,
+		wamp.FeatureCallerIdentification, wamp.FeaturePatternBasedRegistration, wamp.FeatureSharedRegistration),
+	"publisher":  features(),
+	"subscriber": features(),
 }
 
 // join attaches the local session to the realm. Executor-only.
@@ -84,9 +108,12 @@ func (l *localSession) Send(m wamp.Message) bool {
 	case *wamp.Invocation:
 		l.invoke(m)
 	case *wamp.Interrupt:
-		if cancel, ok := l.running[m.Request]; ok {
-			cancel()
+		if rc, ok := l.running[m.Request]; ok {
+			rc.interrupted = true
+			rc.cancel()
 		}
+	case *wamp.Result:
+		l.callResult(m)
 	case *wamp.Registered:
 		if p, ok := l.pending[m.Request]; ok && p.proc != nil {
 			l.handlers[m.Registration] = *p.proc
@@ -97,7 +124,11 @@ func (l *localSession) Send(m wamp.Message) bool {
 	case *wamp.Published:
 		l.complete(m.Request, reply{msg: m})
 	case *wamp.Error:
-		l.complete(m.Request, reply{err: requestError(m)})
+		if m.RequestType == wamp.CALL {
+			l.callError(m)
+		} else {
+			l.complete(m.Request, reply{err: requestError(m)})
+		}
 	case *wamp.Goodbye:
 		l.gone = true
 		l.realm.ex.Post(func() {
@@ -116,8 +147,12 @@ func (l *localSession) Close() {
 		p.ch <- reply{err: ErrClosed}
 		delete(l.pending, id)
 	}
-	for _, cancel := range l.running {
-		cancel()
+	for id, c := range l.calls {
+		c.ch <- callEvent{err: ErrClosed}
+		delete(l.calls, id)
+	}
+	for _, rc := range l.running {
+		rc.cancel()
 	}
 }
 
@@ -138,8 +173,7 @@ func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, 
 			ch <- reply{err: ErrClosed}
 			return
 		}
-		l.nextReq++
-		req := l.nextReq
+		req := l.newRequest()
 		if wait {
 			l.pending[req] = &pendingReq{ch: ch, proc: proc}
 		}
@@ -161,70 +195,46 @@ func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, 
 	}
 }
 
-// invoke runs a procedure as a spawned task and feeds its outcome back to
-// the router. Executor-only.
-func (l *localSession) invoke(inv *wamp.Invocation) {
-	proc, ok := l.handlers[inv.Registration]
-	if !ok {
-		l.realm.ex.Post(func() {
-			l.realm.handleLocal(l.sid, &wamp.Error{RequestType: wamp.INVOCATION, Request: inv.Request,
-				Details: wamp.Dict{}, Error: wamp.ErrNoSuchProcedure})
-		})
-		return
+// newRequest returns the next request ID of the local session (session
+// scope, sequential). Executor-only.
+func (l *localSession) newRequest() wamp.ID {
+	l.nextReq++
+	if l.nextReq > wamp.MaxID {
+		l.nextReq = 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	l.running[inv.Request] = cancel
-	// The router shares message values (an empty Details dict is one shared
-	// map), so the handler gets its own copy of anything it might mutate.
-	call := &Invocation{Procedure: proc.uri, Args: inv.Args, Kwargs: inv.Kwargs, Details: maps.Clone(inv.Details)}
-	if p, ok := inv.Details["procedure"].(string); ok {
-		call.Procedure = wamp.URI(p)
-	}
-	err := l.realm.as.Spawn(ctx, func(ctx context.Context) {
-		res, err := l.runHandler(ctx, proc.h, call)
-		l.realm.ex.Post(func() { l.finish(inv.Request, res, err) })
-	})
-	if err != nil {
-		l.finish(inv.Request, nil, err)
-	}
+	return l.nextReq
 }
 
-func (l *localSession) runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = panicError(v)
-			l.realm.log.Error("procedure panicked", "procedure", string(inv.Procedure), "panic", v, "stack", string(debug.Stack()))
-		}
-	}()
-	return h(ctx, inv)
-}
-
-// finish answers an invocation with YIELD or ERROR. Executor-only.
-func (l *localSession) finish(req wamp.ID, res *Result, err error) {
-	cancel, ok := l.running[req]
-	if !ok {
-		return
-	}
-	delete(l.running, req)
-	cancel()
+// registerNow registers a procedure from a task already on the executor and
+// returns its registration ID. The router answers within handleLocal, so
+// the reply is there when it returns. Executor-only, never inside apply.
+func (l *localSession) registerNow(proc localProc, opts wamp.Dict) (wamp.ID, error) {
 	if l.gone {
-		return
+		return 0, ErrClosed
 	}
-	var m wamp.Message
-	if err != nil {
-		uri, args, kwargs := errorReply(err)
-		if uri == wamp.ErrRuntimeError {
-			l.realm.log.Warn("procedure failed", "invocation", req, "err", err)
+	req := l.newRequest()
+	p := &pendingReq{ch: make(chan reply, 1), proc: &proc}
+	l.pending[req] = p
+	l.realm.handleLocal(l.sid, &wamp.Register{Request: req, Options: opts, Procedure: proc.uri})
+	select {
+	case rep := <-p.ch:
+		if rep.err != nil {
+			return 0, rep.err
 		}
-		m = &wamp.Error{RequestType: wamp.INVOCATION, Request: req, Details: wamp.Dict{}, Error: uri, Args: args, Kwargs: kwargs}
-	} else {
-		y := &wamp.Yield{Request: req, Options: wamp.Dict{}}
-		if res != nil {
-			y.Args, y.Kwargs = res.Args, res.Kwargs
-		}
-		m = y
+		return rep.msg.(*wamp.Registered).Registration, nil
+	default:
+		delete(l.pending, req)
+		return 0, errors.New("core: the router did not answer REGISTER synchronously")
 	}
-	l.realm.handleLocal(l.sid, m)
+}
+
+// unregisterNow drops a registration made by registerNow. Executor-only,
+// never inside apply.
+func (l *localSession) unregisterNow(id wamp.ID) {
+	delete(l.handlers, id)
+	if !l.gone {
+		l.realm.handleLocal(l.sid, &wamp.Unregister{Request: l.newRequest(), Registration: id})
+	}
 }
 
 // Registration is an application procedure registered in a realm.
@@ -239,7 +249,8 @@ func (g *Registration) ID() wamp.ID { return g.id }
 // Register adds an application procedure to the realm's dealer. Remote
 // callers reach it like any other registration. It fails with an *Error
 // (wamp.error.procedure_already_exists, wamp.error.invalid_uri, ...) when
-// the dealer refuses. Safe for concurrent use.
+// the dealer refuses. Safe for concurrent use; it waits for the realm's
+// executor, so on the eventloop backend do not call it from a handler.
 func (r *Realm) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
 	if h == nil {
 		return nil, errors.New("core: Register: nil handler")

@@ -1,0 +1,168 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// ErrProgressOverflow ends a Realm.Call whose Progress callback fell more
+// than progressQueueMax reports behind: the call is canceled (CANCEL
+// killnowait) rather than queueing without bound.
+var ErrProgressOverflow = errors.New("core: call canceled: progress reports piled up unread")
+
+// progressQueueMax bounds the progress reports queued for one Realm.Call.
+const progressQueueMax = 1024
+
+// CallOptions are the options of a call the application makes. The zero
+// value (or nil) is a plain call.
+type CallOptions struct {
+	// Timeout asks the dealer to cancel the call after this long (sent as
+	// options.timeout in ms). 0 = none.
+	Timeout time.Duration
+	// Progress, if set, asks for progressive results and is called on the
+	// calling goroutine, once per report, in order, before Call returns.
+	Progress func(*Result)
+	// DiscloseMe asks the dealer to tell the callee who calls (the
+	// application's session, authid "switchboard").
+	DiscloseMe bool
+	// CancelMode is the mode of the CANCEL sent when ctx ends first:
+	// "skip", "kill" or "killnowait" (the default, "").
+	CancelMode string
+}
+
+func (o *CallOptions) dict() wamp.Dict {
+	d := wamp.Dict{}
+	if o == nil {
+		return d
+	}
+	if o.Timeout > 0 {
+		d[wamp.OptTimeout] = max(int64(o.Timeout/time.Millisecond), 1)
+	}
+	if o.Progress != nil {
+		d[wamp.OptReceiveProgress] = true
+	}
+	if o.DiscloseMe {
+		d[wamp.OptDiscloseMe] = true
+	}
+	return d
+}
+
+// callEvent is a progress report or the final answer of a local call.
+type callEvent struct {
+	res      *Result
+	err      error
+	progress bool
+}
+
+// localCall is a CALL of the local session awaiting its answer. ch holds
+// up to progressQueueMax progress reports plus one slot always kept for the
+// final event, so the executor never blocks on it. Executor-owned except ch.
+type localCall struct {
+	req       wamp.ID
+	ch        chan callEvent
+	abandoned bool // the caller stopped waiting (its ctx ended)
+}
+
+// Call calls procedure from the application, through the realm's dealer
+// like any remote caller: it reaches remote callees and the application's
+// own procedures alike. A WAMP ERROR answer is returned as an *Error. When
+// ctx ends first, Call sends CANCEL (CallOptions.CancelMode) and returns an
+// error wrapping ctx.Err(). Safe for concurrent use. It blocks until the
+// answer, so on the eventloop backend (where handlers run on the loop) a
+// handler must not call it: the answer could never be routed.
+func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
+	l := r.local
+	c := &localCall{ch: make(chan callEvent, progressQueueMax+1)}
+	options := opts.dict()
+	posted := r.ex.Post(func() {
+		if l.gone {
+			c.ch <- callEvent{err: ErrClosed}
+			return
+		}
+		c.req = l.newRequest()
+		l.calls[c.req] = c
+		l.realm.handleLocal(l.sid, &wamp.Call{Request: c.req, Options: options, Procedure: procedure, Args: args, Kwargs: kwargs})
+	})
+	if !posted {
+		return nil, fmt.Errorf("core: call %q: %w", procedure, ErrClosed)
+	}
+	for {
+		select {
+		case ev := <-c.ch:
+			if ev.progress {
+				if opts != nil && opts.Progress != nil {
+					opts.Progress(ev.res)
+				}
+				continue
+			}
+			if ev.err != nil {
+				var we *Error
+				if errors.As(ev.err, &we) {
+					return nil, we
+				}
+				return nil, fmt.Errorf("core: call %q: %w", procedure, ev.err)
+			}
+			return ev.res, nil
+		case <-ctx.Done():
+			mode := wamp.CancelKillNoWait
+			if opts != nil && opts.CancelMode != "" {
+				mode = opts.CancelMode
+			}
+			r.ex.Post(func() { l.cancelCall(c, mode) })
+			return nil, fmt.Errorf("core: call %q: %w", procedure, ctx.Err())
+		}
+	}
+}
+
+// cancelCall sends CANCEL for a call whose caller stopped waiting; the
+// router's answer (if any) then completes it unread. Executor-only.
+func (l *localSession) cancelCall(c *localCall, mode string) {
+	c.abandoned = true
+	if l.calls[c.req] != c || l.gone {
+		return
+	}
+	l.realm.handleLocal(l.sid, &wamp.Cancel{Request: c.req, Options: wamp.Dict{wamp.OptMode: mode}})
+}
+
+// callResult delivers a RESULT for one of the local session's calls.
+// Called by apply (through Send). Executor-only.
+func (l *localSession) callResult(m *wamp.Result) {
+	c, ok := l.calls[m.Request]
+	if !ok {
+		return
+	}
+	res := &Result{Args: m.Args, Kwargs: m.Kwargs}
+	if p, _ := wamp.OptBool(m.Details, wamp.OptProgress); p {
+		if c.abandoned {
+			return // nobody reads it: the caller gave up and canceled
+		}
+		if len(c.ch) >= cap(c.ch)-1 {
+			// The caller's Progress callback is too slow: fail the call
+			// (the reserved slot takes the final event) and cancel it.
+			delete(l.calls, m.Request)
+			c.ch <- callEvent{err: ErrProgressOverflow}
+			l.realm.ex.Post(func() {
+				l.realm.handleLocal(l.sid, &wamp.Cancel{Request: c.req, Options: wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait}})
+			})
+			return
+		}
+		res.Progress = true
+		c.ch <- callEvent{res: res, progress: true}
+		return
+	}
+	delete(l.calls, m.Request)
+	c.ch <- callEvent{res: res}
+}
+
+// callError delivers an ERROR for one of the local session's calls.
+// Executor-only.
+func (l *localSession) callError(m *wamp.Error) {
+	if c, ok := l.calls[m.Request]; ok {
+		delete(l.calls, m.Request)
+		c.ch <- callEvent{err: requestError(m)}
+	}
+}
