@@ -112,17 +112,6 @@ func (s *RawSocketServer) ServeConn(c net.Conn) {
 	s.serve(c, nil)
 }
 
-// serveSniffed is ServeConn for a connection whose first octet the caller
-// has already read (the Mux).
-func (s *RawSocketServer) serveSniffed(c net.Conn, first byte) {
-	if !s.enter() {
-		_ = c.Close()
-		return
-	}
-	defer s.wg.Done()
-	s.serve(c, []byte{first})
-}
-
 // Close stops every Serve (closing its listener), fails connections still
 // in the handshake, closes every live peer (flush bounded by WriteTimeout,
 // then half-close; Handler.Closed gets ErrServerClosed) and waits for all
