@@ -124,9 +124,11 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 		ReadMaxPayloadSize:  p.cfg.maxMessageBytes,
 		WriteMaxPayloadSize: p.cfg.maxMessageBytes,
 		ReadBufferSize:      cfg.ReadBufferBytes,
-		Recovery:            gws.Recovery,
-		Logger:              gwsLogger{cfg.Logger},
-		NewSession:          p.session,
+		PermessageDeflate: gws.PermessageDeflate{Enabled: cfg.Compression,
+			ServerContextTakeover: true, ClientContextTakeover: true}, // the server's answer decides
+		Recovery:   gws.Recovery,
+		Logger:     gwsLogger{cfg.Logger},
+		NewSession: p.session,
 	}, nc)
 	if !stop() { // ctx ended during the handshake and closed nc
 		if err == nil {

@@ -32,7 +32,8 @@ var ErrConfig = errors.New("transport: invalid config")
 // NewWebSocketServer; Stats is shared by pointer.
 type WebSocketConfig struct {
 	// Serializers in preference order; required. The server picks the first
-	// one whose SubProtocol the client offered.
+	// one whose SubProtocol the client offered, whatever the client's own
+	// order: put the one you prefer first (e.g. cbor, msgpack, json).
 	Serializers []serialize.Serializer
 	// MaxMessageBytes bounds a message both ways (0 = 16 MiB). A larger
 	// inbound frame or message closes the connection with 1009; a larger
@@ -57,8 +58,23 @@ type WebSocketConfig struct {
 	// an idle connection's memory together with the reader's stack.
 	ReadBufferBytes int
 	// CheckOrigin decides whether to accept a handshake (false: HTTP 403).
-	// Nil accepts every origin.
+	// Nil: AllowedOrigins decides.
 	CheckOrigin func(r *http.Request) bool
+	// AllowedOrigins is used when CheckOrigin is nil: glob patterns for the
+	// Origin header, matched case-insensitively, where "*" matches any run
+	// of characters without a "/" ("https://*.example.com" matches
+	// "https://a.example.com", not "https://example.com"; list both, and
+	// ports explicitly). A request without an Origin header (not from a
+	// browser) is accepted. Empty (and CheckOrigin nil) accepts every
+	// origin: set it when browsers with cookies or other ambient
+	// credentials connect, against cross-site WebSocket hijacking.
+	AllowedOrigins []string
+	// Compression offers permessage-deflate (RFC 7692) when the client asks
+	// for it; off by default. The server uses no context takeover, so a
+	// connection keeps no compression window between messages, and small
+	// messages are sent uncompressed. It costs CPU per message; worth it
+	// for large, repetitive payloads over slow links.
+	Compression bool
 	// Logger receives transport logs (nil = slog.Default()).
 	Logger *slog.Logger
 	// Stats receives counters (nil = private counters nobody reads).
@@ -82,6 +98,9 @@ type WebSocketClientConfig struct {
 	// Header holds extra handshake request headers (cookies, auth). Its
 	// Sec-WebSocket-Protocol is replaced by the serializers' subprotocols.
 	Header http.Header
+	// Compression asks for permessage-deflate (RFC 7692); the server's
+	// answer decides whether it is used. Off by default.
+	Compression bool
 	// TLSConfig is used for wss:// (nil = defaults; ServerName defaults to
 	// the URL host).
 	TLSConfig *tls.Config
@@ -114,7 +133,7 @@ func (c WebSocketConfig) Validate() error {
 	if c.ReadBufferBytes < 0 {
 		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
 	}
-	return nil
+	return validateOrigins(c.AllowedOrigins)
 }
 
 // Validate reports a configuration error, wrapping ErrConfig.
@@ -167,6 +186,9 @@ func validateLimits(maxBytes, queueMax int, pongTimeout, writeTimeout time.Durat
 func (c WebSocketConfig) withDefaults() WebSocketConfig {
 	if c.ReadBufferBytes == 0 {
 		c.ReadBufferBytes = DefaultReadBufferBytes
+	}
+	if c.CheckOrigin == nil && len(c.AllowedOrigins) > 0 {
+		c.CheckOrigin = originChecker(c.AllowedOrigins)
 	}
 	if c.CheckOrigin == nil {
 		c.CheckOrigin = func(*http.Request) bool { return true }

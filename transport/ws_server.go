@@ -56,6 +56,7 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 			SubProtocols:        []string{ser.SubProtocol()},
 			HandshakeTimeout:    s.pc.writeTimeout,
 			ReadBufferSize:      cfg.ReadBufferBytes,
+			PermessageDeflate:   gws.PermessageDeflate{Enabled: cfg.Compression},
 			Recovery:            gws.Recovery,
 			Logger:              gwsLogger{cfg.Logger},
 			NewSession:          func() gws.SessionStorage { return s.newPeer(ser) },
