@@ -72,6 +72,10 @@ func (l *localSession) resolve(m *wamp.Invocation, call *Invocation) (Handler, b
 
 // runHandler runs h, turning a panic into an error.
 func (l *localSession) runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
+	// Progress checks the very context the handler gets (the backend's
+	// task context, a child of the one INTERRUPT cancels), so that both
+	// see a cancellation at once.
+	inv.ctx = ctx
 	defer func() {
 		inv.ended.Store(true)
 		if v := recover(); v != nil {

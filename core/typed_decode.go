@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -40,8 +39,6 @@ func (e *convError) Error() string {
 func (e *convError) at(step string) *convError {
 	if e.path == "" {
 		e.path = step
-	} else if strings.HasPrefix(e.path, "[") {
-		e.path = step + e.path
 	} else {
 		e.path = step + " " + e.path
 	}
