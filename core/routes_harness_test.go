@@ -118,7 +118,9 @@ func (p *memPeer) Close() {
 	h.Closed(nil)
 }
 
-func (p *memPeer) Info() transport.Info { return transport.Info{Transport: "memory", Serializer: "none"} }
+func (p *memPeer) Info() transport.Info {
+	return transport.Info{Transport: "memory", Serializer: "none"}
+}
 
 func (p *memPeer) send(m wamp.Message) { p.h.Message(m) }
 

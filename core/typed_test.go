@@ -207,8 +207,8 @@ func TestBind(t *testing.T) {
 		Verbose bool `wamp:"verbose"`
 	}
 	type args struct {
-		Name    string  `wamp:"name,required"`
-		Count   int     `wamp:"count"`
+		Name    string   `wamp:"name,required"`
+		Count   int      `wamp:"count"`
 		Ratio   *float64 // untagged: "Ratio", or any case of it
 		Opts    opts     `wamp:"opts"`
 		Ignored string   `wamp:"-"`
