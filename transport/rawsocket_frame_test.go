@@ -1,9 +1,13 @@
 package transport
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,5 +245,57 @@ func TestRawSocketHandlerPanic(t *testing.T) {
 	c.waitEOF(t)
 	if err := sr.waitClosed(t); !errors.Is(err, ErrHandlerPanic) {
 		t.Fatalf("Closed(%v), want ErrHandlerPanic", err)
+	}
+}
+
+// countingConn counts Write calls.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+func TestRawSocketBatchesQueuedFrames(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	raw := rsRawDial(t, ln.Addr().String())
+	must(t, raw.Conn.(*net.TCPConn).SetReadBuffer(64<<10))
+	sc, err := ln.Accept()
+	must(t, err)
+	must(t, sc.(*net.TCPConn).SetWriteBuffer(64<<10))
+	cc := &countingConn{Conn: sc}
+	pc := newPeerConfig(rsMaxLen(15), 0, -1, 0, 0, quietLogger, new(Stats))
+	a, accepted := acceptInto(t, nil)
+	p := newRSPeer(cc, bufio.NewReader(cc), codecJSON, pc, rsMaxLen(15), new(sync.WaitGroup), a)
+	go p.run()
+	r := nextPeer(t, accepted)
+
+	p.Send(bigEvent(1, 2<<20)) // stalls the writer: the client is not reading yet
+	const n = 10
+	for i := 2; i < 2+n; i++ {
+		if !p.Send(event(i)) {
+			t.Fatal("Send failed")
+		}
+	}
+	for i := 1; i < 2+n; i++ {
+		m, err := codecJSON.Decode(raw.readMessage(t))
+		if err != nil || publicationOf(t, m) != i {
+			t.Fatalf("message %d: %v %v", i, m, err)
+		}
+	}
+	// The big message is one writev (header and payload: two Writes on
+	// this wrapper, which is not a *net.TCPConn); the ten queued while it
+	// was stalled are one more.
+	if got := cc.writes.Load(); got > 3 {
+		t.Errorf("%d writes for 1 large and %d small frames, want <= 3", got, n)
+	}
+	p.Close()
+	if err := r.waitClosed(t); err != nil {
+		t.Errorf("Closed(%v)", err)
 	}
 }
