@@ -1,10 +1,10 @@
 // Package transport moves WAMP messages over connections: WebSocket (on
-// github.com/lxzan/gws) now, RawSocket later. A transport frames bytes,
-// decodes inbound frames with the negotiated serializer on the connection's
-// reader goroutine, and encodes outbound messages on the connection's writer,
-// which drains a bounded queue. It knows nothing of sessions or realms: it
-// hands each connection to an Acceptor and delivers messages to the Handler
-// the Acceptor returns.
+// github.com/lxzan/gws) and RawSocket, over TCP, TLS or unix sockets. A
+// transport frames bytes, decodes inbound frames with the negotiated
+// serializer on the connection's reader goroutine, and encodes outbound
+// messages on the connection's writer, which drains a bounded queue. It
+// knows nothing of sessions or realms: it hands each connection to an
+// Acceptor and delivers messages to the Handler the Acceptor returns.
 //
 // # WebSocket
 //
@@ -21,53 +21,134 @@
 // The client side is [DialWebSocket], for ws://, wss:// and ws+unix:// URLs.
 //
 // Subprotocols are negotiated from the serializers' SubProtocol names
-// ("wamp.2.json", ...). The server's preference order wins among what the
-// client offered; a client offering none of the server's subprotocols (or
-// none at all) gets HTTP 400 with a message naming the supported ones.
+// ("wamp.2.json", ...). The server's preference order (the order of
+// WebSocketConfig.Serializers) wins among what the client offered; a
+// client offering none of the server's subprotocols (or none at all) gets
+// HTTP 400 with a message naming the supported ones.
+//
+// Origin checks: WebSocketConfig.CheckOrigin, or when it is nil the glob
+// patterns of AllowedOrigins ("https://*.example.com"); a refused origin
+// gets HTTP 403. With neither, every origin is accepted: set one when
+// browsers with cookies connect. permessage-deflate is available with
+// Compression on both sides (off by default).
+//
+// # RawSocket
+//
+// [RawSocketServer] serves the RawSocket transport of the WAMP advanced
+// profile on any net.Listener: TCP, unix, or a tls.Listener:
+//
+//	rs, err := transport.NewRawSocketServer(transport.RawSocketConfig{
+//		Serializers: serialize.All(),
+//	}, acceptor)
+//	go rs.Serve(ln)
+//	...
+//	rs.Close()
+//
+// [DialRawSocket] is the client ("tcp" or "unix", TLS with a TLSConfig).
+// The client opens with 4 octets: 0x7F, its maximum message length
+// (2^(9+LENGTH)) and the one serializer it speaks in one octet, and two
+// zero octets. The server answers with its own maximum and the same
+// serializer, or an error code: 1 serializer unsupported, 3 reserved bits
+// used (non-zero octets 3-4), 4 connection limit (MaxConnections)
+// reached; DialRawSocket returns those as a *RawSocketHandshakeError. A
+// first octet other than 0x7F fails the connection without a reply. Each
+// end enforces the maximum it announced on what it receives, and the other
+// end's on what it sends: a larger outbound message closes the connection
+// (cause wrapping ErrMessageTooLarge), it is never truncated.
+// MaxMessageBytes is rounded down to the power of two the handshake can
+// express (512 B to 16 MiB; a frame carries at most 2^24-1 bytes).
+//
+// Frames are a 4-octet header (reserved bits, a 3-bit type: message, PING
+// or PONG; a 24-bit length) and the payload. A PING is answered with a
+// PONG echoing its payload; keepalive uses PING frames. A frame longer
+// than the announced maximum, a reserved frame type or reserved bits fail
+// the connection with a cause wrapping ErrRawSocketProtocol
+// (Stats.ProtocolErrors). RawSocket has no close frame: an orderly close
+// (Peer.Close, server Close) flushes the queue, then half-closes (TCP FIN,
+// TLS close_notify) and waits up to 2s (at most WriteTimeout) for the
+// other end to close; an abort (slow consumer, encode error) closes the
+// socket at once. The other end closing is reported as a cause wrapping
+// io.EOF (io.ErrUnexpectedEOF inside a frame).
+//
+// # One port for both, and TLS
+//
+// [Mux] serves WebSocket (any HTTP handler) and RawSocket on one listener:
+// it reads each connection's first octet, 0x7F being RawSocket and
+// anything else HTTP (with the octet put back). For TLS, serve a
+// tls.Listener: the octet is read after the TLS handshake, so wss:// and
+// rss:// share the port, and HTTP handlers still see r.TLS.
+//
+//	cfg, err := transport.LoadServerTLSConfig("cert.pem", "key.pem")
+//	m := transport.NewMux(wsServer, rsServer, transport.MuxConfig{})
+//	go m.Serve(tls.NewListener(ln, cfg))
+//	...
+//	m.Close(); wsServer.Close(); rsServer.Close()
+//
+// [ServerTLSConfig] and [LoadServerTLSConfig] build the server side's TLS
+// configuration (TLS 1.2+, ALPN http/1.1 for WebSocket upgrades). Without
+// the Mux: http.Server with that TLSConfig for wss://, and
+// RawSocketServer.Serve(tls.NewListener(ln, cfg)) for rss://.
 //
 // # Per-connection model
 //
-// Each connection has one reader goroutine (gws ReadLoop). It calls
-// Acceptor.Accept first, then Handler.Message / Handler.Malformed in arrival
-// order, and Handler.Closed exactly once, last. Decoding happens on that
-// goroutine; text and binary frames are both accepted whatever the
-// serializer (the serializer decides whether the bytes make sense).
+// Each connection has one reader goroutine (gws ReadLoop for WebSocket;
+// the goroutine of RawSocketServer.ServeConn for RawSocket). It calls
+// Acceptor.Accept first, then Handler.Message / Handler.Malformed in
+// arrival order, and Handler.Closed exactly once, last. Decoding happens
+// on that goroutine; WebSocket text and binary frames are both accepted
+// whatever the serializer (the serializer decides whether the bytes make
+// sense). RawSocket frames that fit the read buffer are decoded in place.
 //
-// Outbound, Peer.Send appends to a bounded queue (OutboundQueueMax messages,
-// counting those being written) and never blocks. A writer goroutine exists
-// only while there is something to write: it starts when the queue goes from
-// empty to non-empty, encodes each message with the peer's serializer into a
-// pooled buffer, writes one frame per message (text for a text serializer,
-// binary otherwise), and exits after the queue has stayed empty for about a
-// millisecond. An idle connection therefore holds no writer goroutine:
-// measured ~9.5 KiB per idle server-side connection, mostly the 2 KiB read
-// buffer and the reader goroutine's stack. Pings and pong replies go through
-// the same writer, so all of this package's socket writes happen on one
-// goroutine under a write deadline (WriteTimeout).
+// Outbound, both transports share one design (peerCore): Peer.Send
+// appends to a bounded queue (OutboundQueueMax messages, counting those
+// being written) and never blocks. A writer goroutine exists only while
+// there is something to write: it starts when the queue goes from empty to
+// non-empty, encodes each message with the peer's serializer into a
+// pooled buffer, writes it, and exits after the queue has stayed empty for
+// about a millisecond. An idle connection therefore holds no writer
+// goroutine: measured ~9 KiB per idle server-side connection for either
+// transport, mostly the 2 KiB read buffer and the reader goroutine's
+// stack. Pings and pong replies go through the same writer, so all of this
+// package's socket writes happen on one goroutine under a write deadline
+// (WriteTimeout). RawSocket batches: the frames a writer takes from the
+// queue at once are written with one syscall (up to 64 KiB; a message of
+// 16 KiB or more is written from its own buffer with writev). WebSocket
+// writes one frame per syscall (gws frames each message under its own
+// lock; coalescing would need our own framing: future work).
 //
 // Overflow policy: when Send finds the queue full, the peer is a slow
 // consumer. Send returns false, the queued messages are discarded, the
-// connection is closed with close code 1008 "slow consumer" (the close frame
-// is written after the in-flight write, which is bounded by WriteTimeout),
-// Stats.SlowConsumers is incremented, one Warn line is logged, and
-// Handler.Closed receives ErrSlowConsumer. Nothing is ever dropped silently.
+// connection is closed (WebSocket: close code 1008 "slow consumer", written
+// after the in-flight write, which is bounded by WriteTimeout; RawSocket:
+// the socket is closed), Stats.SlowConsumers is incremented, one Warn line
+// is logged, and Handler.Closed receives ErrSlowConsumer. Nothing is ever
+// dropped silently. After a local close or abort, inbound messages are
+// no longer delivered.
 //
-// Keepalive: every PingInterval the peer is sent a ping. Any inbound frame
-// (message, ping or pong) counts as activity, and at each ping tick that saw
-// activity the read deadline is pushed to now+PingInterval+PongTimeout. A
-// peer that sends nothing for PingInterval+PongTimeout is therefore closed
-// after between PingInterval+PongTimeout and 2*PingInterval+PongTimeout of
-// silence, with a cause that wraps ErrKeepaliveTimeout. (Refreshing the
-// deadline per frame would be exact but costs ~180 ns per frame.)
+// Keepalive: every PingInterval the peer is sent a ping (a WebSocket ping
+// or a RawSocket PING frame). The first inbound frame after each tick
+// (message, ping or pong) pushes the read deadline to
+// now+PingInterval+PongTimeout: one atomic load per frame and one deadline
+// update per interval. A peer that answers pings is therefore never closed
+// while its round trip stays under PongTimeout, and a silent one is closed
+// after between PongTimeout and PingInterval+PongTimeout of silence, with
+// a cause that wraps ErrKeepaliveTimeout.
+//
+// # Encode once for fan-out
+//
+// [Shared] wraps a message sent unchanged to many peers (an EVENT to every
+// subscriber): the first writer that needs it in a given wire format
+// encodes it, every other writer in that format writes the same bytes, so
+// a publication is encoded once per serializer in use rather than once
+// per subscriber. The cached bytes are plain allocations, never pooled.
+// Code that inspects messages given to a Peer (in-memory peers, tests)
+// calls [Unwrap].
 //
 // Close causes reported to Handler.Closed: nil after a local Peer.Close,
 // ErrSlowConsumer, ErrServerClosed, an error wrapping ErrKeepaliveTimeout,
-// ErrWriteTimeout, ErrMessageTooLarge or ErrEncode, a *CloseError when a
-// close frame was received (Remote true) or sent by gws after a protocol
-// violation (Remote false, e.g. 1009 for an oversize frame), or the I/O error.
-//
-// Not done yet: several queued messages are written with one syscall each
-// (gws builds one frame per write call; coalescing frames into one write
-// needs our own framing under gws's write lock); permessage-deflate is not
-// offered; RawSocket.
+// ErrWriteTimeout, ErrMessageTooLarge, ErrEncode or ErrRawSocketProtocol,
+// a *CloseError when a WebSocket close frame was received (Remote true)
+// or sent by gws after a protocol violation (Remote false, e.g. 1009 for
+// an oversize frame), or the I/O error (io.EOF when a RawSocket peer
+// closed).
 package transport

@@ -5,7 +5,9 @@ import (
 	"fmt"
 )
 
-// ErrServerClosed is the close cause of peers closed by WebSocketServer.Close.
+// ErrServerClosed is the close cause of peers closed by WebSocketServer.Close
+// or RawSocketServer.Close, and what RawSocketServer.Serve and Mux.Serve
+// return after Close.
 var ErrServerClosed = errors.New("transport: server closed")
 
 // ErrKeepaliveTimeout is wrapped by the close cause of a peer that sent
@@ -33,7 +35,7 @@ var ErrHandlerPanic = errors.New("transport: handler panic")
 var ErrNoSubprotocol = errors.New("transport: websocket subprotocol negotiation failed")
 
 // ErrUnsupportedScheme is returned by DialWebSocket for a URL scheme other
-// than ws, wss and ws+unix.
+// than ws, wss and ws+unix (and by client.Dial for an unknown scheme).
 var ErrUnsupportedScheme = errors.New("transport: unsupported URL scheme")
 
 // CloseError is the close cause of a WebSocket connection that ended with a

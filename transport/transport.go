@@ -15,7 +15,7 @@ var ErrClosed = errors.New("transport: peer closed")
 
 // Info describes a connection, for authentication hooks and logs.
 type Info struct {
-	Transport  string // "websocket", later "rawsocket"
+	Transport  string // "websocket" or "rawsocket"
 	Serializer string // "json", "msgpack", "cbor"
 	PeerAddr   string // remote address, host:port or a unix path
 	Path       string // HTTP request path (websocket)
