@@ -44,6 +44,7 @@ type Invocation struct {
 	l               *localSession
 	req             wamp.ID
 	receiveProgress bool
+	offloaded       bool // runs on an offload helper (Blocking)
 	ended           atomic.Bool
 }
 
@@ -160,6 +161,33 @@ func (e *Error) Error() string {
 // Typed and streaming handlers are Handlers too: see Func1, Bind and
 // Progressive.
 type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
+
+// errOffload is what a Blocking handler answers when it finds itself on a
+// shared event loop: the engine then runs it again through the backend's
+// Offload. It never reaches a caller.
+var errOffload = errors.New("core: run this handler off the event loop")
+
+// Blocking marks h as a handler that may block: wait for its context, sleep,
+// do synchronous I/O, or call Realm.Call, Realm.Publish with Acknowledge,
+// Realm.Register and the like, which wait for the realm. On a backend that
+// runs handlers on a shared event loop (adapters/eventloop, which offers
+// Offload) the engine runs h on one of the loop's helper goroutines and
+// resumes on the loop with its answer, so h holds up no other work; on the
+// other backends (whose handlers run apart from the realms' executors
+// already) it runs as any handler. Handlers that never wait need no marking.
+// (In the event loop's manual mode offloaded work runs inline and must not
+// wait for the loop either.)
+func Blocking(h Handler) Handler {
+	if h == nil {
+		panic("core: Blocking(nil)")
+	}
+	return func(ctx context.Context, inv *Invocation) (*Result, error) {
+		if inv.l != nil && inv.l.off != nil && !inv.offloaded {
+			return nil, errOffload
+		}
+		return h(ctx, inv)
+	}
+}
 
 // RegisterOptions are the REGISTER options of an application procedure.
 type RegisterOptions struct {

@@ -19,6 +19,7 @@ import (
 type localSession struct {
 	realm *Realm
 	sid   wamp.ID
+	off   offloader // the backend's Offload, if it runs handlers on a shared loop
 
 	nextReq  wamp.ID
 	pending  map[wamp.ID]*pendingReq  // REGISTER, UNREGISTER, PUBLISH awaiting the router's reply
@@ -59,10 +60,19 @@ type reply struct {
 	err error
 }
 
+// offloader is implemented by backends that run spawned tasks on a shared
+// event loop (adapters/eventloop): Offload runs work on a helper goroutine
+// and then resume on the loop. Blocking handlers use it.
+type offloader interface {
+	Offload(ctx context.Context, work func(context.Context) any, resume func(any)) error
+}
+
 func newLocalSession(r *Realm, sid wamp.ID) *localSession {
+	off, _ := r.as.(offloader)
 	return &localSession{
 		realm:    r,
 		sid:      sid,
+		off:      off,
 		pending:  make(map[wamp.ID]*pendingReq),
 		calls:    make(map[wamp.ID]*localCall),
 		handlers: make(map[wamp.ID]localProc),
@@ -250,7 +260,7 @@ func (g *Registration) ID() wamp.ID { return g.id }
 // callers reach it like any other registration. It fails with an *Error
 // (wamp.error.procedure_already_exists, wamp.error.invalid_uri, ...) when
 // the dealer refuses. Safe for concurrent use; it waits for the realm's
-// executor, so on the eventloop backend do not call it from a handler.
+// executor, so a handler that calls it must be marked Blocking.
 func (r *Realm) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
 	if h == nil {
 		return nil, errors.New("core: Register: nil handler")
@@ -280,8 +290,9 @@ func (g *Registration) Unregister(ctx context.Context) error {
 
 // Publish publishes an event to the realm's subscribers of topic from the
 // application. With opts.Acknowledge it waits for the broker's answer and
-// reports a refusal (for example wamp.error.invalid_uri) as an *Error.
-// Safe for concurrent use.
+// reports a refusal (for example wamp.error.invalid_uri) as an *Error
+// (a handler that waits for that must be marked Blocking). Safe for
+// concurrent use.
 func (r *Realm) Publish(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts *PublishOptions) error {
 	ack := opts != nil && opts.Acknowledge
 	_, err := r.local.request(ctx, ack, nil, func(req wamp.ID) wamp.Message {

@@ -71,9 +71,10 @@ type localCall struct {
 // like any remote caller: it reaches remote callees and the application's
 // own procedures alike. A WAMP ERROR answer is returned as an *Error. When
 // ctx ends first, Call sends CANCEL (CallOptions.CancelMode) and returns an
-// error wrapping ctx.Err(). Safe for concurrent use. It blocks until the
-// answer, so on the eventloop backend (where handlers run on the loop) a
-// handler must not call it: the answer could never be routed.
+// error wrapping ctx.Err(). Safe for concurrent use. It waits for the
+// answer, so a handler that calls it must be marked Blocking (on the
+// eventloop backend an unmarked one would hold the loop that has to route
+// the answer).
 func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
 	l := r.local
 	c := &localCall{ch: make(chan callEvent, progressQueueMax+1)}

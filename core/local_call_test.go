@@ -103,21 +103,19 @@ func TestRealmCallRemoteCallee(t *testing.T) {
 // A Go procedure calls a remote callee and returns its answer.
 func TestHandlerCallsRemoteCallee(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		if !handlersMayWait(app) {
-			return // Realm.Call waits for the loop the handler holds
-		}
 		ctx := testCtx(t)
 		callee := joinPeer(t, app, calleeRoles)
 		registerRemote(t, callee, 1, "com.remote.double")
 		var rs core.Routes
-		rs.Handle("com.go.quadruple", core.Func1(func(ctx context.Context, n int64) (int64, error) {
+		// Blocking: Realm.Call waits for the realm.
+		rs.Handle("com.go.quadruple", core.Blocking(core.Func1(func(ctx context.Context, n int64) (int64, error) {
 			res, err := realm.Call(ctx, "com.remote.double", wamp.List{n}, nil, nil)
 			if err != nil {
 				return 0, err
 			}
 			d, _ := wamp.ToInt(res.Args[0])
 			return 2 * d, nil
-		}))
+		})))
 		if err := realm.AddRoutes(ctx, &rs); err != nil {
 			t.Fatal(err)
 		}
@@ -178,6 +176,56 @@ func TestRealmCallProgressOverflow(t *testing.T) {
 		// The realm keeps working.
 		if _, err := realm.Call(ctx, "com.none", nil, nil, nil); err == nil {
 			t.Fatal("want an error")
+		}
+	})
+}
+
+// A Blocking handler waits without holding up other handlers, on every
+// backend: here it waits for another call to release it.
+func TestBlockingHandler(t *testing.T) {
+	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
+		ctx := testCtx(t)
+		release, waiting := make(chan struct{}), make(chan struct{})
+		var rs core.Routes
+		rs.Handle("com.wait", core.Blocking(func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {
+			close(waiting)
+			select {
+			case <-release:
+				return &core.Result{Args: wamp.List{"released"}}, inv.Progress(wamp.List{"late"}, nil)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}))
+		rs.Handle("com.release", func(context.Context, *core.Invocation) (*core.Result, error) {
+			close(release)
+			return &core.Result{}, nil
+		})
+		if err := realm.AddRoutes(ctx, &rs); err != nil {
+			t.Fatal(err)
+		}
+		type answer struct {
+			res      *core.Result
+			err      error
+			progress int
+		}
+		done := make(chan answer, 1)
+		go func() {
+			n := 0
+			res, err := realm.Call(ctx, "com.wait", nil, nil, &core.CallOptions{Progress: func(*core.Result) { n++ }})
+			done <- answer{res, err, n}
+		}()
+		<-waiting
+		if _, err := realm.Call(ctx, "com.release", nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		a := <-done
+		if a.err != nil || a.res.Args[0] != "released" || a.progress != 1 {
+			t.Fatalf("%+v", a)
+		}
+		// Called directly (no engine), a Blocking handler just runs.
+		res, err := invoke(core.Blocking(named("direct")), nil, nil)
+		if err != nil || res.Args[0] != "direct" {
+			t.Fatalf("%v %v", res, err)
 		}
 	})
 }

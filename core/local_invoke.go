@@ -33,12 +33,44 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 		call.Session, _ = l.realm.Session(id)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	call.ctx = context.WithValue(ctx, invocationKey{}, call)
+	base := context.WithValue(ctx, invocationKey{}, call)
+	call.ctx = base
 	req := m.Request
 	l.running[req] = &runningCall{cancel: cancel}
-	err := l.realm.as.Spawn(call.ctx, func(ctx context.Context) {
+	err := l.realm.as.Spawn(base, func(ctx context.Context) {
 		res, err := l.runHandler(ctx, h, call)
+		if err == errOffload {
+			l.offload(base, h, call)
+			return
+		}
 		l.realm.ex.Post(func() { l.finish(req, res, err) })
+	})
+	if err != nil {
+		l.realm.ex.Post(func() { l.finish(req, nil, err) })
+	}
+}
+
+// handlerOutcome carries an offloaded handler's answer back to the loop.
+type handlerOutcome struct {
+	res *Result
+	err error
+}
+
+// offload runs a Blocking handler on a helper goroutine of the backend
+// (see Blocking), with the invocation's own context (the spawned task's
+// ends when the task returns, which is now). Called from the spawned task.
+func (l *localSession) offload(base context.Context, h Handler, call *Invocation) {
+	call.offloaded = true
+	req := call.req
+	err := l.off.Offload(base, func(ctx context.Context) any {
+		res, err := l.runHandler(ctx, h, call)
+		return handlerOutcome{res, err}
+	}, func(v any) {
+		o, ok := v.(handlerOutcome)
+		if !ok {
+			o.err, _ = v.(error) // the backend's report of a lost helper
+		}
+		l.realm.ex.Post(func() { l.finish(req, o.res, o.err) })
 	})
 	if err != nil {
 		l.realm.ex.Post(func() { l.finish(req, nil, err) })
@@ -77,7 +109,9 @@ func (l *localSession) runHandler(ctx context.Context, h Handler, inv *Invocatio
 	// see a cancellation at once.
 	inv.ctx = ctx
 	defer func() {
-		inv.ended.Store(true)
+		if err != errOffload {
+			inv.ended.Store(true)
+		}
 		if v := recover(); v != nil {
 			err = panicError(v)
 			l.realm.log.Error("procedure panicked", "procedure", string(inv.Procedure), "panic", v, "stack", string(debug.Stack()))

@@ -157,11 +157,3 @@ func (p *memPeer) call(req wamp.ID, opts wamp.Dict, proc wamp.URI, args wamp.Lis
 }
 
 var callerRoles = wamp.Dict{"caller": wamp.Dict{"features": wamp.Dict{"progressive_call_results": true, "call_canceling": true}}}
-
-// handlersMayWait reports whether handlers on app's backend run apart from
-// the realm's executor, so that a handler may wait (for its context to be
-// cancelled, for a timeout). On the eventloop backend every handler runs on
-// the loop itself (adapters/eventloop): a waiting handler holds the loop,
-// and with it the INTERRUPT or timer that would end the wait, so scenarios
-// built on a waiting handler do not apply there.
-func handlersMayWait(app *core.Application) bool { return app.Backend().Name() != "eventloop" }
