@@ -175,19 +175,22 @@ func TestRawSocketKeepalive(t *testing.T) {
 		}
 	})
 	t.Run("client and server keep each other alive", func(t *testing.T) {
-		ka := 20 * time.Millisecond
-		srv := startRS(t, RawSocketConfig{PingInterval: ka, PongTimeout: ka}, nil, nil)
-		client, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: ka, PongTimeout: ka})
+		// Without the deadline being extended by PONGs, both ends would
+		// close after PingInterval+PongTimeout; the sleep spans many of
+		// those intervals' worth of pings. The 1s PongTimeout is only a
+		// guard against scheduling stalls.
+		pi, pt := 10*time.Millisecond, time.Second
+		srv := startRS(t, RawSocketConfig{PingInterval: pi, PongTimeout: pt}, nil, nil)
+		client, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: pi, PongTimeout: pt})
 		sr := nextPeer(t, srv.accepted)
-		time.Sleep(10 * ka) // several silent periods, answered by PONGs
-		sr.peer.Send(event(8))
+		time.Sleep(pi + pt + 50*pi)
 		select {
 		case err := <-sr.closed:
 			t.Fatalf("server peer closed: %v", err)
 		default:
 		}
-		if !client.Send(event(1)) {
-			t.Fatal("client closed")
+		if !client.Send(event(1)) || !sr.peer.Send(event(2)) {
+			t.Fatal("a live peer was closed")
 		}
 	})
 }
