@@ -20,7 +20,13 @@ var (
 	ErrRealmExists  = errors.New("core: realm already exists")
 	ErrClosed       = errors.New("core: application closed")
 	ErrInvalidRealm = errors.New("core: invalid realm URI")
+	ErrRealmConfig  = errors.New("core: invalid realm config")
 )
+
+// ReasonTooManySessions is the ABORT reason of a HELLO for a realm that has
+// RealmConfig.MaxSessions sessions already. The spec has no URI for it, so
+// it is Switchboard's own, like wamp.CloseSlowConsumer.
+const ReasonTooManySessions wamp.URI = "switchboard.error.too_many_sessions"
 
 // Config configures an Application. Only Backend is required.
 type Config struct {
@@ -28,13 +34,35 @@ type Config struct {
 	Backend scheduler.AsyncSupport
 	// Realms are created by New.
 	Realms []RealmConfig
+	// DefaultRealm, when not nil, turns the default realm on: New creates
+	// it (URI "default" when empty), and a HELLO for a realm that is not
+	// configured joins it instead of being aborted with
+	// wamp.error.no_such_realm. Its sessions see the realm they asked for
+	// in WELCOME (and in Session.RealmName), but share one realm: they can
+	// call each other's procedures and receive each other's events, and
+	// the default realm's own procedures, topic handlers, hooks and
+	// authenticator apply to them. A realm added later with AddRealm takes
+	// new sessions for its name from then on.
+	//
+	// serverwamp has the default realm on unless allow_default_realm=False;
+	// here the zero value is off, for two reasons: a misspelt realm then
+	// fails loudly instead of landing somewhere unexpected, and unlike
+	// serverwamp (where clients only talk to the server) Switchboard routes
+	// between clients, so a default realm silently connects clients that
+	// asked for different realms.
+	DefaultRealm *RealmConfig
+	// RealmDefaults fills in the zero-valued fields of every RealmConfig:
+	// those in Realms, DefaultRealm, and realms added later with AddRealm
+	// (its URI is ignored; a true StrictURI cannot be turned off per realm).
+	RealmDefaults RealmConfig
 	// Logger receives the engine's logs; nil = slog.Default().
 	Logger *slog.Logger
 	// IDs draws session, publication, subscription and registration IDs;
 	// nil = cryptographically seeded random IDs.
 	IDs IDSource
-	// HandshakeTimeout bounds how long a connection may take to send its
-	// HELLO. 0 = 10s.
+	// HandshakeTimeout bounds how long a connection may take from connect
+	// to WELCOME: sending HELLO, authentication (including CHALLENGE
+	// round trips) and session hooks' open parts. 0 = 10s.
 	HandshakeTimeout time.Duration
 	// InboundQueueMax bounds each realm's inbound mailbox (messages). When
 	// it is full, connections' readers wait, pushing back on the network.
@@ -68,6 +96,35 @@ type RealmConfig struct {
 	// GoodbyeTimeout is how long a router-initiated GOODBYE waits for the
 	// peer's reply. 0 = 5s.
 	GoodbyeTimeout time.Duration
+	// MaxSessions limits the realm's remote sessions (joined, or in their
+	// session hooks); a HELLO beyond it is aborted with
+	// ReasonTooManySessions after authentication. 0 = no limit.
+	MaxSessions int
+}
+
+// inherit fills rc's zero-valued fields from d.
+func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
+	rc.StrictURI = rc.StrictURI || d.StrictURI
+	if rc.GoodbyeTimeout == 0 {
+		rc.GoodbyeTimeout = d.GoodbyeTimeout
+	}
+	if rc.MaxSessions == 0 {
+		rc.MaxSessions = d.MaxSessions
+	}
+	return rc
+}
+
+// Validate reports what is wrong with rc (ErrInvalidRealm, ErrRealmConfig).
+func (rc RealmConfig) Validate() error {
+	switch {
+	case !wamp.ValidURI(rc.URI, false, false):
+		return fmt.Errorf("%w: %q", ErrInvalidRealm, rc.URI)
+	case rc.MaxSessions < 0:
+		return fmt.Errorf("%w: realm %q: MaxSessions %d < 0", ErrRealmConfig, rc.URI, rc.MaxSessions)
+	case rc.GoodbyeTimeout < 0:
+		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
+	}
+	return nil
 }
 
 // Application is a WAMP router plus the application's own procedures and
@@ -77,12 +134,26 @@ type Application struct {
 	cfg Config
 	log *slog.Logger
 
-	mu     sync.RWMutex // guards realms, closed and routeSets
-	realms map[wamp.URI]*Realm
-	closed bool
+	mu           sync.RWMutex // guards realms, defaultRealm, closed and routeSets
+	realms       map[wamp.URI]*Realm
+	defaultRealm *Realm
+	closed       bool
 	// routeSets are the application-wide route sets (routes_app.go), added
 	// to every realm, including realms created later.
 	routeSets [][]route
+
+	// sc holds the application-level authenticator, session hooks, topic
+	// routes and dependencies (hooks.go).
+	sc scope
+	// work counts admitted sessions that have not finished closing, and
+	// cleanup tasks: Close waits for it.
+	work tracker
+	// admitCtx is cancelled when Close starts: admissions in progress stop.
+	admitCtx  context.Context
+	stopAdmit context.CancelFunc
+	// life is cancelled when Close returns: the context of cleanups.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New builds an Application and its configured realms.
@@ -92,10 +163,25 @@ func New(cfg Config) (*Application, error) {
 	}
 	cfg = cfg.withDefaults()
 	a := &Application{cfg: cfg, log: cfg.Logger, realms: make(map[wamp.URI]*Realm)}
+	a.admitCtx, a.stopAdmit = context.WithCancel(context.Background())
+	a.life, a.endLife = context.WithCancel(context.Background())
 	for _, rc := range cfg.Realms {
 		if _, err := a.AddRealm(rc); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.DefaultRealm != nil {
+		rc := *cfg.DefaultRealm
+		if rc.URI == "" {
+			rc.URI = "default"
+		}
+		r, err := a.AddRealm(rc)
+		if err != nil {
+			return nil, fmt.Errorf("core: default realm: %w", err)
+		}
+		a.mu.Lock()
+		a.defaultRealm = r
+		a.mu.Unlock()
 	}
 	return a, nil
 }
@@ -103,10 +189,14 @@ func New(cfg Config) (*Application, error) {
 // Backend returns the scheduling backend the application runs on.
 func (a *Application) Backend() scheduler.AsyncSupport { return a.cfg.Backend }
 
-// AddRealm creates a realm. It fails if the URI is invalid or taken.
+// AddRealm creates a realm, its zero-valued fields filled from
+// Config.RealmDefaults. It fails if the config is invalid or the URI taken.
+// The application's authenticator, session hooks, topic handlers and
+// dependencies apply to it at once.
 func (a *Application) AddRealm(rc RealmConfig) (*Realm, error) {
-	if !wamp.ValidURI(rc.URI, false, false) {
-		return nil, fmt.Errorf("%w: %q", ErrInvalidRealm, rc.URI)
+	rc = rc.inherit(a.cfg.RealmDefaults)
+	if err := rc.Validate(); err != nil {
+		return nil, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -120,6 +210,7 @@ func (a *Application) AddRealm(rc RealmConfig) (*Realm, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.sessions.max = rc.MaxSessions
 	a.realms[rc.URI] = r
 	r.adoptRoutes(a.routeSets)
 	return r, nil
@@ -133,16 +224,37 @@ func (a *Application) Realm(uri wamp.URI) (*Realm, bool) {
 	return r, ok
 }
 
+// DefaultRealm returns the default realm; ok is false when it is off
+// (Config.DefaultRealm).
+func (a *Application) DefaultRealm() (r *Realm, ok bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.defaultRealm, a.defaultRealm != nil
+}
+
+// realmFor returns the realm a HELLO for uri joins: the realm of that name,
+// else the default realm when it is on.
+func (a *Application) realmFor(uri wamp.URI) (*Realm, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if r, ok := a.realms[uri]; ok {
+		return r, true
+	}
+	return a.defaultRealm, a.defaultRealm != nil
+}
+
 // Accept implements transport.Acceptor: it takes a new connection and
 // returns the handler that runs its session. Called by transports.
 func (a *Application) Accept(p transport.Peer) transport.Handler {
 	return newConn(a, p)
 }
 
-// Close ends every session with GOODBYE wamp.close.system_shutdown and waits
-// until they are gone (each has its realm's GoodbyeTimeout to answer) or ctx
-// is done. New connections are refused afterwards. The backend is not closed:
-// it belongs to whoever created it.
+// Close ends every session with GOODBYE wamp.close.system_shutdown (and
+// handshakes in progress with ABORT) and waits until they are gone (each has
+// its realm's GoodbyeTimeout to answer) and every session close hook and
+// topic onLeave has returned, or ctx is done; then the contexts of cleanups
+// still running are cancelled. New connections are refused afterwards. The
+// backend is not closed: it belongs to whoever created it.
 func (a *Application) Close(ctx context.Context) error {
 	a.mu.Lock()
 	a.closed = true
@@ -151,11 +263,16 @@ func (a *Application) Close(ctx context.Context) error {
 		realms = append(realms, r)
 	}
 	a.mu.Unlock()
+	a.stopAdmit()
+	defer a.endLife()
 	var errs []error
 	for _, r := range realms {
 		if err := r.shutdown(ctx, wamp.CloseSystemShutdown); err != nil {
 			errs = append(errs, fmt.Errorf("realm %q: %w", r.uri, err))
 		}
+	}
+	if err := a.work.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("core: waiting for sessions to close and their close hooks: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -168,5 +285,8 @@ func (a *Application) isClosed() bool {
 
 // routerRealmConfig converts the public realm config into the router's.
 func (rc RealmConfig) routerConfig() router.RealmConfig {
-	return router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout}
+	// SubscribeApproval: every SUBSCRIBE is offered to the topic handlers
+	// (topics.go), which approve it in the same step when none matches.
+	return router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
+		SubscribeApproval: true}
 }

@@ -3,7 +3,7 @@ package core
 import (
 	"errors"
 	"slices"
-	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -12,27 +12,39 @@ import (
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// Connection states. A connection is in the handshake until its HELLO is
-// accepted, then joined to one realm until it closes.
+// Connection states. A connection waits for its HELLO, is admitted
+// (authenticator and session hooks, possibly as backend tasks), is joined to
+// one realm, and is closed.
 const (
-	connHandshake int32 = iota
+	connHello int32 = iota
+	connAdmitting
 	connJoined
 	connClosed
 )
 
 // conn runs one connection's session: it is the transport.Handler the
-// Application returns from Accept. Its methods are called on the
-// connection's reader goroutine, one at a time; only state is also touched
-// by the handshake timer, hence atomic.
+// Application returns from Accept. Message, Malformed and Closed are called
+// on the connection's reader goroutine, one at a time.
+//
+// Once joined, messages go straight to the realm (an atomic load, no lock).
+// Before that, the reader, the admission (tasks of the backend and, at the
+// very end, the realm's executor) and Closed synchronise on mu; the
+// handshake timer only CASes the state. peer.Close and peer.Send are never
+// called with mu held, since a transport may call Closed from inside Close.
 type conn struct {
 	app   *Application
 	peer  transport.Peer
 	state atomic.Int32
 	timer scheduler.Timer
 
-	// Reader-goroutine-owned, set once when the session joins.
+	mu        sync.Mutex
+	adm       *admission              // the HELLO being admitted; set under mu before connAdmitting
+	challenge chan *wamp.Authenticate // a CHALLENGE waiting for its AUTHENTICATE; guarded by mu
+
+	// Set under mu before the state becomes connJoined; read after.
 	realm *Realm
 	sid   wamp.ID
+	sess  *Session
 }
 
 func newConn(a *Application, p transport.Peer) *conn {
@@ -41,85 +53,174 @@ func newConn(a *Application, p transport.Peer) *conn {
 	return c
 }
 
-// handshakeExpired closes a connection that did not complete its HELLO in
-// time. Runs on a backend timer.
+// handshakeExpired ends a connection that did not send its HELLO, or was
+// not admitted, in time. Runs on a backend timer.
 func (c *conn) handshakeExpired() {
-	if c.state.CompareAndSwap(connHandshake, connClosed) {
-		c.app.log.Info("handshake timeout", "peer", c.peer.Info().PeerAddr)
+	if c.state.CompareAndSwap(connHello, connClosed) {
+		c.app.log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
+		c.peer.Close()
+		return
+	}
+	if c.state.CompareAndSwap(connAdmitting, connClosed) {
+		adm := c.adm // written before the state became connAdmitting
+		c.app.log.Info("handshake timeout: not admitted in time", "peer", c.peer.Info().PeerAddr, "session", adm.sid)
+		adm.cancel()
+		c.peer.Send(abortMsg(wamp.ErrAuthenticationFailed, "handshake timed out"))
 		c.peer.Close()
 	}
 }
 
 // Message implements transport.Handler.
 func (c *conn) Message(m wamp.Message) {
-	switch c.state.Load() {
-	case connHandshake:
-		c.handshake(m)
-	case connJoined:
+	if c.state.Load() == connJoined {
 		c.realm.post(&inbound{kind: inMessage, sid: c.sid, msg: m})
+		return
 	}
-	// connClosed: the connection is going away; late frames mean nothing.
+	c.mu.Lock()
+	then := c.handshakeMessage(m)
+	c.mu.Unlock()
+	if then != nil {
+		then()
+	}
+}
+
+// handshakeMessage handles a message that arrived before the session
+// joined, and returns what to do once mu is released. Called with mu held.
+func (c *conn) handshakeMessage(m wamp.Message) func() {
+	switch c.state.Load() {
+	case connHello:
+		return c.hello(m)
+	case connAdmitting:
+		switch msg := m.(type) {
+		case *wamp.Authenticate:
+			if c.challenge != nil {
+				c.challenge <- msg // buffered, capacity 1
+				c.challenge = nil
+				return nil
+			}
+			return c.endHandshake(connAdmitting, abortMsg(wamp.ErrProtocolViolationURI, "AUTHENTICATE without a CHALLENGE"))
+		case *wamp.Abort:
+			return c.endHandshake(connAdmitting, nil) // the client gave up
+		}
+		return c.endHandshake(connAdmitting, abortMsg(wamp.ErrProtocolViolationURI,
+			m.Type().String()+" before WELCOME"))
+	case connJoined:
+		sid, realm := c.sid, c.realm
+		return func() { realm.post(&inbound{kind: inMessage, sid: sid, msg: m}) }
+	}
+	return nil // connClosed: the connection is going away; late frames mean nothing.
 }
 
 // Malformed implements transport.Handler: a frame that is not a valid WAMP
 // message is a protocol violation, fatal to the session.
 func (c *conn) Malformed(err error) {
-	switch c.state.Load() {
-	case connHandshake:
-		c.abort(wamp.ErrProtocolViolationURI, "malformed message: "+err.Error())
+	reason := "malformed message: " + err.Error()
+	if c.state.Load() == connJoined {
+		c.realm.post(&inbound{kind: inMalformed, sid: c.sid, reason: reason})
+		return
+	}
+	c.mu.Lock()
+	var then func()
+	switch st := c.state.Load(); st {
+	case connHello, connAdmitting:
+		then = c.endHandshake(st, abortMsg(wamp.ErrProtocolViolationURI, reason))
 	case connJoined:
-		c.realm.post(&inbound{kind: inMalformed, sid: c.sid, reason: "malformed message: " + err.Error()})
+		sid, realm := c.sid, c.realm
+		then = func() { realm.post(&inbound{kind: inMalformed, sid: sid, reason: reason}) }
+	}
+	c.mu.Unlock()
+	if then != nil {
+		then()
 	}
 }
 
 // Closed implements transport.Handler.
 func (c *conn) Closed(cause error) {
+	c.mu.Lock()
 	prev := c.state.Swap(connClosed)
-	if prev == connHandshake {
-		// Dropped during the handshake, on the reader goroutine. (On the
-		// timeout and abort paths the state is already connClosed and the
-		// timer is done or stopped; Closed may then run on the timer's
-		// goroutine, which must not touch c.timer.)
+	adm, sess, realm, sid := c.adm, c.sess, c.realm, c.sid
+	c.mu.Unlock()
+	switch prev {
+	case connHello, connAdmitting:
+		// Dropped during the handshake. (On the timeout and abort paths
+		// the state is already connClosed and the timer is done or
+		// stopped; Closed may then run on the timer's goroutine, which
+		// must not touch c.timer.)
 		c.timer.Stop()
-	}
-	if prev == connJoined {
-		c.realm.sessions.remove(c.sid)
-		c.realm.post(&inbound{kind: inDetach, sid: c.sid})
-		if errors.Is(cause, transport.ErrSlowConsumer) {
-			c.app.log.Warn("session closed: slow consumer", "realm", string(c.realm.uri), "session", c.sid)
+		if adm != nil {
+			adm.cancel() // the admission cleans up at its next step
 		}
+	case connJoined:
+		realm.sessions.remove(sid)
+		realm.post(&inbound{kind: inDetach, sid: sid})
+		if errors.Is(cause, transport.ErrSlowConsumer) {
+			c.app.log.Warn("session closed: slow consumer", "realm", string(realm.uri), "session", sid)
+		}
+		sess.end()
 	}
 }
 
-// handshake handles the first message: it must be a HELLO for a realm that
-// exists, with an authentication method the realm accepts.
-func (c *conn) handshake(m wamp.Message) {
+// hello handles the first message: it must be a HELLO for a realm that
+// exists (or the default realm must be on). Called with mu held; returns
+// what to do after mu is released.
+func (c *conn) hello(m wamp.Message) func() {
 	hello, abort := router.Preamble(m)
 	if abort != nil {
-		c.sendAbort(abort)
-		return
+		return c.endHandshake(connHello, abort)
 	}
-	realm, ok := c.app.Realm(hello.Realm)
-	if !ok || c.app.isClosed() {
-		c.abort(wamp.ErrNoSuchRealm, "no such realm: "+string(hello.Realm))
-		return
+	if c.app.isClosed() {
+		return c.endHandshake(connHello, abortMsg(wamp.CloseSystemShutdown, "the router is shutting down"))
 	}
-	info, ok := anonymous(hello)
+	realm, ok := c.app.realmFor(hello.Realm)
 	if !ok {
-		c.abort(wamp.ErrNoMatchingAuthMethod, "this realm accepts only anonymous authentication")
-		return
+		return c.endHandshake(connHello, abortMsg(wamp.ErrNoSuchRealm, "no such realm: "+string(hello.Realm)))
 	}
-	if !c.state.CompareAndSwap(connHandshake, connJoined) {
-		return // the handshake timer fired first
+	auth := realm.authenticator()
+	var anon router.SessionInfo
+	if auth == nil {
+		if anon, ok = anonymous(hello); !ok {
+			return c.endHandshake(connHello, abortMsg(wamp.ErrNoMatchingAuthMethod,
+				"this realm accepts only anonymous authentication"))
+		}
 	}
-	c.timer.Stop()
-	c.realm, c.sid = realm, c.app.cfg.IDs.NextID()
-	info.AuthID = strconv.FormatUint(uint64(c.sid), 10)
-	ti := c.peer.Info()
-	info.Transport = transportDetails(ti)
-	realm.sessions.add(&Session{ID: c.sid, Realm: realm, AuthID: info.AuthID, AuthRole: info.AuthRole,
-		AuthMethod: info.AuthMethod, AuthProvider: info.AuthProvider, Transport: ti})
-	realm.post(&inbound{kind: inJoin, sid: c.sid, out: c.peer, hello: hello, info: info})
+	adm := newAdmission(c, realm, hello)
+	c.adm = adm
+	if !c.state.CompareAndSwap(connHello, connAdmitting) {
+		adm.cancel()
+		return nil // the handshake timer fired first
+	}
+	if auth != nil {
+		return func() { adm.startAuthentication(auth) }
+	}
+	return func() { adm.admit(anon) }
+}
+
+// endHandshake closes a connection that has not joined: it moves the state
+// from st to connClosed and returns the sending of abort (nil: none) and
+// the close, to run once mu is released. Called with mu held.
+func (c *conn) endHandshake(st int32, abort *wamp.Abort) func() {
+	if !c.state.CompareAndSwap(st, connClosed) {
+		return nil
+	}
+	if c.adm != nil {
+		c.adm.cancel()
+	}
+	return func() {
+		c.timer.Stop()
+		if abort != nil {
+			c.peer.Send(abort)
+		}
+		c.peer.Close()
+	}
+}
+
+// dropChallenge forgets a CHALLENGE whose Challenge call gave up.
+func (c *conn) dropChallenge(ch chan *wamp.Authenticate) {
+	c.mu.Lock()
+	if c.challenge == ch {
+		c.challenge = nil
+	}
+	c.mu.Unlock()
 }
 
 // anonymous admits a HELLO that asks for no authentication method, or for
@@ -141,14 +242,6 @@ func transportDetails(i transport.Info) wamp.Dict {
 	return d
 }
 
-func (c *conn) abort(reason wamp.URI, msg string) {
-	c.sendAbort(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason})
-}
-
-func (c *conn) sendAbort(a *wamp.Abort) {
-	if c.state.CompareAndSwap(connHandshake, connClosed) {
-		c.timer.Stop()
-		c.peer.Send(a)
-		c.peer.Close()
-	}
+func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
+	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}
 }

@@ -62,6 +62,9 @@ type Realm struct {
 	idle     []chan struct{} // shutdown waiters, released when no session is left
 	local    *localSession
 	overflow int // messages a full outlet refused (the transport closes those peers)
+
+	sc     scope      // the realm's own authenticator, hooks, topic routes, dependencies (hooks.go)
+	topics topicState // executor-owned: topic handlers' onLeave (topics.go)
 }
 
 func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
@@ -132,6 +135,7 @@ func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
 // sessions, re-arm the deadline timer, release shutdown waiters.
 // Executor-only.
 func (r *Realm) apply() {
+	r.handleNotices()
 	for i := range r.fx.Out {
 		o := &r.fx.Out[i]
 		out, ok := r.outlets[o.To]

@@ -1,27 +1,53 @@
 package core
 
 import (
+	"context"
 	"sync"
 
+	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// Session is a joined WAMP session as the application sees it: its identity,
-// its transport, and data the application keeps for it. A Session is created
-// when its HELLO is accepted and is gone from its realm when it closes.
-// Methods are safe for concurrent use.
+// Session is a remote WAMP session as the application sees it: its
+// identity, its transport, and data the application keeps for it. A
+// Session is created when its authentication succeeds (session hooks get it
+// before WELCOME) and leaves its realm's registry when it closes. Exported
+// fields are read-only; methods are safe for concurrent use.
 type Session struct {
 	ID    wamp.ID
 	Realm *Realm
+	// RealmName is the realm the client asked for, and the one its WELCOME
+	// names. It is Realm.URI() except for sessions placed in the default
+	// realm (Config.DefaultRealm).
+	RealmName wamp.URI
 	// Identity established by authentication.
 	AuthID, AuthRole, AuthMethod, AuthProvider string
+	// AuthExtra is what the authenticator returned in Identity.AuthExtra
+	// (sent in WELCOME); nil for anonymous sessions.
+	AuthExtra wamp.Dict
 	// Transport describes the connection (peer address, HTTP headers, ...).
 	Transport transport.Info
 
-	mu   sync.Mutex
-	data map[string]any
+	ctx    context.Context // cancelled when the session ends
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	data    map[string]any
+	closers []func(context.Context) // session hooks' close parts
+	ended   bool
 }
+
+func newSession(r *Realm, id wamp.ID, asked wamp.URI, info router.SessionInfo, ti transport.Info) *Session {
+	ctx, cancel := context.WithCancel(r.app.life)
+	return &Session{ID: id, Realm: r, RealmName: asked, AuthID: info.AuthID, AuthRole: info.AuthRole,
+		AuthMethod: info.AuthMethod, AuthProvider: info.AuthProvider, AuthExtra: info.AuthExtra,
+		Transport: ti, ctx: ctx, cancel: cancel}
+}
+
+// Context returns a context that is cancelled when the session ends. It
+// carries no values.
+func (s *Session) Context() context.Context { return s.ctx }
 
 // Get returns the session data stored under key.
 func (s *Session) Get(key string) (any, bool) {
@@ -48,20 +74,93 @@ func (s *Session) Delete(key string) {
 	delete(s.data, key)
 }
 
-// sessionTable is a realm's registry of joined remote sessions, read by
-// handler tasks and written by connections' reader goroutines.
-type sessionTable struct {
-	mu sync.RWMutex
-	m  map[wamp.ID]*Session
+// SendEvent sends an event on topic to this session alone (serverwamp's
+// session.send_event): it is a publication from the application restricted
+// to eligible=[s.ID], so the session receives it only if it is subscribed
+// to a subscription matching topic (exact, prefix or wildcard) and nobody
+// else does. It waits for the broker's acknowledgement and reports a
+// refusal (an invalid topic URI) as an *Error; a session that is not
+// subscribed, or has left, is not an error.
+func (s *Session) SendEvent(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict) error {
+	return s.Realm.Publish(ctx, topic, args, kwargs, &PublishOptions{Acknowledge: true, Eligible: []wamp.ID{s.ID}})
 }
 
-func (t *sessionTable) add(s *Session) {
+// Kill ends the session from the router: GOODBYE with reason (empty =
+// wamp.close.killed), its subscriptions and registrations released at
+// once; the connection closes when the client answers or the realm's
+// GoodbyeTimeout passes. Killing a session that has left does nothing. It
+// does not wait. Safe for concurrent use.
+func (s *Session) Kill(reason wamp.URI) error {
+	if reason == "" {
+		reason = wamp.CloseKilled
+	}
+	r := s.Realm
+	if !r.ex.Post(func() {
+		r.r.Kill(r.as.Now(), s.ID, reason, &r.fx)
+		r.apply()
+	}) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// addCloser records a session hook's close part. After the session ended
+// it runs at once.
+func (s *Session) addCloser(f func(context.Context)) {
+	s.mu.Lock()
+	if !s.ended {
+		s.closers = append(s.closers, f)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.Realm.runCleanup("session close hook", s, f)
+}
+
+// end finishes a session that was admitted (joined or not): it leaves the
+// registry, its context is cancelled, and its hooks' close parts start.
+// Once only; safe from any goroutine.
+func (s *Session) end() {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	r := s.Realm
+	r.sessions.remove(s.ID)
+	s.cancel()
+	for _, f := range closers {
+		r.runCleanup("session close hook", s, f)
+	}
+	r.app.work.done() // added by sessionTable.tryAdd
+}
+
+// sessionTable is a realm's registry of admitted remote sessions, read by
+// handler tasks and written by connections' admissions and closes.
+type sessionTable struct {
+	mu  sync.RWMutex
+	m   map[wamp.ID]*Session
+	max int // 0 = no limit; set before the realm is published
+}
+
+// tryAdd registers s unless the table is at its limit. A registered
+// session counts as Application.Close's pending work until its end.
+func (t *sessionTable) tryAdd(s *Session) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.max > 0 && len(t.m) >= t.max {
+		return false
+	}
 	if t.m == nil {
 		t.m = make(map[wamp.ID]*Session)
 	}
 	t.m[s.ID] = s
+	s.Realm.app.work.add()
+	return true
 }
 
 func (t *sessionTable) remove(id wamp.ID) {
@@ -77,5 +176,12 @@ func (t *sessionTable) get(id wamp.ID) (*Session, bool) {
 	return s, ok
 }
 
-// Session returns the joined session with the given ID.
+func (t *sessionTable) count() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.m)
+}
+
+// Session returns the admitted session with the given ID: joined, or still
+// in its session hooks.
 func (r *Realm) Session(id wamp.ID) (*Session, bool) { return r.sessions.get(id) }
