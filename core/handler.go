@@ -107,12 +107,13 @@ func InvocationFrom(ctx context.Context) (*Invocation, bool) {
 }
 
 // SessionFrom returns the calling session of the invocation a handler's
-// context belongs to. ok is false when the caller is the application itself
-// or has already left.
+// context belongs to, or the session of a topic handler's, session hook's
+// or cleanup's context (deps.go). ok is false when the caller is the
+// application itself or has already left.
 func SessionFrom(ctx context.Context) (*Session, bool) {
 	inv, ok := InvocationFrom(ctx)
 	if !ok || inv.Session == nil {
-		return nil, false
+		return sessionFromEnv(ctx)
 	}
 	return inv.Session, true
 }

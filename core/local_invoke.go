@@ -32,7 +32,7 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 	if id := call.Caller(); id != 0 && id != l.sid {
 		call.Session, _ = l.realm.Session(id)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(l.realm.handlerContext(context.Background(), call.Session)) // deps.go: Dep, RealmFrom
 	base := context.WithValue(ctx, invocationKey{}, call)
 	call.ctx = base
 	req := m.Request
