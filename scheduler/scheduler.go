@@ -87,3 +87,37 @@ type Mailbox interface {
 	// Close stops accepting values; values already queued are still delivered.
 	Close()
 }
+
+// ErrWouldBlock is returned by APIs that would wait for the backend's own
+// work while running on an event loop's goroutine, where that wait could
+// never end. Run the caller as blocking work (SpawnBlocking, or a handler
+// registered as blocking), or call from another goroutine.
+var ErrWouldBlock = errors.New("scheduler: blocking wait on the event loop would deadlock")
+
+// Loop is implemented by backends that run tasks on one shared goroutine
+// that must never block (the event loop). Code that may wait uses it
+// through the package functions OnLoop and SpawnBlocking, which work on
+// every backend.
+type Loop interface {
+	// OnLoop reports whether the caller runs on the loop's goroutine.
+	OnLoop() bool
+	// SpawnBlocking runs f like Spawn, but off the loop, so f may block.
+	SpawnBlocking(ctx context.Context, f func(context.Context)) error
+}
+
+// OnLoop reports whether the caller runs on as's event-loop goroutine,
+// where waiting for other work of as would deadlock. It is false on
+// backends without a loop.
+func OnLoop(as AsyncSupport) bool {
+	l, ok := as.(Loop)
+	return ok && l.OnLoop()
+}
+
+// SpawnBlocking runs f as a task that may block: off the loop on an event
+// loop backend, and like Spawn on every other backend.
+func SpawnBlocking(as AsyncSupport, ctx context.Context, f func(context.Context)) error {
+	if l, ok := as.(Loop); ok {
+		return l.SpawnBlocking(ctx, f)
+	}
+	return as.Spawn(ctx, f)
+}
