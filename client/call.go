@@ -61,6 +61,9 @@ func (o *CallOptions) dict() wamp.Dict {
 // session ends first, an error matching ErrSessionClosed. Safe for
 // concurrent use.
 func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
+	if err := s.mayWait("call " + string(procedure)); err != nil {
+		return nil, err
+	}
 	w := newWaiter()
 	o := opts.dict()
 	if !s.post(func() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // running is an invocation whose handler has not answered yet.
@@ -31,7 +32,11 @@ func (s *Session) invoke(in peer.Invocation) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	run := &running{cancel: cancel}
 	s.invs[m.Request] = run
-	err := s.as.Spawn(ctx, func(ctx context.Context) {
+	spawn := s.as.Spawn
+	if reg.blocking {
+		spawn = func(ctx context.Context, f func(context.Context)) error { return scheduler.SpawnBlocking(s.as, ctx, f) }
+	}
+	err := spawn(ctx, func(ctx context.Context) {
 		res, err := s.callHandler(ctx, reg.h, inv)
 		if !s.post(func() { s.answer(m.Request, res, err) }) {
 			s.log.Debug("client: handler answered after the backend closed", "request", uint64(m.Request))

@@ -80,6 +80,9 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 		}
 		return nil
 	}
+	if err := s.mayWait("publish " + string(topic)); err != nil {
+		return err
+	}
 	w := newWaiter()
 	if !s.post(func() {
 		s.p.Publish(topic, args, kwargs, o, w, &s.fx)

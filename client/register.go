@@ -29,6 +29,11 @@ type RegisterOptions struct {
 	Invoke string
 	// Extra options are sent as they are; the fields above win on conflict.
 	Extra wamp.Dict
+	// Blocking declares that the handler may block (wait for other calls,
+	// sleep, do blocking I/O). On the event loop backend such handlers run
+	// off the loop, on its bounded offload helpers; elsewhere it changes
+	// nothing. A blocking handler without it stalls the whole loop.
+	Blocking bool
 }
 
 func (o *RegisterOptions) dict() wamp.Dict {
@@ -54,6 +59,7 @@ type Registration struct {
 	h         Handler
 	w         *waiter
 	id        wamp.ID // set on the executor before Register returns
+	blocking  bool    // run the handler with scheduler.SpawnBlocking
 
 	// Executor-only.
 	active    bool // REGISTERED and not yet unregistered
@@ -87,7 +93,10 @@ func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, o
 	if h == nil {
 		return nil, errors.New("client: register: nil Handler")
 	}
-	r := &Registration{s: s, procedure: procedure, h: h, w: newWaiter()}
+	if err := s.mayWait("register " + string(procedure)); err != nil {
+		return nil, err
+	}
+	r := &Registration{s: s, procedure: procedure, h: h, w: newWaiter(), blocking: opts != nil && opts.Blocking}
 	o := opts.dict()
 	if !s.post(func() {
 		s.p.Register(procedure, o, r, &s.fx)
@@ -118,6 +127,9 @@ func (s *Session) Register(ctx context.Context, procedure wamp.URI, h Handler, o
 // no-op that returns nil. Safe for concurrent use.
 func (r *Registration) Unregister(ctx context.Context) error {
 	s := r.s
+	if err := s.mayWait("unregister " + string(r.procedure)); err != nil {
+		return err
+	}
 	w := newWaiter()
 	if !s.post(func() {
 		if !r.active {

@@ -155,6 +155,9 @@ func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 		return s.err
 	default:
 	}
+	if err := s.mayWait("leave"); err != nil {
+		return err
+	}
 	if !s.post(func() { _ = s.p.Leave(reason, &s.fx); s.flush() }) {
 		return s.closedError("leave")
 	}
@@ -170,6 +173,16 @@ func (s *Session) Leave(ctx context.Context, reason wamp.URI) error {
 		return nil
 	}
 	return s.err
+}
+
+// mayWait fails with scheduler.ErrWouldBlock when the caller runs on an
+// event loop's goroutine, where waiting for the router's answer would
+// deadlock the loop (the answer is processed by that same goroutine).
+func (s *Session) mayWait(op string) error {
+	if scheduler.OnLoop(s.as) {
+		return fmt.Errorf("client: %s: %w (register the handler with Blocking: true, or call from another goroutine)", op, scheduler.ErrWouldBlock)
+	}
+	return nil
 }
 
 // post runs f on the session executor; false when the backend is closed.

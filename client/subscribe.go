@@ -36,6 +36,10 @@ type SubscribeOptions struct {
 	Match string
 	// Extra options are sent as they are; Match wins on conflict.
 	Extra wamp.Dict
+	// Blocking declares that the handler may block. Its events are then
+	// handled, still one at a time and in order, off the event loop (on
+	// its bounded offload helpers); elsewhere it changes nothing.
+	Blocking bool
 }
 
 func (o *SubscribeOptions) dict() wamp.Dict {
@@ -98,7 +102,15 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 	if h == nil {
 		return nil, errors.New("client: subscribe: nil EventHandler")
 	}
-	sub := &Subscription{s: s, topic: topic, h: h, w: newWaiter(), ex: s.as.NewExecutor("client event " + string(topic))}
+	if err := s.mayWait("subscribe " + string(topic)); err != nil {
+		return nil, err
+	}
+	sub := &Subscription{s: s, topic: topic, h: h, w: newWaiter()}
+	if opts != nil && opts.Blocking {
+		sub.ex = &blockingStrand{as: s.as, ctx: s.ctx}
+	} else {
+		sub.ex = s.as.NewExecutor("client event " + string(topic))
+	}
 	o := opts.dict()
 	if !s.post(func() {
 		s.p.Subscribe(topic, o, sub, &s.fx)
@@ -132,6 +144,9 @@ func (s *Session) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler,
 // for concurrent use, including from the subscription's own handler.
 func (sub *Subscription) Unsubscribe(ctx context.Context) error {
 	s := sub.s
+	if err := s.mayWait("unsubscribe " + string(sub.topic)); err != nil {
+		return err
+	}
 	sub.stopped.Store(true)
 	w := newWaiter()
 	if !s.post(func() {

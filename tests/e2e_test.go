@@ -117,7 +117,7 @@ func TestRPC(t *testing.T) {
 				<-ctx.Done()
 				interrupted <- struct{}{}
 				return nil, ctx.Err()
-			}, nil)
+			}, &client.RegisterOptions{Blocking: true})
 			must(t, err)
 			_, err = caller.Call(ctx, "com.example.hang", nil, nil, &client.CallOptions{Timeout: 50 * time.Millisecond})
 			wantErrorURI(t, err, wamp.ErrTimeout)
@@ -138,7 +138,7 @@ func TestRPC(t *testing.T) {
 				close(started)
 				<-ctx.Done()
 				return nil, ctx.Err()
-			}, nil)
+			}, &client.RegisterOptions{Blocking: true})
 			must(t, err)
 			errc := make(chan error, 1)
 			go func() {

@@ -1,7 +1,9 @@
 package testrouter
 
 import (
+	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
+	"github.com/switchboard-wamp/switchboard/adapters/pool"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -15,5 +17,7 @@ type Backend struct {
 func Backends() []Backend {
 	return []Backend{
 		{"goroutine", func() scheduler.AsyncSupport { return goroutine.New(goroutine.Config{}) }},
+		{"eventloop", func() scheduler.AsyncSupport { return eventloop.New(eventloop.Config{}) }},
+		{"pool", func() scheduler.AsyncSupport { return pool.New(pool.Config{}) }},
 	}
 }
