@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -117,7 +118,7 @@ func Dep[T any](ctx context.Context) (T, bool) {
 func MustDep[T any](ctx context.Context) T {
 	v, ok := Dep[T](ctx)
 	if !ok {
-		panic(fmt.Sprintf("core: MustDep: no dependency of type %T provided", (*T)(nil)))
+		panic(fmt.Sprintf("core: MustDep: no dependency of type %v provided", reflect.TypeFor[T]())) // reflection only on this error path
 	}
 	return v
 }

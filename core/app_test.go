@@ -1,0 +1,29 @@
+package core
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRealmConfigInherit(t *testing.T) {
+	defaults := RealmConfig{URI: "ignored", StrictURI: true, GoodbyeTimeout: time.Second, MaxSessions: 3}
+	tests := []struct {
+		name     string
+		rc, want RealmConfig
+	}{
+		{"all from the defaults", RealmConfig{URI: "a"},
+			RealmConfig{URI: "a", StrictURI: true, GoodbyeTimeout: time.Second, MaxSessions: 3}},
+		{"own values win", RealmConfig{URI: "a", GoodbyeTimeout: time.Minute, MaxSessions: 1},
+			RealmConfig{URI: "a", StrictURI: true, GoodbyeTimeout: time.Minute, MaxSessions: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.rc.inherit(defaults); got != tc.want {
+				t.Errorf("inherit = %+v, want %+v", got, tc.want)
+			}
+			if got := tc.rc.inherit(RealmConfig{}); got != tc.rc {
+				t.Errorf("inherit(zero) = %+v, want %+v unchanged", got, tc.rc)
+			}
+		})
+	}
+}
