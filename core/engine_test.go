@@ -67,7 +67,15 @@ func (p *fakePeer) drop() {
 	p.h.Closed(errors.New("connection reset"))
 }
 
+// recv returns the next message as a transport's writer would encode it
+// (unwrapping fan-out's shared messages).
 func (p *fakePeer) recv() wamp.Message {
+	p.t.Helper()
+	return transport.Unwrap(p.recvRaw())
+}
+
+// recvRaw returns the next message exactly as the engine handed it over.
+func (p *fakePeer) recvRaw() wamp.Message {
 	p.t.Helper()
 	select {
 	case m := <-p.out:
@@ -236,5 +244,40 @@ func TestCalleeDropFailsPendingCall(t *testing.T) {
 	e, ok := caller.recv().(*wamp.Error)
 	if !ok || e.Request != 5 || e.Error != wamp.ErrCanceled {
 		t.Fatalf("got %#v, want ERROR 5 %s", e, wamp.ErrCanceled)
+	}
+}
+
+// Fan-out hands every subscriber of a subscription the same shared message,
+// so each serializer in use encodes it once.
+func TestFanoutSharesOneEncoding(t *testing.T) {
+	app := newApp(t, core.Config{})
+	realm, _ := app.Realm("realm1")
+	var peers []*fakePeer
+	for range 3 {
+		p := connect(t, app)
+		p.join("realm1", "subscriber")
+		p.h.Message(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "com.example.fan"})
+		if _, ok := p.recv().(*wamp.Subscribed); !ok {
+			t.Fatal("want SUBSCRIBED")
+		}
+		peers = append(peers, p)
+	}
+	if err := realm.Publish(context.Background(), "com.example.fan", wamp.List{"x"}, nil, &core.PublishOptions{Acknowledge: true}); err != nil {
+		t.Fatal(err)
+	}
+	var first wamp.Message
+	for i, p := range peers {
+		m := p.recvRaw()
+		if _, ok := m.(*transport.SharedMessage); !ok {
+			t.Fatalf("peer %d got %T, want a *transport.SharedMessage", i, m)
+		}
+		if ev, ok := transport.Unwrap(m).(*wamp.Event); !ok || ev.Args[0] != "x" {
+			t.Fatalf("peer %d: shared message wraps %#v", i, transport.Unwrap(m))
+		}
+		if first == nil {
+			first = m
+		} else if m != first {
+			t.Fatalf("peer %d got a different wrapper than peer 0", i)
+		}
 	}
 }

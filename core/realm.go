@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
+	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // outlet is where the realm's executor hands outbound messages for one
@@ -136,13 +137,26 @@ func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
 // Executor-only.
 func (r *Realm) apply() {
 	r.handleNotices()
+	var fan, shared wamp.Message // the message being fanned out, wrapped once
 	for i := range r.fx.Out {
 		o := &r.fx.Out[i]
 		out, ok := r.outlets[o.To]
 		if !ok {
 			continue // the session left in this step or earlier
 		}
-		if !out.Send(o.Msg) {
+		msg := o.Msg
+		if msg == fan || (i+1 < len(r.fx.Out) && r.fx.Out[i+1].Msg == msg) {
+			// One message to several peers (the subscribers of one
+			// subscription get the same *wamp.Event): each serializer in
+			// use encodes it once, and every peer writes the same bytes.
+			if msg != fan {
+				fan, shared = msg, transport.Shared(msg)
+			}
+			if out != outlet(r.local) {
+				msg = shared
+			}
+		}
+		if !out.Send(msg) {
 			// The transport refused: the peer is closed or overflowed, and
 			// the transport closes it and reports Closed, which detaches the
 			// session here. Counted, never silent.

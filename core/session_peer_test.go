@@ -121,7 +121,7 @@ func (p *tpeer) recv() wamp.Message {
 	p.t.Helper()
 	select {
 	case m := <-p.out:
-		return m
+		return transport.Unwrap(m) // as a transport's writer would encode it
 	case <-time.After(10 * time.Second):
 		p.t.Fatal("no message within 10s")
 		return nil
