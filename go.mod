@@ -15,4 +15,5 @@ require (
 	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.0.0-20211110154304-99a53858aa08 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

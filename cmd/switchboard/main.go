@@ -1,7 +1,8 @@
 // Command switchboard runs a WAMP router.
 //
 //	go run ./cmd/switchboard                      # ws://127.0.0.1:8080/ws, realm "realm1", anonymous
-//	go run ./cmd/switchboard -addr :9000 -realm a,b -log-level debug
+//	go run ./cmd/switchboard -addr :9000 -realm a,b -rawsocket-addr :9001 -unix /tmp/sb.sock
+//	go run ./cmd/switchboard -config switchboard.yaml
 //
 // It shuts down cleanly on SIGINT or SIGTERM: every session gets GOODBYE
 // wamp.close.system_shutdown, then listeners close.
@@ -31,74 +32,113 @@ func main() {
 	}
 }
 
-// options are the command-line settings; the zero value is not used, see
-// parseFlags for the defaults.
-type options struct {
-	Addr            string
-	Path            string
-	Realms          []string
-	LogLevel        slog.Level
-	LogJSON         bool
-	ShutdownTimeout time.Duration
-	MaxMessageBytes int
-	OutboundQueue   int
-}
-
-func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
-	var realms, level string
+// parseFlags builds the configuration from the command line: from the
+// file named by -config, or else from the flags (whose defaults are the
+// in-memory default configuration: a WebSocket listener on 127.0.0.1:8080
+// and realm "realm1").
+func parseFlags(args []string, stderr io.Writer) (Config, error) {
+	var (
+		c                                Config
+		file, realms, rsAddr, unix, cert string
+		key, addr, path                  string
+	)
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "TCP address to listen on for WebSocket connections")
-	fs.StringVar(&o.Path, "path", "/ws", "HTTP path of the WebSocket endpoint")
+	fs.StringVar(&file, "config", "", "YAML configuration file (replaces the listener, realm and backend flags)")
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "TCP address of the WebSocket listener")
+	fs.StringVar(&path, "path", "/ws", "HTTP path of the WebSocket endpoint")
+	fs.StringVar(&rsAddr, "rawsocket-addr", "", "TCP address of a RawSocket listener (off if empty)")
+	fs.StringVar(&unix, "unix", "", "path of a Unix socket serving RawSocket (off if empty)")
+	fs.StringVar(&cert, "tls-cert", "", "PEM certificate: serve wss on -addr and rss on -rawsocket-addr")
+	fs.StringVar(&key, "tls-key", "", "PEM private key for -tls-cert")
 	fs.StringVar(&realms, "realm", "realm1", "comma-separated realms open to anonymous clients")
-	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
-	fs.BoolVar(&o.LogJSON, "log-json", false, "log as JSON lines instead of text")
-	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for sessions to say GOODBYE")
-	fs.IntVar(&o.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
-	fs.IntVar(&o.OutboundQueue, "outbound-queue", 1024, "messages queued per peer before it is disconnected as a slow consumer")
+	fs.StringVar(&c.Backend, "backend", "goroutine", "scheduling backend: goroutine, eventloop or pool")
+	fs.StringVar(&c.Log.Level, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&c.Log.JSON, "log-json", false, "log as JSON lines instead of text")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for sessions to say GOODBYE")
+	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
+	fs.IntVar(&c.OutboundQueue, "outbound-queue", 1024, "messages queued per peer before it is disconnected as a slow consumer")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: switchboard [flags]\n\nRuns a WAMP v2 router (WebSocket, wamp.2.json).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: switchboard [flags]\n       switchboard bench [flags]   (see switchboard bench -h)\n\n"+
+			"Runs a WAMP v2 router: WebSocket and RawSocket, json/msgpack/cbor, TLS.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return c, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
+		return c, fmt.Errorf("unexpected argument %q (see -h)", fs.Arg(0))
 	}
-	if err := o.LogLevel.UnmarshalText([]byte(level)); err != nil {
-		return o, fmt.Errorf("-log-level: %w", err)
+	if file != "" {
+		conflict := ""
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "addr", "path", "rawsocket-addr", "unix", "tls-cert", "tls-key", "realm", "backend":
+				conflict = f.Name
+			}
+		})
+		if conflict != "" {
+			return c, fmt.Errorf("-%s cannot be combined with -config: put it in the file", conflict)
+		}
+		fc, err := loadConfig(file)
+		if err != nil {
+			return c, err
+		}
+		c = fc
+	} else {
+		c.Listeners, c.Realms = flagListeners(addr, path, rsAddr, unix, cert, key), flagRealms(realms)
 	}
-	for _, r := range strings.Split(realms, ",") {
+	c = c.withDefaults()
+	return c, c.Validate()
+}
+
+func flagRealms(list string) []RealmConfig {
+	var rs []RealmConfig
+	for _, r := range strings.Split(list, ",") {
 		if r = strings.TrimSpace(r); r != "" {
-			o.Realms = append(o.Realms, r)
+			rs = append(rs, RealmConfig{URI: r})
 		}
 	}
-	if len(o.Realms) == 0 {
-		return o, errors.New("-realm: at least one realm is needed")
+	return rs
+}
+
+func flagListeners(addr, path, rsAddr, unix, cert, key string) []ListenerConfig {
+	var tls *TLSFiles
+	if cert != "" || key != "" {
+		tls = &TLSFiles{Cert: cert, Key: key}
 	}
-	return o, nil
+	ls := []ListenerConfig{{Type: "websocket", Address: addr, Path: path, TLS: tls}}
+	if rsAddr != "" {
+		ls = append(ls, ListenerConfig{Type: "rawsocket", Address: rsAddr, TLS: tls})
+	}
+	if unix != "" {
+		ls = append(ls, ListenerConfig{Type: "rawsocket", Unix: unix})
+	}
+	return ls
 }
 
 func run(args []string, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.LogLevel})
-	if o.LogJSON {
-		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: o.LogLevel})
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return fmt.Errorf("log level: %w", err)
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if c.Log.JSON {
+		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
 	}
 	log := slog.New(h)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	srv, err := start(o, log)
+	srv, err := start(c, log)
 	if err != nil {
 		return err
 	}
-	log.Info("switchboard listening", "url", srv.URL(), "realms", o.Realms)
+	log.Info("switchboard running", "backend", c.Backend, "realms", len(c.Realms), "listeners", srv.URLs())
 	<-ctx.Done()
-	log.Info("shutting down", "timeout", o.ShutdownTimeout)
-	return srv.Shutdown(o.ShutdownTimeout)
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	return srv.Shutdown(c.ShutdownTimeout)
 }

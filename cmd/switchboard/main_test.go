@@ -2,80 +2,218 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
-func TestParseFlags(t *testing.T) {
-	o, err := parseFlags(nil, io.Discard)
+func TestParseFlagsDefaults(t *testing.T) {
+	c, err := parseFlags(nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Addr != "127.0.0.1:8080" || o.Path != "/ws" || len(o.Realms) != 1 || o.Realms[0] != "realm1" {
-		t.Fatalf("defaults = %+v", o)
+	if c.Backend != "goroutine" || len(c.Realms) != 1 || c.Realms[0].URI != "realm1" || len(c.Listeners) != 1 {
+		t.Fatalf("defaults = %+v", c)
 	}
-	o, err = parseFlags([]string{"-addr", ":0", "-realm", "a, b", "-log-level", "debug"}, io.Discard)
-	if err != nil || len(o.Realms) != 2 || o.Realms[1] != "b" || o.LogLevel != slog.LevelDebug {
-		t.Fatalf("parsed %+v, %v", o, err)
+	l := c.Listeners[0]
+	if l.Type != "websocket" || l.Address != "127.0.0.1:8080" || l.Path != "/ws" || strings.Join(l.Serializers, ",") != "json,msgpack,cbor" {
+		t.Fatalf("default listener = %+v", l)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	c, err := parseFlags([]string{"-addr", ":0", "-realm", "a, b", "-backend", "pool", "-rawsocket-addr", ":0", "-unix", "/tmp/x.sock"}, io.Discard)
+	if err != nil || len(c.Realms) != 2 || c.Realms[1].URI != "b" || c.Backend != "pool" || len(c.Listeners) != 3 {
+		t.Fatalf("parsed %+v, %v", c, err)
 	}
 	var help strings.Builder
 	if _, err := parseFlags([]string{"-h"}, &help); !errors.Is(err, flag.ErrHelp) || !strings.Contains(help.String(), "-realm") {
 		t.Fatalf("-h: err %v, output %q", err, help.String())
 	}
-	for _, bad := range [][]string{{"-realm", ""}, {"-log-level", "loud"}, {"extra"}} {
+	for _, bad := range [][]string{{"-realm", ""}, {"-backend", "threads"}, {"-max-message-bytes", "10"}, {"extra"}, {"-tls-cert", "x"}} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
 	}
 }
 
-// The binary's server: clients join realm1 anonymously, call each other,
-// and on shutdown get GOODBYE wamp.close.system_shutdown.
-func TestServeAndShutdown(t *testing.T) {
-	o, err := parseFlags([]string{"-addr", "127.0.0.1:0"}, io.Discard)
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(text string) string {
+		p := filepath.Join(dir, fmt.Sprintf("c%d.yaml", time.Now().UnixNano()))
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write(`
+backend: eventloop
+realms: [{uri: realm1}, {uri: strict, strict_uri: true}]
+listeners:
+  - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json]}
+  - {type: rawsocket, unix: /tmp/switchboard-test.sock}
+shutdown_timeout: 2s
+`)
+	c, err := parseFlags([]string{"-config", good}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := start(o, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.ShutdownTimeout != 2*time.Second ||
+		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" {
+		t.Fatalf("loaded %+v", c)
+	}
+	cases := map[string]string{
+		"unknown key":      "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
+		"no listener":      "realms: [{uri: r}]\n",
+		"bad type":         "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
+		"address and unix": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
+		"bad serializer":   "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
+		"half tls":         "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
+	}
+	for name, text := range cases {
+		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := parseFlags([]string{"-config", good, "-addr", ":1"}, io.Discard); err == nil {
+		t.Error("-config with -addr: no error")
+	}
+}
+
+// The binary's server on every backend: clients on each kind of listener
+// (WebSocket, RawSocket over TCP, over a Unix socket, and both on one TLS
+// port) and with different serializers call each other in one realm, and
+// on shutdown all get GOODBYE wamp.close.system_shutdown.
+func TestServeEveryListener(t *testing.T) {
+	dir := t.TempDir()
+	cert, key, pool := writeTestCert(t, dir)
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) {
+			c := Config{
+				Backend: backend,
+				Realms:  []RealmConfig{{URI: "realm1"}},
+				Listeners: []ListenerConfig{
+					{Type: "websocket", Address: "127.0.0.1:0"},
+					{Type: "rawsocket", Address: "127.0.0.1:0"},
+					{Type: "rawsocket", Unix: filepath.Join(dir, backend+".sock")},
+					{Type: "both", Address: "127.0.0.1:0", TLS: &TLSFiles{Cert: cert, Key: key}},
+				},
+			}.withDefaults()
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := start(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := srv.URLs()
+			port := func(i int) string { _, p, _ := net.SplitHostPort(strings.SplitN(u[i], "://", 2)[1]); return p }
+			dials := []struct{ url, ser string }{
+				{u[0], "json"},
+				{u[1], "cbor"},
+				{"rs+unix://" + c.Listeners[2].Unix, "msgpack"},
+				{"wss://localhost:" + port(3) + "/ws", "msgpack"},
+				{"rss://localhost:" + port(3), "json"},
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			be := goroutine.New(goroutine.Config{})
+			defer be.Close()
+			var sessions []*client.Session
+			for i, d := range dials {
+				ser, _ := serialize.ByName(d.ser)
+				s, err := client.Dial(ctx, d.url, client.Config{Realm: "realm1", Backend: be, Serializers: []serialize.Serializer{ser},
+					TLSConfig: &tls.Config{RootCAs: pool}})
+				if err != nil {
+					t.Fatalf("dial %s (%s): %v", d.url, d.ser, err)
+				}
+				proc := wamp.URI(fmt.Sprintf("com.example.p%d", i))
+				if _, err := s.Register(ctx, proc, func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+					return &client.Result{Args: wamp.List{int64(i), inv.Args[0]}}, nil
+				}, nil); err != nil {
+					t.Fatal(err)
+				}
+				sessions = append(sessions, s)
+			}
+			for i, s := range sessions {
+				j := (i + 1) % len(sessions)
+				res, err := s.Call(ctx, wamp.URI(fmt.Sprintf("com.example.p%d", j)), wamp.List{[]byte{byte(i), 255}}, nil, nil)
+				if err != nil {
+					t.Fatalf("%s calling p%d: %v", dials[i].url, j, err)
+				}
+				if n, _ := wamp.ToInt(res.Args[0]); n != int64(j) {
+					t.Fatalf("result %v from p%d", res.Args, j)
+				}
+				if b, ok := res.Args[1].([]byte); !ok || b[0] != byte(i) || b[1] != 255 {
+					t.Fatalf("bytes came back as %#v", res.Args[1])
+				}
+			}
+			if err := srv.Shutdown(5 * time.Second); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			for i, s := range sessions {
+				<-s.Done()
+				var ce *client.CloseError
+				if !errors.As(s.Err(), &ce) || ce.Reason != wamp.CloseSystemShutdown {
+					t.Fatalf("session %d (%s) ended with %v, want %s", i, dials[i].url, s.Err(), wamp.CloseSystemShutdown)
+				}
+			}
+		})
+	}
+}
+
+// writeTestCert writes a self-signed certificate for localhost and its key
+// as PEM files, returning their paths and a pool that trusts it.
+func writeTestCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	be := goroutine.New(goroutine.Config{})
-	defer be.Close()
-	s, err := client.Dial(ctx, srv.URL(), client.Config{Realm: "realm1", Backend: be})
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Register(ctx, "com.example.ping", func(context.Context, *client.Invocation) (*client.Result, error) {
-		return &client.Result{Args: wamp.List{"pong"}}, nil
-	}, nil); err != nil {
+	kb, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Call(ctx, "com.example.ping", nil, nil, nil)
-	if err != nil || res.Args[0] != "pong" {
-		t.Fatalf("call: %v %v", res, err)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if err := srv.Shutdown(5 * time.Second); err != nil {
-		t.Fatalf("shutdown: %v", err)
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case <-s.Done():
-	case <-ctx.Done():
-		t.Fatal("session still open after shutdown")
-	}
-	var ce *client.CloseError
-	if !errors.As(s.Err(), &ce) || ce.Reason != wamp.CloseSystemShutdown {
-		t.Fatalf("session ended with %v, want %s", s.Err(), wamp.CloseSystemShutdown)
-	}
+	c, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(c)
+	return certFile, keyFile, pool
 }
