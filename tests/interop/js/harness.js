@@ -110,34 +110,44 @@ function makeSerializer(name) {
   return new Ctor();
 }
 
-// openSession connects one autobahn session and resolves when it has joined.
-// A connection that closes before joining rejects with the close reason; one
-// that is lost later, without us closing it, fails the whole scenario.
-function openSession(cfg, label) {
+// openSession connects one autobahn session and resolves with {session,
+// protocol, details} (details: the join details, from WELCOME) when it has
+// joined. opts are extra autobahn.Connection options (authid, authmethods,
+// authextra, onchallenge). A connection that closes before joining rejects
+// with the close reason (the Error carries closeReason and closeDetails:
+// autobahn's onclose arguments, with the router's ABORT reason in
+// closeDetails.reason); one that is lost later, without us closing it, fails
+// the whole scenario.
+function openSession(cfg, label, opts) {
   return new Promise((resolve, reject) => {
-    const conn = new autobahn.Connection({
+    const conn = new autobahn.Connection(Object.assign({
       url: cfg.url,
       realm: cfg.realm,
       serializers: [makeSerializer(cfg.serializer)],
       use_es6_promises: true,
       max_retries: 0,
       retry_if_unreachable: false,
-    });
+    }, opts || {}));
     const entry = { conn, label, joined: false, closing: false, closed: null };
     entry.closed = new Promise((resolveClosed) => {
       conn.onclose = (reason, details) => {
         const why = label + ': connection ' + reason + ' ' + jsonLine(details || {}) +
           (lastWsError ? ' (ws error: ' + lastWsError + ')' : '');
         resolveClosed(why);
-        if (!entry.joined) reject(new Error(why));
+        if (!entry.joined) {
+          const e = new Error(why);
+          e.closeReason = reason;
+          e.closeDetails = details || {};
+          reject(e);
+        }
         else if (!entry.closing) fail('unexpected close: ' + why);
         return true; // never reconnect
       };
     });
-    conn.onopen = (session) => {
+    conn.onopen = (session, details) => {
       entry.joined = true;
       const protocol = conn.transport && conn.transport.info ? conn.transport.info.protocol : null;
-      resolve({ session, protocol });
+      resolve({ session, protocol, details: details || {} });
     };
     connections.push(entry);
     conn.open();
@@ -163,12 +173,18 @@ async function closeAll(ms) {
 // join opens a session and checks that the requested serializer was the one
 // negotiated (only one is offered, so anything else is a router bug).
 async function join(cfg, label) {
-  const s = await withTimeout(openSession(cfg, label), STEP_MS, label + ' join');
+  return (await joinWith(cfg, label)).session;
+}
+
+// joinWith is join with extra Connection options (see openSession); it
+// resolves with {session, protocol, details}.
+async function joinWith(cfg, label, opts) {
+  const s = await withTimeout(openSession(cfg, label, opts), STEP_MS, label + ' join');
   const want = 'wamp.2.' + cfg.serializer;
   if (s.protocol !== want) {
     throw new Error(label + ': negotiated subprotocol ' + jsonLine(s.protocol) + ', want ' + want);
   }
-  return s.session;
+  return s;
 }
 
 // check throws an Error carrying `got` as details (reported in the failure
@@ -182,6 +198,6 @@ function check(cond, msg, got) {
 
 module.exports = {
   autobahn, finish, fail, withTimeout, errText, deepEqual, resultParts,
-  join, closeAll, check, jsonLine, makeSerializer, noteWsError, STEP_MS, TIMEOUT_MS,
+  join, joinWith, closeAll, check, jsonLine, makeSerializer, noteWsError, STEP_MS, TIMEOUT_MS,
 };
 

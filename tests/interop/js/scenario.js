@@ -6,6 +6,7 @@
 //
 // Usage: node scenario.js <url> <realm> <scenario> <serializer>
 //   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure |
+//               auth-abort | auth-admit | server-event (scenarios_sessions.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
@@ -27,7 +28,7 @@ globalThis.WebSocket = class extends WS {
 };
 
 const h = require('./harness.js');
-const scenarios = require('./scenarios.js');
+const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'));
 
 main();
 
