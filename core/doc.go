@@ -20,4 +20,18 @@
 // realm through a bounded mailbox (a full mailbox blocks the reader, which
 // pushes back on the TCP connection); user handlers run as spawned tasks,
 // never on the realm's executor.
+//
+// Sessions (the serverwamp half; auth.go, hooks.go, topics.go, deps.go):
+// a HELLO names a realm (or lands in Config.DefaultRealm when that is on);
+// the realm's Authenticator, or the application's, admits it with an
+// Identity or refuses it with an ABORT, possibly after CHALLENGE round
+// trips (AuthRequest.Challenge); then the SessionHooks' open parts run, and
+// only then WELCOME is sent. A Session carries the identity, the transport
+// details and the application's per-session data; its hooks' close parts run
+// however it ends, and Application.Close waits for them. TopicHandlers run
+// when a session subscribes (before SUBSCRIBED, so they may refuse) and
+// when it unsubscribes or leaves. Provide / Dep pass application-wide
+// dependencies to every handler through its context. Everything registered
+// on the Application applies to every realm, including realms added later;
+// what is registered on a Realm applies to it alone.
 package core
