@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -61,6 +62,8 @@ type Backend struct {
 	base       context.Context
 	cancelBase context.CancelCauseFunc
 	closeOnce  sync.Once
+
+	mailboxes mailbox.Host // shared by every mailbox of the backend
 }
 
 var _ scheduler.AsyncSupport = (*Backend)(nil)
@@ -69,13 +72,15 @@ var _ scheduler.AsyncSupport = (*Backend)(nil)
 func New(cfg Config) *Backend {
 	cfg = cfg.withDefaults()
 	base, cancel := context.WithCancelCause(context.Background())
-	return &Backend{
+	b := &Backend{
 		log:        cfg.Logger,
 		retain:     cfg.ExecutorQueueRetain,
 		idle:       make(chan struct{}),
 		base:       base,
 		cancelBase: cancel,
 	}
+	b.mailboxes = b.mailboxHost()
+	return b
 }
 
 // Name returns "goroutine".
@@ -186,10 +191,13 @@ func (stoppedTimer) Stop() bool { return false }
 // recoverPanic logs a panic of the calling task. It must be deferred
 // directly so that recover sees the panic.
 func (b *Backend) recoverPanic(kind, executor string) {
-	r := recover()
-	if r == nil {
-		return
+	if r := recover(); r != nil {
+		b.logPanic(kind, executor, r)
 	}
+}
+
+// logPanic logs a recovered panic with the stack of the calling goroutine.
+func (b *Backend) logPanic(kind, executor string, r any) {
 	b.log.Error("goroutine: task panicked; recovered",
 		slog.String("kind", kind),
 		slog.String("executor", executor),

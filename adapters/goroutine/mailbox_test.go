@@ -11,70 +11,8 @@ import (
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
-// TestMailboxLenCountsOnlyUndelivered: the value the consumer is working on
-// no longer occupies the mailbox.
-func TestMailboxLenCountsOnlyUndelivered(t *testing.T) {
-	b := newBackend(t)
-	ex := b.NewExecutor("consumer")
-	inRecv, hold := make(chan struct{}), make(chan struct{})
-	var got []int // executor-confined
-	done := make(chan struct{})
-	mb := b.NewMailbox(ex, 2, func(v any) {
-		got = append(got, v.(int))
-		if v.(int) == 0 {
-			close(inRecv)
-			<-hold
-		}
-		if len(got) == 3 {
-			close(done)
-		}
-	})
-	if err := mb.TryPut(0); err != nil {
-		t.Fatalf("TryPut: %v", err)
-	}
-	wait(t, inRecv, "first delivery")
-	for i := 1; i <= 2; i++ {
-		if err := mb.TryPut(i); err != nil {
-			close(hold)
-			t.Fatalf("TryPut(%d) while the consumer holds value 0: %v", i, err)
-		}
-	}
-	errFull := mb.TryPut(3)
-	n := mb.Len()
-	close(hold)
-	if !errors.Is(errFull, scheduler.ErrFull) || n != 2 {
-		t.Fatalf("with 2 undelivered values: TryPut %v, Len %d; want ErrFull, 2", errFull, n)
-	}
-	wait(t, done, "deliveries")
-	if !slices.Equal(got, []int{0, 1, 2}) {
-		t.Fatalf("delivered %v", got)
-	}
-}
-
-// TestMailboxYieldsExecutor: a long backlog is delivered in batches, letting
-// other work on the executor run in between.
-func TestMailboxYieldsExecutor(t *testing.T) {
-	const n = 200
-	b := newBackend(t)
-	ex := b.NewExecutor("shared")
-	delivered := 0 // executor-confined
-	mb := b.NewMailbox(ex, n, func(any) { delivered++ })
-	release := block(t, ex)
-	for i := range n {
-		if err := mb.TryPut(i); err != nil {
-			release()
-			t.Fatalf("TryPut: %v", err)
-		}
-	}
-	seen := -1
-	done := make(chan struct{})
-	ex.Post(func() { seen = delivered; close(done) })
-	release()
-	wait(t, done, "task queued behind the backlog")
-	if seen <= 0 || seen >= n {
-		t.Fatalf("task posted after a %d-value backlog ran after %d deliveries; want a batch boundary in between", n, seen)
-	}
-}
+// The mailbox's own mechanics (bounds, order, batching, waking) are tested
+// in adapters/internal/mailbox; these tests check how the backend drives it.
 
 // TestBackendCloseDeliversQueuedValues: values queued before Close are
 // delivered even though the drain can no longer re-post itself.
