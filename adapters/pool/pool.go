@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -50,6 +51,8 @@ type Pool struct {
 	panics     atomic.Int64
 
 	closeOnce, stopOnce sync.Once
+
+	mailboxes mailbox.Host // shared by every mailbox of the pool
 }
 
 var _ scheduler.AsyncSupport = (*Pool)(nil)
@@ -68,6 +71,7 @@ func New(cfg Config) *Pool {
 		strands:    newLane[*strand](),
 		spawns:     newLane[*spawnTask](),
 	}
+	p.mailboxes = p.mailboxHost()
 	p.workers.Add(cfg.Workers + cfg.ExecutorWorkers)
 	for range cfg.Workers {
 		go p.spawnWorker()
@@ -188,10 +192,14 @@ func (stoppedTimer) Stop() bool { return false }
 // recoverPanic logs and counts a panic of the calling task. It must be
 // deferred directly so that recover sees the panic.
 func (p *Pool) recoverPanic(kind, executor string) {
-	r := recover()
-	if r == nil {
-		return
+	if r := recover(); r != nil {
+		p.logPanic(kind, executor, r)
 	}
+}
+
+// logPanic logs and counts a recovered panic with the stack of the calling
+// goroutine.
+func (p *Pool) logPanic(kind, executor string, r any) {
 	p.panics.Add(1)
 	p.log.Error("pool: task panicked; recovered",
 		slog.String("kind", kind),
