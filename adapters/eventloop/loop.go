@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -66,6 +67,8 @@ type Loop struct {
 	base       context.Context
 	cancelBase context.CancelCauseFunc
 
+	mailboxes mailbox.Host // shared by every mailbox of the Loop
+
 	// Owned by the goroutine running tasks (the loop, or the manual driver).
 	batch   []task
 	next    int
@@ -92,7 +95,7 @@ var _ scheduler.AsyncSupport = (*Loop)(nil)
 func newLoop(cfg Config, manual bool) *Loop {
 	cfg = cfg.withDefaults()
 	base, cancel := context.WithCancelCause(context.Background())
-	return &Loop{
+	l := &Loop{
 		log:         cfg.Logger,
 		manual:      manual,
 		threshold:   cfg.StallThreshold,
@@ -107,6 +110,8 @@ func newLoop(cfg Config, manual bool) *Loop {
 		dogDone:     make(chan struct{}),
 		stopped:     make(chan struct{}),
 	}
+	l.mailboxes = l.mailboxHost()
+	return l
 }
 
 // New returns a running Loop: its loop goroutine, and its stall watchdog
