@@ -25,9 +25,9 @@ var (
 // It runs once per HELLO, after the realm is chosen and before WELCOME, as
 // a backend task that may block (a database lookup, a round trip to the
 // client with Challenge): never on a connection's reader goroutine or a
-// realm's executor. On the eventloop backend it runs through the loop's
-// Offload (a helper goroutine) so that a slow lookup or a slow client does
-// not hold the loop. HandshakeTimeout bounds the whole handshake; ctx is
+// realm's executor. On the eventloop backend it runs off the loop
+// (scheduler.SpawnBlocking, on a helper goroutine) so that a slow lookup or
+// a slow client does not hold the loop. HandshakeTimeout bounds the whole handshake; ctx is
 // cancelled when it passes, when the connection drops, or when the
 // application closes. ctx carries the realm's dependencies (Dep).
 //

@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // SessionHook runs when a session opens and, through the function it
@@ -13,8 +15,8 @@ import (
 // second part on close).
 //
 // The open part runs after authentication and before WELCOME, as a backend
-// task that may block (on the eventloop backend through its Offload, on a
-// helper goroutine), concurrently with the session's other hooks;
+// task that may block (on the eventloop backend off the loop, on a helper
+// goroutine), concurrently with the session's other hooks;
 // the handshake waits for all of them (HandshakeTimeout still applies), so
 // session data they Set is in place before the session's first call. ctx
 // carries the session (SessionFrom), the application's dependencies (Dep)
@@ -94,17 +96,15 @@ func (r *Realm) sessionHooks() []SessionHook {
 	return append(append(make([]SessionHook, 0, len(app)+len(own)), app...), own...)
 }
 
-// spawnBlocking runs f as a task that may block: through the backend's
-// Offload when it runs tasks on a shared event loop (adapters/eventloop), so
-// that a hook's database lookup does not hold the loop, else as a spawned
-// task. Session hooks, their close parts, topic handlers and their onLeave
-// run this way: they are rare (per session, per subscription) and commonly
-// wait on I/O. Safe from any goroutine.
+// spawnBlocking runs f as a task that may block (scheduler.SpawnBlocking):
+// off the loop on an event-loop backend, so that a hook's database lookup
+// does not hold the loop, else as a spawned task. Authenticators, session
+// hooks and their close parts, topic handlers and their onLeave run this
+// way: they are rare (per session, per subscription) and commonly wait on
+// I/O or on the realm (an acknowledged Publish, SendEvent). Safe from any
+// goroutine.
 func (r *Realm) spawnBlocking(ctx context.Context, f func(context.Context)) error {
-	if off, ok := r.as.(offloader); ok {
-		return off.Offload(ctx, func(ctx context.Context) any { f(ctx); return nil }, func(any) {})
-	}
-	return r.as.Spawn(ctx, f)
+	return scheduler.SpawnBlocking(r.as, ctx, f)
 }
 
 // runHook runs the open part of a hook, turning a panic into an error.

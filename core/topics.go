@@ -20,8 +20,8 @@ var ErrTopicRouted = errors.New("core: topic already has a handler")
 // single yield runs on subscribe, the code after it on unsubscribe).
 //
 // The subscribe part runs as a backend task that may block (on the
-// eventloop backend through its Offload) before the router answers the
-// SUBSCRIBE: returning an error refuses the subscription with ERROR — an
+// eventloop backend off the loop: scheduler.SpawnBlocking) before the
+// router answers the SUBSCRIBE: returning an error refuses the subscription with ERROR — an
 // *Error gives the URI, args and kwargs (for example
 // &core.Error{URI: wamp.ErrNotAuthorized}); any other error answers
 // wamp.error.runtime_error and is logged. Returning nil lets the session
@@ -157,8 +157,12 @@ func (r *Realm) handleNotices() {
 // Executor-only.
 func (r *Realm) subscribeRequested(n router.Notice) {
 	rt, ok := r.topicRoute(n.Topic)
-	s, known := r.sessions.get(n.Session)
-	if !ok || !known {
+	var s *Session
+	if ok {
+		s, ok = r.sessions.get(n.Session)
+	}
+	if !ok {
+		// No handler (or the session is closing): subscribe at once.
 		r.r.ApproveSubscribe(r.as.Now(), n.Session, n.Request, &r.fx)
 		return
 	}
