@@ -80,7 +80,10 @@ func (s *Session) Delete(key string) {
 // to a subscription matching topic (exact, prefix or wildcard) and nobody
 // else does. It waits for the broker's acknowledgement and reports a
 // refusal (an invalid topic URI) as an *Error; a session that is not
-// subscribed, or has left, is not an error.
+// subscribed, or has left, is not an error. Like Realm.Publish with
+// Acknowledge it waits for the realm, so on an event-loop backend call it
+// off the loop: from a session hook, a topic handler, a core.Blocking
+// procedure, or any goroutine of your own.
 func (s *Session) SendEvent(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict) error {
 	return s.Realm.Publish(ctx, topic, args, kwargs, &PublishOptions{Acknowledge: true, Eligible: []wamp.ID{s.ID}})
 }
