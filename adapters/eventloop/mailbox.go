@@ -39,6 +39,6 @@ func (l *Loop) mailboxHost() mailbox.Host {
 		Closed:      &l.isClosed,
 		Done:        l.base.Done(),
 		MustNotWait: func() bool { return l.manual || l.onLoop() },
-		OnPanic:     func(executor string, r any) { l.logPanic("mailbox", executor, r) },
+		OnPanic:     func(executor string, r any) { l.report.Report("mailbox", executor, r) },
 	}
 }

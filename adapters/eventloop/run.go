@@ -1,10 +1,6 @@
 package eventloop
 
-import (
-	"log/slog"
-	"runtime"
-	"runtime/debug"
-)
+import "runtime"
 
 // runBatch runs batch[next:], surviving panics: runSome stops at a panic
 // and the loop resumes after the panicking task.
@@ -43,17 +39,8 @@ func (l *Loop) recoverTask() {
 		if s == nil {
 			s = &site{kind: "unknown"}
 		}
-		l.logPanic(s.kind, s.name, r)
+		l.report.Report(s.kind, s.name, r)
 	}
-}
-
-func (l *Loop) logPanic(kind, executor string, r any) {
-	l.panics.Add(1)
-	l.log.Error("eventloop: task panicked; recovered",
-		slog.String("kind", kind),
-		slog.String("executor", executor),
-		slog.Any("panic", r),
-		slog.String("stack", string(debug.Stack())))
 }
 
 // goid returns the id of the calling goroutine, parsed from the header of

@@ -3,12 +3,12 @@ package goroutine
 import (
 	"context"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -48,6 +48,7 @@ const closedBit = int64(1) << 62
 // are safe for concurrent use from any goroutine, including from tasks.
 type Backend struct {
 	log    *slog.Logger
+	report panics.Reporter
 	retain int
 
 	// closed is set first at Close; Post and AfterFunc read it on their fast
@@ -74,6 +75,7 @@ func New(cfg Config) *Backend {
 	base, cancel := context.WithCancelCause(context.Background())
 	b := &Backend{
 		log:        cfg.Logger,
+		report:     panics.Reporter{Log: cfg.Logger, Backend: "goroutine"},
 		retain:     cfg.ExecutorQueueRetain,
 		idle:       make(chan struct{}),
 		base:       base,
@@ -160,7 +162,7 @@ func (b *Backend) runTask(ctx context.Context, cancel context.CancelCauseFunc, s
 	defer b.release()
 	defer cancel(nil)
 	defer stop()
-	defer b.recoverPanic("spawn", "")
+	defer b.report.Recover("spawn", "")
 	f(ctx)
 }
 
@@ -178,7 +180,7 @@ func (b *Backend) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 			return
 		}
 		defer b.release()
-		defer b.recoverPanic("timer", "")
+		defer b.report.Recover("timer", "")
 		f()
 	})
 }
@@ -187,20 +189,3 @@ func (b *Backend) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 type stoppedTimer struct{}
 
 func (stoppedTimer) Stop() bool { return false }
-
-// recoverPanic logs a panic of the calling task. It must be deferred
-// directly so that recover sees the panic.
-func (b *Backend) recoverPanic(kind, executor string) {
-	if r := recover(); r != nil {
-		b.logPanic(kind, executor, r)
-	}
-}
-
-// logPanic logs a recovered panic with the stack of the calling goroutine.
-func (b *Backend) logPanic(kind, executor string, r any) {
-	b.log.Error("goroutine: task panicked; recovered",
-		slog.String("kind", kind),
-		slog.String("executor", executor),
-		slog.Any("panic", r),
-		slog.String("stack", string(debug.Stack())))
-}

@@ -120,7 +120,7 @@ func (e *executor) runBatch() {
 }
 
 func (e *executor) runSome() {
-	defer e.b.recoverPanic("executor", e.name)
+	defer e.b.report.Recover("executor", e.name)
 	for e.next < len(e.batch) {
 		f := e.batch[e.next]
 		e.batch[e.next] = nil

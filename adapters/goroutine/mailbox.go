@@ -35,6 +35,6 @@ func (b *Backend) mailboxHost() mailbox.Host {
 	return mailbox.Host{
 		Closed:  &b.closed,
 		Done:    b.base.Done(),
-		OnPanic: func(executor string, r any) { b.logPanic("mailbox", executor, r) },
+		OnPanic: func(executor string, r any) { b.report.Report("mailbox", executor, r) },
 	}
 }

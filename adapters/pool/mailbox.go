@@ -34,6 +34,6 @@ func (p *Pool) mailboxHost() mailbox.Host {
 	return mailbox.Host{
 		Closed:  &p.closed,
 		Done:    p.base.Done(),
-		OnPanic: func(executor string, r any) { p.logPanic("mailbox", executor, r) },
+		OnPanic: func(executor string, r any) { p.report.Report("mailbox", executor, r) },
 	}
 }

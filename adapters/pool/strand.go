@@ -141,7 +141,7 @@ func (s *strand) more() bool {
 // runSome runs up to limit tasks of the batch and returns how many it
 // started; a panicking task is recovered, logged and counted as run.
 func (s *strand) runSome(limit int) (ran int) {
-	defer s.p.recoverPanic("executor", s.name)
+	defer s.p.report.Recover("executor", s.name)
 	for ran < limit && s.next < len(s.batch) {
 		f := s.batch[s.next]
 		s.batch[s.next] = nil
