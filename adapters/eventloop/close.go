@@ -37,7 +37,7 @@ func (l *Loop) beginClose() {
 	l.mu.Lock()
 	l.closed = true
 	l.isClosed.Store(true)
-	cancels := l.live.cancels()
+	cancels := l.live.Cancels()
 	l.mu.Unlock()
 	l.cancelBase(scheduler.ErrClosed)
 	for _, cancel := range cancels {

@@ -7,7 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -36,6 +38,7 @@ const queueRetain = 4096
 // from any goroutine, including from tasks on the loop.
 type Loop struct {
 	log       *slog.Logger
+	report    panics.Reporter // counts into panics
 	manual    bool
 	start     time.Time    // manual mode: the clock's origin
 	offset    atomic.Int64 // manual mode: nanoseconds advanced since start
@@ -51,7 +54,7 @@ type Loop struct {
 	spare      []task        // an empty buffer to swap in for q
 	timers     timerHeap     // pending AfterFunc calls
 	timerSeq   uint64        // creation order, breaks deadline ties
-	live       ctxList       // spawned tasks and offloads whose ctx Close cancels
+	live       ctxlist.List  // spawned tasks and offloads whose ctx Close cancels
 	pending    []*offloadJob // offloads waiting for a helper goroutine, FIFO
 	offloads   int           // offloads accepted whose resume is not queued yet
 	helpers    int           // offload helper goroutines running
@@ -110,6 +113,7 @@ func newLoop(cfg Config, manual bool) *Loop {
 		dogDone:     make(chan struct{}),
 		stopped:     make(chan struct{}),
 	}
+	l.report = panics.Reporter{Log: cfg.Logger, Backend: "eventloop", Count: &l.panics}
 	l.mailboxes = l.mailboxHost()
 	return l
 }

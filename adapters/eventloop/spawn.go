@@ -2,62 +2,24 @@ package eventloop
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
-// ctxNode is an entry of a ctxList: the cancel function of a live spawned
-// task or offload, which Close must cancel.
-type ctxNode struct {
-	prev, next *ctxNode
-	cancel     context.CancelCauseFunc
-}
-
-// ctxList is an intrusive doubly linked list of ctxNodes, guarded by
-// Loop.mu: O(1) insert and removal without a map.
-type ctxList struct{ head *ctxNode }
-
-func (c *ctxList) add(n *ctxNode) {
-	n.next = c.head
-	if c.head != nil {
-		c.head.prev = n
-	}
-	c.head = n
-}
-
-func (c *ctxList) remove(n *ctxNode) {
-	if n.prev != nil {
-		n.prev.next = n.next
-	} else if c.head == n {
-		c.head = n.next
-	}
-	if n.next != nil {
-		n.next.prev = n.prev
-	}
-	n.prev, n.next = nil, nil
-}
-
-// cancels returns the cancel functions of every node.
-func (c *ctxList) cancels() []context.CancelCauseFunc {
-	var out []context.CancelCauseFunc
-	for n := c.head; n != nil; n = n.next {
-		out = append(out, n.cancel)
-	}
-	return out
-}
-
 // endCtx unregisters n and releases its context.
-func (l *Loop) endCtx(n *ctxNode) {
+func (l *Loop) endCtx(n *ctxlist.Node) {
 	l.mu.Lock()
-	l.live.remove(n)
+	l.live.Remove(n)
 	l.mu.Unlock()
-	n.cancel(nil)
+	n.Cancel(nil)
 }
 
 // spawnTask is a queued or running Spawn call.
 type spawnTask struct {
-	node ctxNode
+	node ctxlist.Node
 	ctx  context.Context
 	f    func(context.Context)
 }
@@ -81,14 +43,14 @@ func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	sp := &spawnTask{f: f}
-	sp.ctx, sp.node.cancel = context.WithCancelCause(ctx)
+	sp.ctx, sp.node.Cancel = context.WithCancelCause(ctx)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		sp.node.cancel(nil)
+		sp.node.Cancel(nil)
 		return scheduler.ErrClosed
 	}
-	l.live.add(&sp.node)
+	l.live.Add(&sp.node)
 	l.q = append(l.q, task{sp: sp, site: &l.spawnSite})
 	first := len(l.q) == 1
 	l.mu.Unlock()
@@ -105,7 +67,7 @@ func (l *Loop) runSpawn(sp *spawnTask) {
 
 // offloadJob is an accepted Offload call.
 type offloadJob struct {
-	node   ctxNode
+	node   ctxlist.Node
 	ctx    context.Context
 	work   func(context.Context) any
 	resume func(any)
@@ -135,14 +97,14 @@ func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resu
 		ctx = context.Background()
 	}
 	j := &offloadJob{work: work, resume: resume}
-	j.ctx, j.node.cancel = context.WithCancelCause(ctx)
+	j.ctx, j.node.Cancel = context.WithCancelCause(ctx)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		j.node.cancel(nil)
+		j.node.Cancel(nil)
 		return scheduler.ErrClosed
 	}
-	l.live.add(&j.node)
+	l.live.Add(&j.node)
 	l.offloads++
 	if l.manual {
 		l.q = append(l.q, task{f: func() { l.runJob(j) }, site: &l.offloadSite})
@@ -188,7 +150,7 @@ func (l *Loop) runJob(j *offloadJob) {
 	normal := false
 	defer func() {
 		if r := recover(); r != nil {
-			l.logPanic("offload", "", r)
+			l.report.Report("offload", "", r)
 			v, normal = fmt.Errorf("%w: %v", ErrOffloadPanic, r), true
 		}
 		if !normal {

@@ -3,12 +3,13 @@ package pool
 import (
 	"context"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -24,6 +25,7 @@ const closedBit = int64(1) << 62
 // tasks.
 type Pool struct {
 	log      *slog.Logger
+	report   panics.Reporter // counts into panics
 	queueMax int
 
 	// closed is set first at Close; fast paths read it. state is the
@@ -38,8 +40,8 @@ type Pool struct {
 	cancelBase context.CancelCauseFunc
 
 	mu      sync.Mutex
-	live    ctxList // spawned tasks, queued or running
-	closing bool    // Close has collected live; later tasks are cancelled at once
+	live    ctxlist.List // spawned tasks, queued or running
+	closing bool         // Close has collected live; later tasks are cancelled at once
 
 	strands *lane[*strand]
 	spawns  *lane[*spawnTask]
@@ -71,6 +73,7 @@ func New(cfg Config) *Pool {
 		strands:    newLane[*strand](),
 		spawns:     newLane[*spawnTask](),
 	}
+	p.report = panics.Reporter{Log: cfg.Logger, Backend: "pool", Count: &p.panics}
 	p.mailboxes = p.mailboxHost()
 	p.workers.Add(cfg.Workers + cfg.ExecutorWorkers)
 	for range cfg.Workers {
@@ -148,7 +151,7 @@ func (p *Pool) beginClose() {
 	p.closed.Store(true)
 	p.mu.Lock()
 	p.closing = true
-	cancels := p.live.cancels()
+	cancels := p.live.Cancels()
 	p.mu.Unlock()
 	p.cancelBase(scheduler.ErrClosed)
 	for _, cancel := range cancels {
@@ -179,7 +182,7 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 			return
 		}
 		defer p.release()
-		defer p.recoverPanic("timer", "")
+		defer p.report.Recover("timer", "")
 		f()
 	})
 }
@@ -188,22 +191,3 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 type stoppedTimer struct{}
 
 func (stoppedTimer) Stop() bool { return false }
-
-// recoverPanic logs and counts a panic of the calling task. It must be
-// deferred directly so that recover sees the panic.
-func (p *Pool) recoverPanic(kind, executor string) {
-	if r := recover(); r != nil {
-		p.logPanic(kind, executor, r)
-	}
-}
-
-// logPanic logs and counts a recovered panic with the stack of the calling
-// goroutine.
-func (p *Pool) logPanic(kind, executor string, r any) {
-	p.panics.Add(1)
-	p.log.Error("pool: task panicked; recovered",
-		slog.String("kind", kind),
-		slog.String("executor", executor),
-		slog.Any("panic", r),
-		slog.String("stack", string(debug.Stack())))
-}

@@ -3,51 +3,14 @@ package pool
 import (
 	"context"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
+
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
-// ctxNode is an entry of a ctxList: the cancel function of a spawned task,
-// which Close must cancel.
-type ctxNode struct {
-	prev, next *ctxNode
-	cancel     context.CancelCauseFunc
-}
-
-// ctxList is an intrusive doubly linked list of ctxNodes, guarded by
-// Pool.mu: O(1) insert and removal without a map.
-type ctxList struct{ head *ctxNode }
-
-func (c *ctxList) add(n *ctxNode) {
-	n.next = c.head
-	if c.head != nil {
-		c.head.prev = n
-	}
-	c.head = n
-}
-
-func (c *ctxList) remove(n *ctxNode) {
-	if n.prev != nil {
-		n.prev.next = n.next
-	} else if c.head == n {
-		c.head = n.next
-	}
-	if n.next != nil {
-		n.next.prev = n.prev
-	}
-	n.prev, n.next = nil, nil
-}
-
-func (c *ctxList) cancels() []context.CancelCauseFunc {
-	var out []context.CancelCauseFunc
-	for n := c.head; n != nil; n = n.next {
-		out = append(out, n.cancel)
-	}
-	return out
-}
-
 // spawnTask is a queued or running Spawn call.
 type spawnTask struct {
-	node ctxNode
+	node ctxlist.Node
 	ctx  context.Context
 	f    func(context.Context)
 }
@@ -74,22 +37,22 @@ func (p *Pool) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	sp := &spawnTask{f: f}
-	sp.ctx, sp.node.cancel = context.WithCancelCause(ctx)
+	sp.ctx, sp.node.Cancel = context.WithCancelCause(ctx)
 	p.mu.Lock()
-	p.live.add(&sp.node)
+	p.live.Add(&sp.node)
 	closing := p.closing
 	p.mu.Unlock()
 	if !p.spawns.push(sp, p.queueMax) {
 		p.mu.Lock()
-		p.live.remove(&sp.node)
+		p.live.Remove(&sp.node)
 		p.mu.Unlock()
-		sp.node.cancel(nil)
+		sp.node.Cancel(nil)
 		p.release()
 		p.rejected.Add(1)
 		return ErrQueueFull
 	}
 	if closing { // accepted just as Close began: cancel like the others
-		sp.node.cancel(scheduler.ErrClosed)
+		sp.node.Cancel(scheduler.ErrClosed)
 	}
 	return nil
 }
@@ -127,14 +90,14 @@ func (p *Pool) runSpawn(sp *spawnTask) {
 	}
 	defer p.release()
 	defer p.endSpawn(sp)
-	defer p.recoverPanic("spawn", "")
+	defer p.report.Recover("spawn", "")
 	sp.f(sp.ctx)
 }
 
 func (p *Pool) endSpawn(sp *spawnTask) {
 	p.running.Add(-1)
 	p.mu.Lock()
-	p.live.remove(&sp.node)
+	p.live.Remove(&sp.node)
 	p.mu.Unlock()
-	sp.node.cancel(nil)
+	sp.node.Cancel(nil)
 }
