@@ -6,6 +6,11 @@
 //
 // It shuts down cleanly on SIGINT or SIGTERM: every session gets GOODBYE
 // wamp.close.system_shutdown, then listeners close.
+//
+//	go run ./cmd/switchboard bench [-backends goroutine,eventloop,pool] [-json out.json] [-quick]
+//
+// measures the router on each backend against a raw WebSocket echo server
+// (see bench.go).
 package main
 
 import (
@@ -23,7 +28,7 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
+	if err := runSubcommand(os.Args[1:], os.Stdout, os.Stderr); err != nil { // bench.go
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}

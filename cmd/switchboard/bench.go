@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
+)
+
+// runSubcommand dispatches the bench subcommands (bench, and the hidden
+// children bench-router and bench-echo); anything else runs the router.
+func runSubcommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "bench":
+			return benchMain(args[1:], stdout, stderr)
+		case cmdBenchRouter:
+			return benchRouterMain(args[1:], stdout, stderr)
+		case cmdBenchEcho:
+			return benchEchoMain(args[1:], stdout, stderr)
+		}
+	}
+	return run(args, stderr)
+}
+
+// benchConfig is the bench's settings, from its flags.
+type benchConfig struct {
+	Backends      []string      `json:"backends"`
+	Serializer    string        `json:"serializer"`
+	Phase         time.Duration `json:"phase_ns"` // measured time of each phase
+	Quick         bool          `json:"quick"`
+	Concurrency   []int         `json:"concurrency"`
+	Fanout        []int         `json:"fanout"`
+	IdleSessions  int           `json:"idle_sessions"`
+	PayloadBytes  int           `json:"payload_bytes"`
+	NoFile        uint64        `json:"nofile_limit"` // RLIMIT_NOFILE after raising it
+	JSONPath      string        `json:"-"`
+	CPUProfileDir string        `json:"-"`
+	Exe           string        `json:"-"` // the binary re-executed for children
+}
+
+func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
+	var c benchConfig
+	var backends, conc, fanout string
+	var idle int
+	fs := flag.NewFlagSet("switchboard bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&backends, "backends", strings.Join(backendNames, ","), "comma-separated backends to measure")
+	fs.StringVar(&c.Serializer, "serializer", "json", "serializer: json, msgpack or cbor")
+	fs.DurationVar(&c.Phase, "duration", 0, "measured time of each phase (0 = 1s, or 200ms with -quick); about 15 phases per backend")
+	fs.StringVar(&c.JSONPath, "json", "", "write all raw figures as JSON to this file")
+	fs.BoolVar(&c.Quick, "quick", false, "short phases and 1,000 idle sessions: a smoke run of about 20s")
+	fs.StringVar(&conc, "concurrency", "1,16,256", "concurrent callers of the throughput phases")
+	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
+	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
+	fs.IntVar(&c.PayloadBytes, "payload", 64, "bytes of the string argument of every call and event")
+	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write a CPU profile of each router child (router-<backend>.pprof) and of the echo child here")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: switchboard bench [flags]\n\n"+
+			"Measures the router on each backend, in a child process, against a raw WebSocket echo\n"+
+			"server (the floor): RPC latency and throughput, pub/sub fan-out, idle session memory.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see bench -h)", fs.Arg(0))
+	}
+	for _, b := range strings.Split(backends, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			c.Backends = append(c.Backends, b)
+		}
+	}
+	var err error
+	if c.Concurrency, err = parseInts(conc); err != nil {
+		return c, fmt.Errorf("-concurrency: %w", err)
+	}
+	if c.Fanout, err = parseInts(fanout); err != nil {
+		return c, fmt.Errorf("-fanout: %w", err)
+	}
+	c.IdleSessions = idle
+	c = c.withDefaults()
+	return c, c.validate()
+}
+
+func (c benchConfig) withDefaults() benchConfig {
+	if c.Phase == 0 {
+		c.Phase = time.Second
+		if c.Quick {
+			c.Phase = 200 * time.Millisecond
+		}
+	}
+	if c.IdleSessions == 0 {
+		c.IdleSessions = 10000
+		if c.Quick {
+			c.IdleSessions = 1000
+		}
+	}
+	return c
+}
+
+func (c benchConfig) validate() error {
+	if len(c.Backends) == 0 {
+		return errors.New("-backends: none given")
+	}
+	for _, b := range c.Backends {
+		if !contains(backendNames, b) {
+			return fmt.Errorf("-backends: unknown backend %q (want %v)", b, backendNames)
+		}
+	}
+	if _, ok := serialize.ByName(c.Serializer); !ok {
+		return fmt.Errorf("-serializer: unknown %q", c.Serializer)
+	}
+	switch {
+	case c.Phase < 0:
+		return errors.New("-duration: negative")
+	case c.IdleSessions < 1:
+		return errors.New("-idle-sessions: want at least 1")
+	case c.PayloadBytes < 0:
+		return errors.New("-payload: negative")
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// benchMain runs the whole bench: the echo floor, then each backend, then
+// prints the table and writes the JSON. Children are stopped on every exit
+// path, SIGINT and SIGTERM included.
+func benchMain(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseBenchFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Exe == "" {
+		if cfg.Exe, err = os.Executable(); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	defer killChildren()
+	res, err := runBench(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	res.printTable(stdout)
+	if cfg.JSONPath != "" {
+		return res.writeJSON(cfg.JSONPath)
+	}
+	return nil
+}
+
+// runBench measures the echo floor and every backend. stderr receives the
+// progress lines and the children's own stderr.
+func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchResults, error) {
+	stderr = &lockedWriter{w: stderr} // children's stderr is copied by exec's goroutines
+	cfg.NoFile = raiseNoFile()
+	res := newBenchResults(cfg)
+	start := time.Now()
+	progress := func(format string, a ...any) {
+		fmt.Fprintf(stderr, "bench %6.1fs: %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
+	}
+	echo, err := runEchoFloor(ctx, cfg, stderr, progress)
+	if err != nil {
+		return nil, fmt.Errorf("echo floor: %w", err)
+	}
+	res.Echo = echo
+	for _, b := range cfg.Backends {
+		m, err := runRouterBench(ctx, cfg, b, stderr, progress)
+		if err != nil {
+			return nil, fmt.Errorf("backend %s: %w", b, err)
+		}
+		res.Backends[b] = m
+	}
+	res.Elapsed = time.Since(start).Seconds()
+	return res, nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// childArgs returns the hidden subcommand's arguments, with a CPU profile
+// path when profiles were asked for.
+func childArgs(cfg benchConfig, sub, backend string) []string {
+	args := []string{sub, "-addr", "127.0.0.1:0", "-serializer", cfg.Serializer}
+	if backend != "" {
+		args = append(args, "-backend", backend)
+	}
+	if cfg.CPUProfileDir != "" {
+		name := "echo.pprof"
+		if backend != "" {
+			name = "router-" + backend + ".pprof"
+		}
+		args = append(args, "-cpuprofile", filepath.Join(cfg.CPUProfileDir, name))
+	}
+	return args
+}
