@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/inflight"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/scheduler"
@@ -38,10 +39,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// closedBit marks Backend.state once Close has begun; the low bits count
-// work in flight (running drainers, spawned tasks, timer callbacks).
-const closedBit = int64(1) << 62
-
 // Backend is the goroutine scheduling backend: an executor is an actor whose
 // drainer goroutine exists only while it has queued work, each Spawn task
 // gets its own goroutine, and timers are time.AfterFunc timers. All methods
@@ -52,10 +49,9 @@ type Backend struct {
 	retain int
 
 	// closed is set first at Close; Post and AfterFunc read it on their fast
-	// path. state is the authoritative gate for starting new work.
-	closed atomic.Bool
-	state  atomic.Int64
-	idle   chan struct{} // closed when Close has begun and nothing is in flight
+	// path. inflight is the authoritative gate for starting new work.
+	closed   atomic.Bool
+	inflight *inflight.Gate
 
 	// base is the parent of every spawned task's cancellation; it is
 	// cancelled with cause scheduler.ErrClosed at Close. Its Done channel
@@ -77,7 +73,7 @@ func New(cfg Config) *Backend {
 		log:        cfg.Logger,
 		report:     panics.Reporter{Log: cfg.Logger, Backend: "goroutine"},
 		retain:     cfg.ExecutorQueueRetain,
-		idle:       make(chan struct{}),
+		inflight:   inflight.New(),
 		base:       base,
 		cancelBase: cancel,
 	}
@@ -90,27 +86,6 @@ func (b *Backend) Name() string { return "goroutine" }
 
 // Now returns time.Now(). Safe from any goroutine.
 func (b *Backend) Now() time.Time { return time.Now() }
-
-// acquire registers one unit of in-flight work; it fails once Close began.
-func (b *Backend) acquire() bool {
-	for {
-		s := b.state.Load()
-		if s&closedBit != 0 {
-			return false
-		}
-		if b.state.CompareAndSwap(s, s+1) {
-			return true
-		}
-	}
-}
-
-// release ends one unit of in-flight work; the last one after Close
-// releases the Close callers.
-func (b *Backend) release() {
-	if b.state.Add(-1) == closedBit {
-		close(b.idle)
-	}
-}
 
 // Close stops the backend: Post returns false, Spawn returns ErrClosed,
 // mailboxes refuse values and timers no longer run their callbacks. Spawned
@@ -127,17 +102,9 @@ func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
 		b.cancelBase(scheduler.ErrClosed)
-		for {
-			s := b.state.Load()
-			if b.state.CompareAndSwap(s, s|closedBit) {
-				if s == 0 {
-					close(b.idle)
-				}
-				break
-			}
-		}
+		b.inflight.Close()
 	})
-	<-b.idle
+	<-b.inflight.Idle()
 	return nil
 }
 
@@ -149,7 +116,7 @@ func (b *Backend) Spawn(ctx context.Context, f func(context.Context)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if !b.acquire() {
+	if !b.inflight.Acquire() {
 		return scheduler.ErrClosed
 	}
 	tctx, cancel := context.WithCancelCause(ctx)
@@ -159,7 +126,7 @@ func (b *Backend) Spawn(ctx context.Context, f func(context.Context)) error {
 }
 
 func (b *Backend) runTask(ctx context.Context, cancel context.CancelCauseFunc, stop func() bool, f func(context.Context)) {
-	defer b.release()
+	defer b.inflight.Release()
 	defer cancel(nil)
 	defer stop()
 	defer b.report.Recover("spawn", "")
@@ -176,10 +143,10 @@ func (b *Backend) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 		return stoppedTimer{}
 	}
 	return time.AfterFunc(d, func() {
-		if !b.acquire() {
+		if !b.inflight.Acquire() {
 			return
 		}
-		defer b.release()
+		defer b.inflight.Release()
 		defer b.report.Recover("timer", "")
 		f()
 	})

@@ -47,7 +47,7 @@ func (e *executor) Post(f func()) bool {
 		e.mu.Unlock()
 		return true
 	}
-	if !e.b.acquire() {
+	if !e.b.inflight.Acquire() {
 		e.mu.Unlock()
 		return false
 	}
@@ -65,7 +65,7 @@ func (e *executor) drain() {
 	finished := false
 	defer func() {
 		if finished {
-			e.b.release()
+			e.b.inflight.Release()
 			return
 		}
 		// A task called runtime.Goexit (t.FailNow in a handler, say). The

@@ -8,15 +8,11 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/inflight"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
-
-// closedBit marks Pool.state once Close has begun; the low bits count work
-// in flight (scheduled executors, queued or running spawned tasks, running
-// timer callbacks).
-const closedBit = int64(1) << 62
 
 // Pool is the worker-pool scheduling backend: spawned tasks run on a fixed
 // set of Workers goroutines fed by a bounded queue, and executors are
@@ -28,11 +24,12 @@ type Pool struct {
 	report   panics.Reporter // counts into panics
 	queueMax int
 
-	// closed is set first at Close; fast paths read it. state is the
-	// authoritative gate for accepting new work.
-	closed atomic.Bool
-	state  atomic.Int64
-	idle   chan struct{} // closed when Close has begun and nothing is in flight
+	// closed is set first at Close; fast paths read it. inflight is the
+	// authoritative gate for accepting new work: it counts scheduled
+	// executors, queued or running spawned tasks and running timer
+	// callbacks.
+	closed   atomic.Bool
+	inflight *inflight.Gate
 
 	// base is cancelled with cause scheduler.ErrClosed at Close; its Done
 	// channel also wakes Mailbox.Put callers.
@@ -67,7 +64,7 @@ func New(cfg Config) *Pool {
 	p := &Pool{
 		log:        cfg.Logger,
 		queueMax:   cfg.QueueMax,
-		idle:       make(chan struct{}),
+		inflight:   inflight.New(),
 		base:       base,
 		cancelBase: cancel,
 		strands:    newLane[*strand](),
@@ -103,27 +100,6 @@ func (p *Pool) Stats() Stats {
 	}
 }
 
-// acquire registers one unit of in-flight work; it fails once Close began.
-func (p *Pool) acquire() bool {
-	for {
-		s := p.state.Load()
-		if s&closedBit != 0 {
-			return false
-		}
-		if p.state.CompareAndSwap(s, s+1) {
-			return true
-		}
-	}
-}
-
-// release ends one unit of in-flight work; the last one after Close
-// releases the Close callers.
-func (p *Pool) release() {
-	if p.state.Add(-1) == closedBit {
-		close(p.idle)
-	}
-}
-
 // Close stops the pool: Post returns false, Spawn returns
 // scheduler.ErrClosed, mailboxes refuse values and timers no longer run
 // their callbacks. Spawned tasks' contexts are cancelled with cause
@@ -138,7 +114,7 @@ func (p *Pool) release() {
 // itself.
 func (p *Pool) Close() error {
 	p.closeOnce.Do(p.beginClose)
-	<-p.idle
+	<-p.inflight.Idle()
 	p.stopOnce.Do(func() {
 		p.spawns.stop()
 		p.strands.stop()
@@ -157,15 +133,7 @@ func (p *Pool) beginClose() {
 	for _, cancel := range cancels {
 		cancel(scheduler.ErrClosed)
 	}
-	for {
-		s := p.state.Load()
-		if p.state.CompareAndSwap(s, s|closedBit) {
-			if s == 0 {
-				close(p.idle)
-			}
-			return
-		}
-	}
+	p.inflight.Close()
 }
 
 // AfterFunc runs f once d has elapsed, on the runtime's timer goroutine
@@ -178,10 +146,10 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 		return stoppedTimer{}
 	}
 	return time.AfterFunc(d, func() {
-		if !p.acquire() {
+		if !p.inflight.Acquire() {
 			return
 		}
-		defer p.release()
+		defer p.inflight.Release()
 		defer p.report.Recover("timer", "")
 		f()
 	})

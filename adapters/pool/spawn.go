@@ -33,7 +33,7 @@ func (p *Pool) Spawn(ctx context.Context, f func(context.Context)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if !p.acquire() {
+	if !p.inflight.Acquire() {
 		return scheduler.ErrClosed
 	}
 	sp := &spawnTask{f: f}
@@ -47,7 +47,7 @@ func (p *Pool) Spawn(ctx context.Context, f func(context.Context)) error {
 		p.live.Remove(&sp.node)
 		p.mu.Unlock()
 		sp.node.Cancel(nil)
-		p.release()
+		p.inflight.Release()
 		p.rejected.Add(1)
 		return ErrQueueFull
 	}
@@ -88,7 +88,7 @@ func (p *Pool) runSpawn(sp *spawnTask) {
 			break
 		}
 	}
-	defer p.release()
+	defer p.inflight.Release()
 	defer p.endSpawn(sp)
 	defer p.report.Recover("spawn", "")
 	sp.f(sp.ctx)

@@ -52,7 +52,7 @@ func (s *strand) Post(f func()) bool {
 		s.mu.Unlock()
 		return true
 	}
-	if !p.acquire() {
+	if !p.inflight.Acquire() {
 		s.mu.Unlock()
 		return false
 	}
@@ -95,13 +95,13 @@ func (p *Pool) strandWorker() {
 func (s *strand) turn() {
 	for ran := 0; ran < turnMax; {
 		if !s.more() {
-			s.p.release()
+			s.p.inflight.Release()
 			return
 		}
 		ran += s.runSome(turnMax - ran)
 	}
 	if !s.more() {
-		s.p.release()
+		s.p.inflight.Release()
 		return
 	}
 	s.p.strands.push(s, 0)
