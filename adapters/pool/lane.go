@@ -1,6 +1,10 @@
 package pool
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ring"
+)
 
 // lane is a FIFO of work items served by a fixed set of worker goroutines:
 // a growable ring under a mutex, with a condition variable on which idle
@@ -8,11 +12,13 @@ import "sync"
 type lane[T any] struct {
 	mu      sync.Mutex
 	cond    sync.Cond
-	ring    []T
-	head, n int
+	items   ring.Ring[T]
 	idle    int  // workers waiting in pop
 	stopped bool // no more items will come; idle workers exit
 }
+
+// laneMin is the ring size a lane allocates first.
+const laneMin = 16
 
 // laneRetain is the ring size an empty lane keeps; a larger ring (left by a
 // burst) is released.
@@ -29,34 +35,14 @@ func newLane[T any]() *lane[T] {
 func (q *lane[T]) push(v T, limit int) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if limit > 0 && q.n >= limit {
+	if limit > 0 && q.items.Len() >= limit {
 		return false
 	}
-	if q.n == len(q.ring) {
-		q.grow()
-	}
-	i := q.head + q.n
-	if i >= len(q.ring) {
-		i -= len(q.ring)
-	}
-	q.ring[i] = v
-	q.n++
+	q.items.Push(v, laneMin, 0)
 	if q.idle > 0 {
 		q.cond.Signal()
 	}
 	return true
-}
-
-func (q *lane[T]) grow() {
-	ring := make([]T, max(2*len(q.ring), 16))
-	for i := range q.n {
-		j := q.head + i
-		if j >= len(q.ring) {
-			j -= len(q.ring)
-		}
-		ring[i] = q.ring[j]
-	}
-	q.ring, q.head = ring, 0
 }
 
 // pop waits for an item and removes it. It reports false once the lane is
@@ -64,24 +50,16 @@ func (q *lane[T]) grow() {
 func (q *lane[T]) pop() (v T, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.n == 0 && !q.stopped {
+	for q.items.Len() == 0 && !q.stopped {
 		q.idle++
 		q.cond.Wait()
 		q.idle--
 	}
-	if q.n == 0 {
+	if q.items.Len() == 0 {
 		return v, false
 	}
-	var zero T
-	v, q.ring[q.head] = q.ring[q.head], zero
-	q.head++
-	if q.head == len(q.ring) {
-		q.head = 0
-	}
-	q.n--
-	if q.n == 0 && len(q.ring) > laneRetain {
-		q.ring, q.head = nil, 0
-	}
+	v = q.items.Pop()
+	q.items.Release(laneRetain)
 	return v, true
 }
 
@@ -89,7 +67,7 @@ func (q *lane[T]) pop() (v T, ok bool) {
 func (q *lane[T]) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.n
+	return q.items.Len()
 }
 
 // stop wakes every worker; they exit once the lane is empty.
