@@ -34,6 +34,9 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 	return run(args, stderr)
 }
 
+// benchPhases are the measurement phases run against each router.
+var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "idle"}
+
 // benchConfig is the bench's settings, from its flags.
 type benchConfig struct {
 	Backends      []string      `json:"backends"`
@@ -42,6 +45,7 @@ type benchConfig struct {
 	Quick         bool          `json:"quick"`
 	Concurrency   []int         `json:"concurrency"`
 	Fanout        []int         `json:"fanout"`
+	Phases        []string      `json:"phases"`
 	IdleSessions  int           `json:"idle_sessions"`
 	PayloadBytes  int           `json:"payload_bytes"`
 	NoFile        uint64        `json:"nofile_limit"` // RLIMIT_NOFILE after raising it
@@ -52,7 +56,7 @@ type benchConfig struct {
 
 func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	var c benchConfig
-	var backends, conc, fanout string
+	var backends, conc, fanout, phases string
 	var idle int
 	fs := flag.NewFlagSet("switchboard bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,11 +65,12 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&c.Phase, "duration", 0, "measured time of each phase (0 = 1s, or 200ms with -quick); about 15 phases per backend")
 	fs.StringVar(&c.JSONPath, "json", "", "write all raw figures as JSON to this file")
 	fs.BoolVar(&c.Quick, "quick", false, "short phases and 1,000 idle sessions: a smoke run of about 20s")
+	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "phases to run, in this order (the echo floor always runs)")
 	fs.StringVar(&conc, "concurrency", "1,16,256", "concurrent callers of the throughput phases")
 	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
 	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
 	fs.IntVar(&c.PayloadBytes, "payload", 64, "bytes of the string argument of every call and event")
-	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write a CPU profile of each router child (router-<backend>.pprof) and of the echo child here")
+	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write CPU profiles of each router child (router-<backend>.pprof) and of the echo child here, and the router's heap with the idle sessions joined (router-<backend>.heap.pprof)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: switchboard bench [flags]\n\n"+
 			"Measures the router on each backend, in a child process, against a raw WebSocket echo\n"+
@@ -81,6 +86,11 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	for _, b := range strings.Split(backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			c.Backends = append(c.Backends, b)
+		}
+	}
+	for _, p := range strings.Split(phases, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.Phases = append(c.Phases, p)
 		}
 	}
 	var err error
@@ -118,6 +128,14 @@ func (c benchConfig) validate() error {
 	for _, b := range c.Backends {
 		if !contains(backendNames, b) {
 			return fmt.Errorf("-backends: unknown backend %q (want %v)", b, backendNames)
+		}
+	}
+	if len(c.Phases) == 0 {
+		return errors.New("-phases: none given")
+	}
+	for _, p := range c.Phases {
+		if !contains(benchPhases, p) {
+			return fmt.Errorf("-phases: unknown phase %q (want %v)", p, benchPhases)
 		}
 	}
 	if _, ok := serialize.ByName(c.Serializer); !ok {
@@ -234,6 +252,7 @@ func childArgs(cfg benchConfig, sub, backend string) []string {
 		name := "echo.pprof"
 		if backend != "" {
 			name = "router-" + backend + ".pprof"
+			args = append(args, "-memprofile", filepath.Join(cfg.CPUProfileDir, "router-"+backend+".heap.pprof"))
 		}
 		args = append(args, "-cpuprofile", filepath.Join(cfg.CPUProfileDir, name))
 	}

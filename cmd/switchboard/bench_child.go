@@ -63,7 +63,7 @@ func benchBackend(name string, log *slog.Logger) (scheduler.AsyncSupport, error)
 
 // childFlags are the flags both hidden subcommands take.
 type childFlags struct {
-	backend, addr, serializer, cpuprofile string
+	backend, addr, serializer, cpuprofile, memprofile string
 }
 
 func parseChildFlags(name string, args []string, stderr io.Writer) (childFlags, error) {
@@ -74,6 +74,7 @@ func parseChildFlags(name string, args []string, stderr io.Writer) (childFlags, 
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "address to listen on (RawSocket uses another port of the same host)")
 	fs.StringVar(&f.serializer, "serializer", "json", "serializer: json, msgpack or cbor")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&f.memprofile, "memprofile", "", "router: write a heap profile to this file at every memory probe (the last one wins)")
 	return f, fs.Parse(args)
 }
 
@@ -133,7 +134,7 @@ func benchRouterMain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	realm, _ := app.Realm(benchRealm)
-	if err := registerBenchProcs(realm); err != nil {
+	if err := registerBenchProcs(realm, f.memprofile); err != nil {
 		return err
 	}
 	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{ser}, Logger: log}, app)
@@ -175,8 +176,9 @@ func benchRouterMain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// registerBenchProcs registers the in-process echo and the memory probe.
-func registerBenchProcs(realm *core.Realm) error {
+// registerBenchProcs registers the in-process echo and the memory probe,
+// which also writes a heap profile to memprofile when it is set.
+func registerBenchProcs(realm *core.Realm, memprofile string) error {
 	ctx := context.Background()
 	if _, err := realm.Register(ctx, procEcho, func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
 		return &core.Result{Args: inv.Args, Kwargs: inv.Kwargs}, nil
@@ -186,6 +188,11 @@ func registerBenchProcs(realm *core.Realm) error {
 	// Blocking: a full GC holds the caller for milliseconds.
 	_, err := realm.Register(ctx, procMem, core.Blocking(func(context.Context, *core.Invocation) (*core.Result, error) {
 		debug.FreeOSMemory()
+		if memprofile != "" {
+			if err := writeHeapProfile(memprofile); err != nil {
+				return nil, err
+			}
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		rss, err := rssBytes(os.Getpid())
@@ -198,6 +205,15 @@ func registerBenchProcs(realm *core.Realm) error {
 		}}, nil
 	}), nil)
 	return err
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }
 
 // benchEchoMain is the echo floor: a gws WebSocket server, configured as

@@ -97,7 +97,7 @@ func closeAll(conns []net.Conn) {
 // memProbe is the router's memory as seen from outside (VmRSS) and from
 // inside (bench.ctl.mem, after a forced GC that returns memory to the OS).
 type memProbe struct {
-	rss, heapStack, goroutines float64
+	rss, heap, stack, goroutines float64
 }
 
 func (e *loadEnv) probeMem(ctl *client.Session) (memProbe, error) {
@@ -110,7 +110,28 @@ func (e *loadEnv) probeMem(ctl *client.Session) (memProbe, error) {
 		return memProbe{}, err
 	}
 	get := func(k string) float64 { v, _ := wamp.ToInt(res.Kwargs[k]); return float64(v) }
-	return memProbe{rss: float64(rss), heapStack: get("heap_inuse") + get("stack_inuse"), goroutines: get("goroutines")}, nil
+	return memProbe{rss: float64(rss), heap: get("heap_inuse"), stack: get("stack_inuse"), goroutines: get("goroutines")}, nil
+}
+
+// settledMem probes until the router's goroutine count stops falling
+// (sessions of earlier phases finish closing after their Leave returned),
+// for at most 5s, and returns the last probe.
+func (e *loadEnv) settledMem(ctl *client.Session) (memProbe, error) {
+	prev, err := e.probeMem(ctl)
+	for deadline := time.Now().Add(5 * time.Second); err == nil && time.Now().Before(deadline); {
+		if !sleepCtx(e.ctx, 100*time.Millisecond) {
+			return prev, e.ctx.Err()
+		}
+		var cur memProbe
+		if cur, err = e.probeMem(ctl); err == nil {
+			settled := cur.goroutines >= prev.goroutines
+			prev = cur
+			if settled {
+				break
+			}
+		}
+	}
+	return prev, err
 }
 
 // idleMemory joins e.cfg.IdleSessions idle sessions and reports the
@@ -121,7 +142,7 @@ func (e *loadEnv) idleMemory(m metrics) error {
 		return err
 	}
 	defer leaveAll([]*client.Session{ctl})
-	before, err := e.probeMem(ctl)
+	before, err := e.settledMem(ctl)
 	if err != nil {
 		return err
 	}
@@ -140,7 +161,8 @@ func (e *loadEnv) idleMemory(m metrics) error {
 	}
 	m["idle.sessions"] = float64(n)
 	m["idle.rss_per_session_b"] = (after.rss - before.rss) / float64(n)
-	m["idle.heap_stack_per_session_b"] = (after.heapStack - before.heapStack) / float64(n)
+	m["idle.heap_per_session_b"] = (after.heap - before.heap) / float64(n)
+	m["idle.stack_per_session_b"] = (after.stack - before.stack) / float64(n)
 	m["idle.goroutines_per_session"] = (after.goroutines - before.goroutines) / float64(n)
 	m["idle.rss_before_b"], m["idle.rss_after_b"] = before.rss, after.rss
 	return nil

@@ -19,6 +19,7 @@ type metrics map[string]float64
 // benchRow is one line of the table: a router figure and the echo figure
 // it is compared with ("" when there is none).
 type benchRow struct {
+	Phase string `json:"phase"`
 	Key   string `json:"key"`
 	Label string `json:"label"`
 	Unit  string `json:"unit"`
@@ -73,13 +74,20 @@ func cpuRefConcurrency(cfg benchConfig) int {
 // benchRows lists the table's rows for cfg.
 func benchRows(cfg benchConfig) []benchRow {
 	var rows []benchRow
-	add := func(key, label, unit, echo string) { rows = append(rows, benchRow{key, label, unit, echo}) }
+	phase := ""
+	add := func(key, label, unit, echo string) {
+		if slices.Contains(cfg.Phases, phase) {
+			rows = append(rows, benchRow{phase, key, label, unit, echo})
+		}
+	}
 	kinds := []struct{ key, name string }{{"inproc", "in-process Go procedure"}, {"remote", "remote callee"}}
+	phase = "rpc-latency"
 	for _, k := range kinds {
 		add("rpc."+k.key+".p50_us", "RPC "+k.name+", 1 caller: p50", "µs", "echo.p50_us")
 		add("rpc."+k.key+".p99_us", "RPC "+k.name+", 1 caller: p99", "µs", "echo.p99_us")
 		add("rpc."+k.key+".cpu_us", "RPC "+k.name+", 1 caller: router CPU/call", "µs", "echo.cpu_us")
 	}
+	phase = "rpc-throughput"
 	for _, k := range kinds {
 		for _, c := range cfg.Concurrency {
 			add(fmt.Sprintf("rpc.%s.c%d.per_s", k.key, c), fmt.Sprintf("RPC %s, %d callers: calls/s", k.name, c), "1/s", fmt.Sprintf("echo.c%d.per_s", c))
@@ -88,14 +96,17 @@ func benchRows(cfg benchConfig) []benchRow {
 	}
 	ref := cpuRefConcurrency(cfg)
 	refMax := slices.Max(cfg.Concurrency)
+	phase = "fanout"
 	for _, n := range cfg.Fanout {
 		add(fmt.Sprintf("fanout.s%d.per_s", n), fmt.Sprintf("fan-out to %d: events delivered/s", n), "1/s", fmt.Sprintf("echo.c%d.per_s", refMax))
 		add(fmt.Sprintf("fanout.s%d.p50_us", n), fmt.Sprintf("fan-out to %d: publish-to-deliver p50", n), "µs", "echo.p50_us")
 		add(fmt.Sprintf("fanout.s%d.p99_us", n), fmt.Sprintf("fan-out to %d: publish-to-deliver p99", n), "µs", "echo.p99_us")
 		add(fmt.Sprintf("fanout.s%d.cpu_us", n), fmt.Sprintf("fan-out to %d: router CPU/delivered event", n), "µs", fmt.Sprintf("echo.c%d.cpu_us", ref))
 	}
+	phase = "idle"
 	add("idle.rss_per_session_b", fmt.Sprintf("idle session (%d joined): RSS", cfg.IdleSessions), "B", "")
-	add("idle.heap_stack_per_session_b", "idle session: Go heap+stack in use", "B", "")
+	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")
+	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
 	return rows
 }

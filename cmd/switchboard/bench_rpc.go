@@ -47,22 +47,19 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 	defer as.Close()
 	e := &loadEnv{ctx: ctx, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
 	m := metrics{}
-	phases := []struct {
-		name string
-		run  func(metrics) error
-	}{
-		{"rpc latency", e.rpcLatency},
-		{"rpc throughput", e.rpcThroughput},
-		{"fan-out", e.fanoutAll},
-		{"idle sessions", e.idleMemory},
+	phases := map[string]func(metrics) error{
+		"rpc-latency":    e.rpcLatency,
+		"rpc-throughput": e.rpcThroughput,
+		"fanout":         e.fanoutAll,
+		"idle":           e.idleMemory,
 	}
-	for _, p := range phases {
+	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		progress("%s: %s", backend, p.name)
-		if err := p.run(m); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
+		progress("%s: %s", backend, p)
+		if err := phases[p](m); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
 	return m, nil
