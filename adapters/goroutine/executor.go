@@ -3,6 +3,7 @@ package goroutine
 import (
 	"sync"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/taskq"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -14,13 +15,10 @@ type executor struct {
 	name string
 
 	mu      sync.Mutex
-	q       []func() // accepted tasks not yet taken by the drainer
-	spare   []func() // an empty buffer to swap in for q
-	running bool     // a drainer goroutine exists (and holds a Backend slot)
-
-	// Owned by the drainer goroutine only.
-	batch []func() // tasks taken from q, being run
-	next  int      // index in batch of the next task to run
+	running bool // a drainer goroutine exists (and holds a Backend slot)
+	// tasks: the queue is guarded by mu, the batch being run is owned by
+	// the drainer goroutine.
+	tasks taskq.Queue[func()]
 }
 
 // NewExecutor returns a serial executor. name identifies it in panic logs.
@@ -43,7 +41,7 @@ func (e *executor) Post(f func()) bool {
 	}
 	e.mu.Lock()
 	if e.running {
-		e.q = append(e.q, f)
+		e.tasks.Push(f)
 		e.mu.Unlock()
 		return true
 	}
@@ -51,7 +49,7 @@ func (e *executor) Post(f func()) bool {
 		e.mu.Unlock()
 		return false
 	}
-	e.q = append(e.q, f)
+	e.tasks.Push(f)
 	e.running = true
 	e.mu.Unlock()
 	go e.drain()
@@ -83,48 +81,31 @@ func (e *executor) drain() {
 	}
 }
 
-// take swaps the queue for the next batch, recycling the finished batch as
-// the new queue (two buffers alternate while the executor is busy). It
-// reports false, and marks the executor idle, when there is nothing left; an
-// idle executor keeps only buffers of at most retain slots.
+// take makes the queued tasks the next batch (two buffers alternate while
+// the executor is busy). It reports false, and marks the executor idle,
+// when there is nothing left; an idle executor keeps only buffers of at
+// most retain slots.
 func (e *executor) take() bool {
-	done := e.batch[:0]
-	e.batch, e.next = nil, 0
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.q) == 0 {
+	if !e.tasks.Take(e.b.retain) {
 		e.running = false
-		if cap(e.q) > e.b.retain {
-			e.q = nil
-		}
-		if e.spare == nil && cap(done) <= e.b.retain {
-			e.spare = done
-		}
 		return false
-	}
-	e.batch = e.q
-	if e.spare != nil {
-		e.q, e.spare = e.spare, nil
-	} else {
-		e.q = done
 	}
 	return true
 }
 
-// runBatch runs batch[next:], surviving panics: runSome stops at a panic and
-// the loop resumes after the panicking task.
+// runBatch runs the rest of the batch, surviving panics: runSome stops at
+// a panic and the loop resumes after the panicking task.
 func (e *executor) runBatch() {
-	for e.next < len(e.batch) {
+	for e.tasks.Pending() {
 		e.runSome()
 	}
 }
 
 func (e *executor) runSome() {
 	defer e.b.report.Recover("executor", e.name)
-	for e.next < len(e.batch) {
-		f := e.batch[e.next]
-		e.batch[e.next] = nil
-		e.next++
+	for f, ok := e.tasks.Next(); ok; f, ok = e.tasks.Next() {
 		f()
 	}
 }
