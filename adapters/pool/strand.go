@@ -3,6 +3,7 @@ package pool
 import (
 	"sync"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/taskq"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -15,13 +16,10 @@ type strand struct {
 	name string
 
 	mu        sync.Mutex
-	q         []func() // accepted tasks not yet taken
-	spare     []func() // an empty buffer to swap in for q
-	scheduled bool     // a token is in the lane or on a worker (and holds a Pool slot)
-
-	// Owned by the worker running the strand's turn.
-	batch []func()
-	next  int
+	scheduled bool // a token is in the lane or on a worker (and holds a Pool slot)
+	// tasks: the queue is guarded by mu, the batch being run is owned by
+	// the worker running the strand's turn.
+	tasks taskq.Queue[func()]
 }
 
 // NewExecutor returns a serial executor (a strand). name identifies it in
@@ -48,7 +46,7 @@ func (s *strand) Post(f func()) bool {
 	}
 	s.mu.Lock()
 	if s.scheduled {
-		s.q = append(s.q, f)
+		s.tasks.Push(f)
 		s.mu.Unlock()
 		return true
 	}
@@ -56,7 +54,7 @@ func (s *strand) Post(f func()) bool {
 		s.mu.Unlock()
 		return false
 	}
-	s.q = append(s.q, f)
+	s.tasks.Push(f)
 	s.scheduled = true
 	s.mu.Unlock()
 	p.strands.push(s, 0)
@@ -112,28 +110,14 @@ func (s *strand) turn() {
 // the strand idle (the caller then releases its slot); an idle strand
 // keeps only buffers of at most strandRetain slots.
 func (s *strand) more() bool {
-	if s.next < len(s.batch) {
+	if s.tasks.Pending() {
 		return true
 	}
-	done := s.batch[:0]
-	s.batch, s.next = nil, 0
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.q) == 0 {
+	if !s.tasks.Take(strandRetain) {
 		s.scheduled = false
-		if cap(s.q) > strandRetain {
-			s.q = nil
-		}
-		if s.spare == nil && cap(done) <= strandRetain {
-			s.spare = done
-		}
 		return false
-	}
-	s.batch = s.q
-	if s.spare != nil {
-		s.q, s.spare = s.spare, nil
-	} else {
-		s.q = done
 	}
 	return true
 }
@@ -142,10 +126,11 @@ func (s *strand) more() bool {
 // started; a panicking task is recovered, logged and counted as run.
 func (s *strand) runSome(limit int) (ran int) {
 	defer s.p.report.Recover("executor", s.name)
-	for ran < limit && s.next < len(s.batch) {
-		f := s.batch[s.next]
-		s.batch[s.next] = nil
-		s.next++
+	for ran < limit {
+		f, ok := s.tasks.Next()
+		if !ok {
+			break
+		}
 		ran++
 		f()
 	}
