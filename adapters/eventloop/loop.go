@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/taskq"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -49,9 +50,10 @@ type Loop struct {
 
 	wake chan struct{} // capacity 1: "the queue or the timer heap changed"
 
-	mu         sync.Mutex
-	q          []task        // accepted, not yet taken by the loop
-	spare      []task        // an empty buffer to swap in for q
+	mu sync.Mutex
+	// tasks: the run queue is guarded by mu, the batch being run is owned
+	// by the goroutine running tasks.
+	tasks      taskq.Queue[task]
 	timers     timerHeap     // pending AfterFunc calls
 	timerSeq   uint64        // creation order, breaks deadline ties
 	live       ctxlist.List  // spawned tasks and offloads whose ctx Close cancels
@@ -73,8 +75,6 @@ type Loop struct {
 	mailboxes mailbox.Host // shared by every mailbox of the Loop
 
 	// Owned by the goroutine running tasks (the loop, or the manual driver).
-	batch   []task
-	next    int
 	due     []*timer
 	sleeper *time.Timer
 
@@ -166,8 +166,7 @@ func (l *Loop) push(t task) bool {
 		l.mu.Unlock()
 		return false
 	}
-	l.q = append(l.q, t)
-	first := len(l.q) == 1
+	first := l.tasks.Push(t) == 1
 	l.mu.Unlock()
 	if first {
 		l.signal()
@@ -185,32 +184,14 @@ func (l *Loop) signal() {
 	}
 }
 
-// take swaps the run queue for the next batch, recycling the finished batch
-// as the new queue: while the loop is busy two buffers alternate, whatever
-// their size. It reports false when the queue is empty; the loop then keeps
-// only buffers of at most queueRetain slots, so a burst's memory is
-// released once it has drained.
+// take makes the run queue the next batch: while the loop is busy two
+// buffers alternate, whatever their size. It reports false when the queue
+// is empty; the loop then keeps only buffers of at most queueRetain slots,
+// so a burst's memory is released once it has drained.
 func (l *Loop) take() bool {
-	done := l.batch[:0]
-	l.batch, l.next = nil, 0
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.q) == 0 {
-		if cap(l.q) > queueRetain {
-			l.q = nil
-		}
-		if l.spare == nil && cap(done) <= queueRetain {
-			l.spare = done
-		}
-		return false
-	}
-	l.batch = l.q
-	if l.spare != nil {
-		l.q, l.spare = l.spare, nil
-	} else {
-		l.q = done
-	}
-	return true
+	return l.tasks.Take(queueRetain)
 }
 
 // run is the loop goroutine.
@@ -246,7 +227,7 @@ func (l *Loop) run() {
 func (l *Loop) sleep() (exit bool) {
 	l.cur.Store(nil)
 	l.mu.Lock()
-	if len(l.q) > 0 {
+	if l.tasks.Queued() > 0 {
 		l.mu.Unlock()
 		return false
 	}

@@ -87,7 +87,7 @@ func (l *Loop) leave() {
 	l.cur.Store(nil)
 	l.mu.Lock()
 	l.driving = false
-	stop := l.closed && len(l.q) == 0 && !l.stopMarked
+	stop := l.closed && l.tasks.Queued() == 0 && !l.stopMarked
 	if stop {
 		l.stopMarked = true
 	}

@@ -2,20 +2,17 @@ package eventloop
 
 import "runtime"
 
-// runBatch runs batch[next:], surviving panics: runSome stops at a panic
-// and the loop resumes after the panicking task.
+// runBatch runs the rest of the batch, surviving panics: runSome stops at
+// a panic and the loop resumes after the panicking task.
 func (l *Loop) runBatch() {
-	for l.next < len(l.batch) {
+	for l.tasks.Pending() {
 		l.runSome()
 	}
 }
 
 func (l *Loop) runSome() {
 	defer l.recoverTask()
-	for l.next < len(l.batch) {
-		t := l.batch[l.next]
-		l.batch[l.next] = task{}
-		l.next++
+	for t, ok := l.tasks.Next(); ok; t, ok = l.tasks.Next() {
 		l.begin(t.site)
 		if t.sp != nil {
 			l.runSpawn(t.sp)

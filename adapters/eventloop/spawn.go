@@ -51,8 +51,7 @@ func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	l.live.Add(&sp.node)
-	l.q = append(l.q, task{sp: sp, site: &l.spawnSite})
-	first := len(l.q) == 1
+	first := l.tasks.Push(task{sp: sp, site: &l.spawnSite}) == 1
 	l.mu.Unlock()
 	if first {
 		l.signal()
@@ -107,7 +106,7 @@ func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resu
 	l.live.Add(&j.node)
 	l.offloads++
 	if l.manual {
-		l.q = append(l.q, task{f: func() { l.runJob(j) }, site: &l.offloadSite})
+		l.tasks.Push(task{f: func() { l.runJob(j) }, site: &l.offloadSite})
 		l.mu.Unlock()
 		return nil
 	}
@@ -173,8 +172,7 @@ func (l *Loop) complete(j *offloadJob, v any) {
 	resume := j.resume
 	l.mu.Lock()
 	l.offloads--
-	l.q = append(l.q, task{f: func() { resume(v) }, site: &l.offloadSite})
-	first := len(l.q) == 1
+	first := l.tasks.Push(task{f: func() { resume(v) }, site: &l.offloadSite}) == 1
 	l.mu.Unlock()
 	if first {
 		l.signal()
