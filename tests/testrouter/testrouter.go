@@ -8,6 +8,21 @@
 //   - com.example.go.publish [topic, value] → publishes EVENT [value] to topic from Go
 //   - com.example.go.fail → a plain Go error (answered as wamp.error.runtime_error)
 //   - com.example.go.panic → a panic (answered as wamp.error.runtime_error)
+//
+// and, as a route set (core.Routes) of typed, progressive and pattern
+// procedures:
+//
+//   - com.example.go.typed.add (a, b int64) → [a+b], by position or by
+//     kwargs "a" and "b" (core.Func2; invalid_argument naming the argument)
+//   - com.example.go.typed.greet {name (required), punctuation} →
+//     kwargs {greeting: "Hello, <name><punctuation or !>"} (core.Bind)
+//   - com.example.go.progress [n] → progress reports [1] … [n], then ["done"]
+//     (core.Progressive; only the final result without receive_progress)
+//   - com.example.go.whoami → kwargs {session, authrole} of the calling
+//     session (core.SessionFrom)
+//   - com.example.go.item.<digits> (regular-expression route) → kwargs {id}
+//   - com.example.go.relay [procedure, args...] → the result of calling
+//     procedure with args from Go (core.Blocking, Realm.Call)
 package testrouter
 
 import (
@@ -68,6 +83,9 @@ func Start(t testing.TB, as scheduler.AsyncSupport) *Router {
 			t.Fatalf("register %s: %v", uri, err)
 		}
 	}
+	if err := realm.AddRoutes(context.Background(), routes(realm)); err != nil {
+		t.Fatalf("add routes: %v", err)
+	}
 	return r
 }
 
@@ -87,14 +105,15 @@ func procedures(realm *core.Realm) map[wamp.URI]core.Handler {
 		"com.example.go.echo": func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
 			return &core.Result{Args: inv.Args, Kwargs: inv.Kwargs}, nil
 		},
-		"com.example.go.publish": func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {
+		// Blocking: it waits for the broker's acknowledgement.
+		"com.example.go.publish": core.Blocking(func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {
 			if len(inv.Args) != 2 {
 				return nil, &core.Error{URI: wamp.ErrInvalidArgument, Args: wamp.List{"publish takes [topic, value]"}}
 			}
 			topic, _ := inv.Args[0].(string)
 			err := realm.Publish(ctx, wamp.URI(topic), wamp.List{inv.Args[1]}, nil, &core.PublishOptions{Acknowledge: true})
 			return &core.Result{}, err
-		},
+		}),
 		"com.example.go.fail": func(context.Context, *core.Invocation) (*core.Result, error) {
 			return nil, errors.New("secret internal detail")
 		},
