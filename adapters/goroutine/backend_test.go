@@ -14,15 +14,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
-
-const guard = 10 * time.Second
 
 func newBackend(t *testing.T) *goroutine.Backend {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
-	b := goroutine.New(goroutine.Config{Logger: testLogger(t)})
+	b := goroutine.New(goroutine.Config{Logger: testkit.Logger(t)})
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -30,25 +29,6 @@ func newBackend(t *testing.T) *goroutine.Backend {
 		goleak.VerifyNone(t, ignore)
 	})
 	return b
-}
-
-func wait(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(guard):
-		t.Fatalf("%s: not done after %v", what, guard)
-	}
-}
-
-// block posts a task that holds ex until release is called.
-func block(t *testing.T, ex scheduler.Executor) (release func()) {
-	t.Helper()
-	started, hold := make(chan struct{}), make(chan struct{})
-	ex.Post(func() { close(started); <-hold })
-	wait(t, started, "blocking task")
-	var once sync.Once
-	return func() { once.Do(func() { close(hold) }) }
 }
 
 func TestIdleExecutorsOwnNoGoroutine(t *testing.T) {
@@ -66,10 +46,10 @@ func TestIdleExecutorsOwnNoGoroutine(t *testing.T) {
 			}
 		})
 	}
-	wait(t, all, "one task per executor")
+	testkit.Wait(t, all, "one task per executor")
 	// Drainers exit just after their last task; give them the time to.
 	const margin = 5
-	deadline := time.Now().Add(guard)
+	deadline := time.Now().Add(testkit.Guard)
 	for runtime.NumGoroutine() > before+margin && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
@@ -82,7 +62,7 @@ func TestIdleExecutorsOwnNoGoroutine(t *testing.T) {
 func TestCloseDrainsAcceptedWork(t *testing.T) {
 	b := newBackend(t)
 	ex := b.NewExecutor("drain")
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	const n = 100
 	var ran atomic.Int64
 	var refusedInside atomic.Bool
@@ -111,7 +91,7 @@ func TestCloseDrainsAcceptedWork(t *testing.T) {
 	default:
 	}
 	release()
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	if got := ran.Load(); got != n {
 		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
 	}
@@ -129,7 +109,7 @@ func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
 	for round := range 20 {
-		b := goroutine.New(goroutine.Config{Logger: testLogger(t)})
+		b := goroutine.New(goroutine.Config{Logger: testkit.Logger(t)})
 		executors := []scheduler.Executor{b.NewExecutor("a"), b.NewExecutor("b")}
 		var accepted, ran atomic.Int64
 		var wg sync.WaitGroup
@@ -162,7 +142,7 @@ func TestSpawnCauseIsErrClosed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)
 	}
-	wait(t, started, "task start")
+	testkit.Wait(t, started, "task start")
 	b.Close()
 	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
 		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
@@ -178,7 +158,7 @@ func TestCloseWaitsForRunningTimerCallback(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		finished.Store(true)
 	})
-	wait(t, started, "timer callback")
+	testkit.Wait(t, started, "timer callback")
 	b.Close()
 	if !finished.Load() {
 		t.Fatal("Close returned before a running timer callback finished")
@@ -193,45 +173,17 @@ func TestGoexitInTaskKeepsExecutor(t *testing.T) {
 	ex.Post(func() { log = append(log, "a") })
 	ex.Post(func() { runtime.Goexit() })
 	ex.Post(func() { log = append(log, "b"); close(done) })
-	wait(t, done, "task after Goexit")
+	testkit.Wait(t, done, "task after Goexit")
 	again := make(chan struct{})
 	ex.Post(func() { log = append(log, "c"); close(again) })
-	wait(t, again, "later task")
+	testkit.Wait(t, again, "later task")
 	if got := strings.Join(log, ""); got != "abc" {
 		t.Fatalf("ran %q, want %q", got, "abc")
 	}
 }
 
-// captured is a slog.Handler that keeps records.
-type captured struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c *captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c *captured) WithGroup(string) slog.Handler            { return c }
-func (c *captured) Handle(_ context.Context, r slog.Record) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.recs = append(c.recs, r.Clone())
-	return nil
-}
-
-func (c *captured) attrs() []map[string]string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []map[string]string
-	for _, r := range c.recs {
-		m := map[string]string{"msg": r.Message, "level": r.Level.String()}
-		r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
-		out = append(out, m)
-	}
-	return out
-}
-
 func TestPanicIsLoggedWithContext(t *testing.T) {
-	logs := &captured{}
+	logs := &testkit.Captured{}
 	b := goroutine.New(goroutine.Config{Logger: slog.New(logs)})
 	ex := b.NewExecutor("realm-7")
 	ex.Post(func() { panic("boom-42") })
@@ -239,26 +191,9 @@ func TestPanicIsLoggedWithContext(t *testing.T) {
 	mb.TryPut(1)
 	b.Spawn(context.Background(), func(context.Context) { panic("spawn-boom") })
 	b.Close()
-	tests := []struct{ kind, executor, panic string }{
-		{"executor", "realm-7", "boom-42"},
-		{"mailbox", "realm-7", "mailbox-boom"},
-		{"spawn", "", "spawn-boom"},
-	}
-	recs := logs.attrs()
-	for _, tt := range tests {
-		found := false
-		for _, r := range recs {
-			if r["kind"] != tt.kind {
-				continue
-			}
-			found = true
-			if r["level"] != "ERROR" || r["executor"] != tt.executor || r["panic"] != tt.panic ||
-				!strings.Contains(r["stack"], "goroutine") {
-				t.Errorf("%s panic logged as %v", tt.kind, r)
-			}
-		}
-		if !found {
-			t.Errorf("no log record for the %s panic; records: %v", tt.kind, recs)
-		}
-	}
+	testkit.CheckPanicLogs(t, logs, []testkit.PanicLog{
+		{Kind: "executor", Executor: "realm-7", Panic: "boom-42"},
+		{Kind: "mailbox", Executor: "realm-7", Panic: "mailbox-boom"},
+		{Kind: "spawn", Panic: "spawn-boom"},
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -22,7 +23,7 @@ func TestBackendCloseDeliversQueuedValues(t *testing.T) {
 	ex := b.NewExecutor("closing")
 	var got []int // executor-confined; read after Close
 	mb := b.NewMailbox(ex, n, func(v any) { got = append(got, v.(int)) })
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	for i := range n {
 		if err := mb.TryPut(i); err != nil {
 			release()
@@ -38,7 +39,7 @@ func TestBackendCloseDeliversQueuedValues(t *testing.T) {
 		t.Errorf("Put after backend Close: %v, want ErrClosed", err)
 	}
 	release()
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	want := make([]int, n)
 	for i := range want {
 		want[i] = i
@@ -54,7 +55,7 @@ func TestMailboxPutWokenByBackendClose(t *testing.T) {
 	b := newBackend(t)
 	ex := b.NewExecutor("full")
 	mb := b.NewMailbox(ex, 1, func(any) {})
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	if err := mb.TryPut(0); err != nil {
 		release()
 		t.Fatalf("TryPut: %v", err)
@@ -66,11 +67,11 @@ func TestMailboxPutWokenByBackendClose(t *testing.T) {
 	var err error
 	select {
 	case err = <-result:
-	case <-time.After(guard):
+	case <-time.After(testkit.Guard):
 		err = errors.New("Put still waiting after backend Close")
 	}
 	release()
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	if !errors.Is(err, scheduler.ErrClosed) {
 		t.Fatalf("waiting Put at backend Close: %v, want ErrClosed", err)
 	}
