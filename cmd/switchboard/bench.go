@@ -203,8 +203,9 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// runBench measures the echo floor and every backend. stderr receives the
-// progress lines and the children's own stderr.
+// runBench measures every backend, each right after a measurement of the
+// echo floor. stderr receives the progress lines and the children's own
+// stderr.
 func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchResults, error) {
 	stderr = &lockedWriter{w: stderr} // children's stderr is copied by exec's goroutines
 	cfg.NoFile = raiseNoFile()
@@ -213,12 +214,17 @@ func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "bench %6.1fs: %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
 	}
-	echo, err := runEchoFloor(ctx, cfg, stderr, progress)
+	echo, err := startEchoFloor(cfg, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("echo floor: %w", err)
 	}
-	res.Echo = echo
+	defer echo.stop()
 	for _, b := range cfg.Backends {
+		em, err := echo.measure(ctx, progress)
+		if err != nil {
+			return nil, fmt.Errorf("echo floor: %w", err)
+		}
+		res.EchoRuns[b] = em
 		m, err := runRouterBench(ctx, cfg, b, stderr, progress)
 		if err != nil {
 			return nil, fmt.Errorf("backend %s: %w", b, err)

@@ -81,46 +81,67 @@ func benchCallFrame(cfg benchConfig) ([]byte, gws.Opcode, error) {
 	return b, op, err
 }
 
-// runEchoFloor starts the echo child and measures sequential round trips
-// and throughput at each concurrency level.
-func runEchoFloor(ctx context.Context, cfg benchConfig, stderr io.Writer, progress progressFunc) (metrics, error) {
-	ch, err := startChild("echo", cfg.Exe, childArgs(cfg, cmdBenchEcho, ""), stderr)
-	if err != nil {
-		return nil, err
-	}
-	defer ch.stop()
+// echoFloor is the running echo child and the load generator's
+// connections to it. It is measured right before each backend, so that
+// each backend's ratios compare figures taken under the same conditions.
+type echoFloor struct {
+	cfg   benchConfig
+	ch    *child
+	conns []*echoConn
+	frame []byte
+	op    gws.Opcode
+}
+
+// startEchoFloor starts the echo child and opens one connection per
+// caller of the largest concurrency level.
+func startEchoFloor(cfg benchConfig, stderr io.Writer) (*echoFloor, error) {
 	frame, op, err := benchCallFrame(cfg)
 	if err != nil {
 		return nil, err
 	}
+	ch, err := startChild("echo", cfg.Exe, childArgs(cfg, cmdBenchEcho, ""), stderr)
+	if err != nil {
+		return nil, err
+	}
+	f := &echoFloor{cfg: cfg, ch: ch, frame: frame, op: op}
 	maxC := 1
 	for _, c := range cfg.Concurrency {
 		maxC = max(maxC, c)
 	}
-	conns := make([]*echoConn, 0, maxC)
-	defer func() {
-		for _, c := range conns {
-			c.close()
-		}
-	}()
 	for range maxC {
 		c, err := dialEcho(ch.addrs.WS)
 		if err != nil {
+			f.stop()
 			return nil, err
 		}
-		conns = append(conns, c)
+		f.conns = append(f.conns, c)
 	}
-	m := metrics{"echo.frame_bytes": float64(len(frame))}
-	progress("echo floor: round trip (%d-byte frames)", len(frame))
-	samples, ops, cpu, err := sequentialOps(ctx, cfg.Phase, ch.pid(), func() error { return conns[0].roundTrip(ctx, op, frame) })
+	return f, nil
+}
+
+// stop closes the connections and stops the child.
+func (f *echoFloor) stop() {
+	for _, c := range f.conns {
+		c.close()
+	}
+	f.ch.stop()
+}
+
+// measure runs the sequential round trips and the throughput at each
+// concurrency level.
+func (f *echoFloor) measure(ctx context.Context, progress progressFunc) (metrics, error) {
+	cfg := f.cfg
+	m := metrics{"echo.frame_bytes": float64(len(f.frame))}
+	rt := func(i int) error { return f.conns[i].roundTrip(ctx, f.op, f.frame) }
+	progress("echo floor (%d-byte frames)", len(f.frame))
+	samples, ops, cpu, err := sequentialOps(ctx, cfg.Phase, f.ch.pid(), func() error { return rt(0) })
 	if err != nil {
 		return nil, err
 	}
 	m["echo.p50_us"], m["echo.p99_us"] = percentiles(samples)
 	m["echo.cpu_us"], m["echo.calls"] = cpu, float64(ops)
-	progress("echo floor: throughput")
 	for _, c := range cfg.Concurrency {
-		perSec, cpu, err := concurrentOps(ctx, cfg.Phase, ch.pid(), c, func(i int) error { return conns[i].roundTrip(ctx, op, frame) })
+		perSec, cpu, err := concurrentOps(ctx, cfg.Phase, f.ch.pid(), c, rt)
 		if err != nil {
 			return nil, fmt.Errorf("%d connections: %w", c, err)
 		}

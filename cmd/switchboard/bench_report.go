@@ -36,13 +36,16 @@ type benchHost struct {
 
 // benchResults is everything the bench measured; it is what -json writes.
 type benchResults struct {
-	Config   benchConfig        `json:"config"`
-	Host     benchHost          `json:"host"`
-	Rows     []benchRow         `json:"rows"`
+	Config benchConfig `json:"config"`
+	Host   benchHost   `json:"host"`
+	Rows   []benchRow  `json:"rows"`
+	// EchoRuns are the echo floor's figures, measured right before each
+	// backend (by backend name); Echo is their mean, the table's column.
+	EchoRuns map[string]metrics `json:"echo_runs"`
 	Echo     metrics            `json:"echo"`
 	Backends map[string]metrics `json:"backends"`
 	// Ratios are each backend's figures divided by the echo figure of
-	// their row (Rows[i].Echo).
+	// their row (Rows[i].Echo) in the echo run that preceded the backend.
 	Ratios  map[string]metrics `json:"ratios"`
 	Elapsed float64            `json:"elapsed_s"`
 }
@@ -56,6 +59,7 @@ func newBenchResults(cfg benchConfig) *benchResults {
 		Config:   cfg,
 		Host:     benchHost{GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPUSource: src},
 		Rows:     benchRows(cfg),
+		EchoRuns: map[string]metrics{},
 		Echo:     metrics{},
 		Backends: map[string]metrics{},
 		Ratios:   map[string]metrics{},
@@ -111,13 +115,23 @@ func benchRows(cfg benchConfig) []benchRow {
 	return rows
 }
 
-// computeRatios fills Ratios from Backends and Echo.
+// computeRatios fills Echo (the mean of the echo runs) and Ratios.
 func (r *benchResults) computeRatios() {
+	sum, n := metrics{}, map[string]int{}
+	for _, em := range r.EchoRuns {
+		for k, v := range em {
+			sum[k] += v
+			n[k]++
+		}
+	}
+	for k, v := range sum {
+		r.Echo[k] = v / float64(n[k])
+	}
 	for b, m := range r.Backends {
 		rm := metrics{}
 		for _, row := range r.Rows {
 			v, ok1 := m[row.Key]
-			e, ok2 := r.Echo[row.Echo]
+			e, ok2 := r.EchoRuns[b][row.Echo]
 			if ok1 && ok2 && e > 0 {
 				rm[row.Key] = v / e
 			}
@@ -135,7 +149,7 @@ func (r *benchResults) printTable(w io.Writer) {
 	for _, b := range r.Config.Backends {
 		head = append(head, b+" (×echo)")
 	}
-	head = append(head, "echo floor")
+	head = append(head, "echo floor (mean)")
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, row := range r.Rows {
 		cells := []string{row.Label, row.Unit}
@@ -158,7 +172,8 @@ func (r *benchResults) printTable(w io.Writer) {
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s, %d CPUs (GOMAXPROCS %d), serializer %s, %v per phase, %.0fs in all. CPU is the child process's (%s).\n",
+	fmt.Fprintf(w, "\n%s, %d CPUs (GOMAXPROCS %d), serializer %s, %v per phase, %.0fs in all. CPU is the child process's (%s).\n"+
+		"Ratios divide by the echo floor measured just before each backend; the echo column is the mean of those runs.\n",
 		r.Host.GoVersion, r.Host.NumCPU, r.Host.GOMAXPROCS, r.Config.Serializer, r.Config.Phase, r.Elapsed, r.Host.CPUSource)
 }
 

@@ -100,6 +100,7 @@ func TestBenchQuick(t *testing.T) {
 		wantPositive(t, "eventloop "+row.Key, m, row.Key)
 		if row.Echo != "" {
 			wantPositive(t, "echo "+row.Echo, got.Echo, row.Echo)
+			wantPositive(t, "echo run "+row.Echo, got.EchoRuns["eventloop"], row.Echo)
 			wantPositive(t, "ratio "+row.Key, got.Ratios["eventloop"], row.Key)
 		}
 		line := tableLine(table.String(), row.Label)
