@@ -39,6 +39,23 @@ func TestAutobahnJS(t *testing.T) {
 						got := RunScenario(t, r.URL, "realm1", "no-such-procedure", ser)
 						wantJSON(t, got, "error_uri", `"wamp.error.no_such_procedure"`)
 					})
+					t.Run("call-go-typed", func(t *testing.T) {
+						got := RunScenario(t, r.URL, "realm1", "call-go-typed", ser)
+						wantJSON(t, got, "add_kwargs", `5`)
+						wantJSON(t, got, "add_args", `42`)
+						wantJSON(t, got, "greeting", `"Hello, Ada!"`)
+						wantJSON(t, got, "whoami_is_self", `true`)
+						wantJSON(t, got, "item_id", `"77"`)
+						wantJSON(t, got, "invalid_uri", `"wamp.error.invalid_argument"`)
+						wantJSON(t, got, "invalid_args", `["argument \"b\" (position 2): want integer, got string"]`)
+					})
+					t.Run("call-go-progressive", func(t *testing.T) {
+						got := RunScenario(t, r.URL, "realm1", "call-go-progressive", ser)
+						wantJSON(t, got, "progress", `[1,2,3,4]`)
+						wantJSON(t, got, "final", `"done"`)
+						wantJSON(t, got, "plain_final", `"done"`)
+						wantJSON(t, got, "plain_reports", `0`)
+					})
 				})
 			}
 		})

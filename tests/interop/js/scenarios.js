@@ -133,6 +133,89 @@ async function noSuchProcedure(cfg) {
   return null;
 }
 
+// progressDeferred is a deferred factory for autobahn's documented
+// use_deferred option: native promises, plus the jQuery-style notify /
+// progress pair autobahn needs to report progressive results (its ES6
+// deferreds have no notify). promise.progress(fn) registers a listener and
+// returns the promise.
+function progressDeferred() {
+  const d = { listeners: [] };
+  d.promise = new Promise((resolve, reject) => {
+    d.resolve = resolve;
+    d.reject = reject;
+  });
+  d.notify = (v) => d.listeners.forEach((fn) => fn(v));
+  d.promise.progress = (fn) => {
+    d.listeners.push(fn);
+    return d.promise;
+  };
+  return d;
+}
+
+// expectError runs a call that must fail with a WAMP error and returns
+// {error_uri, error_args, error_kwargs}.
+async function expectError(p, what) {
+  let res;
+  try {
+    res = await withTimeout(p, STEP_MS, what);
+  } catch (e) {
+    if (!(e instanceof autobahn.Error)) throw e;
+    return { error_uri: e.error, error_args: e.args, error_kwargs: e.kwargs };
+  }
+  check(false, what + ' succeeded with ' + show(res) + ', want a WAMP error', { result: res });
+  return null;
+}
+
+// callGoTyped calls the router's typed Go procedures (core.Func2, core.Bind,
+// core.SessionFrom, a regular-expression route) with positional arguments
+// and kwargs, and checks the invalid_argument error of a mistyped argument.
+async function callGoTyped(cfg) {
+  const s = await h.join(cfg, 'caller');
+  const call = (proc, args, kwargs) => withTimeout(s.call(proc, args, kwargs), STEP_MS, 'call ' + proc);
+  const byName = await call('com.example.go.typed.add', [], { a: 2, b: 3 });
+  check(byName === 5, 'typed.add(a=2, b=3): got ' + show(byName) + ', want 5', { byName });
+  const byPos = await call('com.example.go.typed.add', [40, 2]);
+  check(byPos === 42, 'typed.add(40, 2): got ' + show(byPos) + ', want 42', { byPos });
+  const greet = h.resultParts(await call('com.example.go.typed.greet', [], { name: 'Ada' }));
+  check(deepEqual(greet, { args: [], kwargs: { greeting: 'Hello, Ada!' } }),
+    'typed.greet(name=Ada): got ' + show(greet) + ', want kwargs {greeting: "Hello, Ada!"}', { greet });
+  const who = h.resultParts(await call('com.example.go.whoami'));
+  check(who.kwargs.session === s.id, 'whoami: got ' + show(who) + ', want session ' + s.id, { who });
+  const item = h.resultParts(await call('com.example.go.item.77'));
+  check(deepEqual(item.kwargs, { id: '77' }), 'item.77: got ' + show(item) + ', want kwargs {id: "77"}', { item });
+
+  const bad = await expectError(s.call('com.example.go.typed.add', [], { a: 1, b: 'x' }),
+    'call com.example.go.typed.add(a=1, b="x")');
+  const wantMsg = 'argument "b" (position 2): want integer, got string';
+  check(bad.error_uri === 'wamp.error.invalid_argument' && deepEqual(bad.error_args, [wantMsg]),
+    'typed.add(a=1, b="x"): got ' + show(bad) + ', want wamp.error.invalid_argument [' + show(wantMsg) + ']', bad);
+  return {
+    add_kwargs: byName, add_args: byPos, greeting: greet.kwargs.greeting, whoami_is_self: who.kwargs.session === s.id,
+    item_id: item.kwargs.id, invalid_uri: bad.error_uri, invalid_args: bad.error_args,
+  };
+}
+
+// callGoProgressive calls the router's progressive Go procedure with
+// receive_progress (each report reaches a progress callback, in order,
+// before the final result) and without (only the final result).
+async function callGoProgressive(cfg) {
+  const s = (await h.joinWith(cfg, 'caller', { use_es6_promises: false, use_deferred: progressDeferred })).session;
+  const reports = [];
+  const p = s.call('com.example.go.progress', [4], {}, { receive_progress: true });
+  p.progress((v) => reports.push(v));
+  const final = await withTimeout(p, STEP_MS, () => 'progressive call, reports so far ' + show(reports));
+  check(deepEqual(reports, [1, 2, 3, 4]) && final === 'done',
+    'progress: got reports ' + show(reports) + ' then ' + show(final) + ', want [1,2,3,4] then "done"', { reports, final });
+
+  const quiet = [];
+  const q = s.call('com.example.go.progress', [3]);
+  q.progress((v) => quiet.push(v));
+  const plain = await withTimeout(q, STEP_MS, 'call without receive_progress');
+  check(plain === 'done' && quiet.length === 0,
+    'without receive_progress: got ' + show(quiet) + ' then ' + show(plain) + ', want no reports then "done"', { quiet, plain });
+  return { progress: reports, final, plain_final: plain, plain_reports: quiet.length };
+}
+
 // selfcheck needs no router (url and realm are ignored): it checks that the
 // installed client is the pinned one, that the WebSocket shim is in place and
 // that the requested serializer round-trips a WAMP message.
@@ -161,5 +244,7 @@ module.exports = {
   'call-go': callGo,
   pubsub,
   'no-such-procedure': noSuchProcedure,
+  'call-go-typed': callGoTyped,
+  'call-go-progressive': callGoProgressive,
   selfcheck,
 };
