@@ -11,11 +11,10 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/adapters/pool"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
-
-const guard = 10 * time.Second
 
 // newPool returns a running Pool that is closed, and checked for leaked
 // goroutines, when the test ends.
@@ -23,7 +22,7 @@ func newPool(t *testing.T, cfg pool.Config) *pool.Pool {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
+		cfg.Logger = testkit.Logger(t)
 	}
 	p := pool.New(cfg)
 	t.Cleanup(func() {
@@ -35,41 +34,16 @@ func newPool(t *testing.T, cfg pool.Config) *pool.Pool {
 	return p
 }
 
-func wait(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(guard):
-		t.Fatalf("%s: not done after %v", what, guard)
-	}
-}
-
-// eventually polls cond until it holds or guard expires.
+// eventually polls cond until it holds or testkit.Guard expires.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(guard)
+	deadline := time.Now().Add(testkit.Guard)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, guard)
+			t.Fatalf("%s: not true after %v", what, testkit.Guard)
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// block posts a task that holds ex until release is called.
-func block(t *testing.T, ex scheduler.Executor) (release func()) {
-	t.Helper()
-	started, hold := make(chan struct{}), make(chan struct{})
-	ex.Post(func() {
-		close(started)
-		select {
-		case <-hold:
-		case <-time.After(guard):
-		}
-	})
-	wait(t, started, "blocking task")
-	var once sync.Once
-	return func() { once.Do(func() { close(hold) }) }
 }
 
 // TestBoundedHandlers: 10,000 executors each post work while 10,000
@@ -108,7 +82,7 @@ func TestBoundedHandlers(t *testing.T) {
 			}
 		})
 	}
-	wait(t, allPosted, "executor work while every handler worker is blocked")
+	testkit.Wait(t, allPosted, "executor work while every handler worker is blocked")
 	eventually(t, "Workers handlers running", func() bool { return running.Load() == workers })
 	st := p.Stats()
 	goroutines := runtime.NumGoroutine()
@@ -138,7 +112,7 @@ func TestSpawnQueueFull(t *testing.T) {
 	started := make(chan struct{})
 	var ran atomic.Int64
 	p.Spawn(context.Background(), func(context.Context) { close(started); <-gate; ran.Add(1) })
-	wait(t, started, "first task")
+	testkit.Wait(t, started, "first task")
 	for i := range queueMax {
 		if err := p.Spawn(context.Background(), func(context.Context) { ran.Add(1) }); err != nil {
 			t.Fatalf("Spawn %d with room: %v", i, err)
@@ -157,7 +131,7 @@ func TestSpawnQueueFull(t *testing.T) {
 			select {
 			case err := <-res:
 				return err
-			case <-time.After(guard):
+			case <-time.After(testkit.Guard):
 				return errors.New("Spawn from an executor task blocked")
 			}
 		}},
@@ -198,14 +172,14 @@ func TestHandlersWaitingOnExecutor(t *testing.T) {
 			realm.Post(func() { reply <- 42 })
 			select {
 			case <-reply:
-			case <-time.After(guard):
+			case <-time.After(testkit.Guard):
 				t.Error("handler never got the executor's reply")
 			}
 		})
 	}
 	finished := make(chan struct{})
 	go func() { done.Wait(); close(finished) }()
-	wait(t, finished, "handlers")
+	testkit.Wait(t, finished, "handlers")
 }
 
 // TestStrandFairness: an executor with a long backlog yields its worker
@@ -214,7 +188,7 @@ func TestStrandFairness(t *testing.T) {
 	const n = 1000
 	p := newPool(t, pool.Config{ExecutorWorkers: 1})
 	busy, quiet := p.NewExecutor("busy"), p.NewExecutor("quiet")
-	release := block(t, p.NewExecutor("blocker"))
+	release := testkit.Block(t, p.NewExecutor("blocker"))
 	var ran atomic.Int64
 	for range n {
 		busy.Post(func() { ran.Add(1) })
@@ -223,7 +197,7 @@ func TestStrandFairness(t *testing.T) {
 	done := make(chan struct{})
 	quiet.Post(func() { seen = ran.Load(); close(done) })
 	release()
-	wait(t, done, "quiet executor's task")
+	testkit.Wait(t, done, "quiet executor's task")
 	if seen <= 0 || seen >= n {
 		t.Fatalf("quiet executor ran after %d of %d backlog tasks; want a turn boundary in between", seen, n)
 	}
@@ -232,13 +206,13 @@ func TestStrandFairness(t *testing.T) {
 func TestCloseDrainsAcceptedWork(t *testing.T) {
 	p := newPool(t, pool.Config{Workers: 1})
 	ex := p.NewExecutor("drain")
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	// A spawned task held on the only worker, and one queued behind it.
 	hold := make(chan struct{})
 	started := make(chan struct{})
 	var spawnCause atomic.Value
 	p.Spawn(context.Background(), func(context.Context) { close(started); <-hold })
-	wait(t, started, "spawned task")
+	testkit.Wait(t, started, "spawned task")
 	p.Spawn(context.Background(), func(ctx context.Context) { spawnCause.Store(context.Cause(ctx)) })
 	const n = 100
 	var ran atomic.Int64
@@ -260,7 +234,7 @@ func TestCloseDrainsAcceptedWork(t *testing.T) {
 	}
 	release()
 	close(hold)
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	if got := ran.Load(); got != n {
 		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
 	}
@@ -276,7 +250,7 @@ func TestAcceptedWorkAlwaysRunsDespiteClose(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
 	for round := range 20 {
-		p := pool.New(pool.Config{Logger: testLogger(t)})
+		p := pool.New(pool.Config{Logger: testkit.Logger(t)})
 		executors := []scheduler.Executor{p.NewExecutor("a"), p.NewExecutor("b")}
 		var accepted, ran atomic.Int64
 		var wg sync.WaitGroup
@@ -318,11 +292,11 @@ func TestGoexitKeepsWorkers(t *testing.T) {
 	ex.Post(func() { log = append(log, "a") })
 	ex.Post(func() { runtime.Goexit() })
 	ex.Post(func() { log = append(log, "b"); close(done) })
-	wait(t, done, "task after Goexit")
+	testkit.Wait(t, done, "task after Goexit")
 	p.Spawn(context.Background(), func(context.Context) { runtime.Goexit() })
 	again := make(chan struct{})
 	p.Spawn(context.Background(), func(context.Context) { ex.Post(func() { log = append(log, "c"); close(again) }) })
-	wait(t, again, "spawned task after a Goexit")
+	testkit.Wait(t, again, "spawned task after a Goexit")
 	if got := log; len(got) != 3 || got[0] != "a" || got[1] != "b" || got[2] != "c" {
 		t.Fatalf("ran %q, want [a b c]", got)
 	}
