@@ -1,98 +1,30 @@
 package eventloop_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
-// The benchmarks mirror adapters/goroutine's (same names and bodies), so
-// that one `go test -bench . ./adapters/...` compares the backends.
+// The benchmark bodies are shared by the three backends (testkit), so that
+// one `go test -bench . ./adapters/...` compares them on the same code.
 
-func benchLoop(b *testing.B) *eventloop.Loop {
+func benchLoop(b *testing.B) scheduler.AsyncSupport {
 	l := eventloop.New(eventloop.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	b.Cleanup(func() { l.Close() })
 	return l
 }
 
 // BenchmarkExecutorPost measures post+run throughput: ns/op is the cost of
-// one task, from Post to its completion, amortised over a stream.
+// one task, from Post to its completion, amortised over a stream; and the
+// same stream on a manual loop.
 func BenchmarkExecutorPost(b *testing.B) {
-	b.Run("1producer", func(b *testing.B) {
-		l := benchLoop(b)
-		ex := l.NewExecutor("bench")
-		n := 0 // loop-confined
-		done := make(chan struct{})
-		task := func() {
-			n++
-			if n == b.N {
-				close(done)
-			}
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			ex.Post(task)
-		}
-		<-done
-	})
-	b.Run("parallel_producers_1executor", func(b *testing.B) {
-		l := benchLoop(b)
-		ex := l.NewExecutor("bench")
-		var wg sync.WaitGroup
-		task := func() { wg.Done() }
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				wg.Add(1)
-				ex.Post(task)
-			}
-		})
-		wg.Wait()
-	})
-	b.Run("1000executors_roundrobin", func(b *testing.B) {
-		l := benchLoop(b)
-		executors := make([]scheduler.Executor, 1000)
-		for i := range executors {
-			executors[i] = l.NewExecutor("bench")
-		}
-		var left atomic.Int64
-		left.Store(int64(b.N))
-		done := make(chan struct{})
-		task := func() {
-			if left.Add(-1) == 0 {
-				close(done)
-			}
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range b.N {
-			executors[i%len(executors)].Post(task)
-		}
-		<-done
-	})
-	b.Run("roundtrip_idle", func(b *testing.B) {
-		// Every Post finds the loop asleep: the cost of waking it plus a
-		// channel handoff back.
-		l := benchLoop(b)
-		ex := l.NewExecutor("bench")
-		done := make(chan struct{})
-		task := func() { done <- struct{}{} }
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			ex.Post(task)
-			<-done
-		}
-	})
+	testkit.BenchExecutorPost(b, benchLoop)
 	b.Run("manual_1producer", func(b *testing.B) {
 		// The same stream on a manual loop: no goroutine at all.
 		l := eventloop.NewManual(eventloop.Config{}, time.Unix(0, 0))
@@ -116,78 +48,8 @@ func BenchmarkExecutorPost(b *testing.B) {
 }
 
 // BenchmarkSpawn measures Spawn through task completion.
-func BenchmarkSpawn(b *testing.B) {
-	b.Run("serial", func(b *testing.B) {
-		l := benchLoop(b)
-		var wg sync.WaitGroup
-		task := func(context.Context) { wg.Done() }
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			wg.Add(1)
-			if err := l.Spawn(ctx, task); err != nil {
-				b.Fatal(err)
-			}
-		}
-		wg.Wait()
-	})
-	b.Run("parallel", func(b *testing.B) {
-		l := benchLoop(b)
-		var wg sync.WaitGroup
-		task := func(context.Context) { wg.Done() }
-		ctx := context.Background()
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				wg.Add(1)
-				if err := l.Spawn(ctx, task); err != nil {
-					panic(err)
-				}
-			}
-		})
-		wg.Wait()
-	})
-	b.Run("engine_roundtrip", func(b *testing.B) {
-		// The engine's pattern: an executor task spawns a handler, which
-		// posts its result back to the executor; one op is one call.
-		l := benchLoop(b)
-		ex := l.NewExecutor("realm")
-		done := make(chan struct{})
-		result := func() { done <- struct{}{} }
-		handler := func(context.Context) { ex.Post(result) }
-		ctx := context.Background()
-		call := func() { l.Spawn(ctx, handler) }
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			ex.Post(call)
-			<-done
-		}
-	})
-}
+func BenchmarkSpawn(b *testing.B) { testkit.BenchSpawn(b, benchLoop, nil) }
 
 // BenchmarkMailboxPut measures one producer feeding a consumer through a
 // bounded mailbox with Put (backpressure when full).
-func BenchmarkMailboxPut(b *testing.B) {
-	l := benchLoop(b)
-	ex := l.NewExecutor("bench")
-	n := 0 // loop-confined
-	done := make(chan struct{})
-	mb := l.NewMailbox(ex, 1024, func(any) {
-		n++
-		if n == b.N {
-			close(done)
-		}
-	})
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		if err := mb.Put(ctx, i&0xff); err != nil { // small ints box without allocating
-			b.Fatal(err)
-		}
-	}
-	<-done
-}
+func BenchmarkMailboxPut(b *testing.B) { testkit.BenchMailboxPut(b, benchLoop(b)) }

@@ -15,10 +15,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
-
-const guard = 10 * time.Second
 
 // newLoop returns a running Loop that is closed, and checked for leaked
 // goroutines, when the test ends.
@@ -26,7 +25,7 @@ func newLoop(t *testing.T, cfg eventloop.Config) *eventloop.Loop {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	if cfg.Logger == nil {
-		cfg.Logger = testLogger(t)
+		cfg.Logger = testkit.Logger(t)
 	}
 	l := eventloop.New(cfg)
 	t.Cleanup(func() {
@@ -36,31 +35,6 @@ func newLoop(t *testing.T, cfg eventloop.Config) *eventloop.Loop {
 		goleak.VerifyNone(t, ignore)
 	})
 	return l
-}
-
-func wait(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(guard):
-		t.Fatalf("%s: not done after %v", what, guard)
-	}
-}
-
-// block posts a task that holds the loop until release is called.
-func block(t *testing.T, ex scheduler.Executor) (release func()) {
-	t.Helper()
-	started, hold := make(chan struct{}), make(chan struct{})
-	ex.Post(func() {
-		close(started)
-		select {
-		case <-hold:
-		case <-time.After(guard):
-		}
-	})
-	wait(t, started, "blocking task")
-	var once sync.Once
-	return func() { once.Do(func() { close(hold) }) }
 }
 
 // isClosed reports whether Close has begun, observed through Spawn.
@@ -86,7 +60,7 @@ func TestOneLoopRunsEverything(t *testing.T) {
 	}
 	done := make(chan struct{})
 	mb := l.NewMailbox(b, 4, func(v any) { rec(v.(string)) })
-	release := block(t, a)
+	release := testkit.Block(t, a)
 	a.Post(func() { rec("a1") })
 	l.Spawn(context.Background(), func(context.Context) { rec("spawn") })
 	b.Post(func() { rec("b1") })
@@ -96,7 +70,7 @@ func TestOneLoopRunsEverything(t *testing.T) {
 	a.Post(func() { rec("a2") })
 	l.AfterFunc(0, func() { rec("timer"); b.Post(func() { close(done) }) })
 	release()
-	wait(t, done, "work")
+	testkit.Wait(t, done, "work")
 	want := []string{"a1", "spawn", "b1", "mail", "a2", "timer"}
 	if !slices.Equal(log, want) {
 		t.Fatalf("ran %v, want queue order %v", log, want)
@@ -111,7 +85,7 @@ func TestOneLoopRunsEverything(t *testing.T) {
 func TestTimersFireInDeadlineOrder(t *testing.T) {
 	l := newLoop(t, eventloop.Config{StallThreshold: -1})
 	ex := l.NewExecutor("timers")
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	var got []int // loop-confined
 	done := make(chan struct{})
 	delays := []int{5, 1, 4, 2, 3, 2}
@@ -125,7 +99,7 @@ func TestTimersFireInDeadlineOrder(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond) // all due while the loop is held
 	release()
-	wait(t, done, "timers")
+	testkit.Wait(t, done, "timers")
 	if want := []int{1, 2, 2, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Fatalf("fired %v, want %v", got, want)
 	}
@@ -157,7 +131,7 @@ func TestTimerStopRace(t *testing.T) {
 	// now fires after them all.
 	last := make(chan struct{})
 	l.AfterFunc(3*time.Millisecond, func() { close(last) })
-	wait(t, last, "last timer")
+	testkit.Wait(t, last, "last timer")
 	if f, s := fired.Load(), stopped.Load(); f+s != n {
 		t.Fatalf("%d fired + %d stopped = %d, want %d", f, s, f+s, n)
 	}
@@ -166,7 +140,7 @@ func TestTimerStopRace(t *testing.T) {
 func TestCloseDrainsAcceptedWork(t *testing.T) {
 	l := newLoop(t, eventloop.Config{StallThreshold: -1})
 	ex := l.NewExecutor("drain")
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	const n = 100
 	var ran atomic.Int64
 	var refusedInside atomic.Bool
@@ -195,7 +169,7 @@ func TestCloseDrainsAcceptedWork(t *testing.T) {
 	default:
 	}
 	release()
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	if got := ran.Load(); got != n {
 		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
 	}
@@ -208,7 +182,7 @@ func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
 	for round := range 20 {
-		l := eventloop.New(eventloop.Config{Logger: testLogger(t)})
+		l := eventloop.New(eventloop.Config{Logger: testkit.Logger(t)})
 		executors := []scheduler.Executor{l.NewExecutor("a"), l.NewExecutor("b")}
 		var accepted, ran atomic.Int64
 		var wg sync.WaitGroup
@@ -258,7 +232,7 @@ func TestCloseFromLoopTask(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("scheduling the closing task: %v", err)
 			}
-			wait(t, l.Done(), "loop stop after Close from a task")
+			testkit.Wait(t, l.Done(), "loop stop after Close from a task")
 			if err := <-got; !errors.Is(err, eventloop.ErrOnLoop) {
 				t.Fatalf("Close from a loop task: %v, want ErrOnLoop", err)
 			}
@@ -286,7 +260,7 @@ func TestSpawnCauseIsErrClosed(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)
 	}
-	wait(t, started, "task start")
+	testkit.Wait(t, started, "task start")
 	l.Close()
 	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
 		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
@@ -301,46 +275,18 @@ func TestGoexitInTaskKeepsLoop(t *testing.T) {
 	ex.Post(func() { log = append(log, "a") })
 	ex.Post(func() { runtime.Goexit() })
 	ex.Post(func() { log = append(log, "b"); close(done) })
-	wait(t, done, "task after Goexit")
+	testkit.Wait(t, done, "task after Goexit")
 	again := make(chan struct{})
 	l.AfterFunc(0, func() { runtime.Goexit() })
 	l.AfterFunc(time.Millisecond, func() { ex.Post(func() { log = append(log, "c"); close(again) }) })
-	wait(t, again, "later task")
+	testkit.Wait(t, again, "later task")
 	if got := strings.Join(log, ""); got != "abc" {
 		t.Fatalf("ran %q, want %q", got, "abc")
 	}
 }
 
-// captured is a slog.Handler that keeps records.
-type captured struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
-func (c *captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c *captured) WithGroup(string) slog.Handler            { return c }
-func (c *captured) Handle(_ context.Context, r slog.Record) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.recs = append(c.recs, r.Clone())
-	return nil
-}
-
-func (c *captured) attrs() []map[string]string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []map[string]string
-	for _, r := range c.recs {
-		m := map[string]string{"msg": r.Message, "level": r.Level.String()}
-		r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
-		out = append(out, m)
-	}
-	return out
-}
-
 func TestPanicIsLoggedWithContext(t *testing.T) {
-	logs := &captured{}
+	logs := &testkit.Captured{}
 	l := newLoop(t, eventloop.Config{Logger: slog.New(logs)})
 	ex := l.NewExecutor("realm-7")
 	ex.Post(func() { panic("boom-42") })
@@ -349,36 +295,21 @@ func TestPanicIsLoggedWithContext(t *testing.T) {
 	l.Spawn(context.Background(), func(context.Context) { panic("spawn-boom") })
 	fired := make(chan struct{})
 	l.AfterFunc(0, func() { close(fired); panic("timer-boom") })
-	wait(t, fired, "timer") // pending timers do not fire once Close has begun
+	testkit.Wait(t, fired, "timer") // pending timers do not fire once Close has begun
 	resumed := make(chan any, 1)
 	l.Offload(context.Background(), func(context.Context) any { panic("offload-boom") },
 		func(v any) { resumed <- v })
 	l.Close()
-	tests := []struct{ kind, executor, panic string }{
-		{"executor", "realm-7", "boom-42"},
-		{"mailbox", "realm-7", "mailbox-boom"},
-		{"spawn", "", "spawn-boom"},
-		{"timer", "", "timer-boom"},
-		{"offload", "", "offload-boom"},
+	want := []testkit.PanicLog{
+		{Kind: "executor", Executor: "realm-7", Panic: "boom-42"},
+		{Kind: "mailbox", Executor: "realm-7", Panic: "mailbox-boom"},
+		{Kind: "spawn", Panic: "spawn-boom"},
+		{Kind: "timer", Panic: "timer-boom"},
+		{Kind: "offload", Panic: "offload-boom"},
 	}
-	recs := logs.attrs()
-	for _, tt := range tests {
-		found := false
-		for _, r := range recs {
-			if r["kind"] != tt.kind || r["level"] != "ERROR" {
-				continue
-			}
-			found = true
-			if r["executor"] != tt.executor || r["panic"] != tt.panic || !strings.Contains(r["stack"], "goroutine") {
-				t.Errorf("%s panic logged as %v", tt.kind, r)
-			}
-		}
-		if !found {
-			t.Errorf("no log record for the %s panic; records: %v", tt.kind, recs)
-		}
-	}
-	if n := l.Panics(); n != int64(len(tests)) {
-		t.Errorf("Panics() = %d, want %d", n, len(tests))
+	testkit.CheckPanicLogs(t, logs, want)
+	if n := l.Panics(); n != int64(len(want)) {
+		t.Errorf("Panics() = %d, want %d", n, len(want))
 	}
 	if v, _ := (<-resumed).(error); !errors.Is(v, eventloop.ErrOffloadPanic) {
 		t.Errorf("resume after a panicking work got %v, want ErrOffloadPanic", v)

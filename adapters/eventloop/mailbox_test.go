@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -42,7 +43,7 @@ func TestPutOnLoopWhenFull(t *testing.T) {
 			var res []error
 			select {
 			case res = <-errs:
-			case <-time.After(guard):
+			case <-time.After(testkit.Guard):
 				t.Fatal("Put from a loop task on a full mailbox deadlocked")
 			}
 			if res[0] != nil || res[1] != nil || !errors.Is(res[2], scheduler.ErrFull) {
@@ -50,7 +51,7 @@ func TestPutOnLoopWhenFull(t *testing.T) {
 			}
 			done := make(chan struct{})
 			ex.Post(func() { close(done) })
-			wait(t, done, "deliveries")
+			testkit.Wait(t, done, "deliveries")
 			if !slices.Equal(got, []int{1, 2}) {
 				t.Fatalf("delivered %v, want [1 2]", got)
 			}
@@ -67,7 +68,7 @@ func TestPutOffLoopWaitsWhileLoopBusy(t *testing.T) {
 	ex := l.NewExecutor("consumer")
 	var got []int // loop-confined
 	mb := l.NewMailbox(ex, 1, func(v any) { got = append(got, v.(int)) })
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	if err := mb.TryPut(0); err != nil {
 		t.Fatalf("TryPut: %v", err)
 	}
@@ -86,12 +87,12 @@ func TestPutOffLoopWaitsWhileLoopBusy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Put after room appeared: %v", err)
 		}
-	case <-time.After(guard):
+	case <-time.After(testkit.Guard):
 		t.Fatal("Put still waiting after the consumer drained")
 	}
 	done := make(chan struct{})
 	ex.Post(func() { close(done) })
-	wait(t, done, "deliveries")
+	testkit.Wait(t, done, "deliveries")
 	if !slices.Equal(got, []int{0, 1}) {
 		t.Fatalf("delivered %v, want [0 1]", got)
 	}
@@ -106,7 +107,7 @@ func TestCloseDeliversQueuedValues(t *testing.T) {
 	ex := l.NewExecutor("closing")
 	var got []int // loop-confined; read after Close
 	mb := l.NewMailbox(ex, n, func(v any) { got = append(got, v.(int)) })
-	release := block(t, ex)
+	release := testkit.Block(t, ex)
 	for i := range n {
 		if err := mb.TryPut(i); err != nil {
 			release()
@@ -122,11 +123,11 @@ func TestCloseDeliversQueuedValues(t *testing.T) {
 		if !errors.Is(err, scheduler.ErrClosed) {
 			t.Errorf("waiting Put after Close: %v, want ErrClosed", err)
 		}
-	case <-time.After(guard):
+	case <-time.After(testkit.Guard):
 		t.Error("waiting Put not woken by Close")
 	}
 	release()
-	wait(t, closed, "Close")
+	testkit.Wait(t, closed, "Close")
 	want := make([]int, n)
 	for i := range want {
 		want[i] = i

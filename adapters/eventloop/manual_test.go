@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -20,7 +21,7 @@ var epoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 func newManual(t *testing.T) *eventloop.Loop {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
-	l := eventloop.NewManual(eventloop.Config{Logger: testLogger(t)}, epoch)
+	l := eventloop.NewManual(eventloop.Config{Logger: testkit.Logger(t)}, epoch)
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
 			t.Errorf("Close: %v", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -42,7 +43,7 @@ func TestOffloadFreesTheLoop(t *testing.T) {
 	// The loop is free while the work blocks.
 	ran := make(chan struct{})
 	ex.Post(func() { onLoop(func() { close(ran) }) })
-	wait(t, ran, "task while work blocks")
+	testkit.Wait(t, ran, "task while work blocks")
 	for range 100 {
 		ex.Post(func() { onLoop(runtime.Gosched) })
 	}
@@ -94,7 +95,7 @@ func TestOffloadMaxBoundsHelpers(t *testing.T) {
 		t.Fatalf("%d work functions running with the gate shut, want %d", n, limit)
 	}
 	close(gate)
-	wait(t, resumed, "all resumes")
+	testkit.Wait(t, resumed, "all resumes")
 	if p := peak.Load(); p > limit {
 		t.Fatalf("%d work functions ran at once, OffloadMax %d", p, limit)
 	}
@@ -114,7 +115,7 @@ func TestCloseCancelsOffloadAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Offload: %v", err)
 	}
-	wait(t, started, "work start")
+	testkit.Wait(t, started, "work start")
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -29,20 +30,20 @@ func TestStallDetector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
-			logs := &captured{}
+			logs := &testkit.Captured{}
 			l := newLoop(t, eventloop.Config{Logger: slog.New(logs), StallThreshold: threshold})
 			ex := l.NewExecutor("realm-slow")
 			done := make(chan struct{})
 			tt.schedule(l, ex, func() { time.Sleep(hold); close(done) })
-			wait(t, done, "slow task")
+			testkit.Wait(t, done, "slow task")
 			after := make(chan struct{})
 			ex.Post(func() { close(after) })
-			wait(t, after, "next task")
+			testkit.Wait(t, after, "next task")
 			if n := l.Stalls(); n != 1 {
 				t.Fatalf("Stalls() = %d after one slow task, want 1", n)
 			}
 			var warns []map[string]string
-			for _, r := range logs.attrs() {
+			for _, r := range logs.Attrs() {
 				if r["level"] == "WARN" {
 					warns = append(warns, r)
 				}
@@ -65,7 +66,7 @@ func TestStallDetectorDisabled(t *testing.T) {
 	l := newLoop(t, eventloop.Config{StallThreshold: -1})
 	done := make(chan struct{})
 	l.NewExecutor("slow").Post(func() { time.Sleep(50 * time.Millisecond); close(done) })
-	wait(t, done, "slow task")
+	testkit.Wait(t, done, "slow task")
 	if n := l.Stalls(); n != 0 {
 		t.Fatalf("Stalls() = %d with the detector disabled", n)
 	}
