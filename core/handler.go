@@ -48,6 +48,16 @@ type Invocation struct {
 	ended           atomic.Bool
 }
 
+// Realm returns the realm the call was made in (nil for an Invocation the
+// engine did not create), so that a procedure added to every realm
+// (Application.AddRoutes) can call and publish in the caller's realm.
+func (inv *Invocation) Realm() *Realm {
+	if inv.l == nil {
+		return nil
+	}
+	return inv.l.realm
+}
+
 // ReceiveProgress reports whether the caller asked for progressive results
 // (and the router will forward them).
 func (inv *Invocation) ReceiveProgress() bool { return inv.receiveProgress }
