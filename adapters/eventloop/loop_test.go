@@ -37,11 +37,6 @@ func newLoop(t *testing.T, cfg eventloop.Config) *eventloop.Loop {
 	return l
 }
 
-// isClosed reports whether Close has begun, observed through Spawn.
-func isClosed(l *eventloop.Loop) bool {
-	return l.Spawn(context.Background(), func(context.Context) {}) != nil
-}
-
 // TestOneLoopRunsEverything: executor tasks, spawned tasks, timer
 // callbacks and mailbox deliveries all run on one goroutine, in the order
 // they were queued, never two at once.
@@ -138,69 +133,15 @@ func TestTimerStopRace(t *testing.T) {
 }
 
 func TestCloseDrainsAcceptedWork(t *testing.T) {
-	l := newLoop(t, eventloop.Config{StallThreshold: -1})
-	ex := l.NewExecutor("drain")
-	release := testkit.Block(t, ex)
-	const n = 100
-	var ran atomic.Int64
-	var refusedInside atomic.Bool
-	for range n {
-		if !ex.Post(func() {
-			ran.Add(1)
-			if ex.Post(func() { ran.Add(1000) }) {
-				return
-			}
-			refusedInside.Store(true)
-		}) {
-			t.Fatal("Post on an open loop returned false")
-		}
-	}
-	closed := make(chan struct{})
-	go func() { l.Close(); close(closed) }()
-	for !isClosed(l) {
-		runtime.Gosched()
-	}
-	if ex.Post(func() { ran.Add(1000) }) {
-		t.Error("Post after Close began returned true")
-	}
-	select {
-	case <-closed:
-		t.Fatal("Close returned while a task was still running")
-	default:
-	}
-	release()
-	testkit.Wait(t, closed, "Close")
-	if got := ran.Load(); got != n {
-		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
-	}
-	if !refusedInside.Load() {
-		t.Fatal("Post from a task drained during Close was accepted")
-	}
+	testkit.CloseDrainsAcceptedWork(t, newLoop(t, eventloop.Config{StallThreshold: -1}))
 }
 
 func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
-	for round := range 20 {
-		l := eventloop.New(eventloop.Config{Logger: testkit.Logger(t)})
-		executors := []scheduler.Executor{l.NewExecutor("a"), l.NewExecutor("b")}
-		var accepted, ran atomic.Int64
-		var wg sync.WaitGroup
-		for p := range 4 {
-			wg.Go(func() {
-				ex := executors[p%len(executors)]
-				for ex.Post(func() { ran.Add(1) }) {
-					accepted.Add(1)
-				}
-			})
-		}
-		time.Sleep(time.Millisecond)
-		l.Close()
-		wg.Wait()
-		if a, r := accepted.Load(), ran.Load(); a != r {
-			t.Fatalf("round %d: %d Posts accepted, %d ran", round, a, r)
-		}
-	}
+	testkit.AcceptedPostsRunDespiteClose(t, func() scheduler.AsyncSupport {
+		return eventloop.New(eventloop.Config{Logger: testkit.Logger(t)})
+	})
 }
 
 // TestCloseFromLoopTask: Close inside a task starts the shutdown, returns

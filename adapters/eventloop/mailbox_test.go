@@ -99,40 +99,8 @@ func TestPutOffLoopWaitsWhileLoopBusy(t *testing.T) {
 }
 
 // TestCloseDeliversQueuedValues: values queued before Close are delivered
-// even though the drain can no longer re-post itself, and a waiting Put is
-// woken with ErrClosed.
+// even though the drain can no longer re-post itself, a waiting Put is woken
+// with ErrClosed, and a later Put is refused.
 func TestCloseDeliversQueuedValues(t *testing.T) {
-	const n = 300
-	l := newLoop(t, eventloop.Config{StallThreshold: -1})
-	ex := l.NewExecutor("closing")
-	var got []int // loop-confined; read after Close
-	mb := l.NewMailbox(ex, n, func(v any) { got = append(got, v.(int)) })
-	release := testkit.Block(t, ex)
-	for i := range n {
-		if err := mb.TryPut(i); err != nil {
-			release()
-			t.Fatalf("TryPut: %v", err)
-		}
-	}
-	waiting := make(chan error, 1)
-	go func() { waiting <- mb.Put(context.Background(), n) }()
-	closed := make(chan struct{})
-	go func() { l.Close(); close(closed) }()
-	select {
-	case err := <-waiting:
-		if !errors.Is(err, scheduler.ErrClosed) {
-			t.Errorf("waiting Put after Close: %v, want ErrClosed", err)
-		}
-	case <-time.After(testkit.Guard):
-		t.Error("waiting Put not woken by Close")
-	}
-	release()
-	testkit.Wait(t, closed, "Close")
-	want := make([]int, n)
-	for i := range want {
-		want[i] = i
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("delivered %d of %d queued values", len(got), n)
-	}
+	testkit.CloseDeliversQueuedValues(t, newLoop(t, eventloop.Config{StallThreshold: -1}))
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,74 +59,15 @@ func TestIdleExecutorsOwnNoGoroutine(t *testing.T) {
 }
 
 func TestCloseDrainsAcceptedWork(t *testing.T) {
-	b := newBackend(t)
-	ex := b.NewExecutor("drain")
-	release := testkit.Block(t, ex)
-	const n = 100
-	var ran atomic.Int64
-	var refusedInside atomic.Bool
-	for range n {
-		if !ex.Post(func() {
-			ran.Add(1)
-			if ex.Post(func() { ran.Add(1000) }) {
-				return
-			}
-			refusedInside.Store(true)
-		}) {
-			t.Fatal("Post on an open backend returned false")
-		}
-	}
-	closed := make(chan struct{})
-	go func() { b.Close(); close(closed) }()
-	for !isClosed(b) {
-		runtime.Gosched()
-	}
-	if ex.Post(func() { ran.Add(1000) }) {
-		t.Error("Post after Close began returned true")
-	}
-	select {
-	case <-closed:
-		t.Fatal("Close returned while a task was still running")
-	default:
-	}
-	release()
-	testkit.Wait(t, closed, "Close")
-	if got := ran.Load(); got != n {
-		t.Fatalf("after Close, %d units ran, want %d (accepted tasks only)", got, n)
-	}
-	if !refusedInside.Load() {
-		t.Fatal("Post from a task drained during Close was accepted")
-	}
-}
-
-// isClosed reports whether Close has begun, observed through Spawn.
-func isClosed(b *goroutine.Backend) bool {
-	return b.Spawn(context.Background(), func(context.Context) {}) != nil
+	testkit.CloseDrainsAcceptedWork(t, newBackend(t))
 }
 
 func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	defer goleak.VerifyNone(t, ignore)
-	for round := range 20 {
-		b := goroutine.New(goroutine.Config{Logger: testkit.Logger(t)})
-		executors := []scheduler.Executor{b.NewExecutor("a"), b.NewExecutor("b")}
-		var accepted, ran atomic.Int64
-		var wg sync.WaitGroup
-		for p := range 4 {
-			wg.Go(func() {
-				ex := executors[p%len(executors)]
-				for ex.Post(func() { ran.Add(1) }) {
-					accepted.Add(1)
-				}
-			})
-		}
-		time.Sleep(time.Millisecond)
-		b.Close()
-		wg.Wait()
-		if a, r := accepted.Load(), ran.Load(); a != r {
-			t.Fatalf("round %d: %d Posts accepted, %d ran", round, a, r)
-		}
-	}
+	testkit.AcceptedPostsRunDespiteClose(t, func() scheduler.AsyncSupport {
+		return goroutine.New(goroutine.Config{Logger: testkit.Logger(t)})
+	})
 }
 
 func TestSpawnCauseIsErrClosed(t *testing.T) {

@@ -2,57 +2,21 @@ package pool_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
 	"github.com/switchboard-wamp/switchboard/adapters/pool"
-	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // The mailbox's own mechanics (bounds, order, batching, waking) are tested
 // in adapters/internal/mailbox; these tests check how the pool drives it.
 
 // TestCloseDeliversQueuedValues: values queued before Close are delivered
-// although the drain can no longer re-post itself, and a waiting Put is
-// woken with ErrClosed.
+// although the drain can no longer re-post itself, a waiting Put is woken
+// with ErrClosed, and a later Put is refused.
 func TestCloseDeliversQueuedValues(t *testing.T) {
-	const n = 300
-	p := newPool(t, pool.Config{})
-	ex := p.NewExecutor("closing")
-	var got []int // executor-confined; read after Close
-	mb := p.NewMailbox(ex, n, func(v any) { got = append(got, v.(int)) })
-	release := testkit.Block(t, ex)
-	for i := range n {
-		if err := mb.TryPut(i); err != nil {
-			release()
-			t.Fatalf("TryPut: %v", err)
-		}
-	}
-	waiting := make(chan error, 1)
-	go func() { waiting <- mb.Put(context.Background(), n) }()
-	closed := make(chan struct{})
-	go func() { p.Close(); close(closed) }()
-	select {
-	case err := <-waiting:
-		if !errors.Is(err, scheduler.ErrClosed) {
-			t.Errorf("waiting Put after Close: %v, want ErrClosed", err)
-		}
-	case <-time.After(testkit.Guard):
-		t.Error("waiting Put not woken by Close")
-	}
-	release()
-	testkit.Wait(t, closed, "Close")
-	want := make([]int, n)
-	for i := range want {
-		want[i] = i
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("delivered %d of %d queued values", len(got), n)
-	}
+	testkit.CloseDeliversQueuedValues(t, newPool(t, pool.Config{}))
 }
 
 func TestPanicIsLoggedWithContext(t *testing.T) {
