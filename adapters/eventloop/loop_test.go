@@ -190,22 +190,7 @@ func TestCloseFromLoopTask(t *testing.T) {
 // TestSpawnCauseIsErrClosed: Close cancels a spawned task (blocking the
 // loop, which is a user error but must still end) with cause ErrClosed.
 func TestSpawnCauseIsErrClosed(t *testing.T) {
-	l := newLoop(t, eventloop.Config{StallThreshold: -1})
-	var cause atomic.Value
-	started := make(chan struct{})
-	err := l.Spawn(context.Background(), func(ctx context.Context) {
-		close(started)
-		<-ctx.Done()
-		cause.Store(context.Cause(ctx))
-	})
-	if err != nil {
-		t.Fatalf("Spawn: %v", err)
-	}
-	testkit.Wait(t, started, "task start")
-	l.Close()
-	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
-		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
-	}
+	testkit.SpawnCauseIsErrClosed(t, newLoop(t, eventloop.Config{StallThreshold: -1}))
 }
 
 func TestGoexitInTaskKeepsLoop(t *testing.T) {

@@ -2,7 +2,6 @@ package goroutine_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -71,22 +70,7 @@ func TestAcceptedPostAlwaysRunsDespiteClose(t *testing.T) {
 }
 
 func TestSpawnCauseIsErrClosed(t *testing.T) {
-	b := newBackend(t)
-	var cause atomic.Value
-	started := make(chan struct{})
-	err := b.Spawn(context.Background(), func(ctx context.Context) {
-		close(started)
-		<-ctx.Done()
-		cause.Store(context.Cause(ctx))
-	})
-	if err != nil {
-		t.Fatalf("Spawn: %v", err)
-	}
-	testkit.Wait(t, started, "task start")
-	b.Close()
-	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
-		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
-	}
+	testkit.SpawnCauseIsErrClosed(t, newBackend(t))
 }
 
 func TestCloseWaitsForRunningTimerCallback(t *testing.T) {

@@ -141,3 +141,23 @@ func CloseDeliversQueuedValues(t *testing.T, as scheduler.AsyncSupport) {
 		t.Fatalf("delivered %d of %d queued values", len(got), n)
 	}
 }
+
+// SpawnCauseIsErrClosed checks that Close cancels a running spawned task's
+// context with cause scheduler.ErrClosed. It closes as.
+func SpawnCauseIsErrClosed(t *testing.T, as scheduler.AsyncSupport) {
+	var cause atomic.Value
+	started := make(chan struct{})
+	err := as.Spawn(context.Background(), func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		cause.Store(context.Cause(ctx))
+	})
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	Wait(t, started, "task start")
+	as.Close()
+	if c, _ := cause.Load().(error); !errors.Is(c, scheduler.ErrClosed) {
+		t.Fatalf("ctx cause after Close %v, want ErrClosed", c)
+	}
+}
