@@ -137,11 +137,12 @@ func (e *loadEnv) fanoutRun(pub *client.Session, st *fanoutState, window int) (f
 	elapsed := time.Since(t0)
 	cpu, cerr := meter.perOp(events)
 	close(stop)
-	if err := <-pubErr; err != nil {
-		return fanoutFigures{}, err
-	}
+	perr := <-pubErr
 	if !ok {
 		return fanoutFigures{}, e.ctx.Err()
+	}
+	if perr != nil {
+		return fanoutFigures{}, perr
 	}
 	if cerr != nil {
 		return fanoutFigures{}, cerr
@@ -186,6 +187,9 @@ func (e *loadEnv) drainFanout(st *fanoutState) error {
 		select {
 		case <-st.credits:
 		case <-ctx.Done():
+			if err := e.ctx.Err(); err != nil {
+				return err
+			}
 			return fmt.Errorf("publications still in flight after 30s (%d of %d credits back)", have, w)
 		}
 	}
