@@ -16,9 +16,13 @@
 //  5. Batch, how many values one delivery task hands over before it
 //     re-posts itself so that other work on the executor is not starved.
 //
-// Usage, inside a backend:
+// Usage, inside a backend (one Host per backend, made at New):
 //
-//	b.mailboxes = mailbox.Host{Closed: &b.closed, Done: b.base.Done(), OnPanic: b.mailboxPanic}
+//	b.mailboxes = mailbox.Host{
+//		Closed:  &b.closed,     // set at Close before base is cancelled
+//		Done:    b.base.Done(), // wakes waiting Puts at Close
+//		OnPanic: func(executor string, r any) { b.report.Report("mailbox", executor, r) },
+//	}
 //	func (b *Backend) NewMailbox(ex scheduler.Executor, capacity int, recv func(any)) scheduler.Mailbox {
 //		return b.mailboxes.New(ex, capacity, recv, executorName(ex))
 //	}
