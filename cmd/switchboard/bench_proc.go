@@ -68,16 +68,14 @@ func startChild(name, exe string, args []string, stderr io.Writer) (*child, erro
 	}
 	children.live[c] = struct{}{}
 	children.mu.Unlock()
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
 	line := make(chan string, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
 		s, _ := r.ReadString('\n')
 		line <- s
-		_, _ = io.Copy(io.Discard, r) // keep the pipe drained
+		_, _ = io.Copy(io.Discard, r) // keep the pipe drained until the child exits
+		_ = cmd.Wait()                // after the reads, as exec requires
+		close(c.done)
 	}()
 	select {
 	case s := <-line:
