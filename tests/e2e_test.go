@@ -8,21 +8,29 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
 
-// dialClient joins realm1 with the Go client on a fresh backend of the same
-// kind as the router's; both leave at cleanup.
+// dialClient joins realm1 with the Go client over WebSocket and JSON, on a
+// fresh backend of the same kind as the router's; both leave at cleanup.
 func dialClient(t *testing.T, b backend, r *testrouter.Router) *client.Session {
+	t.Helper()
+	return dialVia(t, b, r.URL, serialize.JSON)
+}
+
+// dialVia joins realm1 at url (any scheme client.Dial takes) with one
+// serializer, on a fresh backend of kind b.
+func dialVia(t *testing.T, b backend, url string, ser serialize.Serializer) *client.Session {
 	t.Helper()
 	as := b.New()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := client.Dial(ctx, r.URL, client.Config{Realm: "realm1", Backend: as})
+	s, err := client.Dial(ctx, url, client.Config{Realm: "realm1", Backend: as, Serializers: []serialize.Serializer{ser}})
 	if err != nil {
 		as.Close()
-		t.Fatalf("dial: %v", err)
+		t.Fatalf("dial %s (%s): %v", url, ser.Name(), err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

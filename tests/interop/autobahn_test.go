@@ -18,7 +18,7 @@ func TestAutobahnJS(t *testing.T) {
 	for _, b := range testrouter.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			r := testrouter.Start(t, b.New())
-			for _, ser := range []string{"json"} {
+			for _, ser := range serializers {
 				t.Run(ser, func(t *testing.T) {
 					t.Run("js-callee-caller", func(t *testing.T) {
 						got := RunScenario(t, r.URL, "realm1", "js-callee-caller", ser)

@@ -28,56 +28,20 @@ package testrouter
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
-	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// Router is a running test router.
-type Router struct {
-	Backend scheduler.AsyncSupport
-	App     *core.Application
-	Realm   *core.Realm
-	// URL is the WebSocket URL, ws://127.0.0.1:port/ws.
-	URL string
-}
-
-// Start starts a router on as (which it closes at cleanup) and registers the
-// procedures listed in the package doc. Everything stops at t's cleanup.
+// Start starts a router on as (which it closes at cleanup) serving realm
+// "realm1" on every transport (see Serve) and registers the procedures
+// listed in the package doc. Everything stops at t's cleanup.
 func Start(t testing.TB, as scheduler.AsyncSupport) *Router {
 	t.Helper()
-	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
-		Serializers: []serialize.Serializer{serialize.JSON},
-	}, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(ws)
-	realm, _ := app.Realm("realm1")
-	r := &Router{Backend: as, App: app, Realm: realm, URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := app.Close(ctx); err != nil {
-			t.Errorf("app.Close: %v", err)
-		}
-		ws.Close()
-		hs.Close()
-		if err := as.Close(); err != nil {
-			t.Errorf("backend.Close: %v", err)
-		}
-	})
+	r := Serve(t, as, core.Config{Realms: []core.RealmConfig{{URI: "realm1"}}})
+	realm := r.Realm
 	for uri, h := range procedures(realm) {
 		if _, err := realm.Register(context.Background(), uri, h, nil); err != nil {
 			t.Fatalf("register %s: %v", uri, err)
