@@ -158,7 +158,7 @@ func (l *localSession) Close() {
 		delete(l.pending, id)
 	}
 	for id, c := range l.calls {
-		c.ch <- callEvent{err: ErrClosed}
+		c.push(callEvent{err: ErrClosed})
 		delete(l.calls, id)
 	}
 	for _, rc := range l.running {

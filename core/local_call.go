@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -58,13 +59,54 @@ type callEvent struct {
 	progress bool
 }
 
-// localCall is a CALL of the local session awaiting its answer. ch holds
-// up to progressQueueMax progress reports plus one slot always kept for the
-// final event, so the executor never blocks on it. Executor-owned except ch.
+// localCall is a CALL of the local session awaiting its answer. The
+// executor appends events to queue (it never blocks) and leaves a wake-up
+// token in wake; the calling goroutine pops them one at a time. abandoned
+// and req are executor-owned.
 type localCall struct {
 	req       wamp.ID
-	ch        chan callEvent
 	abandoned bool // the caller stopped waiting (its ctx ended)
+
+	mu    sync.Mutex
+	queue []callEvent
+	head  int // queue[head:] are not taken yet
+	wake  chan struct{}
+}
+
+func newLocalCall() *localCall { return &localCall{wake: make(chan struct{}, 1)} }
+
+// push queues one event for the caller. Executor-only (one producer).
+func (c *localCall) push(ev callEvent) {
+	c.mu.Lock()
+	c.queue = append(c.queue, ev)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // a wake-up is pending already; the event itself is queued
+	}
+}
+
+// backlog returns the number of events not yet taken.
+func (c *localCall) backlog() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) - c.head
+}
+
+// pop takes the oldest event, if any.
+func (c *localCall) pop() (callEvent, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.head == len(c.queue) {
+		return callEvent{}, false
+	}
+	ev := c.queue[c.head]
+	c.queue[c.head] = callEvent{}
+	c.head++
+	if c.head == len(c.queue) {
+		c.queue, c.head = c.queue[:0], 0
+	}
+	return ev, true
 }
 
 // Call calls procedure from the application, through the realm's dealer
@@ -77,11 +119,11 @@ type localCall struct {
 // the answer).
 func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
 	l := r.local
-	c := &localCall{ch: make(chan callEvent, progressQueueMax+1)}
+	c := newLocalCall()
 	options := opts.dict()
 	posted := r.ex.Post(func() {
 		if l.gone {
-			c.ch <- callEvent{err: ErrClosed}
+			c.push(callEvent{err: ErrClosed})
 			return
 		}
 		c.req = l.newRequest()
@@ -93,21 +135,7 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 	}
 	for {
 		select {
-		case ev := <-c.ch:
-			if ev.progress {
-				if opts != nil && opts.Progress != nil {
-					opts.Progress(ev.res)
-				}
-				continue
-			}
-			if ev.err != nil {
-				var we *Error
-				if errors.As(ev.err, &we) {
-					return nil, we
-				}
-				return nil, fmt.Errorf("core: call %q: %w", procedure, ev.err)
-			}
-			return ev.res, nil
+		case <-c.wake:
 		case <-ctx.Done():
 			mode := wamp.CancelKillNoWait
 			if opts != nil && opts.CancelMode != "" {
@@ -116,7 +144,28 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 			r.ex.Post(func() { l.cancelCall(c, mode) })
 			return nil, fmt.Errorf("core: call %q: %w", procedure, ctx.Err())
 		}
+		for ev, ok := c.pop(); ok; ev, ok = c.pop() {
+			if ev.progress {
+				if opts != nil && opts.Progress != nil {
+					opts.Progress(ev.res)
+				}
+				continue
+			}
+			return finalAnswer(procedure, ev)
+		}
 	}
+}
+
+// finalAnswer is what Call returns for the final event.
+func finalAnswer(procedure wamp.URI, ev callEvent) (*Result, error) {
+	if ev.err == nil {
+		return ev.res, nil
+	}
+	var we *Error
+	if errors.As(ev.err, &we) {
+		return nil, we
+	}
+	return nil, fmt.Errorf("core: call %q: %w", procedure, ev.err)
 }
 
 // cancelCall sends CANCEL for a call whose caller stopped waiting; the
@@ -141,22 +190,22 @@ func (l *localSession) callResult(m *wamp.Result) {
 		if c.abandoned {
 			return // nobody reads it: the caller gave up and canceled
 		}
-		if len(c.ch) >= cap(c.ch)-1 {
+		if c.backlog() >= progressQueueMax {
 			// The caller's Progress callback is too slow: fail the call
-			// (the reserved slot takes the final event) and cancel it.
+			// and cancel it.
 			delete(l.calls, m.Request)
-			c.ch <- callEvent{err: ErrProgressOverflow}
+			c.push(callEvent{err: ErrProgressOverflow})
 			l.realm.ex.Post(func() {
 				l.realm.handleLocal(l.sid, &wamp.Cancel{Request: c.req, Options: wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait}})
 			})
 			return
 		}
 		res.Progress = true
-		c.ch <- callEvent{res: res, progress: true}
+		c.push(callEvent{res: res, progress: true})
 		return
 	}
 	delete(l.calls, m.Request)
-	c.ch <- callEvent{res: res}
+	c.push(callEvent{res: res})
 }
 
 // callError delivers an ERROR for one of the local session's calls.
@@ -164,6 +213,6 @@ func (l *localSession) callResult(m *wamp.Result) {
 func (l *localSession) callError(m *wamp.Error) {
 	if c, ok := l.calls[m.Request]; ok {
 		delete(l.calls, m.Request)
-		c.ch <- callEvent{err: requestError(m)}
+		c.push(callEvent{err: requestError(m)})
 	}
 }

@@ -140,12 +140,15 @@ func TestProgressiveCancel(t *testing.T) {
 		rs.Handle("com.forever", core.Blocking(core.Progressive(func(ctx context.Context, inv *core.Invocation) core.Stream {
 			return func(yield func(*core.Result, error) bool) {
 				for i := 0; ; i++ {
+					if i == 5 {
+						<-ctx.Done() // the caller cancels on report 3
+					}
 					if !yield(core.ProgressReport(wamp.List{i}, nil), nil) {
 						stopped <- ctx.Err()
 						return
 					}
-					if i > 1_000_000 {
-						stopped <- errors.New("never cancelled")
+					if i >= 5 {
+						stopped <- errors.New("yield went on after the call was cancelled")
 						return
 					}
 				}
