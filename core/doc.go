@@ -34,4 +34,21 @@
 // dependencies to every handler through its context. Everything registered
 // on the Application applies to every realm, including realms added later;
 // what is registered on a Realm applies to it alone.
+//
+// Procedures (routes*.go, typed*.go, progress.go, callhandler.go,
+// local*.go): a Routes set maps URIs to Handlers by exact URI, prefix,
+// wildcard or regular expression, for every realm (Application.AddRoutes)
+// or one (Realm.AddRoutes). The first three are registrations in the
+// realm's dealer, beside remote callees'; regular expressions are tried for
+// calls nothing else matches (the dealer's fallback callee is the
+// application's own session), so the most specific match always wins.
+// Func0..Func3 and Bind turn typed Go functions into Handlers (arguments
+// bound by position or name, results mapped as serverwamp does, binding
+// errors answered with wamp.error.invalid_argument); Progressive turns a
+// Go iterator of progress reports and a final result into one;
+// SetCallHandler replaces a realm's routing with a single Handler. Handlers
+// find the calling session with SessionFrom; handlers that wait (for
+// Realm.Call, an acknowledged Publish, I/O) are marked Blocking so that an
+// event-loop backend runs them off the loop. Realm.Call calls any
+// procedure of the realm, remote or local, from Go.
 package core
