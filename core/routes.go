@@ -173,6 +173,9 @@ func (r *Realm) addRoutes(ctx context.Context, routes []route) error {
 // addRoutes registers routes in one executor task, so that no other
 // session's message is routed between them. Executor-only.
 func (l *localSession) addRoutes(routes []route) error {
+	if l.gone {
+		return ErrClosed
+	}
 	var made []wamp.ID
 	for _, rt := range routes {
 		if rt.kind == routeRegex {
