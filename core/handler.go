@@ -193,7 +193,7 @@ func Blocking(h Handler) Handler {
 		panic("core: Blocking(nil)")
 	}
 	return func(ctx context.Context, inv *Invocation) (*Result, error) {
-		if inv.l != nil && inv.l.off != nil && !inv.offloaded {
+		if inv.l != nil && inv.l.loop && !inv.offloaded {
 			return nil, errOffload
 		}
 		return h(ctx, inv)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // localSession is the application's own session in a realm: its procedures
@@ -19,7 +20,7 @@ import (
 type localSession struct {
 	realm *Realm
 	sid   wamp.ID
-	off   offloader // the backend's Offload, if it runs handlers on a shared loop
+	loop  bool // the backend runs handlers on a shared event loop (scheduler.Loop)
 
 	nextReq  wamp.ID
 	pending  map[wamp.ID]*pendingReq  // REGISTER, UNREGISTER, PUBLISH awaiting the router's reply
@@ -60,19 +61,12 @@ type reply struct {
 	err error
 }
 
-// offloader is implemented by backends that run spawned tasks on a shared
-// event loop (adapters/eventloop): Offload runs work on a helper goroutine
-// and then resume on the loop. Blocking handlers use it.
-type offloader interface {
-	Offload(ctx context.Context, work func(context.Context) any, resume func(any)) error
-}
-
 func newLocalSession(r *Realm, sid wamp.ID) *localSession {
-	off, _ := r.as.(offloader)
+	_, onLoop := r.as.(scheduler.Loop)
 	return &localSession{
 		realm:    r,
 		sid:      sid,
-		off:      off,
+		loop:     onLoop,
 		pending:  make(map[wamp.ID]*pendingReq),
 		calls:    make(map[wamp.ID]*localCall),
 		handlers: make(map[wamp.ID]localProc),

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // progressOptions are the YIELD options of a progress report (shared,
@@ -50,27 +51,16 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 	}
 }
 
-// handlerOutcome carries an offloaded handler's answer back to the loop.
-type handlerOutcome struct {
-	res *Result
-	err error
-}
-
-// offload runs a Blocking handler on a helper goroutine of the backend
-// (see Blocking), with the invocation's own context (the spawned task's
-// ends when the task returns, which is now). Called from the spawned task.
+// offload runs a Blocking handler as blocking work of the backend
+// (scheduler.SpawnBlocking: on an event loop, one of its helper goroutines),
+// with the invocation's own context (the spawned task's ends when the task
+// returns, which is now). Called from the spawned task.
 func (l *localSession) offload(base context.Context, h Handler, call *Invocation) {
 	call.offloaded = true
 	req := call.req
-	err := l.off.Offload(base, func(ctx context.Context) any {
+	err := scheduler.SpawnBlocking(l.realm.as, base, func(ctx context.Context) {
 		res, err := l.runHandler(ctx, h, call)
-		return handlerOutcome{res, err}
-	}, func(v any) {
-		o, ok := v.(handlerOutcome)
-		if !ok {
-			o.err, _ = v.(error) // the backend's report of a lost helper
-		}
-		l.realm.ex.Post(func() { l.finish(req, o.res, o.err) })
+		l.realm.ex.Post(func() { l.finish(req, res, err) })
 	})
 	if err != nil {
 		l.realm.ex.Post(func() { l.finish(req, nil, err) })

@@ -22,22 +22,19 @@ type outlet interface {
 type inboundKind uint8
 
 const (
-	inJoin inboundKind = iota
-	inMessage
+	inMessage inboundKind = iota
 	inMalformed
 	inDetach
 )
 
 // inbound is one event for a realm, queued in its mailbox by a connection's
-// reader goroutine. Events of one connection keep their order.
+// reader goroutine. Events of one connection keep their order. (Joins take
+// another path: admission, in auth_admit.go.)
 type inbound struct {
 	kind   inboundKind
 	sid    wamp.ID
 	msg    wamp.Message
-	out    outlet             // inJoin
-	hello  *wamp.Hello        // inJoin
-	info   router.SessionInfo // inJoin
-	reason string             // inMalformed
+	reason string // inMalformed
 }
 
 // Realm is one realm of an Application: its routing state, bound to one
@@ -103,14 +100,6 @@ func (r *Realm) receive(v any) {
 	ev := v.(*inbound)
 	now := r.as.Now()
 	switch ev.kind {
-	case inJoin:
-		if r.closing {
-			ev.out.Send(&wamp.Abort{Details: wamp.Dict{"message": "realm is shutting down"}, Reason: wamp.CloseSystemShutdown})
-			ev.out.Close()
-			return
-		}
-		r.outlets[ev.sid] = ev.out
-		r.r.Join(now, ev.sid, ev.hello, ev.info, &r.fx)
 	case inMessage:
 		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
 	case inMalformed:
