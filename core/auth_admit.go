@@ -128,7 +128,6 @@ func (adm *admission) admit(info router.SessionInfo) {
 		info.Realm = adm.hello.Realm
 	}
 	ti := c.peer.Info()
-	info.Transport = transportDetails(ti)
 	adm.info = info
 	s := newSession(r, adm.sid, adm.hello.Realm, info, ti)
 	if !r.sessions.tryAdd(s) {
@@ -194,6 +193,10 @@ func (c *conn) enter(adm *admission) {
 		return
 	}
 	c.mu.Lock()
+	// Every way out of connAdmitting (timeout, abort, drop) takes mu, so
+	// the state checked here holds until the Store below; the fields are
+	// set first because the reader goroutine reads them once it sees
+	// connJoined.
 	if c.state.Load() != connAdmitting || c.adm != adm {
 		c.mu.Unlock()
 		adm.cleanup()
@@ -203,8 +206,14 @@ func (c *conn) enter(adm *admission) {
 	r.outlets[adm.sid] = c.peer
 	r.r.Join(r.as.Now(), adm.sid, adm.hello, adm.info, &r.fx)
 	c.state.Store(connJoined)
+	// A joined connection no longer needs its handshake: release the
+	// admission (the HELLO, its contexts) and the timer, which an idle
+	// session would otherwise keep for its whole life. Only the handshake
+	// states read them, under mu.
+	timer := c.timer
+	c.adm, c.timer = nil, nil
 	c.mu.Unlock()
-	c.timer.Stop()
+	timer.Stop()
 	adm.cancel()
 	r.apply()
 }

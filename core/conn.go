@@ -61,8 +61,11 @@ func (c *conn) handshakeExpired() {
 		c.peer.Close()
 		return
 	}
-	if c.state.CompareAndSwap(connAdmitting, connClosed) {
-		adm := c.adm // written before the state became connAdmitting
+	c.mu.Lock() // enter joins under mu, and then drops c.adm
+	expired := c.state.CompareAndSwap(connAdmitting, connClosed)
+	adm := c.adm
+	c.mu.Unlock()
+	if expired {
 		c.app.log.Info("handshake timeout: not admitted in time", "peer", c.peer.Info().PeerAddr, "session", adm.sid)
 		adm.cancel()
 		c.peer.Send(abortMsg(wamp.ErrAuthenticationFailed, "handshake timed out"))
@@ -232,14 +235,6 @@ func anonymous(hello *wamp.Hello) (router.SessionInfo, bool) {
 		return info, true
 	}
 	return info, slices.Contains(methods, any("anonymous"))
-}
-
-func transportDetails(i transport.Info) wamp.Dict {
-	d := wamp.Dict{"type": i.Transport, "serializer": i.Serializer, "peer": i.PeerAddr}
-	if i.Path != "" {
-		d["http_path"] = i.Path
-	}
-	return d
 }
 
 func abortMsg(reason wamp.URI, msg string) *wamp.Abort {

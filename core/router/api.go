@@ -82,8 +82,6 @@ type SessionInfo struct {
 	AuthRole     string
 	AuthMethod   string
 	AuthProvider string
-	// Transport carries transport details for the session meta API (opaque here).
-	Transport wamp.Dict
 	// Internal marks the router's own sessions (meta API, application
 	// procedures): only they may REGISTER procedures and PUBLISH to topics
 	// under the reserved "wamp." prefix. (Added by core/router; additive.)
