@@ -82,7 +82,7 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 		return nil, fmt.Errorf("transport: websocket dial %s: %w: server selected %q",
 			rawURL, ErrNoSubprotocol, conn.SubProtocol())
 	}
-	p.attach(conn, ser)
+	p.attach(conn, ser, true, cfg.Compression)
 	p.info = Info{
 		Transport:  "websocket",
 		Serializer: ser.Name(),
@@ -129,7 +129,7 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 		Recovery:   gws.Recovery,
 		Logger:     gwsLogger{cfg.Logger},
 		NewSession: p.session,
-	}, nc)
+	}, &wsConn{Conn: nc})
 	if !stop() { // ctx ended during the handshake and closed nc
 		if err == nil {
 			_ = nc.Close()

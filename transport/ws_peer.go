@@ -17,17 +17,31 @@ type wsPeer struct {
 
 	// Set before the reader goroutine starts; immutable afterwards.
 	conn     *gws.Conn
+	wc       *wsConn // what gws writes through; batches go through it too
 	opcode   gws.Opcode
+	batch    bool          // frame and batch here (no compression configured)
+	client   bool          // client side: frames are masked
 	onClosed func(*wsPeer) // deregistration hook, may be nil
+
+	out      *[]byte // writer only: frames batched this round; nil between rounds
+	ioFailed bool    // writer only: a batch failed on the socket
 }
 
 var _ Peer = (*wsPeer)(nil)
 
 // attach completes the peer once gws has the connection: the wire and the
-// deadlines go through conn.
-func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer) {
+// deadlines go through conn, whose net.Conn is a *wsConn (wrapWSConn).
+// Frames are batched here unless compression was configured (then gws
+// frames everything). Before the reader and any writer start.
+func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compression bool) {
 	p.conn, p.ser, p.opcode = conn, ser, opcodeFor(ser)
 	p.nc = conn.NetConn()
+	p.wc, _ = p.nc.(*wsConn)
+	p.client = client
+	p.batch = p.wc != nil && !compression
+	if p.wc != nil {
+		p.wc.startFraming()
+	}
 	p.w, p.self = p, p
 	p.maxOut = p.cfg.maxMessageBytes
 }

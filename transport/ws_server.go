@@ -101,7 +101,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, http.StatusServiceUnavailable, "transport: server closed")
 		return
 	}
-	conn, err := s.upgraders[i].Upgrade(w, withProtocol(r, s.protos[i]))
+	conn, err := s.upgraders[i].Upgrade(wsHijacker{w}, withProtocol(r, s.protos[i]))
 	if err != nil { // gws has answered 400 and closed the connection
 		s.wg.Done()
 		s.cfg.Stats.Rejected.Add(1)
@@ -109,7 +109,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := peerOf(conn)
-	p.attach(conn, p.ser)
+	p.attach(conn, p.ser, false, s.cfg.Compression)
 	p.info = Info{
 		Transport:  "websocket",
 		Serializer: p.ser.Name(),

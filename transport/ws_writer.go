@@ -1,20 +1,123 @@
 package transport
 
-// The wsPeer's wire: WebSocket framing through gws. gws builds and writes
-// one frame per call under its own lock, so writeMessage writes at once and
-// flush has nothing to do (coalescing several frames into one syscall would
-// need our own framing under gws's write lock: future work).
+import (
+	"errors"
+	"fmt"
+	"net"
+	"unicode/utf8"
 
-func (p *wsPeer) writePing() error               { return p.conn.WritePing(nil) }
-func (p *wsPeer) writePong(payload []byte) error { return p.conn.WritePong(payload) }
-func (p *wsPeer) writeMessage(b []byte) error    { return p.conn.WriteMessage(p.opcode, b) }
-func (p *wsPeer) flush() error                   { return nil }
+	"github.com/lxzan/gws"
+)
+
+// The wsPeer's wire. Without compression, the frames of one writer round
+// (pong, ping, messages) are framed here into one buffer and written with
+// one syscall, like RawSocket's batches: gws has no call that writes
+// several frames, and frames each message under a lock of its own that this
+// package cannot reach. The buffer goes through the connection's wsConn,
+// whose lock every gws write also takes (gws writes through the wsConn), so
+// a batch never interleaves with a frame gws writes by itself (the echo of
+// a close frame, a close after a protocol error); the wsConn also notes a
+// close frame going out and refuses batches after it, as gws refuses data
+// frames after a close.
+//
+// gws still writes: everything when permessage-deflate is configured (its
+// compression context needs every frame), messages of wsDirectBytes or
+// more (gws copies them into one buffer too), text messages that are not
+// valid UTF-8 (gws fails them exactly as before), and close frames.
+const (
+	wsBatchBytes  = 64 << 10
+	wsDirectBytes = 16 << 10
+	wsMaxHeader   = 14 // 2 + 8 octets of length + 4 of mask key
+)
+
+// errWSClosing is what a batch gets once a close frame went out: the
+// connection is being closed by gws, which reports the cause to OnClose.
+var errWSClosing = errors.New("transport: websocket close frame already sent")
+
+func (p *wsPeer) writePing() error {
+	if !p.batch {
+		return p.conn.WritePing(nil)
+	}
+	return p.frame(gws.OpcodePing, nil)
+}
+
+func (p *wsPeer) writePong(payload []byte) error {
+	if !p.batch || len(payload) > 125 { // gws's reader admits no larger ping
+		return p.conn.WritePong(payload)
+	}
+	return p.frame(gws.OpcodePong, payload)
+}
+
+func (p *wsPeer) writeMessage(b []byte) error {
+	if !p.batch || len(b) >= wsDirectBytes || (p.opcode == gws.OpcodeText && !utf8.Valid(b)) {
+		if err := p.flush(); err != nil {
+			return err
+		}
+		return p.conn.WriteMessage(p.opcode, b)
+	}
+	return p.frame(p.opcode, b)
+}
+
+// frame appends one unfragmented frame to the round's buffer, flushing
+// first when it would pass wsBatchBytes. Client frames are masked with a
+// fresh random key (RFC 6455 §5.3); the payload is copied first, so b (for
+// a SharedMessage, bytes shared with other peers) is never modified.
+func (p *wsPeer) frame(op gws.Opcode, b []byte) error {
+	if p.out != nil && len(*p.out)+wsMaxHeader+len(b) > wsBatchBytes {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
+	if p.out == nil {
+		p.out = frameBufPool.Get().(*[]byte)
+	}
+	*p.out = appendWSFrame(*p.out, op, b, p.client)
+	return nil
+}
+
+// flush writes the round's frames in one write and returns the buffer.
+func (p *wsPeer) flush() error {
+	out := p.out
+	if out == nil {
+		return nil
+	}
+	p.out = nil
+	var err error
+	if len(*out) > 0 {
+		err = p.wc.writeFrames(*out)
+		if err != nil && !errors.Is(err, errWSClosing) {
+			p.ioFailed = true
+		}
+	}
+	if cap(*out) <= maxPooledBuf {
+		*out = (*out)[:0]
+		frameBufPool.Put(out)
+	}
+	return err
+}
 
 // writeClose sends the close frame; gws then closes the socket.
 func (p *wsPeer) writeClose(code uint16, reason string) {
 	_ = p.conn.WriteClose(code, []byte(reason))
 }
 
-// failed does nothing: gws closed the connection when the write failed and
-// hands the error to OnClose, which classifies it.
-func (p *wsPeer) failed(error) {}
+// failed handles a write error. When gws wrote, it has closed the
+// connection and hands the error to OnClose, which classifies it; a
+// refused batch (a close frame went out) likewise leaves the cause to
+// gws. When a batch failed on the socket, gws knows nothing of it: the
+// cause is recorded here, classified as OnClose would, and the socket
+// closed, which ends the reader.
+func (p *wsPeer) failed(err error) {
+	if !p.ioFailed {
+		return
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		p.cfg.stats.WriteTimeouts.Add(1)
+		err = fmt.Errorf("%w: %w", ErrWriteTimeout, err)
+	}
+	p.mu.Lock()
+	p.setCauseLocked(err)
+	p.mu.Unlock()
+	_ = p.nc.Close()
+}
