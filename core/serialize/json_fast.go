@@ -32,38 +32,51 @@ type jsonDecoder struct {
 	// binErr is the first base64 failure; it is reported only once the
 	// whole frame has parsed, so a syntax error takes precedence.
 	binErr error
-	// stack holds the elements of the arrays being parsed; each array
-	// copies its own elements out into an exactly sized slice.
-	stack []any
 }
 
-// decodeJSONFast is JSON.Decode: parse the frame with jsonDecoder, then
-// validate and type the list with wamp.FromList.
+// decodeJSONFast is JSON.Decode: parse the frame with jsonDecoder, building
+// the message from the top-level elements (see buildMessage). Errors come in
+// the order of the former path: syntax and nesting, then a non-array frame,
+// then bad base64, then message validation.
 func decodeJSONFast(b []byte) (wamp.Message, error) {
-	var scratch [16]any
-	d := jsonDecoder{b: b, stack: scratch[:0]}
+	d := jsonDecoder{b: b}
 	d.skipSpaces()
-	d.binary = d.i < len(b) && b[d.i] == '['
-	v, err := d.value(1)
+	if d.i >= len(b) || b[d.i] != '[' {
+		v, err := d.value(1)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.end(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w: frame is a JSON %s, not an array", ErrDecode, wamp.ErrProtocolViolation, jsonKind(v))
+	}
+	d.binary = true
+	var env [maxEnvelope]jsonElem
+	n, extra, err := d.envelope(&env)
 	if err != nil {
 		return nil, err
 	}
-	d.skipSpaces()
-	if d.i != len(b) {
-		return nil, fmt.Errorf("%w: invalid JSON: trailing data after the top-level value", ErrDecode)
-	}
-	l, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: %w: frame is a JSON %s, not an array", ErrDecode, wamp.ErrProtocolViolation, jsonKind(v))
+	if err := d.end(); err != nil {
+		return nil, err
 	}
 	if d.binErr != nil {
 		return nil, d.binErr
 	}
-	m, err := wamp.FromList(l)
+	m, err := buildMessage(&env, n, extra)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return m, nil
+}
+
+// end checks that only whitespace follows the top-level value.
+func (d *jsonDecoder) end() error {
+	d.skipSpaces()
+	if d.i != len(d.b) {
+		return fmt.Errorf("%w: invalid JSON: trailing data after the top-level value", ErrDecode)
+	}
+	return nil
 }
 
 func (d *jsonDecoder) syntaxErr(problem string) error {
@@ -129,35 +142,51 @@ func (d *jsonDecoder) stringValue() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.binary && len(s) > 0 && s[0] == 0 {
-		bin, err := decodeBase64(s[1:])
-		if err != nil {
-			if d.binErr == nil {
-				d.binErr = err
-			}
-			return nil, nil
-		}
-		return bin, nil
+	if v, ok := d.binaryOf(s); ok {
+		return v, nil
 	}
 	return s, nil
 }
 
+// binaryOf reports whether s is a binary value (binary convention enabled
+// and s starts with NUL) and returns its bytes. A base64 failure is
+// recorded in d.binErr, with a nil value.
+func (d *jsonDecoder) binaryOf(s string) (any, bool) {
+	if !d.binary || len(s) == 0 || s[0] != 0 {
+		return nil, false
+	}
+	bin, err := decodeBase64(s[1:])
+	if err != nil {
+		if d.binErr == nil {
+			d.binErr = err
+		}
+		return nil, true
+	}
+	return bin, true
+}
+
+// emptyJSONList is the value of every empty JSON array. Sharing it is safe:
+// with length and capacity 0 it cannot be written through, and appending
+// to it allocates.
+var emptyJSONList any = make([]any, 0)
+
 // array parses a list at d.i (which holds '[').
 func (d *jsonDecoder) array(depth int) (any, error) {
 	d.i++
-	base := len(d.stack)
 	d.skipSpaces()
 	if d.i < len(d.b) && d.b[d.i] == ']' {
 		d.i++
-		return []any{}, nil
+		return emptyJSONList, nil
 	}
+	var buf [8]any
+	elems := buf[:0]
 	for {
 		d.skipSpaces()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		d.stack = append(d.stack, v)
+		elems = append(elems, v)
 		d.skipSpaces()
 		if d.i >= len(d.b) {
 			return nil, d.syntaxErr("unexpected end of input in array")
@@ -167,10 +196,8 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 			d.i++
 		case ']':
 			d.i++
-			l := make([]any, len(d.stack)-base)
-			copy(l, d.stack[base:])
-			clear(d.stack[base:])
-			d.stack = d.stack[:base]
+			l := make([]any, len(elems))
+			copy(l, elems)
 			return l, nil
 		default:
 			return nil, d.syntaxErr("expected ',' or ']' after array element")

@@ -136,6 +136,18 @@ func hex4(b []byte) (rune, bool) {
 // number parses the number at d.i: an int64 when it is an integer literal
 // that fits, else a float64 (an error if out of float64 range).
 func (d *jsonDecoder) number() (any, error) {
+	n, f, isInt, err := d.numberParts()
+	if err != nil {
+		return nil, err
+	}
+	if isInt {
+		return n, nil
+	}
+	return f, nil
+}
+
+// numberParts is number, unboxed: n when isInt, else f.
+func (d *jsonDecoder) numberParts() (n int64, f float64, isInt bool, err error) {
 	b := d.b
 	start := d.i
 	i := start
@@ -145,7 +157,7 @@ func (d *jsonDecoder) number() (any, error) {
 	}
 	if i >= len(b) || b[i] < '0' || b[i] > '9' {
 		d.i = i
-		return nil, d.syntaxErr("expected a digit in number")
+		return 0, 0, false, d.syntaxErr("expected a digit in number")
 	}
 	var u uint64
 	overflow := false
@@ -165,7 +177,7 @@ func (d *jsonDecoder) number() (any, error) {
 		isFloat = true
 		if i = digits(b, i+1); i < 0 {
 			d.i = -i
-			return nil, d.syntaxErr("expected a digit after '.' in number")
+			return 0, 0, false, d.syntaxErr("expected a digit after '.' in number")
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -176,24 +188,24 @@ func (d *jsonDecoder) number() (any, error) {
 		}
 		if i = digits(b, i); i < 0 {
 			d.i = -i
-			return nil, d.syntaxErr("expected a digit in number exponent")
+			return 0, 0, false, d.syntaxErr("expected a digit in number exponent")
 		}
 	}
 	d.i = i
 	if !isFloat && !overflow {
 		switch {
 		case !neg && u <= math.MaxInt64:
-			return int64(u), nil
+			return int64(u), 0, true, nil
 		case neg && u <= 1<<63:
-			return -int64(u-1) - 1, nil
+			return -int64(u-1) - 1, 0, true, nil
 		}
 	}
-	f, err := strconv.ParseFloat(string(b[start:i]), 64)
+	f, err = strconv.ParseFloat(string(b[start:i]), 64)
 	if err != nil {
 		d.i = start
-		return nil, d.syntaxErr("number out of float64 range")
+		return 0, 0, false, d.syntaxErr("number out of float64 range")
 	}
-	return f, nil
+	return 0, f, false, nil
 }
 
 // digits skips one or more decimal digits from i and returns the index after

@@ -83,6 +83,41 @@ func TestJSONFastMatchesReference(t *testing.T) {
 	}
 }
 
+// TestJSONFastHotShapes: for every message type, every element position
+// replaced by values of every kind, and every arity from 1 to 8, the
+// directly built messages match wamp.FromList's verdict and result.
+func TestJSONFastHotShapes(t *testing.T) {
+	templates := [][]string{
+		{"48", "1", `{"a":1}`, `"p"`, "[1]", `{"k":"v"}`},
+		{"70", "2", "{}", `["x"]`, "{}"},
+		{"50", "3", "{}", "[]", `{"a":[]}`},
+		{"68", "4", "5", "{}", "[1.5]", "{}"},
+		{"16", "6", "{}", `"t"`, "[null]", "{}"},
+		{"36", "7", "8", "{}", "[true]", "{}"},
+		{"8", "48", "9", "{}", `"e"`, "[]", "{}"},
+		{"8", "68", "9", "{}", `"e"`},
+		{"1", `"r"`, "{}"}, {"34", "0", "{}"}, {"35", "1"}, {"65", "1", "2"},
+	}
+	kinds := []string{"1", "0", "-1", "1.0", "9007199254740992", "9007199254740993", "16", "48", "17",
+		"65536", `"s"`, `"\u0000aGk="`, "{}", "[]", "null", "true", `{"x":[1]}`, `[{}]`}
+	for _, tpl := range templates {
+		for i := range tpl {
+			for _, k := range kinds {
+				el := append([]string(nil), tpl...)
+				el[i] = k
+				compareJSONDecoders(t, []byte("["+strings.Join(el, ",")+"]"))
+			}
+		}
+		for n := 1; n <= 8; n++ {
+			el := append([]string(nil), tpl...)
+			for len(el) < n {
+				el = append(el, "{}")
+			}
+			compareJSONDecoders(t, []byte("["+strings.Join(el[:n], ",")+"]"))
+		}
+	}
+}
+
 // TestJSONFastIntegerOverflow: a positive integer literal beyond int64 is a
 // float64. The reference path (segmentio v0.5.4) wraps some 20-digit
 // literals into a wrong int64 instead; the fast decoder deliberately does
