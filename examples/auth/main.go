@@ -12,26 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
-	"os"
 	"slices"
-	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
+	"github.com/switchboard-wamp/switchboard/examples/internal/demo"
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { demo.Main(run) }
 
 // Users and services; a real application would look them up in a database
 // (the authenticator may block: it runs as a backend task).
@@ -58,16 +48,14 @@ func authenticate(ctx context.Context, req *core.AuthRequest) (*core.Identity, e
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	backend := goroutine.New(goroutine.Config{})
-	defer backend.Close()
+	ctx, backend, done := demo.Start()
+	defer done()
 	app, err := core.New(core.Config{Backend: backend, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
 		return err
 	}
 	app.SetAuthenticator(authenticate)
-	url, stop, err := serve(app)
+	url, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
@@ -108,20 +96,4 @@ func run(out io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// serve runs app over WebSocket on a free loopback port.
-func serve(app *core.Application) (url string, stop func(), err error) {
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}}, app)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ws.Close()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: ws}
-	go srv.Serve(ln)
-	return "ws://" + ln.Addr().String() + "/ws", func() { srv.Close(); ws.Close() }, nil
 }

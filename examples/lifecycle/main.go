@@ -10,26 +10,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"net/http"
-	"os"
 	"sync"
-	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
+	"github.com/switchboard-wamp/switchboard/examples/internal/demo"
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { demo.Main(run) }
 
 // Metrics counts sessions. It is the application's dependency.
 type Metrics struct {
@@ -80,10 +69,8 @@ func setup(ctx context.Context, app *core.Application, closed chan<- string) err
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	backend := goroutine.New(goroutine.Config{})
-	defer backend.Close()
+	ctx, backend, done := demo.Start()
+	defer done()
 	app, err := core.New(core.Config{Backend: backend, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
 		return err
@@ -92,7 +79,7 @@ func run(out io.Writer) error {
 	if err := setup(ctx, app, closed); err != nil {
 		return err
 	}
-	url, stop, err := serve(app)
+	url, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
@@ -135,20 +122,4 @@ func run(out io.Writer) error {
 	}
 	fmt.Fprintln(out, "shutdown hook:", <-closed)
 	return nil
-}
-
-// serve runs app over WebSocket on a free loopback port.
-func serve(app *core.Application) (url string, stop func(), err error) {
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}}, app)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ws.Close()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: ws}
-	go srv.Serve(ln)
-	return "ws://" + ln.Addr().String() + "/ws", func() { srv.Close(); ws.Close() }, nil
 }

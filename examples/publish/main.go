@@ -10,26 +10,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"net/http"
-	"os"
 	"sync"
-	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
+	"github.com/switchboard-wamp/switchboard/examples/internal/demo"
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { demo.Main(run) }
 
 const ticker = "com.example.ticker"
 
@@ -61,10 +50,8 @@ func (w *watchers) get(authid string) *core.Session {
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	backend := goroutine.New(goroutine.Config{})
-	defer backend.Close()
+	ctx, backend, done := demo.Start()
+	defer done()
 	app, err := core.New(core.Config{Backend: backend, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
 		return err
@@ -78,7 +65,7 @@ func run(out io.Writer) error {
 	if err := app.HandleTopic(ticker, w.handler, nil); err != nil {
 		return err
 	}
-	url, stop, err := serve(app)
+	url, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
@@ -126,20 +113,4 @@ func run(out io.Writer) error {
 	}
 	fmt.Fprintln(out, "topic handler:", <-w.news)
 	return nil
-}
-
-// serve runs app over WebSocket on a free loopback port.
-func serve(app *core.Application) (url string, stop func(), err error) {
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}}, app)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ws.Close()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: ws}
-	go srv.Serve(ln)
-	return "ws://" + ln.Addr().String() + "/ws", func() { srv.Close(); ws.Close() }, nil
 }

@@ -11,26 +11,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"net/http"
-	"os"
 	"slices"
-	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
+	"github.com/switchboard-wamp/switchboard/examples/internal/demo"
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { demo.Main(run) }
 
 var prices = map[string]int{"coffee": 4, "tea": 3}
 
@@ -105,10 +94,8 @@ func setup(ctx context.Context, app *core.Application, joined chan<- string) err
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	backend := goroutine.New(goroutine.Config{})
-	defer backend.Close()
+	ctx, backend, done := demo.Start()
+	defer done()
 	app, err := core.New(core.Config{Backend: backend,
 		Realms: []core.RealmConfig{{URI: "guests"}, {URI: "customers"}, {URI: "admins"}}})
 	if err != nil {
@@ -118,7 +105,7 @@ func run(out io.Writer) error {
 	if err := setup(ctx, app, joined); err != nil {
 		return err
 	}
-	url, stop, err := serve(app)
+	url, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
@@ -179,20 +166,4 @@ func describe(kw wamp.Dict) string {
 		s += fmt.Sprintf(" %s=%v", k, kw[k])
 	}
 	return s
-}
-
-// serve runs app over WebSocket on a free loopback port.
-func serve(app *core.Application) (url string, stop func(), err error) {
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}}, app)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ws.Close()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: ws}
-	go srv.Serve(ln)
-	return "ws://" + ln.Addr().String() + "/ws", func() { srv.Close(); ws.Close() }, nil
 }

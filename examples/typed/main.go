@@ -11,25 +11,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
-	"net"
-	"net/http"
-	"os"
-	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
-	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
-	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
+	"github.com/switchboard-wamp/switchboard/examples/internal/demo"
 )
 
-func main() {
-	if err := run(os.Stdout); err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { demo.Main(run) }
 
 // order is the input of com.example.order: kwargs (or positional
 // arguments, in field order) by their wamp tags.
@@ -66,10 +54,8 @@ func procedures() *core.Routes {
 }
 
 func run(out io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	backend := goroutine.New(goroutine.Config{})
-	defer backend.Close()
+	ctx, backend, done := demo.Start()
+	defer done()
 	app, err := core.New(core.Config{Backend: backend, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
 		return err
@@ -77,14 +63,14 @@ func run(out io.Writer) error {
 	if err := app.AddRoutes(ctx, procedures()); err != nil {
 		return err
 	}
-	url, stop, err := serve(app)
+	url, stop, err := demo.Serve(app)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	defer app.Close(ctx)
 
-	s, err := client.Dial(ctx, url, client.Config{Realm: "realm1", Backend: backend})
+	s, err := demo.Dial(ctx, url, backend)
 	if err != nil {
 		return err
 	}
@@ -111,20 +97,4 @@ func run(out io.Writer) error {
 	_, err = s.Call(ctx, "com.example.order", nil, wamp.Dict{"item": "tea", "price": 2.5}, nil)
 	fmt.Fprintln(out, "order without quantity failed:", err)
 	return nil
-}
-
-// serve serves app over WebSocket on a free loopback port.
-func serve(app *core.Application) (url string, stop func(), err error) {
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}}, app)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ws.Close()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: ws}
-	go srv.Serve(ln)
-	return "ws://" + ln.Addr().String() + "/ws", func() { srv.Close(); ws.Close() }, nil
 }
