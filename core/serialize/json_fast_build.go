@@ -78,62 +78,77 @@ func buildHot(env *[maxEnvelope]jsonElem, n int) wamp.Message {
 		return nil
 	}
 	h := hotFields{env: env, n: n, ok: true}
-	var m wamp.Message
-	switch env[0].n {
+	m := h.rpcMessage()
+	if m == nil {
+		m = h.otherMessage()
+	}
+	if m == nil || !h.ok {
+		return nil
+	}
+	return m
+}
+
+// rpcMessage builds CALL, YIELD, RESULT and INVOCATION; nil for other
+// types or a wrong element count.
+func (h *hotFields) rpcMessage() wamp.Message {
+	switch h.env[0].n {
 	case int64(wamp.CALL):
-		if n < 4 || n > 6 {
+		if h.n < 4 || h.n > 6 {
 			return nil
 		}
 		c := &wamp.Call{Request: h.id(1), Options: h.dict(2), Procedure: h.uri(3)}
 		c.Args, c.Kwargs = h.payload(4)
-		m = c
+		return c
 	case int64(wamp.YIELD):
-		if n > 5 {
+		if h.n > 5 {
 			return nil
 		}
 		y := &wamp.Yield{Request: h.id(1), Options: h.dict(2)}
 		y.Args, y.Kwargs = h.payload(3)
-		m = y
+		return y
 	case int64(wamp.RESULT):
-		if n > 5 {
+		if h.n > 5 {
 			return nil
 		}
 		r := &wamp.Result{Request: h.id(1), Details: h.dict(2)}
 		r.Args, r.Kwargs = h.payload(3)
-		m = r
+		return r
 	case int64(wamp.INVOCATION):
-		if n < 4 || n > 6 {
+		if h.n < 4 || h.n > 6 {
 			return nil
 		}
 		v := &wamp.Invocation{Request: h.id(1), Registration: h.id(2), Details: h.dict(3)}
 		v.Args, v.Kwargs = h.payload(4)
-		m = v
+		return v
+	}
+	return nil
+}
+
+// otherMessage builds PUBLISH, EVENT and ERROR; nil for other types or a
+// wrong element count.
+func (h *hotFields) otherMessage() wamp.Message {
+	switch h.env[0].n {
 	case int64(wamp.PUBLISH):
-		if n < 4 || n > 6 {
+		if h.n < 4 || h.n > 6 {
 			return nil
 		}
 		p := &wamp.Publish{Request: h.id(1), Options: h.dict(2), Topic: h.uri(3)}
 		p.Args, p.Kwargs = h.payload(4)
-		m = p
+		return p
 	case int64(wamp.EVENT):
-		if n < 4 || n > 6 {
+		if h.n < 4 || h.n > 6 {
 			return nil
 		}
 		e := &wamp.Event{Subscription: h.id(1), Publication: h.id(2), Details: h.dict(3)}
 		e.Args, e.Kwargs = h.payload(4)
-		m = e
+		return e
 	case int64(wamp.ERROR):
-		if n < 5 {
+		if h.n < 5 {
 			return nil
 		}
 		e := &wamp.Error{RequestType: h.errorRequestType(1), Request: h.id(2), Details: h.dict(3), Error: h.uri(4)}
 		e.Args, e.Kwargs = h.payload(5)
-		m = e
-	default:
-		return nil
+		return e
 	}
-	if !h.ok {
-		return nil
-	}
-	return m
+	return nil
 }
