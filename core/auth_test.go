@@ -230,21 +230,21 @@ func TestHandshakeEndsDuringAuthentication(t *testing.T) {
 	tests := []struct {
 		name    string
 		timeout time.Duration
-		act     func(p *tpeer)
+		act     func(p *fakePeer)
 		reason  wamp.URI // "" = no ABORT, the connection just goes
 	}{
-		{"message before WELCOME", 0, func(p *tpeer) {
+		{"message before WELCOME", 0, func(p *fakePeer) {
 			p.send(&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.x"})
 		}, wamp.ErrProtocolViolationURI},
-		{"AUTHENTICATE without CHALLENGE", 0, func(p *tpeer) {
+		{"AUTHENTICATE without CHALLENGE", 0, func(p *fakePeer) {
 			p.send(&wamp.Authenticate{Signature: "x", Extra: wamp.Dict{}})
 		}, wamp.ErrProtocolViolationURI},
-		{"second HELLO", 0, func(p *tpeer) { p.send(helloMsg("realm1", nil)) }, wamp.ErrProtocolViolationURI},
-		{"client ABORT", 0, func(p *tpeer) {
+		{"second HELLO", 0, func(p *fakePeer) { p.send(helloMsg("realm1", nil)) }, wamp.ErrProtocolViolationURI},
+		{"client ABORT", 0, func(p *fakePeer) {
 			p.send(&wamp.Abort{Details: wamp.Dict{}, Reason: wamp.CloseNormal})
 		}, ""},
-		{"connection dropped", 0, func(p *tpeer) { p.drop() }, ""},
-		{"handshake timeout", 50 * time.Millisecond, func(*tpeer) {}, wamp.ErrAuthenticationFailed},
+		{"connection dropped", 0, func(p *fakePeer) { p.drop() }, ""},
+		{"handshake timeout", 50 * time.Millisecond, func(*fakePeer) {}, wamp.ErrAuthenticationFailed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

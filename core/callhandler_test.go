@@ -12,7 +12,7 @@ import (
 
 func TestSetCallHandler(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var rs core.Routes
 		rs.Handle("com.routed", named("route"))
 		if err := realm.AddRoutes(ctx, &rs); err != nil {
@@ -93,7 +93,7 @@ func TestSetCallHandler(t *testing.T) {
 // its context like any procedure's.
 func TestCallHandlerProgressAndTimeout(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		cancelled := make(chan error, 1)
 		// Blocking: com.slow waits for its context, which on the event loop
 		// must happen off the loop.
@@ -136,7 +136,7 @@ func TestCallHandlerProgressAndTimeout(t *testing.T) {
 // Handlers find the calling session (SessionFrom), also from typed handlers.
 func TestSessionInjection(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var rs core.Routes
 		rs.Handle("com.whoami", core.Func0(func(ctx context.Context) (wamp.Dict, error) {
 			s, ok := core.SessionFrom(ctx)

@@ -64,25 +64,25 @@ func recordingHook(log *hookLog) core.SessionHook {
 func TestSessionHookOpenAndClose(t *testing.T) {
 	tests := []struct {
 		name string
-		end  func(t *testing.T, p *tpeer, s *core.Session, app *core.Application)
+		end  func(t *testing.T, p *fakePeer, s *core.Session, app *core.Application)
 	}{
-		{"client GOODBYE", func(t *testing.T, p *tpeer, _ *core.Session, _ *core.Application) {
+		{"client GOODBYE", func(t *testing.T, p *fakePeer, _ *core.Session, _ *core.Application) {
 			p.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal})
 			if g, ok := p.recv().(*wamp.Goodbye); !ok || g.Reason != wamp.CloseGoodbyeAndOut {
 				t.Fatalf("want GOODBYE goodbye_and_out, got %#v", g)
 			}
 		}},
-		{"client ABORT", func(t *testing.T, p *tpeer, _ *core.Session, _ *core.Application) {
+		{"client ABORT", func(t *testing.T, p *fakePeer, _ *core.Session, _ *core.Application) {
 			p.send(&wamp.Abort{Details: wamp.Dict{}, Reason: wamp.CloseNormal})
 		}},
-		{"protocol violation", func(t *testing.T, p *tpeer, _ *core.Session, _ *core.Application) {
+		{"protocol violation", func(t *testing.T, p *fakePeer, _ *core.Session, _ *core.Application) {
 			p.send(&wamp.Welcome{Session: 1, Details: wamp.Dict{}})
 			if a, ok := p.recv().(*wamp.Abort); !ok || a.Reason != wamp.ErrProtocolViolationURI {
 				t.Fatalf("want ABORT protocol_violation, got %#v", a)
 			}
 		}},
-		{"connection dropped", func(t *testing.T, p *tpeer, _ *core.Session, _ *core.Application) { p.drop() }},
-		{"killed", func(t *testing.T, p *tpeer, s *core.Session, _ *core.Application) {
+		{"connection dropped", func(t *testing.T, p *fakePeer, _ *core.Session, _ *core.Application) { p.drop() }},
+		{"killed", func(t *testing.T, p *fakePeer, s *core.Session, _ *core.Application) {
 			if err := s.Kill(""); err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +91,7 @@ func TestSessionHookOpenAndClose(t *testing.T) {
 			}
 			p.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut})
 		}},
-		{"application closed", func(t *testing.T, p *tpeer, _ *core.Session, app *core.Application) {
+		{"application closed", func(t *testing.T, p *fakePeer, _ *core.Session, app *core.Application) {
 			go func() {
 				if g, ok := p.recv().(*wamp.Goodbye); ok && g.Reason == wamp.CloseSystemShutdown {
 					p.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut})

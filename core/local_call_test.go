@@ -14,7 +14,7 @@ import (
 var calleeRoles = wamp.Dict{"callee": wamp.Dict{"features": wamp.Dict{"call_canceling": true, "progressive_call_results": true}}}
 
 // registerRemote registers proc for p and returns the registration ID.
-func registerRemote(t *testing.T, p *memPeer, req wamp.ID, proc wamp.URI) wamp.ID {
+func registerRemote(t *testing.T, p *fakePeer, req wamp.ID, proc wamp.URI) wamp.ID {
 	t.Helper()
 	p.send(&wamp.Register{Request: req, Options: wamp.Dict{}, Procedure: proc})
 	r, ok := p.recv().(*wamp.Registered)
@@ -26,7 +26,7 @@ func registerRemote(t *testing.T, p *memPeer, req wamp.ID, proc wamp.URI) wamp.I
 
 func TestRealmCallRemoteCallee(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		callee := joinPeer(t, app, calleeRoles)
 		registerRemote(t, callee, 1, "com.remote.mul")
 
@@ -103,7 +103,7 @@ func TestRealmCallRemoteCallee(t *testing.T) {
 // A Go procedure calls a remote callee and returns its answer.
 func TestHandlerCallsRemoteCallee(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		callee := joinPeer(t, app, calleeRoles)
 		registerRemote(t, callee, 1, "com.remote.double")
 		var rs core.Routes
@@ -139,7 +139,7 @@ func TestHandlerCallsRemoteCallee(t *testing.T) {
 // queueing without bound.
 func TestRealmCallProgressOverflow(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		produced := make(chan struct{})
 		var rs core.Routes
 		rs.Handle("com.flood", core.Progressive(func(ctx context.Context, inv *core.Invocation) core.Stream {
@@ -184,7 +184,7 @@ func TestRealmCallProgressOverflow(t *testing.T) {
 // backend: here it waits for another call to release it.
 func TestBlockingHandler(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		release, waiting := make(chan struct{}), make(chan struct{})
 		var rs core.Routes
 		rs.Handle("com.wait", core.Blocking(func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {

@@ -30,7 +30,7 @@ func countTo(n int, produced *atomic.Int64) core.Handler {
 
 func TestProgressiveResults(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var produced atomic.Int64
 		var rs core.Routes
 		rs.Handle("com.count", countTo(3, &produced))
@@ -98,7 +98,7 @@ func TestProgressiveEndings(t *testing.T) {
 		})
 	}
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var rs core.Routes
 		rs.Handle("com.error", stream(core.ProgressReport(wamp.List{1}, nil), boom))
 		rs.Handle("com.panic", stream(core.ProgressReport(wamp.List{1}, nil), "boom"))
@@ -132,7 +132,7 @@ func TestProgressiveEndings(t *testing.T) {
 // Cancelling the call cancels the stream's context and ends the iteration.
 func TestProgressiveCancel(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		stopped := make(chan error, 1)
 		var rs core.Routes
 		// Blocking: on the event loop the stream must run off the loop to
@@ -179,7 +179,7 @@ func TestProgressiveCancel(t *testing.T) {
 
 func TestInvocationProgressDirect(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		after := make(chan *core.Invocation, 1)
 		var rs core.Routes
 		rs.Handle("com.direct", func(ctx context.Context, inv *core.Invocation) (*core.Result, error) {

@@ -23,7 +23,7 @@ func named(name string) core.Handler {
 
 func TestRoutesMostSpecificWins(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var rs core.Routes
 		// Added in an order that a "first registered wins" router would get
 		// wrong: the catch-alls first. Among regular expressions, which have
@@ -93,7 +93,7 @@ func callErr(_ *core.Result, err error) error { return err }
 
 func TestRoutesErrors(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		tests := []struct {
 			name  string
 			build func(rs *core.Routes)
@@ -141,7 +141,7 @@ func TestRoutesErrors(t *testing.T) {
 
 func TestApplicationRoutesReachEveryRealm(t *testing.T) {
 	forBackends(t, func(t *testing.T, app *core.Application, realm1 *core.Realm) {
-		ctx := testCtx(t)
+		ctx := ctxT(t)
 		var rs core.Routes
 		rs.Handle("com.app.ping", named("ping"))
 		rs.Regex(`com\.app\.re\..*`, named("regex"))

@@ -35,18 +35,18 @@ func wantSubscribed(t *testing.T, m wamp.Message, req wamp.ID) wamp.ID {
 func TestTopicHandlerSubscribeAndLeave(t *testing.T) {
 	tests := []struct {
 		name  string
-		leave func(t *testing.T, p *tpeer, sub wamp.ID)
+		leave func(t *testing.T, p *fakePeer, sub wamp.ID)
 	}{
-		{"unsubscribe", func(t *testing.T, p *tpeer, sub wamp.ID) {
+		{"unsubscribe", func(t *testing.T, p *fakePeer, sub wamp.ID) {
 			p.send(&wamp.Unsubscribe{Request: 9, Subscription: sub})
 			if u, ok := p.recv().(*wamp.Unsubscribed); !ok || u.Request != 9 {
 				t.Fatalf("want UNSUBSCRIBED 9, got %#v", u)
 			}
 		}},
-		{"goodbye", func(t *testing.T, p *tpeer, _ wamp.ID) {
+		{"goodbye", func(t *testing.T, p *fakePeer, _ wamp.ID) {
 			p.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal})
 		}},
-		{"connection dropped", func(t *testing.T, p *tpeer, _ wamp.ID) { p.drop() }},
+		{"connection dropped", func(t *testing.T, p *fakePeer, _ wamp.ID) { p.drop() }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,7 +226,7 @@ func TestHandleTopicRejectsBadRoutes(t *testing.T) {
 func TestSendEventAndEligible(t *testing.T) {
 	forEachBackendApp(t, core.Config{}, func(t *testing.T, app *core.Application) {
 		realm, _ := app.Realm("realm1")
-		var peers [3]*tpeer
+		var peers [3]*fakePeer
 		var sids [3]wamp.ID
 		for i := range peers {
 			peers[i] = dialPeer(t, app, transport.Info{})
