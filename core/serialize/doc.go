@@ -11,7 +11,7 @@
 // only into the slice it is given, so callers pool their own buffers.
 //
 //	format   name     subprotocol      RawSocket  frames  decoder
-//	JSON     json     wamp.2.json      1          text    segmentio/encoding/json
+//	JSON     json     wamp.2.json      1          text    our own single pass (json_fast*.go)
 //	MsgPack  msgpack  wamp.2.msgpack   2          binary  our own (msgpack_decode.go)
 //	CBOR     cbor     wamp.2.cbor      3          binary  fxamacker/cbor/v2 after a pre-scan
 //
