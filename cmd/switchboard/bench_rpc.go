@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
+	"golang.org/x/sync/errgroup"
 )
 
 // loadEnv is the load generator's side of one router run: Go clients on
@@ -243,49 +244,46 @@ func (e *loadEnv) concurrent(n int, op func(i int) error) (perSec, cpuPerOp floa
 	return concurrentOps(e.ctx, e.cfg.Phase, e.router.pid(), n, op)
 }
 
-// concurrentOps is concurrent for any child process.
+// concurrentOps is concurrent for any child process. The callers form an
+// errgroup: the first failing op ends the phase at once.
 func concurrentOps(ctx context.Context, phase time.Duration, pid int, n int, op func(i int) error) (perSec, cpuPerOp float64, err error) {
 	var ops atomic.Int64
 	var measuring atomic.Bool
-	var firstErr error
-	var errOnce sync.Once
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	run, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(run)
 	for i := range n {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+		g.Go(func() error {
+			for gctx.Err() == nil {
 				if err := op(i); err != nil {
-					errOnce.Do(func() { firstErr = err })
-					return
+					return err
 				}
 				if measuring.Load() {
 					ops.Add(1)
 				}
 			}
+			return nil
 		})
 	}
-	finish := func() { close(stop); wg.Wait() }
-	if !sleepCtx(ctx, phase/5) { // warm-up
-		finish()
+	finish := func() error { stop(); return g.Wait() }
+	if !sleepCtx(gctx, phase/5) { // warm-up
+		if err := finish(); err != nil {
+			return 0, 0, err
+		}
 		return 0, 0, ctx.Err()
 	}
 	meter := startCPU(pid)
 	measuring.Store(true)
 	t0 := time.Now()
-	ok := sleepCtx(ctx, phase)
+	ok := sleepCtx(gctx, phase)
 	measuring.Store(false)
 	done := ops.Load()
 	elapsed := time.Since(t0)
 	cpu, cerr := meter.perOp(done)
-	finish()
+	if err := finish(); err != nil {
+		return 0, 0, err
+	}
 	switch {
-	case firstErr != nil:
-		return 0, 0, firstErr
 	case !ok:
 		return 0, 0, ctx.Err()
 	case cerr != nil:
