@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -377,5 +378,123 @@ func TestWebSocketClientFramesWellFormed(t *testing.T) {
 	}
 	if pongs != 1 {
 		t.Fatalf("%d pongs", pongs)
+	}
+}
+
+// recordConn records what is written to it.
+type recordConn struct {
+	net.Conn // nil: only Write is used
+	buf      bytes.Buffer
+}
+
+func (c *recordConn) Write(b []byte) (int, error) { return c.buf.Write(b) }
+
+// TestWSConnRefusesBatchAfterClose: once gws wrote a close frame, batches
+// are refused (no data after close); handshake bytes before framing do not
+// count, whatever their first octet.
+func TestWSConnRefusesBatchAfterClose(t *testing.T) {
+	tests := []struct {
+		name     string
+		framing  bool
+		gwsWrite []byte
+		refused  bool
+	}{
+		{"handshake 'H' (0x48: opcode 8 bits)", false, []byte("HTTP/1.1 101 Switching Protocols\r\n\r\n"), false},
+		{"gws data frame", true, []byte{0x81, 0x01, 'x'}, false},
+		{"gws pong", true, []byte{0x8A, 0x00}, false},
+		{"gws close frame", true, []byte{0x88, 0x02, 0x03, 0xE8}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := &recordConn{}
+			wc := &wsConn{Conn: rc}
+			if _, err := wc.Write([]byte("HTTP/1.1 101\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			if tc.framing {
+				wc.startFraming()
+			}
+			if _, err := wc.Write(tc.gwsWrite); err != nil {
+				t.Fatal(err)
+			}
+			before := rc.buf.Len()
+			err := wc.writeFrames([]byte{0x81, 0x01, 'y'})
+			if tc.refused {
+				if !errors.Is(err, errWSClosing) || rc.buf.Len() != before {
+					t.Fatalf("batch after close: err %v, %d octets written", err, rc.buf.Len()-before)
+				}
+				return
+			}
+			if err != nil || rc.buf.Len() != before+3 {
+				t.Fatalf("batch: err %v, %d octets written", err, rc.buf.Len()-before)
+			}
+		})
+	}
+}
+
+// TestWebSocketNoDataAfterCloseEcho: the client closes while the server
+// streams batches; whichever wins the race, nothing follows the close frame
+// gws echoes (a batch after it is refused).
+func TestWebSocketNoDataAfterCloseEcho(t *testing.T) {
+	for round := range 5 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			ts := startServer(t, WebSocketConfig{PingInterval: -1, OutboundQueueMax: 1 << 16}, nil)
+			raw := rawDial(t, ts.addr, "wamp.2.json")
+			sr := nextPeer(t, ts.accepted)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := 0; i < 1<<15 && sr.peer.Send(event(i)); i++ {
+				}
+			}()
+			_ = raw.SetReadDeadline(time.Now().Add(waitFor))
+			for i := range 20 * (round + 1) {
+				if _, err := strictReadFrame(raw.br, false); err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+			}
+			raw.writeFrame(t, 0x8, []byte{0x03, 0xE8})
+			for {
+				f, err := strictReadFrame(raw.br, false)
+				if err != nil {
+					t.Fatalf("no close frame: %v", err)
+				}
+				if f.op == gws.OpcodeCloseConnection {
+					break
+				}
+			}
+			if f, err := strictReadFrame(raw.br, false); err == nil {
+				t.Fatalf("opcode %d frame of %d octets after the close frame", f.op, len(f.payload))
+			}
+			<-done
+			wantCloseCode(t, sr.waitClosed(t), closeNormal, true)
+		})
+	}
+}
+
+// TestWriteTimeoutOnBatch: a batch (messages under wsDirectBytes) that
+// stalls fails like a stalled gws write: cause ErrWriteTimeout, counted once.
+func TestWriteTimeoutOnBatch(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{WriteTimeout: 100 * time.Millisecond,
+		OutboundQueueMax: 1 << 16, PingInterval: -1}, nil)
+	rawDial(t, srv.addr, "wamp.2.json") // never reads
+	sr := nextPeer(t, srv.accepted)
+	// 40,000 x 8 KiB is far more than loopback socket buffers hold, and
+	// fewer than OutboundQueueMax.
+	msg := bigEvent(1, 8<<10)
+	for i := range 40_000 {
+		if !sr.peer.Send(msg) {
+			t.Logf("Send refused after %d messages (peer already closed)", i)
+			break
+		}
+	}
+	if err := sr.waitClosed(t); !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("Closed(%v), want ErrWriteTimeout", err)
+	}
+	if got := srv.stats.WriteTimeouts.Load(); got != 1 {
+		t.Errorf("WriteTimeouts = %d", got)
+	}
+	if got := srv.stats.SlowConsumers.Load(); got != 0 {
+		t.Errorf("SlowConsumers = %d", got)
 	}
 }
