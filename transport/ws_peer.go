@@ -30,7 +30,8 @@ type wsPeer struct {
 var _ Peer = (*wsPeer)(nil)
 
 // attach completes the peer once gws has the connection: the wire and the
-// deadlines go through conn, whose net.Conn is a *wsConn (wrapWSConn).
+// deadlines go through conn, whose net.Conn is a *wsConn (wsHijacker on
+// the server side, handshake on the client side).
 // Frames are batched here unless compression was configured (then gws
 // frames everything). Before the reader and any writer start.
 func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compression bool) {
