@@ -110,11 +110,12 @@
 // transport, mostly the 2 KiB read buffer and the reader goroutine's
 // stack. Pings and pong replies go through the same writer, so all of this
 // package's socket writes happen on one goroutine under a write deadline
-// (WriteTimeout). RawSocket batches: the frames a writer takes from the
+// (WriteTimeout). Both transports batch: the frames a writer takes from the
 // queue at once are written with one syscall (up to 64 KiB; a message of
-// 16 KiB or more is written from its own buffer with writev). WebSocket
-// writes one frame per syscall (gws frames each message under its own
-// lock; coalescing would need our own framing: future work).
+// 16 KiB or more is written on its own). For WebSocket we frame messages
+// ourselves (ws_frame.go) under a lock that gws's own writes also take, so
+// frames never interleave and nothing follows a close frame; with
+// Compression configured, every frame goes through gws unbatched.
 //
 // Overflow policy: when Send finds the queue full, the peer is a slow
 // consumer. Send returns false, the queued messages are discarded, the
