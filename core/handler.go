@@ -174,20 +174,22 @@ func (e *Error) Error() string {
 type Handler func(ctx context.Context, inv *Invocation) (*Result, error)
 
 // errOffload is what a Blocking handler answers when it finds itself on a
-// shared event loop: the engine then runs it again through the backend's
-// Offload. It never reaches a caller.
+// shared event loop: the engine then runs it again as blocking work
+// (scheduler.SpawnBlocking). It never reaches a caller.
 var errOffload = errors.New("core: run this handler off the event loop")
 
 // Blocking marks h as a handler that may block: wait for its context, sleep,
-// do synchronous I/O, or call Realm.Call, Realm.Publish with Acknowledge,
-// Realm.Register and the like, which wait for the realm. On a backend that
-// runs handlers on a shared event loop (adapters/eventloop, which offers
-// Offload) the engine runs h on one of the loop's helper goroutines and
-// resumes on the loop with its answer, so h holds up no other work; on the
-// other backends (whose handlers run apart from the realms' executors
-// already) it runs as any handler. Handlers that never wait need no marking.
-// (In the event loop's manual mode offloaded work runs inline and must not
-// wait for the loop either.)
+// do synchronous I/O, or call Realm.Call, which waits for another handler.
+// On a backend that runs handlers on a shared event loop
+// (adapters/eventloop) the engine runs h on one of the loop's helper
+// goroutines, so h holds up no other work; on the other backends (whose
+// handlers run apart from the realms' executors already) it runs as any
+// handler. Handlers that never wait need no marking. An unmarked handler on
+// the loop may still use the requests the realm answers at once
+// (Realm.Publish with Acknowledge, Realm.Register, Session.SendEvent): they
+// run inline; Realm.Call there fails at once with scheduler.ErrWouldBlock
+// instead of deadlocking the loop. (In the event loop's manual mode
+// offloaded work runs inline and must not wait for the loop either.)
 func Blocking(h Handler) Handler {
 	if h == nil {
 		panic("core: Blocking(nil)")

@@ -172,7 +172,7 @@ func (l *localSession) complete(req wamp.ID, rep reply) {
 // ID; proc, if not nil, is bound to the registration a REGISTER creates.
 func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, build func(req wamp.ID) wamp.Message) (reply, error) {
 	ch := make(chan reply, 1)
-	posted := l.realm.ex.Post(func() {
+	step := func() {
 		if l.gone {
 			ch <- reply{err: ErrClosed}
 			return
@@ -185,8 +185,22 @@ func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, 
 		if !wait {
 			ch <- reply{}
 		}
-	})
-	if !posted {
+	}
+	if scheduler.OnLoop(l.realm.as) {
+		// On an event loop, waiting for the realm's executor would
+		// deadlock: the loop runs it. The caller is a loop task (never
+		// inside a realm task: handlers are spawned, not run inline), so
+		// the step runs here. The router answers REGISTER, UNREGISTER and
+		// an acknowledged PUBLISH within that step.
+		step()
+		select {
+		case rep := <-ch:
+			return rep, rep.err
+		default:
+			return reply{}, scheduler.ErrWouldBlock
+		}
+	}
+	if !l.realm.ex.Post(step) {
 		return reply{}, ErrClosed
 	}
 	select {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // ErrProgressOverflow ends a Realm.Call whose Progress callback fell more
@@ -118,6 +119,9 @@ func (c *localCall) pop() (callEvent, bool) {
 // eventloop backend an unmarked one would hold the loop that has to route
 // the answer).
 func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
+	if scheduler.OnLoop(r.as) {
+		return nil, fmt.Errorf("core: call %q: %w (mark the handler core.Blocking, or call from another goroutine)", procedure, scheduler.ErrWouldBlock)
+	}
 	l := r.local
 	c := newLocalCall()
 	options := opts.dict()
