@@ -217,3 +217,14 @@ func writeTestCert(t *testing.T, dir string) (certFile, keyFile string, pool *x5
 	pool.AddCert(c)
 	return certFile, keyFile, pool
 }
+
+// The example configuration shipped beside the binary loads and validates.
+func TestExampleConfig(t *testing.T) {
+	c, err := parseFlags([]string{"-config", "switchboard.example.yaml"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Realms) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI {
+		t.Fatalf("loaded %+v", c)
+	}
+}
