@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"maps"
 	"runtime/debug"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -17,9 +16,15 @@ var progressOptions = wamp.Dict{wamp.OptProgress: true}
 // its outcome back to the router. It is called by apply (through Send), so
 // it only posts what must reach the router. Executor-only.
 func (l *localSession) invoke(m *wamp.Invocation) {
-	// The router shares message values (an empty Details dict is one shared
-	// map), so the handler gets its own copy of anything it might mutate.
-	call := &Invocation{Args: m.Args, Kwargs: m.Kwargs, Details: maps.Clone(m.Details), l: l, req: m.Request}
+	// The router builds a fresh Details dict for every INVOCATION except an
+	// empty one, which is a single shared map: the handler may keep and
+	// mutate its Details, so it gets its own map in that case only. (For
+	// this internal callee the details always name the caller.)
+	details := m.Details
+	if len(details) == 0 {
+		details = wamp.Dict{}
+	}
+	call := &Invocation{Args: m.Args, Kwargs: m.Kwargs, Details: details, l: l, req: m.Request}
 	h, ok := l.resolve(m, call)
 	if !ok {
 		msg := "no callee registered for procedure " + quoteURI(call.Procedure)
