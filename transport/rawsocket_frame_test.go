@@ -293,9 +293,11 @@ func TestRawSocketBatchesQueuedFrames(t *testing.T) {
 	}
 	// The big message is one writev (header and payload: two Writes on
 	// this wrapper, which is not a *net.TCPConn); the ten queued while it
-	// was stalled are one more.
-	if got := cc.writes.Load(); got > 3 {
-		t.Errorf("%d writes for 1 large and %d small frames, want <= 3", got, n)
+	// was stalled are one more write — or two, when the writer's first
+	// batch already took the first small frame with the big one (that
+	// depends on scheduling). Unbatched, it would be 12.
+	if got := cc.writes.Load(); got > 4 {
+		t.Errorf("%d writes for 1 large and %d small frames, want <= 4", got, n)
 	}
 	p.Close()
 	if err := r.waitClosed(t); err != nil {
