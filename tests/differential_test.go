@@ -139,7 +139,13 @@ func (tr *transcript) Malformed(err error) {
 func (tr *transcript) Closed(cause error) {
 	line := "CLOSED " + fmt.Sprint(cause)
 	var ce *transport.CloseError
-	if errors.As(cause, &ce) {
+	switch {
+	case cause == nil, errors.As(cause, &ce) && ce.Code == 1000:
+		// An orderly close: after GOODBYE both ends close, and which one
+		// the transport hears first (its own close, or the peer's 1000)
+		// is a race outside the protocol.
+		line = "CLOSED normal"
+	case ce != nil:
 		line = fmt.Sprintf("CLOSED %d remote=%v", ce.Code, ce.Remote)
 	}
 	tr.add(line)
