@@ -131,7 +131,8 @@ func (e *loadEnv) fanoutRun(pub *client.Session, st *fanoutState, window int) (f
 	d0 := st.delivered.Load()
 	st.recording.Store(true)
 	t0 := time.Now()
-	ok = ok && sleepCtx(e.ctx, e.cfg.Phase)
+	ok = ok && sleepCtx(e.ctx, e.cfg.Phase) &&
+		untilOne(e.ctx, func() int64 { return st.delivered.Load() - d0 }, oneOpLimit)
 	st.recording.Store(false)
 	events := st.delivered.Load() - d0
 	elapsed := time.Since(t0)

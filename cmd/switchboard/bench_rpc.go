@@ -193,7 +193,7 @@ func sequentialOps(ctx context.Context, phase time.Duration, pid int, op func() 
 	end := time.Now().Add(phase)
 	for {
 		t0 := time.Now()
-		if !t0.Before(end) {
+		if !t0.Before(end) && len(samples) > 0 { // at least one sample, however slow
 			break
 		}
 		if err := op(); err != nil {
@@ -275,7 +275,7 @@ func concurrentOps(ctx context.Context, phase time.Duration, pid int, n int, op 
 	meter := startCPU(pid)
 	measuring.Store(true)
 	t0 := time.Now()
-	ok := sleepCtx(gctx, phase)
+	ok := sleepCtx(gctx, phase) && untilOne(gctx, ops.Load, oneOpLimit)
 	measuring.Store(false)
 	done := ops.Load()
 	elapsed := time.Since(t0)
@@ -293,6 +293,24 @@ func concurrentOps(ctx context.Context, phase time.Duration, pid int, n int, op 
 }
 
 // sleepCtx sleeps for d or until ctx ends; false if ctx ended.
+// untilOne extends a measured phase until count reports at least one
+// completed operation: on a slow or loaded machine a short phase can end
+// before the first one does, which would leave nothing to divide by. It
+// gives up after limit (a stuck router), and reports whether ctx is still
+// live.
+func untilOne(ctx context.Context, count func() int64, limit time.Duration) bool {
+	for deadline := time.Now().Add(limit); count() == 0 && time.Now().Before(deadline); {
+		if !sleepCtx(ctx, time.Millisecond) {
+			return false
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// oneOpLimit bounds untilOne: far beyond any single operation of a working
+// router, short enough that a stuck one fails the run.
+const oneOpLimit = 10 * time.Second
+
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
