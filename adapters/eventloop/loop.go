@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/taskq"
+	"github.com/switchboard-wamp/switchboard/internal/timerheap"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -54,16 +55,16 @@ type Loop struct {
 	// tasks: the run queue is guarded by mu, the batch being run is owned
 	// by the goroutine running tasks.
 	tasks      taskq.Queue[task]
-	timers     timerHeap     // pending AfterFunc calls
-	timerSeq   uint64        // creation order, breaks deadline ties
-	live       ctxlist.List  // spawned tasks and offloads whose ctx Close cancels
-	pending    []*offloadJob // offloads waiting for a helper goroutine, FIFO
-	offloads   int           // offloads accepted whose resume is not queued yet
-	helpers    int           // offload helper goroutines running
-	closed     bool          // Close has begun
-	driving    bool          // manual mode: inside RunUntilIdle, Advance or Close
-	stopMarked bool          // manual mode: stopped has been closed
-	isClosed   atomic.Bool   // mirrors closed for lock-free fast paths
+	timers     timerheap.Heap[*timer] // pending AfterFunc calls
+	timerSeq   uint64                 // creation order, breaks deadline ties
+	live       ctxlist.List           // spawned tasks and offloads whose ctx Close cancels
+	pending    []*offloadJob          // offloads waiting for a helper goroutine, FIFO
+	offloads   int                    // offloads accepted whose resume is not queued yet
+	helpers    int                    // offload helper goroutines running
+	closed     bool                   // Close has begun
+	driving    bool                   // manual mode: inside RunUntilIdle, Advance or Close
+	stopMarked bool                   // manual mode: stopped has been closed
+	isClosed   atomic.Bool            // mirrors closed for lock-free fast paths
 	helperWG   sync.WaitGroup
 	closeOnce  sync.Once
 

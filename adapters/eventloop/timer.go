@@ -87,35 +87,8 @@ func (l *Loop) fire(t *timer) {
 	t.f()
 }
 
-// timerHeap orders pending timers by deadline, then creation.
-type timerHeap []*timer
+// Deadline implements timerheap.Timer.
+func (t *timer) Deadline() (time.Time, uint64) { return t.at, t.seq }
 
-func (h timerHeap) Len() int { return len(h) }
-
-func (h timerHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *timerHeap) Push(x any) {
-	t := x.(*timer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	t.index = -1
-	return t
-}
+// SetIndex implements timerheap.Timer.
+func (t *timer) SetIndex(i int) { t.index = i }

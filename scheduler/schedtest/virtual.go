@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/internal/timerheap"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -38,7 +39,7 @@ type Virtual struct {
 	now      time.Time
 	log      *slog.Logger
 	runnable []*vexec // executors with queued work, in a deterministic order
-	timers   timerHeap
+	timers   timerheap.Heap[*vtimer]
 	timerSeq uint64
 	tasks    map[uint64]context.CancelCauseFunc // live Spawn tasks by id
 	taskSeq  uint64
@@ -240,7 +241,7 @@ func (v *Virtual) step() bool {
 		return true
 	}
 	if len(v.timers) > 0 && !v.timers[0].at.After(v.now) {
-		t := v.timers.pop()
+		t := popTimer(&v.timers)
 		v.mu.Unlock()
 		v.run("timer", "", t.f)
 		return true

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/internal/timerheap"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -44,38 +45,11 @@ func (t *vtimer) Stop() bool {
 	return true
 }
 
-// timerHeap orders pending timers by deadline, then creation.
-type timerHeap []*vtimer
+// Deadline implements timerheap.Timer.
+func (t *vtimer) Deadline() (time.Time, uint64) { return t.at, t.seq }
 
-func (h timerHeap) Len() int { return len(h) }
-
-func (h timerHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *timerHeap) Push(x any) {
-	t := x.(*vtimer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	t.index = -1
-	return t
-}
+// SetIndex implements timerheap.Timer.
+func (t *vtimer) SetIndex(i int) { t.index = i }
 
 // pop removes and returns the earliest timer.
-func (h *timerHeap) pop() *vtimer { return heap.Pop(h).(*vtimer) }
+func popTimer(h *timerheap.Heap[*vtimer]) *vtimer { return heap.Pop(h).(*vtimer) }
