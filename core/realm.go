@@ -51,15 +51,14 @@ type Realm struct {
 	sessions sessionTable // joined remote sessions; safe for concurrent use
 
 	// Executor-owned: touched only by tasks running on ex.
-	r        *router.Realm
-	fx       router.Effects
-	outlets  map[wamp.ID]outlet
-	timer    scheduler.Timer
-	timerAt  time.Time
-	closing  bool
-	idle     []chan struct{} // shutdown waiters, released when no session is left
-	local    *localSession
-	overflow int // messages a full outlet refused (the transport closes those peers)
+	r       *router.Realm
+	fx      router.Effects
+	outlets map[wamp.ID]outlet
+	timer   scheduler.Timer
+	timerAt time.Time
+	closing bool
+	idle    []chan struct{} // shutdown waiters, released when no session is left
+	local   *localSession
 
 	sc     scope      // the realm's own authenticator, hooks, topic routes, dependencies (hooks.go)
 	topics topicState // executor-owned: topic handlers' onLeave (topics.go)
@@ -145,12 +144,10 @@ func (r *Realm) apply() {
 				msg = shared
 			}
 		}
-		if !out.Send(msg) {
-			// The transport refused: the peer is closed or overflowed, and
-			// the transport closes it and reports Closed, which detaches the
-			// session here. Counted, never silent.
-			r.overflow++
-		}
+		// A refused Send means the peer is closed or overflowed: the
+		// transport closes it, counts it (transport.Stats.SlowConsumers),
+		// logs it and reports Closed, which detaches the session here.
+		out.Send(msg)
 	}
 	for _, c := range r.fx.Close {
 		if out, ok := r.outlets[c.Session]; ok {

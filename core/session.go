@@ -179,12 +179,6 @@ func (t *sessionTable) get(id wamp.ID) (*Session, bool) {
 	return s, ok
 }
 
-func (t *sessionTable) count() int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return len(t.m)
-}
-
 // Session returns the admitted session with the given ID: joined, or still
 // in its session hooks.
 func (r *Realm) Session(id wamp.ID) (*Session, bool) { return r.sessions.get(id) }

@@ -14,7 +14,6 @@ const (
 // registration is a procedure registered by this session.
 type registration struct {
 	token         any
-	procedure     wamp.URI
 	unregistering bool
 }
 
