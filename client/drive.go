@@ -18,6 +18,10 @@ import (
 type (
 	malformed  struct{ err error }
 	connClosed struct{ cause error }
+	unsent     struct {
+		msg wamp.Message
+		err error
+	}
 )
 
 // conn is the transport.Handler of the session's connection. Its methods
@@ -30,6 +34,11 @@ func (s *Session) accept(transport.Peer) transport.Handler { return conn{s} }
 func (c conn) Message(m wamp.Message) { c.put(m) }
 func (c conn) Malformed(err error)    { c.put(malformed{err}) }
 func (c conn) Closed(cause error)     { c.put(connClosed{cause}) }
+
+// Refused implements transport.Refuser: a message too large for the
+// router's limit (or not encodable) was dropped by the transport; the
+// request it carried fails with a local ERROR instead of hanging.
+func (c conn) Refused(m wamp.Message, err error) { c.put(unsent{m, err}) }
 
 func (c conn) put(v any) {
 	// Put fails only once the session has ended (its ctx is cancelled and
@@ -49,6 +58,13 @@ func (s *Session) receive(v any) {
 		s.p.Abort(wamp.ErrProtocolViolationURI, v.err, &s.fx)
 	case connClosed:
 		s.p.ConnectionLost(v.cause, &s.fx)
+	case unsent:
+		uri := wamp.ErrInvalidArgument
+		if errors.Is(v.err, transport.ErrMessageTooLarge) {
+			uri = wamp.ErrPayloadSizeExceeded
+		}
+		s.log.Warn("client: message not sent", "type", v.msg.Type(), "err", v.err)
+		s.p.Unsent(v.msg, uri, v.err, &s.fx)
 	}
 	s.flush()
 }

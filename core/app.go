@@ -68,6 +68,13 @@ type Config struct {
 	// it is full, connections' readers wait, pushing back on the network.
 	// 0 = 4096.
 	InboundQueueMax int
+	// InflightPerSession bounds the messages one connection may have
+	// handed to its realm that the realm has not routed yet. At the bound
+	// the connection's reader waits, so one flooding session cannot fill
+	// the realm's mailbox ahead of everyone else, and the flow control of
+	// congested receivers (transport.FlowControl) takes hold of a sender
+	// within this many messages. 0 = 64.
+	InflightPerSession int
 }
 
 func (c Config) withDefaults() Config {
@@ -82,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InboundQueueMax == 0 {
 		c.InboundQueueMax = 4096
+	}
+	if c.InflightPerSession == 0 {
+		c.InflightPerSession = 64
 	}
 	return c
 }

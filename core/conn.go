@@ -34,8 +34,13 @@ const (
 type conn struct {
 	app   *Application
 	peer  transport.Peer
+	fc    transport.FlowControl // the peer's flow control, nil if it has none
 	state atomic.Int32
 	timer scheduler.Timer
+
+	// inflight counts messages handed to the realm and not yet routed;
+	// at Config.InflightPerSession the reader is paused (flow control).
+	inflight atomic.Int32
 
 	mu        sync.Mutex
 	adm       *admission              // the HELLO being admitted; set under mu before connAdmitting
@@ -49,6 +54,7 @@ type conn struct {
 
 func newConn(a *Application, p transport.Peer) *conn {
 	c := &conn{app: a, peer: p}
+	c.fc, _ = p.(transport.FlowControl)
 	c.timer = a.cfg.Backend.AfterFunc(a.cfg.HandshakeTimeout, c.handshakeExpired)
 	return c
 }
@@ -76,7 +82,7 @@ func (c *conn) handshakeExpired() {
 // Message implements transport.Handler.
 func (c *conn) Message(m wamp.Message) {
 	if c.state.Load() == connJoined {
-		c.realm.post(&inbound{kind: inMessage, sid: c.sid, msg: m})
+		c.toRealm(c.realm, c.sid, m)
 		return
 	}
 	c.mu.Lock()
@@ -109,7 +115,7 @@ func (c *conn) handshakeMessage(m wamp.Message) func() {
 			m.Type().String()+" before WELCOME"))
 	case connJoined:
 		sid, realm := c.sid, c.realm
-		return func() { realm.post(&inbound{kind: inMessage, sid: sid, msg: m}) }
+		return func() { c.toRealm(realm, sid, m) }
 	}
 	return nil // connClosed: the connection is going away; late frames mean nothing.
 }
@@ -239,4 +245,35 @@ func anonymous(hello *wamp.Hello) (router.SessionInfo, bool) {
 
 func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
 	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}
+}
+
+// toRealm hands a joined session's message to its realm. At
+// Config.InflightPerSession messages not yet routed, the peer's reader is
+// paused (it waits after this message) until the realm catches up. Reader
+// goroutine.
+func (c *conn) toRealm(realm *Realm, sid wamp.ID, m wamp.Message) {
+	if c.fc != nil && c.inflight.Add(1) == int32(c.app.cfg.InflightPerSession) {
+		c.fc.Pause()
+	}
+	realm.post(&inbound{kind: inMessage, sid: sid, msg: m, from: c})
+}
+
+// routed is called by the realm's executor once it routed one of this
+// connection's messages.
+func (c *conn) routed() {
+	if c.fc != nil && c.inflight.Add(-1) == int32(c.app.cfg.InflightPerSession)-1 {
+		c.fc.Resume()
+	}
+}
+
+// Refused implements transport.Refuser: the transport could not send m to
+// this session (too large for its limit, or a value its serializer cannot
+// carry). The realm answers whoever caused m; the session stays. Runs on
+// the peer's writer goroutine.
+func (c *conn) Refused(m wamp.Message, err error) {
+	if c.state.Load() != connJoined {
+		c.app.log.Warn("handshake message could not be sent", "peer", c.peer.Info().PeerAddr, "type", m.Type(), "err", err)
+		return
+	}
+	c.realm.post(&inbound{kind: inRefused, sid: c.sid, msg: m, err: err})
 }

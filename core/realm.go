@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -25,6 +26,7 @@ const (
 	inMessage inboundKind = iota
 	inMalformed
 	inDetach
+	inRefused // the session's transport could not send msg to it
 )
 
 // inbound is one event for a realm, queued in its mailbox by a connection's
@@ -35,6 +37,8 @@ type inbound struct {
 	sid    wamp.ID
 	msg    wamp.Message
 	reason string // inMalformed
+	err    error  // inRefused
+	from   *conn  // inMessage: the connection, for its in-flight count and flow control
 }
 
 // Realm is one realm of an Application: its routing state, bound to one
@@ -98,9 +102,20 @@ func (r *Realm) post(ev *inbound) {
 func (r *Realm) receive(v any) {
 	ev := v.(*inbound)
 	now := r.as.Now()
+	var sender transport.Peer
 	switch ev.kind {
 	case inMessage:
 		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
+		if c := ev.from; c != nil {
+			c.routed()
+			sender = c.peer
+		}
+	case inRefused:
+		uri := wamp.ErrInvalidArgument
+		if errors.Is(ev.err, transport.ErrMessageTooLarge) {
+			uri = wamp.ErrPayloadSizeExceeded
+		}
+		r.r.Undeliverable(now, ev.sid, ev.msg, uri, ev.err.Error(), &r.fx)
 	case inMalformed:
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
 	case inDetach:
@@ -110,7 +125,7 @@ func (r *Realm) receive(v any) {
 		delete(r.outlets, ev.sid)
 		r.r.Detach(now, ev.sid, &r.fx)
 	}
-	r.apply()
+	r.applyFrom(sender)
 }
 
 // handleLocal feeds a message from the application's local session.
@@ -120,12 +135,21 @@ func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
 	r.apply()
 }
 
-// apply carries out the router's effects: deliver messages in order, close
-// sessions, re-arm the deadline timer, release shutdown waiters.
+// apply carries out the effects of a step no remote session caused.
 // Executor-only.
-func (r *Realm) apply() {
+func (r *Realm) apply() { r.applyFrom(nil) }
+
+// applyFrom carries out the router's effects: deliver messages in order,
+// close sessions, re-arm the deadline timer, release shutdown waiters.
+// sender is the peer whose message caused the step, or nil: a receiver
+// left congested by the step throttles it (transport.FlowControl), so a
+// burst slows its sender down instead of overflowing its receivers.
+// Executor-only.
+func (r *Realm) applyFrom(sender transport.Peer) {
 	r.handleNotices()
 	var fan, shared wamp.Message // the message being fanned out, wrapped once
+	ack := ackedPublication(r.fx.Out)
+	var refused error // ack: why an EVENT of the publication was not sent
 	for i := range r.fx.Out {
 		o := &r.fx.Out[i]
 		out, ok := r.outlets[o.To]
@@ -133,7 +157,9 @@ func (r *Realm) apply() {
 			continue // the session left in this step or earlier
 		}
 		msg := o.Msg
-		if msg == fan || (i+1 < len(r.fx.Out) && r.fx.Out[i+1].Msg == msg) {
+		fc, _ := out.(transport.FlowControl)
+		checkEvent := ack != nil && fc != nil && msg.Type() == wamp.EVENT
+		if msg == fan || (i+1 < len(r.fx.Out) && r.fx.Out[i+1].Msg == msg) || checkEvent {
 			// One message to several peers (the subscribers of one
 			// subscription get the same *wamp.Event): each serializer in
 			// use encodes it once, and every peer writes the same bytes.
@@ -144,10 +170,23 @@ func (r *Realm) apply() {
 				msg = shared
 			}
 		}
+		if checkEvent {
+			// An acknowledged publisher learns whether every subscriber
+			// could be sent the event before PUBLISHED goes out.
+			if err := fc.Check(msg); err != nil {
+				refused = err
+				continue
+			}
+		} else if refused != nil && o.Msg == wamp.Message(ack) {
+			msg = publishRefused(ack, refused)
+		}
 		// A refused Send means the peer is closed or overflowed: the
 		// transport closes it, counts it (transport.Stats.SlowConsumers),
 		// logs it and reports Closed, which detaches the session here.
 		out.Send(msg)
+		if fc != nil && sender != nil && fc.Congested() {
+			fc.Throttle(sender)
+		}
 	}
 	for _, c := range r.fx.Close {
 		if out, ok := r.outlets[c.Session]; ok {
@@ -224,4 +263,28 @@ func (r *Realm) SessionCount(ctx context.Context) (int, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+}
+
+// ackedPublication returns the PUBLISHED that ends out, if any: the step
+// routed an acknowledged PUBLISH (the router emits its EVENTs, then
+// PUBLISHED last).
+func ackedPublication(out []router.Outbound) *wamp.Published {
+	if n := len(out); n > 0 {
+		if p, ok := out[n-1].Msg.(*wamp.Published); ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// publishRefused is the ERROR an acknowledged publisher gets instead of
+// PUBLISHED when a subscriber could not be sent the event: the others
+// received it.
+func publishRefused(p *wamp.Published, err error) *wamp.Error {
+	uri := wamp.ErrInvalidArgument
+	if errors.Is(err, transport.ErrMessageTooLarge) {
+		uri = wamp.ErrPayloadSizeExceeded
+	}
+	return &wamp.Error{RequestType: wamp.PUBLISH, Request: p.Request, Details: wamp.Dict{}, Error: uri,
+		Args: wamp.List{"the event could not be delivered to every subscriber: " + err.Error()}}
 }

@@ -36,6 +36,7 @@ type recorder struct {
 	peer      Peer
 	msgs      chan wamp.Message
 	malformed chan error
+	refused   chan refusal
 	closed    chan error
 	closedN   atomic.Int32
 	onMessage func(r *recorder, m wamp.Message) // optional, e.g. echo
@@ -43,7 +44,27 @@ type recorder struct {
 
 func newRecorder(t testing.TB, p Peer) *recorder {
 	return &recorder{t: t, peer: p, msgs: make(chan wamp.Message, 4096),
-		malformed: make(chan error, 16), closed: make(chan error, 2)}
+		malformed: make(chan error, 16), refused: make(chan refusal, 16), closed: make(chan error, 2)}
+}
+
+// refusal is one Refused call.
+type refusal struct {
+	msg wamp.Message
+	err error
+}
+
+func (r *recorder) Refused(m wamp.Message, err error) { r.refused <- refusal{m, err} }
+
+// nextRefusal waits for the next Refused call.
+func (r *recorder) nextRefusal(t *testing.T) refusal {
+	t.Helper()
+	select {
+	case rf := <-r.refused:
+		return rf
+	case <-time.After(waitFor):
+		t.Fatal("Refused was not called")
+	}
+	return refusal{}
 }
 
 func (r *recorder) Message(m wamp.Message) {

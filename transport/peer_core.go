@@ -79,8 +79,10 @@ type peerCore struct {
 	self     Peer    // the transport's peer, as given to the Acceptor
 	h        Handler // reader goroutine only; set by accept
 
-	stale atomic.Bool // a ping tick passed since the read deadline was extended
-	stop  atomic.Bool // the writer abandons its batch; the reader discards
+	stale     atomic.Bool // a ping tick passed since the read deadline was extended
+	stop      atomic.Bool // the writer abandons its batch; the reader discards
+	congested atomic.Bool // pending is above the soft limit (flow.go)
+	gate      peerGate    // holds this peer's reader (flow.go)
 
 	mu          sync.Mutex
 	state       peerState
@@ -91,8 +93,11 @@ type peerCore struct {
 	spare       []wamp.Message // the last writer's batch slice, for reuse
 	pending     int            // queued + in the writer's current batch
 	pingDue     bool
-	pongDue     bool
-	pong        []byte
+	pongs       [][]byte               // ping payloads to echo, oldest first
+	pongBytes   int                    // their total size
+	pongHeld    bool                   // the reader is paused until the writer takes pongs
+	refusedOnce bool                   // writer only: a refused message was logged at Warn
+	holding     map[*peerGate]struct{} // senders this congested peer holds (flow.go)
 	closeCode   uint16
 	closeReason string
 	cause       error
@@ -122,6 +127,7 @@ func (q *peerCore) Send(m wamp.Message) bool {
 	}
 	q.queue = append(q.queue, m)
 	q.pending++
+	q.noteQueuedLocked()
 	start := q.startWriterLocked()
 	q.mu.Unlock()
 	if start {
@@ -147,6 +153,7 @@ func (q *peerCore) shutdown(code uint16, reason string, cause error) {
 		return
 	}
 	q.state = stateFlushing
+	q.leaveOpenLocked()
 	q.setCauseLocked(cause)
 	q.closeCode, q.closeReason = code, reason
 	// One deadline for the whole flush; the writer does not refresh it
@@ -177,6 +184,7 @@ func (q *peerCore) abortLocked(code uint16, reason string, cause error) bool {
 		return false
 	}
 	q.state = stateAborting
+	q.leaveOpenLocked()
 	q.setCauseLocked(cause)
 	q.closeCode, q.closeReason = code, reason
 	q.stop.Store(true)
@@ -223,18 +231,38 @@ func (q *peerCore) dropQueueLocked() {
 	clear(q.queue)
 	q.queue = nil
 	q.pending = 0
-	q.pingDue, q.pongDue, q.pong = false, false, nil
+	q.pingDue = false
+	clear(q.pongs)
+	q.pongs, q.pongBytes = nil, 0
 }
 
+// Pending pong bounds: past either, the reader is held until the writer
+// has taken the pongs, so a peer that pings faster than it reads cannot
+// make the router hold more than about one maximum-size frame for it.
+const maxPendingPongs = 8
+
 // queuePong has the writer answer a ping with payload (which the queue
-// keeps: the caller must not reuse it). Reader goroutine.
-func (q *peerCore) queuePong(payload []byte) {
+// keeps: the caller must not reuse it). With coalesce (WebSocket: RFC 6455
+// §5.5.3 allows answering only the latest ping) a pending pong is replaced;
+// otherwise (RawSocket: every PING gets its PONG) pongs queue up, and the
+// reader is held once maxPendingPongs or MaxMessageBytes of them wait.
+// Reader goroutine.
+func (q *peerCore) queuePong(payload []byte, coalesce bool) {
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
 		return
 	}
-	q.pongDue, q.pong = true, payload
+	if coalesce {
+		clear(q.pongs)
+		q.pongs, q.pongBytes = q.pongs[:0], 0
+	}
+	q.pongs = append(q.pongs, payload)
+	q.pongBytes += len(payload)
+	if !q.pongHeld && (len(q.pongs) >= maxPendingPongs || q.pongBytes >= q.cfg.maxMessageBytes) {
+		q.pongHeld = true
+		q.gate.pause()
+	}
 	start := q.startWriterLocked()
 	q.mu.Unlock()
 	if start {
@@ -249,6 +277,7 @@ func (q *peerCore) markClosed(classified func() error) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.state = stateClosed
+	q.leaveOpenLocked()
 	q.stop.Store(true)
 	q.dropQueueLocked()
 	if q.timer != nil {

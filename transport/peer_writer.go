@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -32,8 +34,7 @@ func (e *encodeError) Error() string { return e.err.Error() }
 type round struct {
 	batch    []wamp.Message
 	ping     bool
-	pong     []byte
-	doPong   bool
+	pongs    [][]byte    // ping payloads to echo; the slice is reused
 	deadline time.Time   // write deadline this writer last set
 	timer    *time.Timer // linger timer, created on first use
 }
@@ -74,9 +75,12 @@ func (q *peerCore) nextRound(r *round) bool {
 	clear(r.batch)
 	r.batch = r.batch[:0]
 	lingered := false
+	clear(r.pongs)
+	r.pongs = r.pongs[:0]
 	q.mu.Lock()
 	if q.state == stateOpen {
 		q.pending -= done
+		q.noteDrainedLocked()
 	}
 	if r.batch == nil {
 		r.batch, q.spare = q.spare, nil
@@ -94,9 +98,16 @@ func (q *peerCore) nextRound(r *round) bool {
 			q.mu.Unlock()
 			return false
 		}
-		r.ping, r.doPong, r.pong = q.pingDue, q.pongDue, q.pong
-		q.pingDue, q.pongDue, q.pong = false, false, nil
-		if len(q.queue) > 0 || r.ping || r.doPong {
+		r.ping, q.pingDue = q.pingDue, false
+		if len(q.pongs) > 0 {
+			r.pongs, q.pongs = q.pongs, r.pongs
+			q.pongBytes = 0
+			if q.pongHeld {
+				q.pongHeld = false
+				q.gate.resume()
+			}
+		}
+		if len(q.queue) > 0 || r.ping || len(r.pongs) > 0 {
 			r.batch, q.queue = q.queue, r.batch
 			if q.state == stateOpen {
 				r.refreshDeadline(q)
@@ -178,6 +189,7 @@ func (q *peerCore) idleLocked(r *round) {
 // written by this package.
 func (q *peerCore) finishLocked(r *round) {
 	q.state = stateClosed
+	q.leaveOpenLocked()
 	q.stop.Store(true)
 	q.writing = false
 	q.dropQueueLocked()
@@ -198,8 +210,8 @@ func (q *peerCore) closeWire() {
 // writeRound writes control frames, then the batch, stopping at the first
 // error or when the peer is aborted meanwhile.
 func (q *peerCore) writeRound(bp *[]byte, r *round) error {
-	if r.doPong {
-		if err := q.w.writePong(r.pong); err != nil {
+	for _, pong := range r.pongs {
+		if err := q.w.writePong(pong); err != nil {
 			return err
 		}
 	}
@@ -213,7 +225,11 @@ func (q *peerCore) writeRound(bp *[]byte, r *round) error {
 			return nil
 		}
 		if err := q.encodeAndWrite(bp, m); err != nil {
-			return err
+			var ee *encodeError
+			if !errors.As(err, &ee) {
+				return err
+			}
+			q.refuse(m, ee.err)
 		}
 	}
 	return nil
@@ -240,26 +256,40 @@ func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 	return q.w.writeMessage(b)
 }
 
-// writeFailed handles a writer error. An encoding error aborts the peer
-// (the socket is fine, so a WebSocket close 1011 can go out). A socket
-// error closes the queue and lets the transport end the connection.
-func (q *peerCore) writeFailed(err error) {
-	var ee *encodeError
-	if errors.As(err, &ee) {
-		q.cfg.stats.EncodeErrors.Add(1)
-		q.cfg.logger.Error("transport: cannot send message; closing connection", "transport", q.info.Transport,
-			"peer", q.info.PeerAddr, "serializer", q.ser.Name(), "err", ee.err)
-		reason := "internal error: cannot encode message"
-		if errors.Is(ee.err, ErrMessageTooLarge) {
-			reason = "outbound message too large"
-		}
-		q.mu.Lock()
-		q.abortLocked(closeInternalError, reason, ee.err) // writer running: no start
-		q.mu.Unlock()
+// refuse drops a message this peer cannot be sent (too large for the other
+// end's limit, or holding a value its serializer cannot carry): the
+// receiver is not punished for what a sender sent. The peer stays
+// connected; the drop is counted, logged, and reported to the Handler when
+// it is a Refuser, so the router can answer whoever sent it. Writer
+// goroutine.
+func (q *peerCore) refuse(m wamp.Message, err error) {
+	q.cfg.stats.EncodeErrors.Add(1)
+	level := slog.LevelDebug
+	if !q.refusedOnce {
+		q.refusedOnce = true
+		level = slog.LevelWarn
+	}
+	q.cfg.logger.Log(context.Background(), level, "transport: outbound message not sent to this peer",
+		"transport", q.info.Transport, "peer", q.info.PeerAddr, "serializer", q.ser.Name(), "type", fmt.Sprintf("%T", Unwrap(m)), "err", err)
+	h, ok := q.h.(Refuser)
+	if !ok {
 		return
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			q.cfg.logger.Error("transport: panic in Handler.Refused", "transport", q.info.Transport,
+				"peer", q.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	h.Refused(Unwrap(m), err)
+}
+
+// writeFailed handles a socket write error: it closes the queue and lets
+// the transport end the connection.
+func (q *peerCore) writeFailed(err error) {
 	q.mu.Lock()
 	q.state = stateClosed
+	q.leaveOpenLocked()
 	q.stop.Store(true)
 	q.dropQueueLocked()
 	q.mu.Unlock()
@@ -278,6 +308,7 @@ func (q *peerCore) recoverWriter() {
 	q.mu.Lock()
 	q.setCauseLocked(fmt.Errorf("%w: writer: %v", ErrHandlerPanic, r))
 	q.state = stateClosed
+	q.leaveOpenLocked()
 	q.stop.Store(true)
 	q.writing = false
 	q.dropQueueLocked()

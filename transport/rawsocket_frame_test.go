@@ -125,19 +125,20 @@ func TestRawSocketMalformedMessage(t *testing.T) {
 
 func TestRawSocketOutboundLimit(t *testing.T) {
 	// The client announces 512 bytes (nibble 0): a larger message to it is
-	// not sent, not truncated; the connection closes with a clear cause.
+	// not sent, not truncated, and reported; the connection stays open.
 	srv := startRS(t, RawSocketConfig{}, nil, nil)
 	c := rsRawConnect(t, srv.addr, 0)
 	sr := nextPeer(t, srv.accepted)
 	sr.peer.Send(event(1))
 	sr.peer.Send(bigEvent(2, 600))
 	sr.peer.Send(event(3))
-	if m, err := codecJSON.Decode(c.readMessage(t)); err != nil || publicationOf(t, m) != 1 {
-		t.Fatalf("first message: %v %v", m, err)
+	for _, want := range []int{1, 3} {
+		if m, err := codecJSON.Decode(c.readMessage(t)); err != nil || publicationOf(t, m) != want {
+			t.Fatalf("message: %v %v, want publication %d", m, err, want)
+		}
 	}
-	c.waitEOF(t)
-	if err := sr.waitClosed(t); !errors.Is(err, ErrMessageTooLarge) {
-		t.Fatalf("Closed(%v), want ErrMessageTooLarge", err)
+	if rf := sr.nextRefusal(t); !errors.Is(rf.err, ErrMessageTooLarge) {
+		t.Fatalf("Refused(%v), want ErrMessageTooLarge", rf.err)
 	}
 	if got := srv.stats.EncodeErrors.Load(); got != 1 {
 		t.Errorf("EncodeErrors = %d", got)
@@ -146,10 +147,14 @@ func TestRawSocketOutboundLimit(t *testing.T) {
 	// The client side enforces the router's maximum the same way.
 	small := startRS(t, RawSocketConfig{MaxMessageBytes: 512}, nil, nil)
 	client, cr := dialRS(t, small, RawSocketClientConfig{})
-	nextPeer(t, small.accepted)
+	sp := nextPeer(t, small.accepted)
 	client.Send(bigEvent(2, 600))
-	if err := cr.waitClosed(t); !errors.Is(err, ErrMessageTooLarge) {
-		t.Fatalf("client Closed(%v), want ErrMessageTooLarge", err)
+	client.Send(event(3))
+	if rf := cr.nextRefusal(t); !errors.Is(rf.err, ErrMessageTooLarge) {
+		t.Fatalf("client Refused(%v), want ErrMessageTooLarge", rf.err)
+	}
+	if got := publicationOf(t, sp.nextMsg(t)); got != 3 {
+		t.Fatalf("server got publication %d, want 3", got)
 	}
 }
 

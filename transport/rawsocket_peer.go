@@ -87,8 +87,9 @@ func (p *rsPeer) readLoop() error {
 		case rsFrameMessage:
 			p.deliver(payload)
 		case rsFramePing:
-			p.queuePong(bytes.Clone(payload)) // payload is the reader's buffer
+			p.queuePong(bytes.Clone(payload), false) // payload is the reader's buffer
 		}
+		p.waitReader()
 	}
 }
 

@@ -122,7 +122,7 @@ func TestSharedEncodedConcurrently(t *testing.T) {
 	}
 }
 
-func TestSharedEncodeErrorClosesEachPeer(t *testing.T) {
+func TestSharedEncodeErrorRefusedByEachPeer(t *testing.T) {
 	srv := startServer(t, WebSocketConfig{}, nil)
 	rs := startRS(t, RawSocketConfig{}, nil, nil)
 	dialClient(t, srv.url, WebSocketClientConfig{})
@@ -132,8 +132,8 @@ func TestSharedEncodeErrorClosesEachPeer(t *testing.T) {
 	a.peer.Send(m)
 	b.peer.Send(m)
 	for _, r := range []*recorder{a, b} {
-		if err := r.waitClosed(t); !errors.Is(err, ErrEncode) {
-			t.Errorf("Closed(%v), want ErrEncode", err)
+		if rf := r.nextRefusal(t); !errors.Is(rf.err, ErrEncode) || rf.msg != Unwrap(m) {
+			t.Errorf("Refused(%v, %v), want the unwrapped CALL and ErrEncode", rf.msg, rf.err)
 		}
 	}
 }

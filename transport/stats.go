@@ -26,7 +26,11 @@ type Stats struct {
 	// ProtocolErrors counts RawSocket connections failed for breaking the
 	// framing rules (oversize frame, reserved bits or frame types).
 	ProtocolErrors atomic.Int64
-	// EncodeErrors counts outbound messages that could not be encoded or were
-	// larger than MaxMessageBytes (each closes its peer).
+	// EncodeErrors counts outbound messages not sent because they could not
+	// be encoded with the peer's serializer or were larger than its limit.
+	// The peer stays connected; its Handler learns of each (Refuser).
 	EncodeErrors atomic.Int64
+	// Throttled counts the times a congested peer held a sender's reader
+	// (flow control: the sender of a burst is slowed down, see FlowControl).
+	Throttled atomic.Int64
 }

@@ -223,7 +223,7 @@ func TestWebSocketBatchedFramesWellFormed(t *testing.T) {
 	eventually(t, "the pong to be queued", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		return p.pongDue
+		return len(p.pongs) > 0
 	})
 	for i, size := range sizes {
 		if !sr.peer.Send(bigEvent(i, size)) {

@@ -42,13 +42,15 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 		return
 	}
 	p.h.Message(m)
+	p.waitReader()
 }
 
 // OnPing queues the pong reply for the writer.
 func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
 	p := peerOf(c)
 	p.heard()
-	p.queuePong(payload) // gws allocates control payloads per frame
+	p.queuePong(payload, true) // gws allocates control payloads per frame
+	p.waitReader()
 }
 
 // OnPong only counts as activity.

@@ -79,16 +79,17 @@ func TestMalformedFrameKeepsConnection(t *testing.T) {
 	}
 }
 
-func TestOutboundFailureClosesPeer(t *testing.T) {
+func TestOutboundFailureRefusesMessageKeepsPeer(t *testing.T) {
+	// A message the peer cannot be sent is dropped and reported to the
+	// Handler (Refuser); the receiver stays connected and gets what follows.
 	tests := []struct {
-		name      string
-		msg       wamp.Message
-		wantCause error
-		reason    string
+		name    string
+		msg     wamp.Message
+		wantErr error
 	}{
-		{"too large", bigEvent(2, 4096), ErrMessageTooLarge, "outbound message too large"},
-		{"encode error", &wamp.Cancel{Request: 2}, ErrEncode, "internal error: cannot encode message"},
-		{"nil message", nil, ErrEncode, "internal error: cannot encode message"},
+		{"too large", bigEvent(2, 4096), ErrMessageTooLarge},
+		{"encode error", &wamp.Cancel{Request: 2}, ErrEncode},
+		{"nil message", nil, ErrEncode},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,20 +103,20 @@ func TestOutboundFailureClosesPeer(t *testing.T) {
 			if got := publicationOf(t, cr.nextMsg(t)); got != 1 {
 				t.Fatalf("first message %d", got)
 			}
-			cause := cr.waitClosed(t)
-			wantCloseCode(t, cause, 1011, true)
-			if ce := cause.(*CloseError); ce.Reason != tc.reason {
-				t.Errorf("close reason %q, want %q", ce.Reason, tc.reason)
+			if got := publicationOf(t, cr.nextMsg(t)); got != 3 {
+				t.Fatalf("message after the refused one: %d, want 3", got)
 			}
-			if err := sr.waitClosed(t); !errors.Is(err, tc.wantCause) {
-				t.Errorf("server cause %v, want %v", err, tc.wantCause)
+			if rf := sr.nextRefusal(t); !errors.Is(rf.err, tc.wantErr) || rf.msg != tc.msg {
+				t.Errorf("Refused(%v, %v), want the message and %v", rf.msg, rf.err, tc.wantErr)
 			}
 			if got := srv.stats.EncodeErrors.Load(); got != 1 {
 				t.Errorf("EncodeErrors = %d", got)
 			}
 			select {
-			case m := <-cr.msgs:
-				t.Errorf("message after the failed one was delivered: %v", m)
+			case err := <-cr.closed:
+				t.Fatalf("receiver closed: %v", err)
+			case err := <-sr.closed:
+				t.Fatalf("server peer closed: %v", err)
 			default:
 			}
 		})

@@ -1,0 +1,233 @@
+package transport
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// Flow control: how a burst from one peer slows that peer down instead of
+// getting its receivers disconnected.
+//
+// Every socket peer has a soft limit on its outbound queue (an eighth of
+// OutboundQueueMax, at least 1). Above it the peer is congested. The router
+// then calls Throttle(sender) with the peer whose message it was routing:
+// the sender's reader stops between two messages (so TCP backpressure
+// reaches whoever is flooding) until every receiver that throttled it has
+// drained to half its soft limit, or has closed. A receiver that truly
+// stops reading is still closed, by WriteTimeout (its writer stalls) or by
+// the hard OutboundQueueMax; a receiver that reads is never closed for a
+// burst somebody else sent.
+
+// FlowControl is implemented by the peers of the socket transports
+// (WebSocket and RawSocket, both sides). Peers that do not implement it
+// (the in-memory transport) have no flow control beyond their queue bound.
+// All methods are safe for concurrent use.
+type FlowControl interface {
+	// Congested reports whether the outbound queue is above its soft limit.
+	// One atomic load.
+	Congested() bool
+	// Throttle holds sender's reader (if sender implements FlowControl)
+	// until this peer's outbound queue has drained to half its soft limit,
+	// or this peer closed. It does nothing when this peer is not congested.
+	// A sender held by several peers reads again once all released it.
+	Throttle(sender Peer)
+	// Pause stops this peer's reader before its next message until Resume
+	// has been called as many times (or the peer closes). The engine uses
+	// it to bound the messages one peer has in flight inside the router.
+	Pause()
+	// Resume undoes one Pause.
+	Resume()
+	// Check encodes m for this peer now and reports whether the writer
+	// would send it: an error wrapping ErrMessageTooLarge or ErrEncode if
+	// not. For a SharedMessage the encoding is cached, so the writer does
+	// not encode it again.
+	Check(m wamp.Message) error
+}
+
+// Refuser is implemented by Handlers that want to know about outbound
+// messages their peer could not send (too large for the other end's limit,
+// or a value its serializer cannot carry). The peer stays connected: such a
+// message is dropped, counted in Stats.EncodeErrors, and reported here.
+// Refused is called on the peer's writer goroutine, never concurrently
+// with itself; it must not block for long.
+type Refuser interface {
+	Refused(m wamp.Message, err error)
+}
+
+// peerGate holds a peer's reader between messages. held counts Pause
+// calls not yet resumed (it may dip below zero transiently when a Resume
+// races ahead of its Pause); the reader waits while it is positive and the
+// gate is not stopped. mu is a leaf lock: it may be taken with peerCore.mu
+// held, never the other way round.
+type peerGate struct {
+	mu      sync.Mutex
+	held    int
+	open    chan struct{} // closed when the reader may go on; nil while not held
+	stopped bool          // the peer left the open state: never hold again
+}
+
+func (g *peerGate) pause() {
+	g.mu.Lock()
+	g.held++
+	if g.held > 0 && g.open == nil && !g.stopped {
+		g.open = make(chan struct{})
+	}
+	g.mu.Unlock()
+}
+
+func (g *peerGate) resume() {
+	g.mu.Lock()
+	g.held--
+	if g.held <= 0 && g.open != nil {
+		close(g.open)
+		g.open = nil
+	}
+	g.mu.Unlock()
+}
+
+// stop opens the gate for good: the peer is closing, and its reader must
+// reach the end of the connection.
+func (g *peerGate) stop() {
+	g.mu.Lock()
+	g.stopped = true
+	if g.open != nil {
+		close(g.open)
+		g.open = nil
+	}
+	g.mu.Unlock()
+}
+
+// wait blocks while the gate is held and reports whether it waited.
+// Reader goroutine.
+func (g *peerGate) wait() bool {
+	waited := false
+	for {
+		g.mu.Lock()
+		ch := g.open
+		g.mu.Unlock()
+		if ch == nil {
+			return waited
+		}
+		waited = true
+		<-ch
+	}
+}
+
+// softLimit is the queue length above which a peer is congested.
+func (pc *peerConfig) softLimit() int { return max(1, pc.queueMax/8) }
+
+// Congested implements FlowControl.
+func (q *peerCore) Congested() bool { return q.congested.Load() }
+
+// Throttle implements FlowControl.
+func (q *peerCore) Throttle(sender Peer) {
+	if !q.congested.Load() {
+		return
+	}
+	g := gateOf(sender)
+	if g == nil {
+		return
+	}
+	q.mu.Lock()
+	if q.state == stateOpen && q.congested.Load() {
+		if _, dup := q.holding[g]; !dup {
+			if q.holding == nil {
+				q.holding = make(map[*peerGate]struct{})
+			}
+			q.holding[g] = struct{}{}
+			g.pause()
+			q.cfg.stats.Throttled.Add(1)
+		}
+	}
+	q.mu.Unlock()
+}
+
+// Pause implements FlowControl.
+func (q *peerCore) Pause() { q.gate.pause() }
+
+// Resume implements FlowControl.
+func (q *peerCore) Resume() { q.gate.resume() }
+
+// Check implements FlowControl.
+func (q *peerCore) Check(m wamp.Message) error {
+	bp := encodeBufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBuf {
+			*bp = (*bp)[:0]
+			encodeBufPool.Put(bp)
+		}
+	}()
+	var b []byte
+	var err error
+	if sm, ok := m.(*SharedMessage); ok {
+		b, err = sm.encoded(q.ser, bp)
+	} else {
+		b, err = encodeMessage(q.ser, (*bp)[:0], m)
+		*bp = b
+	}
+	if err != nil {
+		return err
+	}
+	if len(b) > q.maxOut {
+		return fmt.Errorf("%w: %v of %d bytes, limit %d", ErrMessageTooLarge, m.Type(), len(b), q.maxOut)
+	}
+	return nil
+}
+
+// gateOf returns the gate of a peer of this package, or nil.
+func gateOf(p Peer) *peerGate {
+	if g, ok := p.(interface{ readerGate() *peerGate }); ok {
+		return g.readerGate()
+	}
+	return nil
+}
+
+func (q *peerCore) readerGate() *peerGate { return &q.gate }
+
+// noteQueuedLocked marks the peer congested when its queue passed the soft
+// limit. Called with q.mu held after the queue grew.
+func (q *peerCore) noteQueuedLocked() {
+	if q.pending >= q.cfg.softLimit() && !q.congested.Load() {
+		q.congested.Store(true)
+	}
+}
+
+// noteDrainedLocked releases the senders this peer holds once its queue is
+// back to half the soft limit. Called with q.mu held after the queue shrank.
+func (q *peerCore) noteDrainedLocked() {
+	if q.congested.Load() && q.pending <= q.cfg.softLimit()/2 {
+		q.congested.Store(false)
+		q.releaseLocked()
+	}
+}
+
+// releaseLocked lets every sender this peer holds read again.
+func (q *peerCore) releaseLocked() {
+	for g := range q.holding {
+		g.resume()
+	}
+	clear(q.holding)
+}
+
+// leaveOpenLocked is called whenever the state leaves stateOpen: the
+// senders this peer held read again, and this peer's own reader is never
+// held from now on (it must reach the end of the connection).
+func (q *peerCore) leaveOpenLocked() {
+	q.congested.Store(false)
+	q.releaseLocked()
+	q.gate.stop()
+}
+
+// waitReader holds the reader while the gate is held; when it waited and
+// keepalive is on, the read deadline is pushed out again, since the reader
+// was not reading by choice, not because the peer was silent. Reader
+// goroutine, between two messages.
+func (q *peerCore) waitReader() {
+	if !q.gate.wait() {
+		return
+	}
+	q.stale.Store(true)
+	q.heard()
+}
