@@ -225,7 +225,7 @@ func (q *peerCore) leaveOpenLocked() {
 // was not reading by choice, not because the peer was silent. Reader
 // goroutine, between two messages.
 func (q *peerCore) waitReader() {
-	if !q.gate.wait() {
+	if !q.gate.wait() || !q.cfg.keepalive() {
 		return
 	}
 	q.stale.Store(true)

@@ -1,0 +1,125 @@
+package transport
+
+import (
+	"fmt"
+	"testing"
+)
+
+// gateHeld reports whether a peer's reader is held.
+func gateHeld(p Peer) bool {
+	g := gateOf(p)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open != nil
+}
+
+func TestRawSocketAnswersEveryPing(t *testing.T) {
+	// RawSocket: every PING gets its PONG, with its payload, in order; more
+	// PINGs than the pending-pong bound only make the reader wait.
+	srv := startRS(t, RawSocketConfig{PingInterval: -1}, nil, nil)
+	c := rsRawConnect(t, srv.addr, 15)
+	nextPeer(t, srv.accepted)
+	const n = 3*maxPendingPongs + 1
+	var burst []byte
+	for i := range n {
+		p := fmt.Sprintf("ping %d", i)
+		burst = append(appendRawSocketHeader(burst, rsFramePing, len(p)), p...)
+	}
+	if _, err := c.Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		typ, p, err := c.readFrame()
+		if err != nil || typ != rsFramePong || string(p) != fmt.Sprintf("ping %d", i) {
+			t.Fatalf("frame %d: type %d %q %v, want PONG %q", i, typ, p, err, fmt.Sprintf("ping %d", i))
+		}
+	}
+}
+
+func TestThrottleHoldsSenderUntilReceiverDrains(t *testing.T) {
+	// The receiver's client does not read, so its queue stays above the
+	// soft limit (OutboundQueueMax/8 = 8) while the kernel buffers are full.
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1}, nil, nil)
+	slow := rsRawConnect(t, srv.addr, 15)
+	recv := nextPeer(t, srv.accepted)
+	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	send := nextPeer(t, srv.accepted)
+	fc := recv.peer.(FlowControl)
+
+	const n = 40
+	for i := range n {
+		if !recv.peer.Send(bigEvent(i, 512<<10)) {
+			t.Fatalf("Send %d refused", i)
+		}
+	}
+	eventually(t, "the receiver to be congested", fc.Congested)
+	fc.Throttle(send.peer)
+	fc.Throttle(send.peer) // once per sender
+	if !gateHeld(send.peer) {
+		t.Fatal("the sender's reader is not held")
+	}
+	if got := srv.stats.Throttled.Load(); got != 1 {
+		t.Errorf("Throttled = %d, want 1", got)
+	}
+	sender.Send(event(7)) // read only once the sender is released
+
+	for i := range n {
+		if m, err := codecJSON.Decode(slow.readMessage(t)); err != nil || publicationOf(t, m) != i {
+			t.Fatalf("message %d: %v %v", i, m, err)
+		}
+	}
+	if got := publicationOf(t, send.nextMsg(t)); got != 7 {
+		t.Fatalf("sender's message %d, want 7", got)
+	}
+	if fc.Congested() || gateHeld(send.peer) {
+		t.Fatal("still congested or holding the sender after draining")
+	}
+}
+
+func TestThrottleReleasedWhenReceiverCloses(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1}, nil, nil)
+	rsRawConnect(t, srv.addr, 15) // never reads
+	recv := nextPeer(t, srv.accepted)
+	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	send := nextPeer(t, srv.accepted)
+	fc := recv.peer.(FlowControl)
+	for i := range 40 {
+		recv.peer.Send(bigEvent(i, 512<<10))
+	}
+	eventually(t, "the receiver to be congested", fc.Congested)
+	fc.Throttle(send.peer)
+	sender.Send(event(8))
+	recv.peer.(*rsPeer).abort(closeInternalError, "test", nil)
+	if got := publicationOf(t, send.nextMsg(t)); got != 8 {
+		t.Fatalf("sender's message %d, want 8", got)
+	}
+}
+
+func TestPauseResume(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{PingInterval: -1}, nil, nil)
+	client, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	sr := nextPeer(t, srv.accepted)
+	fc := sr.peer.(FlowControl)
+	client.Send(event(1))
+	if got := publicationOf(t, sr.nextMsg(t)); got != 1 {
+		t.Fatalf("publication %d", got)
+	}
+	fc.Pause()
+	fc.Pause()
+	fc.Resume()
+	if !gateHeld(sr.peer) {
+		t.Fatal("one Pause left, but the reader is not held")
+	}
+	client.Send(event(2))
+	fc.Resume()
+	if got := publicationOf(t, sr.nextMsg(t)); got != 2 {
+		t.Fatalf("publication %d", got)
+	}
+	// A Resume that races ahead of its Pause leaves the gate open.
+	fc.Resume()
+	fc.Pause()
+	client.Send(event(3))
+	if got := publicationOf(t, sr.nextMsg(t)); got != 3 {
+		t.Fatalf("publication %d", got)
+	}
+}
