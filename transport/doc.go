@@ -117,14 +117,39 @@
 // frames never interleave and nothing follows a close frame; with
 // Compression configured, every frame goes through gws unbatched.
 //
-// Overflow policy: when Send finds the queue full, the peer is a slow
-// consumer. Send returns false, the queued messages are discarded, the
-// connection is closed (WebSocket: close code 1008 "slow consumer", written
-// after the in-flight write, which is bounded by WriteTimeout; RawSocket:
-// the socket is closed), Stats.SlowConsumers is incremented, one Warn line
-// is logged, and Handler.Closed receives ErrSlowConsumer. Nothing is ever
-// dropped silently. After a local close or abort, inbound messages are
-// no longer delivered.
+// Flow control: above a soft limit (OutboundQueueMax/8 messages) a peer
+// is congested, and the router throttles whoever keeps feeding it
+// (FlowControl.Throttle): the sender's reader stops between two messages,
+// so TCP backpressure reaches the sender, until every receiver that
+// throttled it has drained to half its soft limit or closed. A burst from
+// one session therefore slows that session down; receivers that read are
+// never disconnected for it. (A paused reader's read deadline is pushed
+// out again when it resumes, so keepalive does not mistake the pause for
+// silence.)
+//
+// Overflow policy: when Send finds the queue full anyway (OutboundQueueMax
+// messages: a receiver that stopped reading while several senders fed it),
+// the peer is a slow consumer. Send returns false, the queued messages are
+// discarded, the connection is closed (WebSocket: close code 1008 "slow
+// consumer", written after the in-flight write, which is bounded by
+// WriteTimeout; RawSocket: the socket is closed), Stats.SlowConsumers is
+// incremented, one Warn line is logged, and Handler.Closed receives
+// ErrSlowConsumer. A receiver whose socket stops taking bytes is closed
+// after WriteTimeout. Nothing is ever dropped silently. After a local close
+// or abort, inbound messages are no longer delivered.
+//
+// Refused messages: a message that cannot be encoded with the peer's
+// serializer (NaN or ±Inf for JSON) or whose encoding is larger than the
+// peer's maximum (its MaxMessageBytes; for RawSocket, what the other end
+// announced) is not sent to that peer, and the peer stays connected: the
+// drop is counted (Stats.EncodeErrors), logged, and reported to a Handler
+// that implements Refuser, so a router can answer the message's sender
+// (the receiver is never punished for what a sender sent).
+//
+// RawSocket PINGs are each answered with their PONG; WebSocket pings may
+// be coalesced (RFC 6455 §5.5.3 allows answering only the latest). At
+// most eight pongs (or MaxMessageBytes of them) wait for the writer;
+// beyond that the reader waits too.
 //
 // Keepalive: every PingInterval the peer is sent a ping (a WebSocket ping
 // or a RawSocket PING frame). The first inbound frame after each tick

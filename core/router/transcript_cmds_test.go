@@ -49,6 +49,9 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 	case "malformed":
 		need(2)
 		r.Malformed(tr.now, tr.sid(lineNo, args[0]), rest(1), &tr.fx)
+	case "undeliverable": // undeliverable NAME URI MESSAGE: the driver could not send MESSAGE to NAME
+		need(3)
+		r.Undeliverable(tr.now, tr.sid(lineNo, args[0]), tr.parseMessage(lineNo, rest(2)), wamp.URI(args[1]), "too large", &tr.fx)
 	case "detach":
 		need(1)
 		r.Detach(tr.now, tr.sid(lineNo, args[0]), &tr.fx)

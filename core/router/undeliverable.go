@@ -7,10 +7,6 @@ import (
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
-// interruptUndeliverable tells a callee its call ended because its answer
-// could not be delivered to the caller (shared, immutable).
-var interruptUndeliverable = wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait, wamp.OptReason: string(wamp.ErrPayloadSizeExceeded)}
-
 // Undeliverable tells the realm that m, emitted earlier for session to,
 // could not be delivered: the receiver's transport refused it (larger than
 // the receiver's maximum message size, or holding a value the receiver's
@@ -54,7 +50,8 @@ func (r *Realm) Undeliverable(_ time.Time, to SessionID, m wamp.Message, uri wam
 			return
 		}
 		if pc.callee.feats&featCalleeCanceling != 0 && !pc.killed {
-			fx.send(pc.callee.id, &wamp.Interrupt{Request: pc.inv, Options: interruptUndeliverable})
+			fx.send(pc.callee.id, &wamp.Interrupt{Request: pc.inv,
+				Options: wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait, wamp.OptReason: string(uri)}})
 		}
 		t.finish(pc)
 	case *wamp.Error:
