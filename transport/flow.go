@@ -3,6 +3,7 @@ package transport
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -62,6 +63,7 @@ type Refuser interface {
 // gate is not stopped. mu is a leaf lock: it may be taken with peerCore.mu
 // held, never the other way round.
 type peerGate struct {
+	shut    atomic.Bool // open != nil: the reader's one atomic load per message
 	mu      sync.Mutex
 	held    int
 	open    chan struct{} // closed when the reader may go on; nil while not held
@@ -73,6 +75,7 @@ func (g *peerGate) pause() {
 	g.held++
 	if g.held > 0 && g.open == nil && !g.stopped {
 		g.open = make(chan struct{})
+		g.shut.Store(true)
 	}
 	g.mu.Unlock()
 }
@@ -83,6 +86,7 @@ func (g *peerGate) resume() {
 	if g.held <= 0 && g.open != nil {
 		close(g.open)
 		g.open = nil
+		g.shut.Store(false)
 	}
 	g.mu.Unlock()
 }
@@ -95,6 +99,7 @@ func (g *peerGate) stop() {
 	if g.open != nil {
 		close(g.open)
 		g.open = nil
+		g.shut.Store(false)
 	}
 	g.mu.Unlock()
 }
@@ -102,6 +107,9 @@ func (g *peerGate) stop() {
 // wait blocks while the gate is held and reports whether it waited.
 // Reader goroutine.
 func (g *peerGate) wait() bool {
+	if !g.shut.Load() {
+		return false
+	}
 	waited := false
 	for {
 		g.mu.Lock()
