@@ -23,7 +23,7 @@ import (
 // keys (session ID, authid or authrole) marked by one pass over the list.
 // Either way a publication costs O(list length + subscribers), and the set
 // holds at most min(list length, subscribers) entries, however long the
-// list.
+// list (the realm's MaxOptionListLen bounds the lists too).
 type publishFilter struct {
 	publisher *session
 	excludeMe bool

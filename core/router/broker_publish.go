@@ -11,10 +11,18 @@ import (
 // Per the basic profile, a PUBLISH the broker cannot fulfil is answered
 // with ERROR only when acknowledge=true; otherwise it is discarded without
 // reply. Clients may not publish under the reserved "wamp." prefix
-// (ERROR wamp.error.invalid_uri); Internal sessions may.
+// (ERROR wamp.error.invalid_uri); Internal sessions may. A list-valued
+// option longer than the realm's MaxOptionListLen is refused first
+// (ERROR wamp.error.invalid_argument), before any matching or filtering.
 func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	// Option types were checked by wamp.ValidateOptions.
 	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
+	if msg := r.listOverLimit(s, m); msg != "" {
+		if ack {
+			fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, wamp.ErrInvalidArgument, msg))
+		}
+		return
+	}
 	b := &r.broker
 	b.matches = b.index.appendAll(b.matches[:0], m.Topic)
 	defer clear(b.matches)

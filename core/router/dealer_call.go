@@ -61,6 +61,10 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		r.violate(s, "CALL request ID already in use by a pending call", fx)
 		return
 	}
+	if msg := r.listOverLimit(s, m); msg != "" {
+		fail(wamp.ErrInvalidArgument, msg)
+		return
+	}
 	reg, policy, found := r.dealer.index.best(m.Procedure, !reserved(m.Procedure))
 	// An exact hit proves the URI valid (validated at REGISTER).
 	if (!found || policy != matchExact) && !validURI(m.Procedure, r.cfg.StrictURI, false) {

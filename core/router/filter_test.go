@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -190,4 +191,78 @@ func allowedBySpec(sid SessionID, info SessionInfo, pub SessionID, opts wamp.Dic
 		}
 	}
 	return true
+}
+
+// The security probe's PUBLISH: an eligible list of 800,000 session IDs to a
+// topic with 300 subscribers. With the default limit it is refused at once:
+// ERROR invalid_argument when acknowledged, nothing otherwise, and no
+// routing work (no publication ID drawn, no set built: the step allocates
+// as much as for a list one entry over the limit). With the limit raised,
+// the filter still delivers to exactly the listed subscribers.
+func TestPublishLongListRefused(t *testing.T) {
+	const subs, long = 300, 800_000
+	r, fx := newFanoutRealm(t, RealmConfig{}, subs)
+	ids := r.ids.(*seqIDs)
+	huge := eligibleList(long, subs)
+	justOver := eligibleList(DefaultMaxOptionListLen+1, subs)
+
+	drawn := ids.n
+	r.Handle(epoch, 1, &wamp.Publish{Request: 7, Options: wamp.Dict{"acknowledge": true, "eligible": huge}, Topic: "t"}, fx)
+	want := `[8,16,7,{},"wamp.error.invalid_argument",["option \"eligible\" has 800000 entries; this realm allows at most 1024"]]`
+	if len(fx.Out) != 1 || fx.Out[0].To != 1 || render(fx.Out[0].Msg, nil) != want || len(fx.Close) != 0 {
+		t.Fatalf("acknowledged PUBLISH over the limit: got %v, want only %s to the publisher", fx.Out, want)
+	}
+	fx.Reset()
+	r.Handle(epoch, 1, &wamp.Publish{Request: 8, Options: wamp.Dict{"eligible": huge}, Topic: "t"}, fx)
+	if len(fx.Out) != 0 || len(fx.Close) != 0 {
+		t.Fatalf("unacknowledged PUBLISH over the limit: got %v, want nothing", fx.Out)
+	}
+	if ids.n != drawn {
+		t.Fatalf("a refused PUBLISH drew %d publication IDs", ids.n-drawn)
+	}
+	allocs := func(list wamp.List) float64 {
+		pub := &wamp.Publish{Request: 9, Options: wamp.Dict{"acknowledge": true, "eligible": list}, Topic: "t"}
+		return testing.AllocsPerRun(2, func() { r.Handle(epoch, 1, pub, fx); fx.Reset() })
+	}
+	if a, b := allocs(huge), allocs(justOver); a != b {
+		t.Errorf("refusing an 800,000-entry list allocated %v times, a %d-entry one %v: the work depends on the list", a, len(justOver), b)
+	}
+
+	// At the limit, a list is routed.
+	atLimit := eligibleList(DefaultMaxOptionListLen, subs)
+	r.Handle(epoch, 1, &wamp.Publish{Request: 10, Options: wamp.Dict{"eligible": atLimit}, Topic: "t"}, fx)
+	if n := len(deliveries(fx)); n != subs/2 {
+		t.Fatalf("list at the limit: %d events, want %d", n, subs/2)
+	}
+	fx.Reset()
+
+	// Raised limit: the long list is filtered correctly.
+	r, fx = newFanoutRealm(t, RealmConfig{MaxOptionListLen: 1_000_000}, subs)
+	r.Handle(epoch, 1, &wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true, "eligible": huge}, Topic: "t"}, fx)
+	got := deliveries(fx)
+	if len(got) != subs/2 {
+		t.Fatalf("raised limit: %d events, want %d", len(got), subs/2)
+	}
+	for i, d := range got {
+		if d.to != SessionID(2+2*i) {
+			t.Fatalf("raised limit: event %d went to session %d, want %d", i, d.to, 2+2*i)
+		}
+	}
+	if _, ok := fx.Out[len(fx.Out)-1].Msg.(*wamp.Published); !ok {
+		t.Fatalf("raised limit: last message %v, want PUBLISHED", fx.Out[len(fx.Out)-1].Msg)
+	}
+	// Every list option is limited, and the message names the option.
+	r, fx = newFanoutRealm(t, RealmConfig{MaxOptionListLen: 2}, 3)
+	for _, key := range []string{"exclude", "eligible", "exclude_authid", "eligible_authid", "exclude_authrole", "eligible_authrole"} {
+		list := wamp.List{int64(1), int64(2), int64(3)}
+		if strings.Contains(key, "auth") {
+			list = wamp.List{"a", "b", "c"}
+		}
+		r.Handle(epoch, 1, &wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true, key: list}, Topic: "t"}, fx)
+		want := `[8,16,1,{},"wamp.error.invalid_argument",["option \"` + key + `\" has 3 entries; this realm allows at most 2"]]`
+		if len(fx.Out) != 1 || render(fx.Out[0].Msg, nil) != want {
+			t.Errorf("%s over the limit: got %v, want %s", key, fx.Out, want)
+		}
+		fx.Reset()
+	}
 }

@@ -119,6 +119,36 @@ func TestValidateOptions(t *testing.T) {
 	}
 }
 
+func TestListOptionOver(t *testing.T) {
+	three := []any{int64(1), int64(2), int64(3)}
+	tests := []struct {
+		name    string
+		m       Message
+		max     int
+		wantKey string
+		wantN   int
+	}{
+		{"no options", &Publish{Request: 1, Topic: "t"}, 0, "", 0},
+		{"at the limit", &Publish{Options: Dict{"eligible": three}}, 3, "", 0},
+		{"over", &Publish{Options: Dict{"eligible": three}}, 2, "eligible", 3},
+		{"typed ids", &Publish{Options: Dict{"exclude": []ID{1, 2, 3, 4}}}, 3, "exclude", 4},
+		{"typed strings", &Publish{Options: Dict{"eligible_authrole": []string{"a", "b"}}}, 1, "eligible_authrole", 2},
+		{"first in rule order", &Publish{Options: Dict{"eligible": three, "exclude": three}}, 2, "exclude", 3},
+		{"forward_for", &Call{Options: Dict{"forward_for": []any{Dict{}, Dict{}}}}, 1, "forward_for", 2},
+		{"non-list keys ignored", &Call{Options: Dict{"timeout": int64(5), "custom": three}}, 0, "", 0},
+		{"hello authmethods", &Hello{Details: Dict{"authmethods": []any{"a", "b"}}}, 1, "authmethods", 2},
+		{"no rules", &Error{Details: Dict{"exclude": three}}, 0, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, n := ListOptionOver(tt.m, tt.max)
+			if key != tt.wantKey || n != tt.wantN {
+				t.Fatalf("ListOptionOver = %q, %d; want %q, %d", key, n, tt.wantKey, tt.wantN)
+			}
+		})
+	}
+}
+
 func TestHasFeatureAndRole(t *testing.T) {
 	details := Dict{"roles": map[string]any{
 		"caller": map[string]any{"features": map[string]any{

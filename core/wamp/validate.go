@@ -97,6 +97,49 @@ func ValidateOptions(m Message) error {
 	return nil
 }
 
+// ListOptionOver returns the first well-known list-valued key of m's
+// Options or Details dict (in the order of the rules above: for PUBLISH
+// exclude, exclude_authid, exclude_authrole, eligible, eligible_authid,
+// eligible_authrole, forward_for) whose value holds more than max entries,
+// and its length; key is "" when there is none. A router calls it after
+// ValidateOptions to enforce a limit on list lengths. Values that are not
+// lists count as empty. Pure; safe for concurrent use.
+func ListOptionOver(m Message, max int) (key string, n int) {
+	rules := optionRules[m.Type()]
+	if len(rules) == 0 {
+		return "", 0
+	}
+	_, d := optionsOf(m)
+	if len(d) == 0 {
+		return "", 0
+	}
+	for _, r := range rules {
+		switch r.kind {
+		case kindIDList, kindStringList, kindDictList:
+		default:
+			continue
+		}
+		if n = listLen(d[r.key]); n > max {
+			return r.key, n
+		}
+	}
+	return "", 0
+}
+
+// listLen is the length of a list value: a List, or a []ID or []string as
+// an in-process Go peer may set it; 0 for anything else.
+func listLen(v any) int {
+	switch l := v.(type) {
+	case []any:
+		return len(l)
+	case []ID:
+		return len(l)
+	case []string:
+		return len(l)
+	}
+	return 0
+}
+
 // optionsOf returns the name and value of m's Options or Details dict.
 func optionsOf(m Message) (string, Dict) {
 	switch x := m.(type) {
