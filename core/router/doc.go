@@ -50,7 +50,9 @@
 // white-lists, forward_for) longer than RealmConfig.MaxOptionListLen
 // (default 1024) is refused with ERROR wamp.error.invalid_argument before
 // any routing work, and a publication's black- and white-lists cost
-// O(list length + subscribers) (broker_filter.go).
+// O(list length + subscribers) (broker_filter.go). A CALL's
+// options.timeout too large for a time.Duration means no timeout rather
+// than overflowing into an immediate one (dealer_call.go).
 //
 // URIs. Topics and procedures follow the realm's StrictURI setting; empty
 // components are allowed only in wildcard patterns. The "wamp." prefix is

@@ -1,6 +1,9 @@
 package wamp
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // int64er is satisfied by json.Number and similar decimal-string numbers.
 type int64er interface {
@@ -98,4 +101,41 @@ func floatToInt(f float64) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
+}
+
+// MaxTimeoutMs is the largest options.timeout (CALL, INVOCATION; in
+// milliseconds) that a time.Duration can hold: 9,223,372,036,854 ms, about
+// 292 years.
+const MaxTimeoutMs = math.MaxInt64 / int64(time.Millisecond)
+
+// TimeoutDuration converts an options.timeout in milliseconds to a
+// Duration. 0 means no timeout, and so does a timeout too large for a
+// Duration (above MaxTimeoutMs): a deadline centuries away is no deadline,
+// and converting it would overflow into a negative or tiny Duration, that
+// is, into an immediate timeout. A negative timeout is invalid (see
+// ValidateOptions) and also gives 0.
+func TimeoutDuration(ms int64) time.Duration {
+	if ms <= 0 || ms > MaxTimeoutMs {
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// isNonNegInt reports whether v is an integer >= 0 of any magnitude: what
+// ToInt accepts and is not negative, a uint64 beyond int64, or an integral
+// float beyond int64 (a JSON integer literal above math.MaxInt64 decodes as
+// a float64).
+func isNonNegInt(v any) bool {
+	if n, ok := ToInt(v); ok {
+		return n >= 0
+	}
+	switch x := v.(type) {
+	case uint64, uint, uintptr:
+		return true // ToInt refused it: beyond int64
+	case float64:
+		return x >= 1<<63 && x == math.Trunc(x) && !math.IsInf(x, 0)
+	case float32:
+		return x >= 1<<63 && float64(x) == math.Trunc(float64(x)) && !math.IsInf(float64(x), 0)
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestToIntAndToID(t *testing.T) {
@@ -75,5 +76,33 @@ func TestIDValid(t *testing.T) {
 		if got := tt.id.Valid(); got != tt.want {
 			t.Errorf("ID(%d).Valid() = %v, want %v", tt.id, got, tt.want)
 		}
+	}
+}
+
+// TimeoutDuration: both sides of the largest Duration, and the values that
+// mean no timeout.
+func TestTimeoutDuration(t *testing.T) {
+	for _, tt := range []struct {
+		ms   int64
+		want time.Duration
+	}{
+		{0, 0},
+		{-1, 0},
+		{math.MinInt64, 0},
+		{1, time.Millisecond},
+		{30000, 30 * time.Second},
+		{MaxTimeoutMs, time.Duration(MaxTimeoutMs) * time.Millisecond},
+		{MaxTimeoutMs + 1, 0},
+		{math.MaxInt64, 0},
+	} {
+		if got := TimeoutDuration(tt.ms); got != tt.want {
+			t.Errorf("TimeoutDuration(%d) = %v, want %v", tt.ms, got, tt.want)
+		}
+	}
+	if MaxTimeoutMs != 9_223_372_036_854 {
+		t.Errorf("MaxTimeoutMs = %d", MaxTimeoutMs)
+	}
+	if d := TimeoutDuration(MaxTimeoutMs); d <= 0 || math.MaxInt64-int64(d) >= int64(time.Millisecond) {
+		t.Errorf("TimeoutDuration(MaxTimeoutMs) = %d, want the largest whole-ms Duration", d)
 	}
 }

@@ -2,6 +2,7 @@ package wamp
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +91,12 @@ func TestValidateOptions(t *testing.T) {
 		{"timeout ok", &Call{Options: Dict{"timeout": 1000.0, "receive_progress": true}}, ""},
 		{"timeout negative", &Call{Options: Dict{"timeout": int64(-1)}}, "CALL: Options.timeout: not an integer >= 0"},
 		{"timeout fraction", &Call{Options: Dict{"timeout": 1.5}}, "Options.timeout"},
+		{"timeout beyond int64 ok", &Call{Options: Dict{"timeout": uint64(1 << 63)}}, ""},
+		{"timeout huge float ok", &Call{Options: Dict{"timeout": 1e300}}, ""},
+		{"timeout huge negative float", &Call{Options: Dict{"timeout": -1e300}}, "Options.timeout"},
+		{"timeout infinite", &Call{Options: Dict{"timeout": math.Inf(1)}}, "Options.timeout"},
+		{"timeout NaN", &Call{Options: Dict{"timeout": math.NaN()}}, "Options.timeout"},
+		{"timeout negative float", &Call{Options: Dict{"timeout": -1.0}}, "Options.timeout"},
 		{"cancel mode", &Cancel{Options: Dict{"mode": "explode"}}, "CANCEL: Options.mode"},
 		{"interrupt ok", &Interrupt{Options: Dict{"mode": "killnowait", "reason": "wamp.error.canceled"}}, ""},
 		{"event publisher", &Event{Details: Dict{"publisher": "x"}}, "EVENT: Details.publisher: not an ID"},

@@ -9,7 +9,7 @@ const (
 	kindBool valueKind = iota + 1
 	kindString
 	kindID         // integer in 1..2^53
-	kindNonNegInt  // integer >= 0
+	kindNonNegInt  // integer >= 0, of any magnitude (see isNonNegInt)
 	kindIDList     // list of IDs
 	kindStringList // list of strings
 	kindDict
@@ -195,7 +195,7 @@ func checkKind(v any, r optRule) string {
 			return "not an ID in 1..2^53: " + typeName(v)
 		}
 	case kindNonNegInt:
-		if n, ok := ToInt(v); !ok || n < 0 {
+		if !isNonNegInt(v) {
 			return "not an integer >= 0: " + typeName(v)
 		}
 	case kindDict:
