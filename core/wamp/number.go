@@ -56,9 +56,21 @@ func ToInt(v any) (n int64, ok bool) {
 	return 0, false
 }
 
-// ToID converts a decoded number to an ID, accepting the same inputs as
-// ToInt. ok is false unless the value is an integer in the spec's range
-// 1..2^53 (see ID.Valid).
+// ToID converts a decoded number to an ID. ok is false unless the value is
+// an integer in the spec's range 1..2^53 (see ID.Valid), given as any Go
+// integer kind, as a value with an Int64() method (json.Number), or as a
+// float that is integral and strictly below 2^53.
+//
+// Floats. A float is never rounded into an ID: a non-integral float is
+// refused, and so is any float from 2^53 up, because a float64 that large
+// may be the rounding of a neighbouring integer (2^53+1 reads as 2^53).
+// Below 2^53 a float64 holds every integer exactly, so an integral one is
+// accepted: JavaScript msgpack and CBOR encoders (msgpackr, used by
+// wampy.js, among others) write integers above 2^32 as float64. A JSON
+// decoder has more to go on: an ID written with a fraction or exponent
+// (1.0, 1e3) is not an integer literal, and package serialize's JSON
+// decoder refuses it before ToID sees it (decimal text may already have
+// been rounded by parsing: 1.0000000000000001 parses as 1).
 func ToID(v any) (id ID, ok bool) {
 	// The common cases first, without the int64 detour.
 	switch x := v.(type) {
@@ -77,12 +89,24 @@ func ToID(v any) (id ID, ok bool) {
 			return x, true
 		}
 		return 0, false
+	case float64:
+		return floatToID(x)
+	case float32:
+		return floatToID(float64(x))
 	}
 	n, ok := ToInt(v)
 	if !ok || n < 1 || n > int64(MaxID) {
 		return 0, false
 	}
 	return ID(n), true
+}
+
+// floatToID accepts integral floats in [1, 2^53) (see ToID).
+func floatToID(f float64) (ID, bool) {
+	if f >= 1 && f < 1<<53 && f == math.Trunc(f) { // NaN fails every comparison
+		return ID(f), true
+	}
+	return 0, false
 }
 
 func uintToInt(u uint64) (int64, bool) {

@@ -156,6 +156,30 @@ func TestListOptionOver(t *testing.T) {
 	}
 }
 
+func TestFloatIDOption(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want string
+	}{
+		{"no options", &Publish{Request: 1, Topic: "t"}, ""},
+		{"integer ids", &Publish{Options: Dict{"exclude": []any{int64(1), uint64(2)}, "eligible": []ID{3}}}, ""},
+		{"float in exclude", &Publish{Options: Dict{"exclude": []any{int64(1), 2.0}}}, "exclude"},
+		{"float32 in eligible", &Publish{Options: Dict{"eligible": []any{float32(2)}}}, "eligible"},
+		{"float elsewhere is fine", &Publish{Options: Dict{"custom": 1.5, "exclude_authid": []any{"a"}}}, ""},
+		{"event publisher", &Event{Details: Dict{"publisher": 5.0}}, "publisher"},
+		{"invocation caller", &Invocation{Details: Dict{"caller": 5.0, "timeout": 1000.0}}, "caller"},
+		{"unsubscribed", &Unsubscribed{Details: Dict{"subscription": 7.0}}, "subscription"},
+		{"unregistered", &Unregistered{Details: Dict{"registration": 7.0}}, "registration"},
+		{"call timeout is not an ID", &Call{Options: Dict{"timeout": 1000.0}}, ""},
+	}
+	for _, tt := range tests {
+		if got := FloatIDOption(tt.m); got != tt.want {
+			t.Errorf("%s: FloatIDOption = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestHasFeatureAndRole(t *testing.T) {
 	details := Dict{"roles": map[string]any{
 		"caller": map[string]any{"features": map[string]any{

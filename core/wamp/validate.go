@@ -1,6 +1,9 @@
 package wamp
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // valueKind is the expected type of a well-known option or detail.
 type valueKind uint8
@@ -124,6 +127,46 @@ func ListOptionOver(m Message, max int) (key string, n int) {
 		}
 	}
 	return "", 0
+}
+
+// FloatIDOption returns the first well-known ID-valued key of m's Options
+// or Details dict (PUBLISH's exclude and eligible, EVENT's publisher,
+// INVOCATION's caller, UNSUBSCRIBED's subscription, UNREGISTERED's
+// registration) whose value is a float or a list holding one, or "" when
+// there is none. ToID accepts integral floats below 2^53, as msgpack and
+// CBOR peers send them; a JSON decoder, where an integer is always written
+// as an integer literal, calls FloatIDOption to refuse IDs written with a
+// fraction or exponent. Pure; safe for concurrent use.
+func FloatIDOption(m Message) string {
+	rules := optionRules[m.Type()]
+	if len(rules) == 0 {
+		return ""
+	}
+	_, d := optionsOf(m)
+	if len(d) == 0 {
+		return ""
+	}
+	for _, r := range rules {
+		switch r.kind {
+		case kindID:
+			if isFloat(d[r.key]) {
+				return r.key
+			}
+		case kindIDList:
+			if l, ok := d[r.key].([]any); ok && slices.ContainsFunc(l, isFloat) {
+				return r.key
+			}
+		}
+	}
+	return ""
+}
+
+func isFloat(v any) bool {
+	switch v.(type) {
+	case float64, float32:
+		return true
+	}
+	return false
 }
 
 // listLen is the length of a list value: a List, or a []ID or []string as
