@@ -110,6 +110,16 @@ type RealmConfig struct {
 	// session hooks); a HELLO beyond it is aborted with
 	// ReasonTooManySessions after authentication. 0 = no limit.
 	MaxSessions int
+	// MaxOptionListLen is the most entries a list-valued option of a
+	// client's request may hold (PUBLISH's exclude, eligible,
+	// exclude_authid, eligible_authid, exclude_authrole,
+	// eligible_authrole; forward_for of PUBLISH, SUBSCRIBE, CALL and
+	// REGISTER). A request over it is answered with ERROR
+	// wamp.error.invalid_argument (a PUBLISH only when acknowledge=true;
+	// otherwise it is discarded) before any routing work. The
+	// application's own calls and publications are exempt.
+	// 0 = router.DefaultMaxOptionListLen (1024).
+	MaxOptionListLen int
 }
 
 // inherit fills rc's zero-valued fields from d.
@@ -120,6 +130,9 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	}
 	if rc.MaxSessions == 0 {
 		rc.MaxSessions = d.MaxSessions
+	}
+	if rc.MaxOptionListLen == 0 {
+		rc.MaxOptionListLen = d.MaxOptionListLen
 	}
 	return rc
 }
@@ -133,6 +146,8 @@ func (rc RealmConfig) Validate() error {
 		return fmt.Errorf("%w: realm %q: MaxSessions %d < 0", ErrRealmConfig, rc.URI, rc.MaxSessions)
 	case rc.GoodbyeTimeout < 0:
 		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
+	case rc.MaxOptionListLen < 0:
+		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
 	}
 	return nil
 }
@@ -298,5 +313,5 @@ func (rc RealmConfig) routerConfig() router.RealmConfig {
 	// SubscribeApproval: every SUBSCRIBE is offered to the topic handlers
 	// (topics.go), which approve it in the same step when none matches.
 	return router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
-		SubscribeApproval: true}
+		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen}
 }

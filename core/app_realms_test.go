@@ -90,6 +90,10 @@ func TestRealmConfigDefaultsAndValidation(t *testing.T) {
 	if !errors.Is(err, core.ErrRealmConfig) {
 		t.Errorf("negative GoodbyeTimeout: err = %v, want ErrRealmConfig", err)
 	}
+	_, err = core.New(core.Config{Backend: b, Realms: []core.RealmConfig{{URI: "r", MaxOptionListLen: -1}}})
+	if !errors.Is(err, core.ErrRealmConfig) {
+		t.Errorf("negative MaxOptionListLen: err = %v, want ErrRealmConfig", err)
+	}
 }
 
 // TestMaxSessions: a realm at its limit aborts new sessions with

@@ -68,11 +68,12 @@ func (inv *Invocation) Caller() wamp.ID {
 	return id
 }
 
-// Timeout returns the caller's options.timeout, 0 if it set none. The
-// router enforces it: when it passes, the handler's context is cancelled.
+// Timeout returns the caller's options.timeout, 0 if it set none (or one
+// too large for a Duration, which the router treats as none). The router
+// enforces it: when it passes, the handler's context is cancelled.
 func (inv *Invocation) Timeout() time.Duration {
 	ms, _ := wamp.OptInt(inv.Details, wamp.OptTimeout)
-	return time.Duration(ms) * time.Millisecond
+	return wamp.TimeoutDuration(ms)
 }
 
 // DiscloseCaller reports whether the caller asked to disclose its identity

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // wirePeer plays a remote WAMP peer at the frame level (STYLE practice 12):
@@ -19,6 +21,9 @@ type wirePeer struct {
 	conn   *gws.Conn
 	frames chan []byte
 	closed chan error
+	// codec, when set, encodes and decodes binary frames (msgpack, CBOR)
+	// with a third-party library; nil means JSON text frames.
+	codec *wireCodec
 }
 
 type wireEvents struct {
@@ -80,6 +85,13 @@ func (p *wirePeer) recv() []any {
 
 func (p *wirePeer) decode(b []byte) []any {
 	p.t.Helper()
+	if p.codec != nil {
+		l, err := p.codec.unmarshal(b)
+		if err != nil {
+			p.t.Fatalf("router sent a frame that is not a %s list: %x: %v", p.codec.subprotocol, b, err)
+		}
+		return l
+	}
 	var l []any
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
@@ -130,7 +142,12 @@ func (p *wirePeer) wantClosed() {
 // join performs HELLO/WELCOME and returns the session ID.
 func (p *wirePeer) join(realm string) int64 {
 	p.t.Helper()
-	p.send(`[1,"` + realm + `",{"roles":{"caller":{},"callee":{},"publisher":{},"subscriber":{}}}]`)
+	hello := `[1,"` + realm + `",{"roles":{"caller":{},"callee":{},"publisher":{},"subscriber":{}}}]`
+	if p.codec != nil {
+		p.sendList(jsonList(p.t, hello))
+	} else {
+		p.send(hello)
+	}
 	l := p.want(2)
 	return num(l[1])
 }
@@ -141,6 +158,10 @@ func num(v any) int64 {
 		if err == nil {
 			return i
 		}
+		return -1
+	}
+	if i, ok := wamp.ToInt(v); ok { // binary codecs: every integer kind
+		return i
 	}
 	return -1
 }

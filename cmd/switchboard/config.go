@@ -19,6 +19,7 @@ import (
 //	backend: eventloop            # goroutine (default), eventloop, pool
 //	realms:
 //	  - uri: realm1
+//	    max_option_list_len: 1024   # entries in a list-valued option (exclude, eligible, ...)
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
 //	    address: 127.0.0.1:8080
@@ -48,6 +49,10 @@ type Config struct {
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
+	// MaxOptionListLen is core.RealmConfig.MaxOptionListLen: the most
+	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
+	// forward_for) may hold; 0 or absent = 1024.
+	MaxOptionListLen int `yaml:"max_option_list_len"`
 }
 
 // ListenerConfig is one listening socket.
@@ -123,6 +128,9 @@ func (c Config) Validate() error {
 	for i, r := range c.Realms {
 		if r.URI == "" {
 			return fmt.Errorf("realms[%d]: uri is empty", i)
+		}
+		if r.MaxOptionListLen < 0 {
+			return fmt.Errorf("realms[%d]: max_option_list_len %d: want 0 (the default, 1024) or more", i, r.MaxOptionListLen)
 		}
 	}
 	if len(c.Listeners) == 0 {

@@ -69,7 +69,7 @@ func TestConfigFile(t *testing.T) {
 	}
 	good := write(`
 backend: eventloop
-realms: [{uri: realm1}, {uri: strict, strict_uri: true}]
+realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50}]
 listeners:
   - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json]}
   - {type: rawsocket, unix: /tmp/switchboard-test.sock}
@@ -79,17 +79,18 @@ shutdown_timeout: 2s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.ShutdownTimeout != 2*time.Second ||
+	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 || c.ShutdownTimeout != 2*time.Second ||
 		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" {
 		t.Fatalf("loaded %+v", c)
 	}
 	cases := map[string]string{
-		"unknown key":      "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
-		"no listener":      "realms: [{uri: r}]\n",
-		"bad type":         "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
-		"address and unix": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
-		"bad serializer":   "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
-		"half tls":         "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
+		"unknown key":       "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
+		"no listener":       "realms: [{uri: r}]\n",
+		"bad type":          "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
+		"address and unix":  "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
+		"bad serializer":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
+		"half tls":          "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
+		"negative list max": "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
 	}
 	for name, text := range cases {
 		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {
@@ -224,7 +225,8 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Realms) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI {
+	if len(c.Realms) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI ||
+		c.Realms[1].MaxOptionListLen != 1024 {
 		t.Fatalf("loaded %+v", c)
 	}
 }

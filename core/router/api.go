@@ -71,7 +71,26 @@ type RealmConfig struct {
 	// NoticeSubscribeRequest it produces with ApproveSubscribe or
 	// DenySubscribe. (Added by core/router; additive.)
 	SubscribeApproval bool
+	// MaxOptionListLen is the most entries a list-valued option of a
+	// request may hold: PUBLISH's exclude, eligible, exclude_authid,
+	// eligible_authid, exclude_authrole and eligible_authrole, and
+	// forward_for of PUBLISH, SUBSCRIBE, CALL and REGISTER. A request over
+	// it is answered with ERROR wamp.error.invalid_argument naming the
+	// option, its length and the limit (a PUBLISH only when
+	// acknowledge=true; otherwise it is discarded), before any routing
+	// work. Internal sessions are exempt. 0 = DefaultMaxOptionListLen.
+	// (Added by core/router; additive.)
+	MaxOptionListLen int
 }
+
+// DefaultMaxOptionListLen is RealmConfig.MaxOptionListLen's zero-value
+// meaning. Black- and white-lists name sessions, authids or roles that one
+// publication singles out; a thousand is more than any such list the
+// spec's use cases need, while bounding the work one message can ask of
+// the realm's executor (building a set of at most this many entries per
+// list) and leaving longer lists, should a deployment need them, a
+// configuration change away.
+const DefaultMaxOptionListLen = 1024
 
 // SessionInfo is what the driver knows of a session when it attaches it.
 type SessionInfo struct {

@@ -44,6 +44,10 @@ func newBroker() broker {
 // the same subscription answers with the same ID and changes nothing.
 // Subscribing to the reserved wamp.* space is allowed (meta events).
 func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
+	if msg := r.listOverLimit(s, m); msg != "" {
+		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, msg))
+		return
+	}
 	policy, ok := parseMatch(m.Options)
 	if !ok {
 		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, "unknown match policy"))

@@ -73,7 +73,11 @@ func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
 	fail := func(uri wamp.URI, msg string) {
 		fx.send(s.id, errorMsg(wamp.REGISTER, m.Request, uri, msg))
 	}
+	tooLong := r.listOverLimit(s, m)
 	switch {
+	case tooLong != "":
+		fail(wamp.ErrInvalidArgument, tooLong)
+		return
 	case !okMatch || !okInvoke:
 		fail(wamp.ErrInvalidArgument, "unknown match or invoke policy")
 		return

@@ -53,12 +53,22 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	fail := func(uri wamp.URI, msg string) { fx.send(s.id, errorMsg(wamp.CALL, m.Request, uri, msg)) }
 	// Option types were checked by wamp.ValidateOptions.
 	var o callOpts
-	o.timeoutMs, _ = wamp.OptInt(m.Options, wamp.OptTimeout)
+	// A timeout too large for a time.Duration (above wamp.MaxTimeoutMs,
+	// about 292 years, or beyond int64 so that OptInt refuses it) means no
+	// timeout, as 0 does: converting it would overflow into an immediate
+	// timeout. Negative timeouts were refused by wamp.ValidateOptions.
+	if ms, _ := wamp.OptInt(m.Options, wamp.OptTimeout); wamp.TimeoutDuration(ms) > 0 {
+		o.timeoutMs = ms
+	}
 	o.progress, _ = wamp.OptBool(m.Options, wamp.OptReceiveProgress)
 	o.disclose, _ = wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	t := &r.dealer.calls
 	if _, dup := t.byReq[callKey{s.id, m.Request}]; dup {
 		r.violate(s, "CALL request ID already in use by a pending call", fx)
+		return
+	}
+	if msg := r.listOverLimit(s, m); msg != "" {
+		fail(wamp.ErrInvalidArgument, msg)
 		return
 	}
 	reg, policy, found := r.dealer.index.best(m.Procedure, !reserved(m.Procedure))
@@ -93,14 +103,14 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	if o.timeoutMs > 0 {
 		pc.timeout = true
 		t.withDeadline++
-		r.addDeadline(deadline{at: now.Add(time.Duration(o.timeoutMs) * time.Millisecond), kind: dlCall, key: callKey{callee.id, inv.Request}, seq: pc.seq})
+		r.addDeadline(deadline{at: now.Add(wamp.TimeoutDuration(o.timeoutMs)), kind: dlCall, key: callKey{callee.id, inv.Request}, seq: pc.seq})
 	}
 }
 
 // callOpts are the CALL options the dealer acts on.
 type callOpts struct {
-	timeoutMs int64
-	progress  bool // receive_progress, and the callee supports it
+	timeoutMs int64 // 1..wamp.MaxTimeoutMs, or 0 = no timeout
+	progress  bool  // receive_progress, and the callee supports it
 	disclose  bool
 }
 
@@ -112,7 +122,7 @@ type callOpts struct {
 // An Internal callee (the application's own session) is trusted with
 // more: it always gets the caller's identity (so that application handlers
 // can find the calling session), plus "timeout" (the caller's
-// options.timeout in ms, when set) and "disclose_me" (true when the caller
+// options.timeout in ms, when it sets a deadline) and "disclose_me" (true when the caller
 // asked for disclosure, so the application can honour the caller's wish).
 func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
 	internal := callee.info.Internal

@@ -45,6 +45,15 @@
 // argument, a human-readable message. PUBLISH failures are reported only
 // when acknowledge=true, as the basic profile says.
 //
+// Limits. Bad input from one session must not stall the realm's executor
+// for the others. A list-valued option of a request (PUBLISH's black- and
+// white-lists, forward_for) longer than RealmConfig.MaxOptionListLen
+// (default 1024) is refused with ERROR wamp.error.invalid_argument before
+// any routing work, and a publication's black- and white-lists cost
+// O(list length + subscribers) (broker_filter.go). A CALL's
+// options.timeout too large for a time.Duration means no timeout rather
+// than overflowing into an immediate one (dealer_call.go).
+//
 // URIs. Topics and procedures follow the realm's StrictURI setting; empty
 // components are allowed only in wildcard patterns. The "wamp." prefix is
 // reserved for the meta API: clients may subscribe and call there, but only

@@ -3,6 +3,7 @@ package router
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -14,6 +15,9 @@ const defaultGoodbyeTimeout = 5 * time.Second
 func (c RealmConfig) withDefaults() RealmConfig {
 	if c.GoodbyeTimeout <= 0 {
 		c.GoodbyeTimeout = defaultGoodbyeTimeout
+	}
+	if c.MaxOptionListLen <= 0 {
+		c.MaxOptionListLen = DefaultMaxOptionListLen
 	}
 	return c
 }
@@ -258,6 +262,21 @@ func (r *Realm) startGoodbye(now time.Time, s *session, reason wamp.URI, fx *Eff
 	r.goodbyeSeq++
 	s.goodbyeSeq, s.goodbyeReason = r.goodbyeSeq, reason
 	r.addDeadline(deadline{at: now.Add(r.cfg.GoodbyeTimeout), kind: dlGoodbye, key: callKey{sid: s.id}, seq: s.goodbyeSeq})
+}
+
+// listOverLimit returns why a request from s is refused because one of
+// its list-valued options holds more than cfg.MaxOptionListLen entries, or
+// "" when none does (or s is Internal).
+func (r *Realm) listOverLimit(s *session, m wamp.Message) string {
+	if s.info.Internal {
+		return ""
+	}
+	key, n := wamp.ListOptionOver(m, r.cfg.MaxOptionListLen)
+	if key == "" {
+		return ""
+	}
+	return "option " + quote(key) + " has " + strconv.Itoa(n) + " entries; this realm allows at most " +
+		strconv.Itoa(r.cfg.MaxOptionListLen)
 }
 
 // violate answers a session-fatal protocol error: ABORT, close, remove.

@@ -107,6 +107,12 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.RandomSeed = n
+		case strings.HasPrefix(a, "maxlist="):
+			n, err := strconv.Atoi(a[8:])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxOptionListLen = n
 		case strings.HasPrefix(a, "goodbye="):
 			d, err := time.ParseDuration(a[8:])
 			if err != nil {

@@ -33,6 +33,15 @@
 //     math.MaxInt64, as uint64; CBOR rejects such frames; JSON reads such a
 //     literal as float64. IDs go through wamp.ToID, which accepts any of
 //     these (peers send IDs as uint64 in msgpack, e.g. msgpack5).
+//   - a float is never rounded into an ID. In msgpack and CBOR an ID may be
+//     an integral float strictly below 2^53, which a float64 holds exactly
+//     (JavaScript encoders such as msgpackr write integers above 2^32 as
+//     float64); other floats are refused (wamp.ToID). In JSON an ID (and
+//     the type code, and ERROR's request type) written with a fraction or
+//     an exponent, 1.0 or 1e3, is a protocol violation, at the top level
+//     and in ID-valued options (exclude, eligible, publisher, caller, ...):
+//     JSON peers write integers as integer literals, and parsing may
+//     already have rounded decimal text.
 //   - other numbers are float64 (msgpack float32 and CBOR float16/float32 are
 //     widened). A float stays a float: JSON writes an integral float64 as
 //     42.0, msgpack and CBOR write every float64 as an 8-byte float (never

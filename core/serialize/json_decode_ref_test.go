@@ -11,7 +11,8 @@ import (
 // FuzzJSONFastVsReference: it checks the nesting depth, parses with
 // integers as int64 (floats and out-of-range integers as float64), requires
 // an array, turns binary-convention strings into []byte, then applies
-// wamp.FromList. The result does not alias b.
+// wamp.FromList and refuses IDs written as floats. The result does not
+// alias b.
 func decodeJSONReference(b []byte) (wamp.Message, error) {
 	binary, err := scanJSON(b)
 	if err != nil {
@@ -37,6 +38,17 @@ func decodeJSONReference(b []byte) (wamp.Message, error) {
 	m, err := wamp.FromList(l)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
+	}
+	// IDs written with a fraction or exponent (see floatIDError): every
+	// number of the message list is an integer, and so are the elements of
+	// ID-valued options.
+	for _, e := range l {
+		if _, isFloat := e.(float64); isFloat {
+			return nil, fmt.Errorf("%w: %w: integer written as a float", ErrDecode, wamp.ErrProtocolViolation)
+		}
+	}
+	if key := wamp.FloatIDOption(m); key != "" {
+		return nil, fmt.Errorf("%w: %w: %s: ID written as a float", ErrDecode, wamp.ErrProtocolViolation, key)
 	}
 	return m, nil
 }

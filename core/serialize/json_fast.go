@@ -2,6 +2,7 @@ package serialize
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -15,6 +16,9 @@ import (
 //   - an integer literal (no fraction, no exponent) that fits int64 is an
 //     int64, "-0" included; any other number is a float64, and a number whose
 //     magnitude overflows float64 is an error;
+//   - a number with a fraction or exponent where the message has an ID (or
+//     its type code, or ERROR's request type) is a protocol violation, even
+//     when integral (1.0, 1e3): see floatIDError;
 //   - invalid UTF-8 in strings becomes U+FFFD, one per bad byte; an unpaired
 //     \u surrogate escape becomes U+FFFD;
 //   - duplicate object keys: the last one wins;
@@ -32,6 +36,8 @@ type jsonDecoder struct {
 	// binErr is the first base64 failure; it is reported only once the
 	// whole frame has parsed, so a syntax error takes precedence.
 	binErr error
+	// floats is set when some number of the frame became a float64.
+	floats bool
 }
 
 // decodeJSONFast is JSON.Decode: parse the frame with jsonDecoder, building
@@ -64,10 +70,36 @@ func decodeJSONFast(b []byte) (wamp.Message, error) {
 		return nil, d.binErr
 	}
 	m, err := buildMessage(&env, n, extra)
+	if err == nil && d.floats {
+		err = floatIDError(m, &env, n)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return m, nil
+}
+
+// floatIDError refuses a message (which wamp.FromList accepted) that has an
+// ID written as a JSON number with a fraction or exponent: at the top level
+// (where every number FromList accepts is an integer: the type code, IDs,
+// ERROR's request type) or in a well-known ID-valued option or detail
+// (wamp.FloatIDOption). wamp.ToID accepts integral floats below 2^53, for
+// msgpack and CBOR peers whose encoders write large integers as float64;
+// JSON peers write integers as integer literals, and a decimal fraction may
+// have been rounded by parsing (1.0000000000000001 parses as 1), so a JSON
+// float is never taken as an ID. Called only for frames holding a float.
+func floatIDError(m wamp.Message, env *[maxEnvelope]jsonElem, n int) error {
+	for i := range min(n, maxEnvelope) {
+		if f, ok := env[i].v.(float64); ok && env[i].kind == elemAny {
+			return fmt.Errorf("%w: %s: element %d: integer written as a JSON number with a fraction or exponent (%s)",
+				wamp.ErrProtocolViolation, m.Type(), i, strconv.FormatFloat(f, 'g', -1, 64))
+		}
+	}
+	if key := wamp.FloatIDOption(m); key != "" {
+		return fmt.Errorf("%w: %s: %s: ID written as a JSON number with a fraction or exponent",
+			wamp.ErrProtocolViolation, m.Type(), key)
+	}
+	return nil
 }
 
 // end checks that only whitespace follows the top-level value.

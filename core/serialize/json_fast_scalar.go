@@ -205,6 +205,7 @@ func (d *jsonDecoder) numberParts() (n int64, f float64, isInt bool, err error) 
 		d.i = start
 		return 0, 0, false, d.syntaxErr("number out of float64 range")
 	}
+	d.floats = true
 	return 0, f, false, nil
 }
 

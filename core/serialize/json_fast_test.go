@@ -45,6 +45,10 @@ var jsonDiffSeeds = []string{
 	`[50,1,{null:1},[]]`, "\t[50,1,{},[]]\r\n", "[50,1,{},[]]\x00", `[50,1,{},[tru]]`, `[50,1,{},[nul]]`,
 	`[50,1,{},[falsey]]`, `[50,1,{},[true,false,null]]`, `[50,1,{},[[],{},[{}]]]`, `[34,0,{"subscription":5}]`,
 	`[34,5]`, `[8,48,1,{},"e",[],{}]`, `[48,1,{"timeout":1000},"p",["\u0000AAE=",1.5,-3,null,true],{"k":{"n":[[]]}}]`,
+	// IDs written as floats
+	`[48,1.0,{},"p"]`, `[48,1e0,{},"p"]`, `[48.0,1,{},"p"]`, `[8,48.0,1,{},"e"]`, `[35,0.0,{}]`, `[34,1,5e0]`,
+	`[16,1,{"exclude":[2.0]},"t"]`, `[16,1,{"eligible":[1,2E0]},"t",[1.5]]`, `[36,1,2,{"publisher":3.0}]`,
+	`[68,1,2,{"caller":3.0}]`, `[67,0,{"registration":1.0}]`, `[48,1,{"timeout":1.0},"p",[1.0]]`,
 }
 
 // compareJSONDecoders fails t unless decodeJSONFast and decodeJSONReference

@@ -186,13 +186,25 @@ func (r *reader) id(i int, name string) ID {
 }
 
 func idProblem(v any) string {
-	if _, isInt := ToInt(v); isInt {
-		return "ID out of range 1..2^53"
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	default:
+		if _, isInt := ToInt(v); isInt {
+			return "ID out of range 1..2^53"
+		}
+		return "ID is not an integer: " + typeName(v)
 	}
-	if f, ok := v.(float64); ok && f == math.Trunc(f) {
-		return "ID out of range 1..2^53" // integral, beyond int64
+	switch {
+	case f != math.Trunc(f): // NaN included
+		return "ID is not an integer: float"
+	case f >= 1<<53:
+		return "ID out of range for a float: below 2^53 wanted (a larger float may be a rounded integer)"
 	}
-	return "ID is not an integer: " + typeName(v)
+	return "ID out of range 1..2^53"
 }
 
 func (r *reader) dict(i int, name string) Dict {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestToIntAndToID(t *testing.T) {
@@ -36,7 +37,12 @@ func TestToIntAndToID(t *testing.T) {
 		{"max ID", int64(1 << 53), 1 << 53, true, MaxID, true},
 		{"max ID + 1", int64(1<<53 + 1), 1<<53 + 1, true, 0, false},
 		{"float64 integral", float64(1 << 52), 1 << 52, true, 1 << 52, true},
-		{"float64 2^53", float64(1 << 53), 1 << 53, true, MaxID, true},
+		{"float64 2^53 - 1", float64(1<<53 - 1), 1<<53 - 1, true, 1<<53 - 1, true},
+		{"float64 2^53", float64(1 << 53), 1 << 53, true, 0, false},
+		{"float64 2^53 + 2", float64(1<<53 + 2), 1<<53 + 2, true, 0, false},
+		{"float64 one", 1.0, 1, true, 1, true},
+		{"float64 zero", 0.0, 0, true, 0, false},
+		{"float64 near one", math.Nextafter(1, 2), 0, false, 0, false},
 		{"float64 fraction", 1.5, 0, false, 0, false},
 		{"float64 negative", -2.0, -2, true, 0, false},
 		{"float64 NaN", math.NaN(), 0, false, 0, false},
@@ -45,6 +51,9 @@ func TestToIntAndToID(t *testing.T) {
 		{"float64 -2^63", -math.Pow(2, 63), math.MinInt64, true, 0, false},
 		{"float32 integral", float32(3), 3, true, 3, true},
 		{"float32 fraction", float32(0.5), 0, false, 0, false},
+		{"float32 2^24 + 2", float32(1<<24 + 2), 1<<24 + 2, true, 1<<24 + 2, true},
+		{"float32 2^53", float32(1 << 53), 1 << 53, true, 0, false},
+		{"float32 +Inf", float32(math.Inf(1)), 0, false, 0, false},
 		{"json.Number", json.Number("123"), 123, true, 123, true},
 		{"json.Number float", json.Number("1.0"), 0, false, 0, false},
 		{"json.Number huge", json.Number("99999999999999999999"), 0, false, 0, false},
@@ -75,5 +84,33 @@ func TestIDValid(t *testing.T) {
 		if got := tt.id.Valid(); got != tt.want {
 			t.Errorf("ID(%d).Valid() = %v, want %v", tt.id, got, tt.want)
 		}
+	}
+}
+
+// TimeoutDuration: both sides of the largest Duration, and the values that
+// mean no timeout.
+func TestTimeoutDuration(t *testing.T) {
+	for _, tt := range []struct {
+		ms   int64
+		want time.Duration
+	}{
+		{0, 0},
+		{-1, 0},
+		{math.MinInt64, 0},
+		{1, time.Millisecond},
+		{30000, 30 * time.Second},
+		{MaxTimeoutMs, time.Duration(MaxTimeoutMs) * time.Millisecond},
+		{MaxTimeoutMs + 1, 0},
+		{math.MaxInt64, 0},
+	} {
+		if got := TimeoutDuration(tt.ms); got != tt.want {
+			t.Errorf("TimeoutDuration(%d) = %v, want %v", tt.ms, got, tt.want)
+		}
+	}
+	if MaxTimeoutMs != 9_223_372_036_854 {
+		t.Errorf("MaxTimeoutMs = %d", MaxTimeoutMs)
+	}
+	if d := TimeoutDuration(MaxTimeoutMs); d <= 0 || math.MaxInt64-int64(d) >= int64(time.Millisecond) {
+		t.Errorf("TimeoutDuration(MaxTimeoutMs) = %d, want the largest whole-ms Duration", d)
 	}
 }

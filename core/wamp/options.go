@@ -17,7 +17,7 @@ const (
 	OptInvoke           = "invoke"            // REGISTER: InvokeSingle...InvokeLast
 	OptDiscloseCaller   = "disclose_caller"   // REGISTER: bool
 	OptForceReregister  = "force_reregister"  // REGISTER: bool
-	OptTimeout          = "timeout"           // CALL, INVOCATION: milliseconds, integer >= 0
+	OptTimeout          = "timeout"           // CALL, INVOCATION: milliseconds, integer >= 0 (see TimeoutDuration)
 	OptReceiveProgress  = "receive_progress"  // CALL, INVOCATION: bool
 	OptProgress         = "progress"          // CALL, INVOCATION, YIELD, RESULT: bool
 	OptMode             = "mode"              // CANCEL, INTERRUPT: CancelSkip/CancelKill/CancelKillNoWait

@@ -2,6 +2,7 @@ package wamp
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +91,12 @@ func TestValidateOptions(t *testing.T) {
 		{"timeout ok", &Call{Options: Dict{"timeout": 1000.0, "receive_progress": true}}, ""},
 		{"timeout negative", &Call{Options: Dict{"timeout": int64(-1)}}, "CALL: Options.timeout: not an integer >= 0"},
 		{"timeout fraction", &Call{Options: Dict{"timeout": 1.5}}, "Options.timeout"},
+		{"timeout beyond int64 ok", &Call{Options: Dict{"timeout": uint64(1 << 63)}}, ""},
+		{"timeout huge float ok", &Call{Options: Dict{"timeout": 1e300}}, ""},
+		{"timeout huge negative float", &Call{Options: Dict{"timeout": -1e300}}, "Options.timeout"},
+		{"timeout infinite", &Call{Options: Dict{"timeout": math.Inf(1)}}, "Options.timeout"},
+		{"timeout NaN", &Call{Options: Dict{"timeout": math.NaN()}}, "Options.timeout"},
+		{"timeout negative float", &Call{Options: Dict{"timeout": -1.0}}, "Options.timeout"},
 		{"cancel mode", &Cancel{Options: Dict{"mode": "explode"}}, "CANCEL: Options.mode"},
 		{"interrupt ok", &Interrupt{Options: Dict{"mode": "killnowait", "reason": "wamp.error.canceled"}}, ""},
 		{"event publisher", &Event{Details: Dict{"publisher": "x"}}, "EVENT: Details.publisher: not an ID"},
@@ -116,6 +123,60 @@ func TestValidateOptions(t *testing.T) {
 				t.Fatalf("error %v, want a protocol violation containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestListOptionOver(t *testing.T) {
+	three := []any{int64(1), int64(2), int64(3)}
+	tests := []struct {
+		name    string
+		m       Message
+		max     int
+		wantKey string
+		wantN   int
+	}{
+		{"no options", &Publish{Request: 1, Topic: "t"}, 0, "", 0},
+		{"at the limit", &Publish{Options: Dict{"eligible": three}}, 3, "", 0},
+		{"over", &Publish{Options: Dict{"eligible": three}}, 2, "eligible", 3},
+		{"typed ids", &Publish{Options: Dict{"exclude": []ID{1, 2, 3, 4}}}, 3, "exclude", 4},
+		{"typed strings", &Publish{Options: Dict{"eligible_authrole": []string{"a", "b"}}}, 1, "eligible_authrole", 2},
+		{"first in rule order", &Publish{Options: Dict{"eligible": three, "exclude": three}}, 2, "exclude", 3},
+		{"forward_for", &Call{Options: Dict{"forward_for": []any{Dict{}, Dict{}}}}, 1, "forward_for", 2},
+		{"non-list keys ignored", &Call{Options: Dict{"timeout": int64(5), "custom": three}}, 0, "", 0},
+		{"hello authmethods", &Hello{Details: Dict{"authmethods": []any{"a", "b"}}}, 1, "authmethods", 2},
+		{"no rules", &Error{Details: Dict{"exclude": three}}, 0, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, n := ListOptionOver(tt.m, tt.max)
+			if key != tt.wantKey || n != tt.wantN {
+				t.Fatalf("ListOptionOver = %q, %d; want %q, %d", key, n, tt.wantKey, tt.wantN)
+			}
+		})
+	}
+}
+
+func TestFloatIDOption(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want string
+	}{
+		{"no options", &Publish{Request: 1, Topic: "t"}, ""},
+		{"integer ids", &Publish{Options: Dict{"exclude": []any{int64(1), uint64(2)}, "eligible": []ID{3}}}, ""},
+		{"float in exclude", &Publish{Options: Dict{"exclude": []any{int64(1), 2.0}}}, "exclude"},
+		{"float32 in eligible", &Publish{Options: Dict{"eligible": []any{float32(2)}}}, "eligible"},
+		{"float elsewhere is fine", &Publish{Options: Dict{"custom": 1.5, "exclude_authid": []any{"a"}}}, ""},
+		{"event publisher", &Event{Details: Dict{"publisher": 5.0}}, "publisher"},
+		{"invocation caller", &Invocation{Details: Dict{"caller": 5.0, "timeout": 1000.0}}, "caller"},
+		{"unsubscribed", &Unsubscribed{Details: Dict{"subscription": 7.0}}, "subscription"},
+		{"unregistered", &Unregistered{Details: Dict{"registration": 7.0}}, "registration"},
+		{"call timeout is not an ID", &Call{Options: Dict{"timeout": 1000.0}}, ""},
+	}
+	for _, tt := range tests {
+		if got := FloatIDOption(tt.m); got != tt.want {
+			t.Errorf("%s: FloatIDOption = %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 

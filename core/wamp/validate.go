@@ -1,6 +1,9 @@
 package wamp
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // valueKind is the expected type of a well-known option or detail.
 type valueKind uint8
@@ -9,7 +12,7 @@ const (
 	kindBool valueKind = iota + 1
 	kindString
 	kindID         // integer in 1..2^53
-	kindNonNegInt  // integer >= 0
+	kindNonNegInt  // integer >= 0, of any magnitude (see isNonNegInt)
 	kindIDList     // list of IDs
 	kindStringList // list of strings
 	kindDict
@@ -97,6 +100,89 @@ func ValidateOptions(m Message) error {
 	return nil
 }
 
+// ListOptionOver returns the first well-known list-valued key of m's
+// Options or Details dict (in the order of the rules above: for PUBLISH
+// exclude, exclude_authid, exclude_authrole, eligible, eligible_authid,
+// eligible_authrole, forward_for) whose value holds more than max entries,
+// and its length; key is "" when there is none. A router calls it after
+// ValidateOptions to enforce a limit on list lengths. Values that are not
+// lists count as empty. Pure; safe for concurrent use.
+func ListOptionOver(m Message, max int) (key string, n int) {
+	rules := optionRules[m.Type()]
+	if len(rules) == 0 {
+		return "", 0
+	}
+	_, d := optionsOf(m)
+	if len(d) == 0 {
+		return "", 0
+	}
+	for _, r := range rules {
+		switch r.kind {
+		case kindIDList, kindStringList, kindDictList:
+		default:
+			continue
+		}
+		if n = listLen(d[r.key]); n > max {
+			return r.key, n
+		}
+	}
+	return "", 0
+}
+
+// FloatIDOption returns the first well-known ID-valued key of m's Options
+// or Details dict (PUBLISH's exclude and eligible, EVENT's publisher,
+// INVOCATION's caller, UNSUBSCRIBED's subscription, UNREGISTERED's
+// registration) whose value is a float or a list holding one, or "" when
+// there is none. ToID accepts integral floats below 2^53, as msgpack and
+// CBOR peers send them; a JSON decoder, where an integer is always written
+// as an integer literal, calls FloatIDOption to refuse IDs written with a
+// fraction or exponent. Pure; safe for concurrent use.
+func FloatIDOption(m Message) string {
+	rules := optionRules[m.Type()]
+	if len(rules) == 0 {
+		return ""
+	}
+	_, d := optionsOf(m)
+	if len(d) == 0 {
+		return ""
+	}
+	for _, r := range rules {
+		switch r.kind {
+		case kindID:
+			if isFloat(d[r.key]) {
+				return r.key
+			}
+		case kindIDList:
+			if l, ok := d[r.key].([]any); ok && slices.ContainsFunc(l, isFloat) {
+				return r.key
+			}
+		}
+	}
+	return ""
+}
+
+func isFloat(v any) bool {
+	switch v.(type) {
+	case float64, float32:
+		return true
+	}
+	return false
+}
+
+// listLen is the length of a list value: a List, or a []ID or []string as
+// an in-process Go peer may set it; 0 for anything else.
+func listLen(v any) int {
+	switch l := v.(type) {
+	case []any:
+		return len(l)
+	case []ID:
+		return len(l)
+	case []string:
+		return len(l)
+	}
+	return 0
+}
+
 // optionsOf returns the name and value of m's Options or Details dict.
 func optionsOf(m Message) (string, Dict) {
 	switch x := m.(type) {
@@ -152,7 +238,7 @@ func checkKind(v any, r optRule) string {
 			return "not an ID in 1..2^53: " + typeName(v)
 		}
 	case kindNonNegInt:
-		if n, ok := ToInt(v); !ok || n < 0 {
+		if !isNonNegInt(v) {
 			return "not an integer >= 0: " + typeName(v)
 		}
 	case kindDict:

@@ -40,7 +40,14 @@ import (
 // listed in the package doc. Everything stops at t's cleanup.
 func Start(t testing.TB, as scheduler.AsyncSupport) *Router {
 	t.Helper()
-	r := Serve(t, as, core.Config{Realms: []core.RealmConfig{{URI: "realm1"}}})
+	return StartRealm(t, as, core.RealmConfig{URI: "realm1"})
+}
+
+// StartRealm is Start with realm "realm1" configured as rc (whose URI must
+// be "realm1"), e.g. with other limits.
+func StartRealm(t testing.TB, as scheduler.AsyncSupport, rc core.RealmConfig) *Router {
+	t.Helper()
+	r := Serve(t, as, core.Config{Realms: []core.RealmConfig{rc}})
 	realm := r.Realm
 	for uri, h := range procedures(realm) {
 		if _, err := realm.Register(context.Background(), uri, h, nil); err != nil {
