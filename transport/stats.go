@@ -29,4 +29,9 @@ type Stats struct {
 	// EncodeErrors counts outbound messages that could not be encoded or were
 	// larger than MaxMessageBytes (each closes its peer).
 	EncodeErrors atomic.Int64
+	// Panics counts panics recovered on a goroutine handling a peer's input
+	// (WebSocket and RawSocket readers and handshakes, the Mux's
+	// dispatch): each is logged with its stack and closes only its
+	// connection (cause wrapping ErrReaderPanic).
+	Panics atomic.Int64
 }

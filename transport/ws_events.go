@@ -55,8 +55,16 @@ func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
 func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).heard() }
 
 // OnClose runs last on the reader goroutine, exactly once per connection.
-func (wsEvents) OnClose(c *gws.Conn, err error) {
-	p := peerOf(c)
+func (wsEvents) OnClose(c *gws.Conn, err error) { peerOf(c).finish(err) }
+
+// finish is the end of the connection: the peer is marked closed, counted,
+// deregistered, and the Handler told. It runs once, from OnClose or, when
+// gws's read loop panicked before reaching OnClose, from readLoop's
+// recovery. Reader goroutine.
+func (p *wsPeer) finish(err error) {
+	if !p.finished.CompareAndSwap(false, true) {
+		return
+	}
 	cause := p.markClosed(func() error { return p.classify(err) })
 	p.cfg.stats.Closed.Add(1)
 	if p.onClosed != nil {

@@ -126,7 +126,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		defer s.wg.Done()
-		conn.ReadLoop()
+		p.readLoop()
 	}()
 }
 
