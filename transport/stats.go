@@ -23,8 +23,11 @@ type Stats struct {
 	KeepaliveTimeouts atomic.Int64
 	// WriteTimeouts counts peers closed because a socket write stalled.
 	WriteTimeouts atomic.Int64
-	// ProtocolErrors counts RawSocket connections failed for breaking the
-	// framing rules (oversize frame, reserved bits or frame types).
+	// ProtocolErrors counts connections failed for breaking the framing
+	// rules: RawSocket (oversize frame, reserved bits or frame types) and
+	// WebSocket frames refused by the frame guard before gws reads them (a
+	// 64-bit payload length with its most significant bit set, close 1002;
+	// a payload length above MaxMessageBytes, close 1009).
 	ProtocolErrors atomic.Int64
 	// EncodeErrors counts outbound messages that could not be encoded or were
 	// larger than MaxMessageBytes (each closes its peer).

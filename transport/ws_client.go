@@ -146,7 +146,7 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 		Recovery:   gws.Recovery,
 		Logger:     gwsLogger{cfg.Logger},
 		NewSession: p.session,
-	}, &wsConn{Conn: nc})
+	}, newWSConn(nc, p.cfg, t.addr, true))
 	if !stop() { // ctx ended during the handshake and closed nc
 		if err == nil {
 			_ = nc.Close()

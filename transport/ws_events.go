@@ -65,6 +65,11 @@ func (p *wsPeer) finish(err error) {
 	if !p.finished.CompareAndSwap(false, true) {
 		return
 	}
+	if p.wc != nil {
+		if fe := p.wc.frameRefusal(); fe != nil {
+			err = fe // whatever gws recorded first, this is why it ended
+		}
+	}
 	cause := p.markClosed(func() error { return p.classify(err) })
 	p.cfg.stats.Closed.Add(1)
 	if p.onClosed != nil {
@@ -79,10 +84,13 @@ func (p *wsPeer) finish(err error) {
 // Handler.Closed, counting timeouts.
 func (p *wsPeer) classify(err error) error {
 	var ce *gws.CloseError
+	var fe *wsFrameError
 	var ne net.Error
 	switch {
 	case err == nil || err.Error() == "":
 		return ErrClosed
+	case errors.As(err, &fe): // refused by the frame guard, which sent the close frame
+		return &CloseError{Code: int(fe.Code), Reason: fe.Reason}
 	case errors.As(err, &ce):
 		return &CloseError{Code: int(ce.Code), Reason: string(ce.Reason), Remote: true}
 	case errors.As(err, &ne) && ne.Timeout():
