@@ -57,7 +57,7 @@ const (
 // reads nothing.
 func newWSConn(nc net.Conn, pc *peerConfig, addr string, client bool) *wsConn {
 	c := &wsConn{Conn: nc, pc: pc, addr: addr, client: client}
-	c.scan.max = uint64(pc.maxMessageBytes)
+	c.scan.max = uint64(min(pc.maxMessageBytes, wsMaxGWSPayload))
 	if client {
 		c.rmode = wsReadPreamble
 	}

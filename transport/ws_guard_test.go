@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -91,6 +92,8 @@ func TestWebSocketFrameGuardDetails(t *testing.T) {
 		{"64-bit too large", 0, false, [][]byte{badLengthFrame(2, 1<<63-1)}, 1009, 0},
 		{"16-bit too large", 1000, false, [][]byte{{0x82, 0x80 | 126, 0x04, 0x00, 1, 2, 3, 4}}, 1009, 0},
 		{"7-bit too large", 100, false, [][]byte{{0x82, 0x80 | 101, 1, 2, 3, 4}}, 1009, 0},
+		// Within a huge MaxMessageBytes but above what gws can size.
+		{"above gws's limit", 3 << 30, false, [][]byte{badLengthFrame(2, 1<<31)}, 1009, 0},
 		{"deflate", 0, true, [][]byte{valid, badLengthFrame(2, 1<<63)}, 1002, 1},
 		{"deflate compressed frame first", 0, true, [][]byte{append(deflatedFrame(t, `[36, 1, 5, {}, []]`), badLengthFrame(0, 1<<63)...)}, 1002, 1},
 	}
@@ -115,6 +118,9 @@ func TestWebSocketFrameGuardDetails(t *testing.T) {
 			}
 			if got := srv.stats.ProtocolErrors.Load(); got != 1 {
 				t.Errorf("ProtocolErrors = %d, want 1", got)
+			}
+			if got := srv.stats.Panics.Load(); got != 0 {
+				t.Errorf("Panics = %d: the frame reached gws", got)
 			}
 		})
 	}
@@ -384,4 +390,39 @@ func BenchmarkWSFrameScanner(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestWebSocketClientBoundsHandshakeResponse: a server whose response
+// headers never end fails the dial once they pass wsMaxPreamble, instead
+// of growing the client's memory until the handshake timeout.
+func TestWebSocketClientBoundsHandshakeResponse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serverUpgrade(t, c)
+		line := []byte("X-Filler: " + string(bytes.Repeat([]byte{'a'}, 1000)) + "\r\n")
+		if _, err := c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\n")); err != nil {
+			return
+		}
+		for { // until the client gives up and closes
+			if _, err := c.Write(line); err != nil {
+				return
+			}
+		}
+	}()
+	_, _, err = tryDial(t, "ws://"+ln.Addr().String()+"/ws", WebSocketClientConfig{})
+	if !errors.Is(err, errWSPreambleTooLarge) {
+		t.Fatalf("dial error %v, want errWSPreambleTooLarge", err)
+	}
+	<-done
 }

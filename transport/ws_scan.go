@@ -26,6 +26,13 @@ import (
 // wsMaxLen63 is the largest payload length RFC 6455 admits.
 const wsMaxLen63 = 1<<63 - 1
 
+// wsMaxGWSPayload is the largest frame payload gws sizes correctly: it
+// takes a buffer for the payload plus 9 octets from a pool that rounds the
+// size up to a power of two in a uint32, which wraps above 2^31 and hands
+// back a 128-octet buffer that gws then slices to the full length (a
+// panic). The guard never admits more, whatever MaxMessageBytes says.
+const wsMaxGWSPayload = 1<<31 - 9
+
 // wsFrameError is why the scanner refused a frame header: the read that
 // reaches it fails with this error, the connection is failed with close
 // code Code, and Handler.Closed gets a *CloseError with that code.
@@ -44,7 +51,7 @@ func (e *wsFrameError) Error() string {
 // wsFrameScanner follows the frames of one inbound WebSocket stream. The
 // zero value (but max) is at a frame boundary. Reader goroutine only.
 type wsFrameScanner struct {
-	max    uint64 // largest payload length admitted (MaxMessageBytes)
+	max    uint64 // largest payload length admitted (see newWSConn)
 	skip   uint64 // payload octets of the current frame still to come
 	length uint64 // the current header's payload length, being assembled
 	pos    uint8  // octets of the current header seen; 0 at a frame boundary
