@@ -28,6 +28,9 @@ type MuxConfig struct {
 	// Logger receives the mux's and its HTTP server's logs
 	// (nil = slog.Default()).
 	Logger *slog.Logger
+	// Stats receives the mux's counters: Panics, for a dispatch goroutine
+	// that panicked (nil = private counters nobody reads).
+	Stats *Stats
 }
 
 // Mux serves WebSocket (any HTTP) and RawSocket on one listener. It reads
@@ -69,6 +72,9 @@ func NewMux(ws http.Handler, rs *RawSocketServer, opts MuxConfig) *Mux {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Stats == nil {
+		opts.Stats = new(Stats)
 	}
 	if ws == nil {
 		ws = http.NotFoundHandler()
@@ -153,19 +159,32 @@ func (m *Mux) Close() {
 // dispatch reads the first octet and hands the connection on. It runs on
 // its own goroutine, counted by the Mux until a RawSocket connection is
 // handed to the RawSocketServer, which then serves it on this goroutine.
+// A panic (in the TLS handshake with the peer, say) closes only c, logged
+// and counted in Stats.Panics.
 func (m *Mux) dispatch(c net.Conn) {
+	counted := true // by m.wg
+	defer func() {
+		if r := recover(); r != nil {
+			_ = readerPanic(m.cfg.Logger, m.cfg.Stats, "mux dispatch", remoteAddr(c), r)
+			m.forget(c)
+			_ = c.Close()
+		}
+		if counted {
+			m.wg.Done()
+		}
+	}()
 	first, err := m.sniff(c)
 	m.forget(c)
 	if err == nil && first == rsMagic && m.rs != nil && m.rs.enter() {
+		counted = false
 		m.wg.Done() // counted by the RawSocketServer from here
 		defer m.rs.wg.Done()
 		m.rs.serve(c, []byte{first})
 		return
 	}
-	defer m.wg.Done()
 	switch {
 	case err != nil:
-		m.cfg.Logger.Debug("transport: mux: no first octet", "peer", c.RemoteAddr().String(), "err", err)
+		m.cfg.Logger.Debug("transport: mux: no first octet", "peer", remoteAddr(c), "err", err)
 		_ = c.Close()
 	case first == rsMagic: // no RawSocketServer, or it is closed
 		_ = c.Close()

@@ -41,8 +41,14 @@ func DialRawSocket(ctx context.Context, network, address string, cfg RawSocketCl
 	if err != nil {
 		return nil, fmt.Errorf("transport: rawsocket dial %s %s: %w", network, address, err)
 	}
+	return rawSocketClientOn(ctx, nc, network, address, cfg, a)
+}
+
+// rawSocketClientOn runs the handshake on the dialed connection nc, bounded
+// by ctx, and starts the peer's reader. cfg has its defaults.
+func rawSocketClientOn(ctx context.Context, nc net.Conn, network, address string, cfg RawSocketClientConfig, a Acceptor) (Peer, error) {
 	lenExp := rsLenExp(cfg.MaxMessageBytes)
-	br, routerExp, err := rsClientHandshake(ctx, nc, cfg.Serializer.RawSocketID(), lenExp, cfg.ReadBufferBytes)
+	br, routerExp, err := rsClientHandshake(ctx, nc, cfg.Serializer.RawSocketID(), lenExp, &cfg)
 	if err != nil {
 		_ = nc.Close()
 		cfg.Stats.Rejected.Add(1)
@@ -82,12 +88,22 @@ func dialRawSocketConn(ctx context.Context, network, address string, tlsCfg *tls
 // rsClientHandshake sends the hello and reads the reply, bounded by ctx
 // (cancelling it closes nc). It returns the reader to keep using (the
 // router may send frames right after its reply) and the router's LENGTH.
-func rsClientHandshake(ctx context.Context, nc net.Conn, id, lenExp byte, bufSize int) (*bufio.Reader, byte, error) {
+// A panic while reading or parsing the reply fails the handshake with an
+// error wrapping ErrReaderPanic, logged and counted.
+func rsClientHandshake(ctx context.Context, nc net.Conn, id, lenExp byte, cfg *RawSocketClientConfig) (
+	br *bufio.Reader, routerExp byte, err error) {
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
+	defer func() {
+		if r := recover(); r != nil {
+			stop()
+			br, routerExp = nil, 0
+			err = readerPanic(cfg.Logger, cfg.Stats, "rawsocket client handshake", remoteAddr(nc), r)
+		}
+	}()
 	hello := rsHello(id, lenExp)
-	br := bufio.NewReaderSize(nc, bufSize)
+	br = bufio.NewReaderSize(nc, cfg.ReadBufferBytes)
 	var reply [4]byte
-	_, err := nc.Write(hello[:])
+	_, err = nc.Write(hello[:])
 	if err == nil {
 		_, err = io.ReadFull(br, reply[:])
 	}
@@ -97,6 +113,6 @@ func rsClientHandshake(ctx context.Context, nc net.Conn, id, lenExp byte, bufSiz
 	if err != nil {
 		return nil, 0, err
 	}
-	routerExp, err := parseRawSocketReply(reply, id)
+	routerExp, err = parseRawSocketReply(reply, id)
 	return br, routerExp, err
 }

@@ -59,11 +59,12 @@ func newRSPeer(nc net.Conn, br *bufio.Reader, ser serialize.Serializer, pc *peer
 
 // run is the reader: Accept, then frames until the connection ends, then
 // Handler.Closed. It runs on the connection's goroutine and returns when
-// the connection is gone.
+// the connection is gone. A panic reading frames ends only this connection
+// (readFrames).
 func (p *rsPeer) run() {
 	p.accept()
 	p.startKeepalive()
-	err := p.readLoop()
+	err := p.readFrames()
 	_ = p.nc.Close()
 	cause := p.markClosed(func() error { return p.classifyRead(err) })
 	p.cfg.stats.Closed.Add(1)

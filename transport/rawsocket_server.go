@@ -157,8 +157,20 @@ func (s *RawSocketServer) serve(nc net.Conn, first []byte) {
 
 // handshake reads the client's 4 octets and answers them, all within
 // HandshakeTimeout. It returns the established peer, or nil after a
-// refusal (an error reply was sent if the spec calls for one).
-func (s *RawSocketServer) handshake(nc net.Conn, first []byte) *rsPeer {
+// refusal (an error reply was sent if the spec calls for one) or a panic
+// (logged and counted; the caller closes nc).
+func (s *RawSocketServer) handshake(nc net.Conn, first []byte) (p *rsPeer) {
+	admitted := false
+	defer func() {
+		if r := recover(); r != nil {
+			if admitted {
+				s.release()
+			}
+			s.cfg.Stats.Rejected.Add(1)
+			_ = readerPanic(s.cfg.Logger, s.cfg.Stats, "rawsocket handshake", remoteAddr(nc), r)
+			p = nil
+		}
+	}()
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	br := bufio.NewReaderSize(nc, s.cfg.ReadBufferBytes)
 	var hello [4]byte
@@ -186,13 +198,15 @@ func (s *RawSocketServer) handshake(nc net.Conn, first []byte) *rsPeer {
 	if !s.admit() {
 		return s.refuse(nc, &RawSocketHandshakeError{RawSocketErrorMaxConnections})
 	}
+	admitted = true
 	reply := rsHello(id, s.lenExp)
 	if _, err := nc.Write(reply[:]); err != nil {
+		admitted = false
 		s.release()
 		return s.refuse(nc, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	p := newRSPeer(nc, br, ser, s.pc, rsMaxLen(lenExp), &s.wg, s.acceptor)
+	p = newRSPeer(nc, br, ser, s.pc, rsMaxLen(lenExp), &s.wg, s.acceptor)
 	p.onClosed = s.deregister
 	return p
 }
@@ -207,7 +221,7 @@ func (s *RawSocketServer) refuse(nc net.Conn, err error) *rsPeer {
 		reply := rsErrorReply(he.Code)
 		_, _ = nc.Write(reply[:]) // under the handshake deadline
 	}
-	s.cfg.Logger.Debug("transport: rawsocket handshake failed", "peer", nc.RemoteAddr().String(), "err", err)
+	s.cfg.Logger.Debug("transport: rawsocket handshake failed", "peer", remoteAddr(nc), "err", err)
 	return nil
 }
 

@@ -23,8 +23,11 @@ type Stats struct {
 	KeepaliveTimeouts atomic.Int64
 	// WriteTimeouts counts peers closed because a socket write stalled.
 	WriteTimeouts atomic.Int64
-	// ProtocolErrors counts RawSocket connections failed for breaking the
-	// framing rules (oversize frame, reserved bits or frame types).
+	// ProtocolErrors counts connections failed for breaking the framing
+	// rules: RawSocket (oversize frame, reserved bits or frame types) and
+	// WebSocket frames refused by the frame guard before gws reads them (a
+	// 64-bit payload length with its most significant bit set, close 1002;
+	// a payload length above MaxMessageBytes, close 1009).
 	ProtocolErrors atomic.Int64
 	// EncodeErrors counts outbound messages not sent because they could not
 	// be encoded with the peer's serializer or were larger than its limit.
@@ -33,4 +36,9 @@ type Stats struct {
 	// Throttled counts the times a congested peer held a sender's reader
 	// (flow control: the sender of a burst is slowed down, see FlowControl).
 	Throttled atomic.Int64
+	// Panics counts panics recovered on a goroutine handling a peer's input
+	// (WebSocket and RawSocket readers and handshakes, the Mux's
+	// dispatch): each is logged with its stack and closes only its
+	// connection (cause wrapping ErrReaderPanic).
+	Panics atomic.Int64
 }

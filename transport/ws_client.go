@@ -66,6 +66,13 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 	if err != nil {
 		return nil, fmt.Errorf("transport: websocket dial %s: %w", rawURL, err)
 	}
+	return clientOn(ctx, nc, t, rawURL, cfg, a)
+}
+
+// clientOn runs the upgrade on the dialed connection nc, bounded by ctx
+// (which must have a deadline), and starts the peer's reader. cfg has its
+// defaults.
+func clientOn(ctx context.Context, nc net.Conn, t dialTarget, rawURL string, cfg WebSocketClientConfig, a Acceptor) (Peer, error) {
 	pc := newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
 		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats)
 	p := &wsPeer{}
@@ -94,15 +101,17 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 		TLS:        t.tls,
 	}
 	cfg.Stats.Accepted.Add(1)
-	go conn.ReadLoop()
+	go p.readLoop()
 	return p, nil
 }
 
 const closeProtocolError = 1002
 
 // handshake runs the WebSocket upgrade on nc, bounded by ctx: cancelling ctx
-// closes nc, which fails the handshake.
-func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClientConfig, p *wsPeer) (*gws.Conn, *http.Response, error) {
+// closes nc, which fails the handshake. A panic while gws parses the
+// server's response fails the handshake (nc closed), logged and counted.
+func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClientConfig, p *wsPeer) (
+	conn *gws.Conn, resp *http.Response, err error) {
 	deadline, _ := ctx.Deadline() // always set: DialWebSocket adds a timeout
 	hdr := cfg.Header.Clone()
 	if hdr == nil {
@@ -115,7 +124,15 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 	// Set, not a literal map key: gws reads it back with Get (canonical key).
 	hdr.Set(hdrProtocol, strings.Join(protos, ", "))
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	conn, resp, err := gws.NewClientFromConn(wsEvents{}, &gws.ClientOption{
+	defer func() {
+		if r := recover(); r != nil {
+			stop()
+			_ = nc.Close()
+			conn, resp = nil, nil
+			err = readerPanic(p.cfg.logger, p.cfg.stats, "websocket client handshake", t.addr, r)
+		}
+	}()
+	conn, resp, err = gws.NewClientFromConn(wsEvents{}, &gws.ClientOption{
 		Addr:                t.reqURL,
 		RequestHeader:       hdr,
 		HandshakeTimeout:    max(time.Until(deadline), time.Millisecond),
@@ -129,7 +146,7 @@ func handshake(ctx context.Context, nc net.Conn, t dialTarget, cfg WebSocketClie
 		Recovery:   gws.Recovery,
 		Logger:     gwsLogger{cfg.Logger},
 		NewSession: p.session,
-	}, &wsConn{Conn: nc})
+	}, newWSConn(nc, p.cfg, t.addr, true))
 	if !stop() { // ctx ended during the handshake and closed nc
 		if err == nil {
 			_ = nc.Close()

@@ -57,8 +57,21 @@ func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
 func (wsEvents) OnPong(c *gws.Conn, _ []byte) { peerOf(c).heard() }
 
 // OnClose runs last on the reader goroutine, exactly once per connection.
-func (wsEvents) OnClose(c *gws.Conn, err error) {
-	p := peerOf(c)
+func (wsEvents) OnClose(c *gws.Conn, err error) { peerOf(c).finish(err) }
+
+// finish is the end of the connection: the peer is marked closed, counted,
+// deregistered, and the Handler told. It runs once, from OnClose or, when
+// gws's read loop panicked before reaching OnClose, from readLoop's
+// recovery. Reader goroutine.
+func (p *wsPeer) finish(err error) {
+	if !p.finished.CompareAndSwap(false, true) {
+		return
+	}
+	if p.wc != nil {
+		if fe := p.wc.frameRefusal(); fe != nil {
+			err = fe // whatever gws recorded first, this is why it ended
+		}
+	}
 	cause := p.markClosed(func() error { return p.classify(err) })
 	p.cfg.stats.Closed.Add(1)
 	if p.onClosed != nil {
@@ -73,10 +86,13 @@ func (wsEvents) OnClose(c *gws.Conn, err error) {
 // Handler.Closed, counting timeouts.
 func (p *wsPeer) classify(err error) error {
 	var ce *gws.CloseError
+	var fe *wsFrameError
 	var ne net.Error
 	switch {
 	case err == nil || err.Error() == "":
 		return ErrClosed
+	case errors.As(err, &fe): // refused by the frame guard, which sent the close frame
+		return &CloseError{Code: int(fe.Code), Reason: fe.Reason}
 	case errors.As(err, &ce):
 		return &CloseError{Code: int(ce.Code), Reason: string(ce.Reason), Remote: true}
 	case errors.As(err, &ne) && ne.Timeout():

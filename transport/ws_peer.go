@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"sync/atomic"
+
 	"github.com/lxzan/gws"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
@@ -25,6 +27,8 @@ type wsPeer struct {
 
 	out      *[]byte // writer only: frames batched this round; nil between rounds
 	ioFailed bool    // writer only: a batch failed on the socket
+
+	finished atomic.Bool // the close path ran (finish: OnClose or a reader panic)
 }
 
 var _ Peer = (*wsPeer)(nil)

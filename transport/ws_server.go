@@ -101,7 +101,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, http.StatusServiceUnavailable, "transport: server closed")
 		return
 	}
-	conn, err := s.upgraders[i].Upgrade(wsHijacker{w}, withProtocol(r, s.protos[i]))
+	conn, err := s.upgraders[i].Upgrade(wsHijacker{w, s.pc, r.RemoteAddr}, withProtocol(r, s.protos[i]))
 	if err != nil { // gws has answered 400 and closed the connection
 		s.wg.Done()
 		s.cfg.Stats.Rejected.Add(1)
@@ -126,7 +126,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	go func() {
 		defer s.wg.Done()
-		conn.ReadLoop()
+		p.readLoop()
 	}()
 }
 

@@ -1,0 +1,195 @@
+package transport
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+)
+
+// The inbound frame guard. gws sizes a frame's buffer from the payload
+// length in its header without checking it: a 64-bit length with the most
+// significant bit set (forbidden by RFC 6455 §5.2) becomes a negative int,
+// passes the size limit and makes gws panic on the reader goroutine. So
+// every byte gws reads is first followed here (wsConn.Read), frame by
+// frame, and a header is refused before gws sees all of it.
+//
+// The scanner only looks at headers: payload bytes are skipped by count,
+// so it costs a few operations per frame (a header wholly in the read is
+// parsed at once, one split across reads byte by byte), copies nothing and
+// allocates nothing. It follows frame boundaries across any split of the stream into
+// reads (a header may arrive one byte at a time). gws's bufio reader reads
+// ahead, but it only ever parses the bytes it read, in order, so the
+// scanner sees the same frames gws will parse. permessage-deflate changes
+// payload bytes and sets RSV1, never the header layout, so it changes
+// nothing here.
+
+// wsMaxLen63 is the largest payload length RFC 6455 admits.
+const wsMaxLen63 = 1<<63 - 1
+
+// wsMaxGWSPayload is the largest frame payload gws sizes correctly: it
+// takes a buffer for the payload plus 9 octets from a pool that rounds the
+// size up to a power of two in a uint32, which wraps above 2^31 and hands
+// back a 128-octet buffer that gws then slices to the full length (a
+// panic). The guard never admits more, whatever MaxMessageBytes says.
+const wsMaxGWSPayload = 1<<31 - 9
+
+// wsFrameError is why the scanner refused a frame header: the read that
+// reaches it fails with this error, the connection is failed with close
+// code Code, and Handler.Closed gets a *CloseError with that code.
+type wsFrameError struct {
+	Code   uint16 // WebSocket close code: 1002 or 1009
+	Reason string // close reason sent to the peer
+	Length uint64 // the payload length the header declared
+	Max    int    // the connection's maximum message size
+}
+
+func (e *wsFrameError) Error() string {
+	return fmt.Sprintf("transport: websocket frame refused: %s (declared payload length %d, limit %d)",
+		e.Reason, e.Length, e.Max)
+}
+
+// wsFrameScanner follows the frames of one inbound WebSocket stream. The
+// zero value (but max) is at a frame boundary. Reader goroutine only.
+type wsFrameScanner struct {
+	max    uint64 // largest payload length admitted (see newWSConn)
+	skip   uint64 // payload octets of the current frame still to come
+	length uint64 // the current header's payload length, being assembled
+	pos    uint8  // octets of the current header seen; 0 at a frame boundary
+	lenEnd uint8  // header octets up to the end of the length: 2, 4 or 10
+	hdrEnd uint8  // header octets including the masking key
+}
+
+// scan follows the frames through b, the next bytes of the stream. It
+// returns len(b) and nil if every header in b is acceptable. Otherwise it
+// returns the refusal and the offset in b of the refused frame's first
+// octet (0 when that header began in an earlier read): the bytes before it
+// hold only whole frames, or the start of the refused header.
+func (s *wsFrameScanner) scan(b []byte) (int, *wsFrameError) {
+	for i := 0; i < len(b); {
+		if s.skip > 0 {
+			rest := uint64(len(b) - i)
+			if s.skip >= rest {
+				s.skip -= rest
+				return len(b), nil
+			}
+			i += int(s.skip)
+			s.skip = 0
+			continue
+		}
+		if s.pos == 0 && len(b)-i >= wsMaxHeader { // a whole header is here
+			b1 := b[i+1]
+			n, h := uint64(b1&0x7F), 2
+			switch n {
+			case 126:
+				n, h = uint64(binary.BigEndian.Uint16(b[i+2:])), 4
+			case 127:
+				n, h = binary.BigEndian.Uint64(b[i+2:]), 10
+			}
+			s.length = n
+			if err := s.check(); err != nil {
+				return i, err
+			}
+			if b1&0x80 != 0 {
+				h += 4
+			}
+			s.skip, s.length = n, 0
+			i += h
+			continue
+		}
+		c := b[i]
+		switch {
+		case s.pos == 0: // FIN, RSV and opcode: gws checks them
+		case s.pos == 1:
+			s.lenEnd = 2
+			switch n := c & 0x7F; n {
+			case 126:
+				s.lenEnd = 4
+			case 127:
+				s.lenEnd = 10
+			default:
+				s.length = uint64(n)
+			}
+			if c&0x80 != 0 {
+				s.hdrEnd = s.lenEnd + 4
+			} else {
+				s.hdrEnd = s.lenEnd
+			}
+		case s.pos < s.lenEnd:
+			s.length = s.length<<8 | uint64(c)
+		}
+		s.pos++
+		i++
+		if s.pos >= 2 && s.pos == s.lenEnd {
+			if err := s.check(); err != nil {
+				return max(i-int(s.pos), 0), err // where the header began
+			}
+		}
+		if s.pos >= 2 && s.pos == s.hdrEnd {
+			s.skip, s.length, s.pos = s.length, 0, 0
+		}
+	}
+	return len(b), nil
+}
+
+// check validates the payload length once the header's length field is
+// complete.
+func (s *wsFrameScanner) check() *wsFrameError {
+	switch {
+	case s.length > wsMaxLen63:
+		return &wsFrameError{Code: closeProtocolError, Reason: "invalid frame length",
+			Length: s.length, Max: int(s.max)}
+	case s.length > s.max:
+		return &wsFrameError{Code: closeMessageTooBig, Reason: "frame too large",
+			Length: s.length, Max: int(s.max)}
+	}
+	return nil
+}
+
+// closeMessageTooBig is the close code for a frame above MaxMessageBytes.
+const closeMessageTooBig = 1009
+
+// wsPreamble finds the end of the HTTP response headers in the bytes a
+// WebSocket client reads during its handshake, where its frames begin: gws
+// reads the response through a bufio reader that may read ahead into the
+// first frames, and those bytes must be scanned too. The end is the first
+// empty line as net/http parses it (textproto: lines end with "\n", a
+// trailing "\r" is dropped, so an empty line is "\n" or "\r\n"). Whitespace
+// lines are header continuations there, never the end, and so here.
+type wsPreamble struct {
+	n       int  // octets seen
+	midLine bool // not at the start of a line
+	cr      bool // the line so far is exactly "\r"
+}
+
+// wsMaxPreamble bounds a handshake response (net/http's default bound on
+// request headers); a server sending more fails the handshake.
+const wsMaxPreamble = 1 << 20
+
+// find returns the offset in b just past the end of the headers, or -1 if
+// they do not end in b.
+func (p *wsPreamble) find(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\n':
+			if !p.midLine || p.cr {
+				p.n += i + 1
+				return i + 1
+			}
+			p.midLine, p.cr = false, false
+		case !p.midLine && c == '\r':
+			p.midLine, p.cr = true, true
+		default:
+			p.midLine, p.cr = true, false
+			// Skip to the end of the line.
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				i = len(b)
+				break
+			}
+			i += j - 1
+		}
+	}
+	p.n += len(b)
+	return -1
+}
