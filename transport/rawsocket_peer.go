@@ -65,8 +65,11 @@ func (p *rsPeer) run() {
 	p.accept()
 	p.startKeepalive()
 	err := p.readFrames()
-	_ = p.nc.Close()
+	// The cause first, then the socket: a writer failing on the closed
+	// socket in between must not become the cause (it did: a keepalive
+	// timeout was reported as "use of closed network connection").
 	cause := p.markClosed(func() error { return p.classifyRead(err) })
+	_ = p.nc.Close()
 	p.cfg.stats.Closed.Add(1)
 	if p.onClosed != nil {
 		p.onClosed(p)

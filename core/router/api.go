@@ -40,6 +40,9 @@ type Effects struct {
 	// RealmConfig.SubscribeApproval is on. (Added by core/router for the
 	// application's topic handlers; additive.)
 	Notify []Notice
+	// Handshake lists the handshake steps the driver carries out for
+	// sessions not yet welcomed (handshake.go), in emission order.
+	Handshake []HandshakeOp
 }
 
 // Reset empties fx, keeping capacity.
@@ -50,6 +53,13 @@ func (fx *Effects) Reset() {
 	fx.Close = fx.Close[:0]
 	clear(fx.Notify)
 	fx.Notify = fx.Notify[:0]
+	clear(fx.Handshake)
+	fx.Handshake = fx.Handshake[:0]
+}
+
+// Empty reports whether fx holds nothing to carry out.
+func (fx *Effects) Empty() bool {
+	return len(fx.Out) == 0 && len(fx.Close) == 0 && len(fx.Notify) == 0 && len(fx.Handshake) == 0
 }
 
 // RealmConfig configures one realm. The zero value is usable: loose URIs,

@@ -2,6 +2,8 @@ package router
 
 import (
 	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // dlKind says what a deadline entry guards.
@@ -10,6 +12,7 @@ type dlKind uint8
 const (
 	dlCall    dlKind = iota // a call's options.timeout; key = (callee, invocation)
 	dlGoodbye               // a router GOODBYE's grace period; key.sid = the session
+	dlHandshake             // a session's handshake deadline; key.sid = the session
 )
 
 // deadline is one entry of the realm's deadline index. Entries are never
@@ -120,6 +123,9 @@ func (r *Realm) live(d deadline) bool {
 	case dlGoodbye:
 		s := r.sessions[d.key.sid]
 		return s != nil && s.state == stShuttingDown && s.goodbyeSeq == d.seq
+	case dlHandshake:
+		s := r.sessions[d.key.sid]
+		return s != nil && s.hs != nil && s.hs.seq == d.seq
 	}
 	return false
 }
@@ -141,6 +147,8 @@ func (r *Realm) Expire(now time.Time, fx *Effects) {
 			s := r.sessions[d.key.sid]
 			fx.close(s.id, s.goodbyeReason)
 			r.remove(s, fx)
+		case dlHandshake:
+			r.endHandshake(r.sessions[d.key.sid], wamp.ErrAuthenticationFailed, "handshake timed out", fx)
 		}
 	}
 	r.compactDeadlines()
@@ -162,7 +170,7 @@ func (r *Realm) NextDeadline() (time.Time, bool) {
 // calls with long timeouts that finished early), bounding its size to a
 // small multiple of the live entries.
 func (r *Realm) compactDeadlines() {
-	live := r.dealer.calls.withDeadline + r.shuttingDown
+	live := r.dealer.calls.withDeadline + r.shuttingDown + r.handshaking
 	if n := r.deadlines.len(); n < 64 || n < 4*(live+1) {
 		return
 	}

@@ -36,6 +36,8 @@ type Realm struct {
 	deadlines    deadlineHeap
 	goodbyeSeq   uint64
 	shuttingDown int // sessions in stShuttingDown
+	handshakeSeq uint64
+	handshaking  int // sessions not welcomed yet (handshake.go)
 
 	// closing is set by Shutdown: later Joins are refused with closeReason.
 	closing     bool
@@ -75,9 +77,9 @@ func NewRealm(cfg RealmConfig, ids IDSource) *Realm {
 func (r *Realm) URI() wamp.URI { return r.cfg.URI }
 
 // SessionCount returns the number of sessions in the realm, including
-// those the router said GOODBYE to and that have not answered yet.
-// Executor-only.
-func (r *Realm) SessionCount() int { return len(r.sessions) }
+// those the router said GOODBYE to and that have not answered yet, but not
+// those still in their handshake. Executor-only.
+func (r *Realm) SessionCount() int { return len(r.sessions) - r.handshaking }
 
 // Has reports whether sid is in the realm (established or shutting down).
 // Executor-only.
@@ -105,6 +107,11 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	}
 	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
+	fx.send(sid, r.welcome(sid, info))
+}
+
+// welcome builds WELCOME for sid admitted as info.
+func (r *Realm) welcome(sid SessionID, info SessionInfo) *wamp.Welcome {
 	realm := r.cfg.URI
 	if info.Realm != "" {
 		realm = info.Realm
@@ -120,39 +127,33 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	if len(info.AuthExtra) > 0 {
 		details["authextra"] = info.AuthExtra
 	}
-	fx.send(sid, &wamp.Welcome{Session: sid, Details: details})
+	return &wamp.Welcome{Session: sid, Details: details}
 }
 
-// Handle processes one message from an admitted session, as the session
-// state machine (session.go, transitions) dictates. Messages for a sid that
-// is not in the realm (never joined, or already removed: the driver may
-// race a close against queued input) are ignored. Executor-only.
+// Handle processes one message from a session, as the session state
+// machine (session.go, transitions) dictates: the action the table gives
+// for the session's state and the message's type decides what happens.
+// Messages for a sid that is not in the realm (never joined, or already
+// removed: the driver may race a close against queued input) are ignored.
+// Executor-only.
 func (r *Realm) Handle(now time.Time, sid SessionID, m wamp.Message, fx *Effects) {
 	s := r.sessions[sid]
 	if s == nil || m == nil {
 		return
 	}
-	switch actionFor(s.state, m.Type()) {
+	act := actionFor(s.state, m.Type())
+	switch act {
 	case actIgnore:
 		return
 	case actViolation:
-		r.violate(s, m.Type().String()+" is not allowed from a client in state "+s.state.String(), fx)
+		r.violate(s, notAllowed(s.state, m.Type()), fx)
 		return
-	case actAbort:
+	case actAbort, actHandshakeAbort:
 		reason := wamp.URI("")
 		if a, ok := m.(*wamp.Abort); ok {
 			reason = a.Reason
 		}
 		fx.close(s.id, reason)
-		r.remove(s, fx)
-		return
-	case actGoodbye:
-		g, _ := m.(*wamp.Goodbye)
-		if g == nil {
-			break
-		}
-		fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: wamp.CloseGoodbyeAndOut})
-		fx.close(s.id, g.Reason)
 		r.remove(s, fx)
 		return
 	case actGoodbyeReply:
@@ -166,41 +167,75 @@ func (r *Realm) Handle(now time.Time, sid SessionID, m wamp.Message, fx *Effects
 		r.violate(s, violationReason(err), fx)
 		return
 	}
-	if !r.route(now, s, m, fx) {
+	if !r.dispatchAction(now, act, s, m, fx) {
 		r.violate(s, "unexpected "+m.Type().String()+" message value", fx)
 	}
 }
 
-// route hands a request-carrying message to the broker or dealer. It
-// returns false when the message value does not match its type code.
-func (r *Realm) route(now time.Time, s *session, m wamp.Message, fx *Effects) bool {
-	switch msg := m.(type) {
-	case *wamp.Call:
-		r.call(now, s, msg, fx)
-	case *wamp.Yield:
-		r.yield(s, msg, fx)
-	case *wamp.Publish:
-		r.publish(s, msg, fx)
-	case *wamp.Error:
-		if msg.RequestType != wamp.INVOCATION {
-			r.violate(s, "ERROR from a client must answer an INVOCATION, not "+msg.RequestType.String(), fx)
-			return true
-		}
-		r.calleeError(s, msg, fx)
-	case *wamp.Cancel:
-		r.cancel(s, msg, fx)
-	case *wamp.Subscribe:
-		r.subscribe(s, msg, fx)
-	case *wamp.Unsubscribe:
-		r.unsubscribe(s, msg, fx)
-	case *wamp.Register:
-		r.register(s, msg, fx)
-	case *wamp.Unregister:
-		r.unregister(s, msg, fx)
-	default:
-		return false
+// notAllowed explains a message the table refuses in state st.
+func notAllowed(st sessState, t wamp.Type) string {
+	switch {
+	case st == stAuthenticating && t == wamp.AUTHENTICATE:
+		return "AUTHENTICATE without a CHALLENGE"
+	case st.handshaking():
+		return t.String() + " before WELCOME"
 	}
-	return true
+	return t.String() + " is not allowed from a client in state " + st.String()
+}
+
+// dispatchAction carries out a message's action. It returns false when
+// the message value does not match its type code.
+func (r *Realm) dispatchAction(now time.Time, act action, s *session, m wamp.Message, fx *Effects) bool {
+	switch act {
+	case actGoodbye:
+		g, ok := m.(*wamp.Goodbye)
+		if ok {
+			fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: wamp.CloseGoodbyeAndOut})
+			fx.close(s.id, g.Reason)
+			r.remove(s, fx)
+		}
+		return ok
+	case actAuthenticate:
+		a, ok := m.(*wamp.Authenticate)
+		if ok {
+			r.authenticate(s, a, fx)
+		}
+		return ok
+	case actCall:
+		return do(m, func(msg *wamp.Call) { r.call(now, s, msg, fx) })
+	case actYield:
+		return do(m, func(msg *wamp.Yield) { r.yield(s, msg, fx) })
+	case actPublish:
+		return do(m, func(msg *wamp.Publish) { r.publish(s, msg, fx) })
+	case actError:
+		return do(m, func(msg *wamp.Error) {
+			if msg.RequestType != wamp.INVOCATION {
+				r.violate(s, "ERROR from a client must answer an INVOCATION, not "+msg.RequestType.String(), fx)
+				return
+			}
+			r.calleeError(s, msg, fx)
+		})
+	case actCancel:
+		return do(m, func(msg *wamp.Cancel) { r.cancel(s, msg, fx) })
+	case actSubscribe:
+		return do(m, func(msg *wamp.Subscribe) { r.subscribe(s, msg, fx) })
+	case actUnsubscribe:
+		return do(m, func(msg *wamp.Unsubscribe) { r.unsubscribe(s, msg, fx) })
+	case actRegister:
+		return do(m, func(msg *wamp.Register) { r.register(s, msg, fx) })
+	case actUnregister:
+		return do(m, func(msg *wamp.Unregister) { r.unregister(s, msg, fx) })
+	}
+	return false
+}
+
+// do runs f with m as a T, and reports whether m is one.
+func do[T wamp.Message](m wamp.Message, f func(T)) bool {
+	msg, ok := m.(T)
+	if ok {
+		f(msg)
+	}
+	return ok
 }
 
 // Malformed reports that sid sent a frame that could not be decoded or
@@ -233,12 +268,16 @@ func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
 	r.closing, r.closeReason = true, reason
 	ids := make([]SessionID, 0, len(r.sessions))
 	for sid, s := range r.sessions {
-		if s.state == stEstablished {
+		if s.state == stEstablished || s.state.handshaking() {
 			ids = append(ids, sid)
 		}
 	}
 	slices.SortFunc(ids, cmp.Compare[SessionID])
 	for _, sid := range ids {
+		if s := r.sessions[sid]; s.state.handshaking() {
+			r.endHandshake(s, reason, "the router is shutting down", fx)
+			continue
+		}
 		r.startGoodbye(now, r.sessions[sid], reason, fx)
 	}
 }
@@ -283,11 +322,21 @@ func (r *Realm) listOverLimit(s *session, m wamp.Message) string {
 func (r *Realm) violate(s *session, reason string, fx *Effects) {
 	fx.send(s.id, abortMsg(wamp.ErrProtocolViolationURI, reason))
 	fx.close(s.id, wamp.ErrProtocolViolationURI)
+	if s.state.handshaking() {
+		r.removeHandshake(s, wamp.ErrProtocolViolationURI, fx)
+		return
+	}
 	r.remove(s, fx)
 }
 
-// remove releases everything s owns and deletes it from the realm.
+// remove releases everything s owns and deletes it from the realm. A
+// session still in its handshake owns nothing; the driver is told
+// (HandshakeEnd, no reason: nothing was sent).
 func (r *Realm) remove(s *session, fx *Effects) {
+	if s.state.handshaking() {
+		r.removeHandshake(s, "", fx)
+		return
+	}
 	r.release(s, fx)
 	if s.state == stShuttingDown {
 		r.shuttingDown--

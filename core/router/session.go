@@ -4,9 +4,11 @@ import (
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
-// sessState is the router-side state of an admitted session. A session that
-// has not sent HELLO yet is the driver's business (Preamble); a removed
-// session is simply absent from Realm.sessions.
+// sessState is the router-side state of a session. A connection that has
+// not sent HELLO yet is the driver's business (Preamble); a removed session
+// is simply absent from Realm.sessions. The handshake states come first:
+// HELLO (Hello) -> authenticating [<-> challenged] -> opening -> established
+// (WELCOME); Join admits straight into established.
 type sessState uint8
 
 const (
@@ -16,8 +18,20 @@ const (
 	// (until the session's goodbye deadline). Its subscriptions,
 	// registrations and calls are already gone.
 	stShuttingDown
+	// stAuthenticating: the driver runs the realm's authenticator
+	// (HandshakeAuthenticate); no CHALLENGE is outstanding.
+	stAuthenticating
+	// stChallenged: a CHALLENGE went out; the client must answer with
+	// AUTHENTICATE (HandshakeAnswer to the authenticator).
+	stChallenged
+	// stOpening: admitted; the driver runs the application's session-open
+	// hooks (HandshakeOpen) and then calls Opened.
+	stOpening
 	numStates
 )
+
+// handshaking reports whether s has not been welcomed yet.
+func (s sessState) handshaking() bool { return s >= stAuthenticating }
 
 func (s sessState) String() string {
 	switch s {
@@ -25,6 +39,12 @@ func (s sessState) String() string {
 		return "established"
 	case stShuttingDown:
 		return "shutting-down"
+	case stAuthenticating:
+		return "authenticating"
+	case stChallenged:
+		return "challenged"
+	case stOpening:
+		return "opening"
 	}
 	return "invalid"
 }
@@ -49,7 +69,9 @@ const (
 	actRegister
 	actUnregister
 	actYield
-	actError // ERROR for an INVOCATION (other request types are violations)
+	actError          // ERROR for an INVOCATION (other request types are violations)
+	actAuthenticate   // AUTHENTICATE answering the outstanding CHALLENGE
+	actHandshakeAbort // client ABORT before WELCOME: close, remove, end the handshake
 )
 
 // stateRow lists the messages accepted in one state; everything else gets
@@ -87,6 +109,21 @@ var transitions = [numStates]stateRow{
 			wamp.ABORT:   actAbort,
 		},
 		otherwise: actIgnore,
+	},
+	// Before WELCOME a client may only give up (ABORT) or, when challenged,
+	// answer (AUTHENTICATE); anything else, GOODBYE and a second HELLO
+	// included, is a protocol violation.
+	stAuthenticating: {
+		on:        map[wamp.Type]action{wamp.ABORT: actHandshakeAbort},
+		otherwise: actViolation,
+	},
+	stChallenged: {
+		on:        map[wamp.Type]action{wamp.ABORT: actHandshakeAbort, wamp.AUTHENTICATE: actAuthenticate},
+		otherwise: actViolation,
+	},
+	stOpening: {
+		on:        map[wamp.Type]action{wamp.ABORT: actHandshakeAbort},
+		otherwise: actViolation,
 	},
 }
 
@@ -155,6 +192,9 @@ type session struct {
 	// goodbyeSeq identifies the live goodbye deadline (stShuttingDown).
 	goodbyeSeq    uint64
 	goodbyeReason wamp.URI
+
+	// hs is the handshake's state until WELCOME; nil afterwards.
+	hs *handshake
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.

@@ -49,6 +49,42 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 	case "malformed":
 		need(2)
 		r.Malformed(tr.now, tr.sid(lineNo, args[0]), rest(1), &tr.fx)
+	case "connect": // connect NAME [auth] [timeout=D] [realm=R] HELLO
+		need(2)
+		tr.connect(lineNo, args[0], args[1:], line)
+	case "challenge": // challenge NAME METHOD EXTRA: the authenticator asks for a round trip
+		need(3)
+		v, err := parseJSON(tr.subst(lineNo, rest(2)))
+		extra, ok := v.(wamp.Dict)
+		if err != nil || !ok {
+			tr.t.Fatalf("%s:%d: challenge extra must be a JSON object: %v", tr.file, lineNo, err)
+		}
+		r.AuthChallenge(tr.now, tr.sid(lineNo, args[0]), args[1], extra, &tr.fx)
+	case "authenticated": // authenticated NAME [authid=A] [role=R] [method=M] [provider=P]
+		need(1)
+		var info SessionInfo
+		for _, a := range args[1:] {
+			k, v, _ := strings.Cut(a, "=")
+			switch k {
+			case "authid":
+				info.AuthID = v
+			case "role":
+				info.AuthRole = v
+			case "method":
+				info.AuthMethod = v
+			case "provider":
+				info.AuthProvider = v
+			default:
+				tr.t.Fatalf("%s:%d: unknown identity field %q", tr.file, lineNo, k)
+			}
+		}
+		r.Authenticated(tr.now, tr.sid(lineNo, args[0]), info, &tr.fx)
+	case "refused": // refused NAME URI MESSAGE
+		need(3)
+		r.Refused(tr.now, tr.sid(lineNo, args[0]), wamp.URI(args[1]), rest(2), &tr.fx)
+	case "opened":
+		need(1)
+		r.Opened(tr.now, tr.sid(lineNo, args[0]), &tr.fx)
 	case "undeliverable": // undeliverable NAME URI MESSAGE: the driver could not send MESSAGE to NAME
 		need(3)
 		r.Undeliverable(tr.now, tr.sid(lineNo, args[0]), tr.parseMessage(lineNo, rest(2)), wamp.URI(args[1]), "too large", &tr.fx)
@@ -227,4 +263,74 @@ func (tr *transcript) fallback(lineNo int, name, mode string) []actualLine {
 		}
 		return text
 	}}}
+}
+
+// connect starts a handshake: Preamble, then Realm.Hello. Options before
+// the HELLO: "auth" (the realm has an authenticator), timeout=D (the
+// handshake deadline, default 10s after now), realm=R (HelloConfig.Realm).
+func (tr *transcript) connect(lineNo int, name string, args []string, line string) {
+	cfg := HelloConfig{Deadline: tr.now.Add(10 * time.Second)}
+	i := 0
+	for ; i < len(args) && !strings.HasPrefix(args[i], "["); i++ {
+		k, v, _ := strings.Cut(args[i], "=")
+		switch k {
+		case "auth":
+			cfg.Authenticate = true
+		case "timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.Deadline = tr.now.Add(d)
+		case "realm":
+			cfg.Realm = wamp.URI(v)
+		default:
+			tr.t.Fatalf("%s:%d: unknown connect option %q", tr.file, lineNo, args[i])
+		}
+	}
+	sid := tr.addSession(name)
+	hello, abort := Preamble(tr.parseMessage(lineNo, line[strings.IndexByte(line, '['):]))
+	if abort != nil {
+		tr.fx.send(sid, abort)
+		tr.fx.close(sid, abort.Reason)
+		return
+	}
+	tr.realm.Hello(tr.now, sid, hello, cfg, &tr.fx)
+}
+
+// handshakeLines renders the driver's handshake steps.
+func (tr *transcript) handshakeLines() []actualLine {
+	var out []actualLine
+	for _, op := range tr.fx.Handshake {
+		name := tr.names[op.Session]
+		text := "step " + name + " "
+		switch op.Kind {
+		case HandshakeAuthenticate:
+			text += "authenticate"
+		case HandshakeAnswer:
+			if op.Answer != nil {
+				text += "answer " + render(op.Answer, nil)
+			} else {
+				text += "answer refused=" + op.Refusal
+			}
+		case HandshakeOpen:
+			tr.infos[op.Session] = op.Info
+			rest := fmt.Sprintf(" role=%s method=%s provider=%s", op.Info.AuthRole, op.Info.AuthMethod, op.Info.AuthProvider)
+			if op.Info.Realm != "" {
+				rest += " realm=" + string(op.Info.Realm)
+			}
+			named := text + "open authid=$" + name + rest
+			text += "open authid=" + op.Info.AuthID + rest
+			if op.Info.AuthID == strconv.FormatUint(uint64(op.Session), 10) {
+				out = append(out, actualLine{text: text, render: func(idNamer) string { return named }})
+				continue
+			}
+		case HandshakeWelcome:
+			text += "welcome"
+		case HandshakeEnd:
+			text += "end " + string(op.Reason)
+		}
+		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
+	}
+	return out
 }

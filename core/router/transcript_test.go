@@ -50,6 +50,15 @@ import (
 //	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
 //	approve <s> <req>          ApproveSubscribe; answers "subscription <id> added|not-added"
 //	deny <s> <req> <uri>|- [json args]  DenySubscribe ("-": no URI); answers "held" or "not-held"
+//	connect <s> [auth] [timeout=D] [realm=R] <HELLO json>  Preamble, then Hello (the handshake)
+//	challenge <s> <method> <extra json>  AuthChallenge (the authenticator asks for a round trip)
+//	authenticated <s> [authid=A] [role=R] [method=M] [provider=P]  Authenticated
+//	refused <s> <uri> <message...>  Refused
+//	opened <s>                 Opened (the session-open hooks ran)
+//	undeliverable <s> <uri> <json>  Undeliverable (the driver could not send json to s)
+//
+// Effects.Handshake prints as "step <s> authenticate|answer <json>|answer
+// refused=<why>|open <identity>|welcome|end [reason]" lines.
 
 var update = flag.Bool("update", false, "rewrite transcript expectations in testdata")
 
@@ -106,7 +115,7 @@ func newTranscript(t *testing.T, file string) *transcript {
 
 func isOutput(line string) bool {
 	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ") ||
-		strings.HasPrefix(line, "notice ")
+		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ")
 }
 
 func runTranscript(t *testing.T, file string) {
@@ -293,6 +302,7 @@ func (tr *transcript) effects() []actualLine {
 		text := "close " + tr.names[c.Session] + " " + string(c.Reason)
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
+	out = append(out, tr.handshakeLines()...)
 	if tr.notify {
 		out = append(out, tr.notices()...)
 	}
