@@ -3,8 +3,8 @@ package core
 import (
 	"context"
 	"errors"
-	"sync"
 
+	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -62,10 +62,7 @@ type AuthRequest struct {
 	// headers and cookies of the WebSocket upgrade, TLS.
 	Transport transport.Info
 
-	adm *admission
-
-	mu         sync.Mutex
-	lastMethod string // the method of the last CHALLENGE answered
+	hs *handshake
 }
 
 // Identity is who an Authenticator admitted. Empty fields take defaults:
@@ -103,34 +100,30 @@ func (e *AbortError) Error() string {
 // meanwhile aborts the session as a protocol violation; so does an
 // AUTHENTICATE that no CHALLENGE asked for.
 func (q *AuthRequest) Challenge(ctx context.Context, method string, extra wamp.Dict) (*wamp.Authenticate, error) {
-	c := q.adm.c
-	ch := make(chan *wamp.Authenticate, 1)
-	c.mu.Lock()
-	switch {
-	case c.state.Load() != connAdmitting || c.adm != q.adm:
-		c.mu.Unlock()
+	hs := q.hs
+	r := hs.realm
+	select { // an answer to a Challenge that gave up on its ctx is stale
+	case <-hs.answers:
+	default:
+	}
+	if hs.ctx.Err() != nil || !r.ex.Post(func() {
+		r.r.AuthChallenge(r.as.Now(), hs.sid, method, extra, &r.fx)
+		r.apply()
+	}) {
 		return nil, ErrHandshakeEnded
-	case c.challenge != nil:
-		c.mu.Unlock()
-		return nil, ErrChallengePending
 	}
-	c.challenge = ch
-	c.mu.Unlock()
-	if extra == nil {
-		extra = wamp.Dict{}
-	}
-	c.peer.Send(&wamp.Challenge{AuthMethod: method, Extra: extra})
 	select {
-	case a := <-ch:
-		q.mu.Lock()
-		q.lastMethod = method
-		q.mu.Unlock()
-		return a, nil
+	case a := <-hs.answers:
+		switch {
+		case a.msg != nil:
+			return a.msg, nil
+		case a.refusal == router.RefusalPending:
+			return nil, ErrChallengePending
+		}
+		return nil, ErrHandshakeEnded
 	case <-ctx.Done():
-		c.dropChallenge(ch)
 		return nil, ctx.Err()
-	case <-q.adm.ctx.Done():
-		c.dropChallenge(ch)
+	case <-hs.ctx.Done():
 		return nil, ErrHandshakeEnded
 	}
 }

@@ -2,9 +2,8 @@ package core
 
 import (
 	"errors"
-	"slices"
-	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -12,250 +11,124 @@ import (
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// Connection states. A connection waits for its HELLO, is admitted
-// (authenticator and session hooks, possibly as backend tasks), is joined to
-// one realm, and is closed.
-const (
-	connHello int32 = iota
-	connAdmitting
-	connJoined
-	connClosed
-)
-
-// conn runs one connection's session: it is the transport.Handler the
-// Application returns from Accept. Message, Malformed and Closed are called
-// on the connection's reader goroutine, one at a time.
+// conn is the transport.Handler the Application returns from Accept: the
+// engine's end of one connection. Message, Malformed and Closed run on the
+// connection's reader goroutine, one at a time; Refused on its writer.
 //
-// Once joined, messages go straight to the realm (an atomic load, no lock).
-// Before that, the reader, the admission (tasks of the backend and, at the
-// very end, the realm's executor) and Closed synchronise on mu; the
-// handshake timer only CASes the state. peer.Close and peer.Send are never
-// called with mu held, since a transport may call Closed from inside Close.
+// A conn holds no session state. Its first message must be a HELLO for a
+// realm that exists (router.Preamble, then the application's realms); from
+// then on every event goes, in arrival order, to that realm's executor,
+// where the pure router runs the whole handshake (authentication, its
+// CHALLENGE round trips, the handshake deadline, WELCOME or ABORT) and then
+// the session (handshake.go, realm.go). Before HELLO, a timer closes a
+// connection that sends nothing; once the realm is chosen, its deadline is
+// the router's.
 type conn struct {
 	app   *Application
 	peer  transport.Peer
 	fc    transport.FlowControl // the peer's flow control, nil if it has none
-	state atomic.Int32
-	timer scheduler.Timer
+	start time.Time             // the handshake deadline counts from here
+	timer scheduler.Timer       // no HELLO within HandshakeTimeout: close
+
+	// realm is set by the reader when HELLO chose it (sid first); the
+	// timer and the writer read it.
+	realm atomic.Pointer[Realm]
+	sid   wamp.ID
+	done  bool // reader only: the connection was refused before HELLO
 
 	// inflight counts messages handed to the realm and not yet routed;
 	// at Config.InflightPerSession the reader is paused (flow control).
 	inflight atomic.Int32
-
-	mu        sync.Mutex
-	adm       *admission              // the HELLO being admitted; set under mu before connAdmitting
-	challenge chan *wamp.Authenticate // a CHALLENGE waiting for its AUTHENTICATE; guarded by mu
-
-	// Set under mu before the state becomes connJoined; read after.
-	realm *Realm
-	sid   wamp.ID
-	sess  *Session
 }
 
 func newConn(a *Application, p transport.Peer) *conn {
-	c := &conn{app: a, peer: p}
+	c := &conn{app: a, peer: p, start: a.cfg.Backend.Now()}
 	c.fc, _ = p.(transport.FlowControl)
-	c.timer = a.cfg.Backend.AfterFunc(a.cfg.HandshakeTimeout, c.handshakeExpired)
+	c.timer = a.cfg.Backend.AfterFunc(a.cfg.HandshakeTimeout, c.noHello)
 	return c
 }
 
-// handshakeExpired ends a connection that did not send its HELLO, or was
-// not admitted, in time. Runs on a backend timer.
-func (c *conn) handshakeExpired() {
-	if c.state.CompareAndSwap(connHello, connClosed) {
-		c.app.log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
-		c.peer.Close()
+// noHello closes a connection that sent no HELLO in time. If a HELLO
+// races it, the realm sees the connection drop, like any other.
+func (c *conn) noHello() {
+	if c.realm.Load() != nil {
 		return
 	}
-	c.mu.Lock() // enter joins under mu, and then drops c.adm
-	expired := c.state.CompareAndSwap(connAdmitting, connClosed)
-	adm := c.adm
-	c.mu.Unlock()
-	if expired {
-		c.app.log.Info("handshake timeout: not admitted in time", "peer", c.peer.Info().PeerAddr, "session", adm.sid)
-		adm.cancel()
-		c.peer.Send(abortMsg(wamp.ErrAuthenticationFailed, "handshake timed out"))
-		c.peer.Close()
-	}
+	c.app.log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
+	c.peer.Close()
 }
 
 // Message implements transport.Handler.
 func (c *conn) Message(m wamp.Message) {
-	if c.state.Load() == connJoined {
-		c.toRealm(c.realm, c.sid, m)
+	if r := c.realm.Load(); r != nil {
+		c.toRealm(r, m)
 		return
 	}
-	c.mu.Lock()
-	then := c.handshakeMessage(m)
-	c.mu.Unlock()
-	if then != nil {
-		then()
+	if c.done {
+		return // refused: the connection is going away
 	}
+	hello, abort := router.Preamble(m)
+	var realm *Realm
+	switch {
+	case abort != nil:
+	case c.app.isClosed():
+		abort = abortMsg(wamp.CloseSystemShutdown, "the router is shutting down")
+	default:
+		var ok bool
+		if realm, ok = c.app.realmFor(hello.Realm); !ok {
+			abort = abortMsg(wamp.ErrNoSuchRealm, "no such realm: "+string(hello.Realm))
+		}
+	}
+	c.timer.Stop()
+	if abort != nil {
+		c.refuse(abort)
+		return
+	}
+	c.sid = c.app.cfg.IDs.NextID()
+	c.realm.Store(realm)
+	realm.post(&inbound{kind: inHello, sid: c.sid, msg: hello, from: c})
 }
 
-// handshakeMessage handles a message that arrived before the session
-// joined, and returns what to do once mu is released. Called with mu held.
-func (c *conn) handshakeMessage(m wamp.Message) func() {
-	switch c.state.Load() {
-	case connHello:
-		return c.hello(m)
-	case connAdmitting:
-		switch msg := m.(type) {
-		case *wamp.Authenticate:
-			if c.challenge != nil {
-				c.challenge <- msg // buffered, capacity 1
-				c.challenge = nil
-				return nil
-			}
-			return c.endHandshake(connAdmitting, abortMsg(wamp.ErrProtocolViolationURI, "AUTHENTICATE without a CHALLENGE"))
-		case *wamp.Abort:
-			return c.endHandshake(connAdmitting, nil) // the client gave up
-		}
-		return c.endHandshake(connAdmitting, abortMsg(wamp.ErrProtocolViolationURI,
-			m.Type().String()+" before WELCOME"))
-	case connJoined:
-		sid, realm := c.sid, c.realm
-		return func() { c.toRealm(realm, sid, m) }
-	}
-	return nil // connClosed: the connection is going away; late frames mean nothing.
+// refuse answers a connection that cannot get a session with ABORT and
+// closes it. Reader goroutine.
+func (c *conn) refuse(abort *wamp.Abort) {
+	c.done = true
+	c.peer.Send(abort)
+	c.peer.Close()
 }
 
 // Malformed implements transport.Handler: a frame that is not a valid WAMP
 // message is a protocol violation, fatal to the session.
 func (c *conn) Malformed(err error) {
 	reason := "malformed message: " + err.Error()
-	if c.state.Load() == connJoined {
-		c.realm.post(&inbound{kind: inMalformed, sid: c.sid, reason: reason})
+	if r := c.realm.Load(); r != nil {
+		r.post(&inbound{kind: inMalformed, sid: c.sid, reason: reason})
 		return
 	}
-	c.mu.Lock()
-	var then func()
-	switch st := c.state.Load(); st {
-	case connHello, connAdmitting:
-		then = c.endHandshake(st, abortMsg(wamp.ErrProtocolViolationURI, reason))
-	case connJoined:
-		sid, realm := c.sid, c.realm
-		then = func() { realm.post(&inbound{kind: inMalformed, sid: sid, reason: reason}) }
-	}
-	c.mu.Unlock()
-	if then != nil {
-		then()
+	if !c.done {
+		c.timer.Stop()
+		c.refuse(abortMsg(wamp.ErrProtocolViolationURI, reason))
 	}
 }
 
 // Closed implements transport.Handler.
 func (c *conn) Closed(cause error) {
-	c.mu.Lock()
-	prev := c.state.Swap(connClosed)
-	adm, sess, realm, sid := c.adm, c.sess, c.realm, c.sid
-	c.mu.Unlock()
-	switch prev {
-	case connHello, connAdmitting:
-		// Dropped during the handshake. (On the timeout and abort paths
-		// the state is already connClosed and the timer is done or
-		// stopped; Closed may then run on the timer's goroutine, which
-		// must not touch c.timer.)
+	r := c.realm.Load()
+	if r == nil {
 		c.timer.Stop()
-		if adm != nil {
-			adm.cancel() // the admission cleans up at its next step
-		}
-	case connJoined:
-		realm.sessions.remove(sid)
-		realm.post(&inbound{kind: inDetach, sid: sid})
-		if errors.Is(cause, transport.ErrSlowConsumer) {
-			c.app.log.Warn("session closed: slow consumer", "realm", string(realm.uri), "session", sid)
-		}
-		sess.end()
+		return
 	}
+	r.post(&inbound{kind: inDetach, sid: c.sid, err: cause})
 }
 
-// hello handles the first message: it must be a HELLO for a realm that
-// exists (or the default realm must be on). Called with mu held; returns
-// what to do after mu is released.
-func (c *conn) hello(m wamp.Message) func() {
-	hello, abort := router.Preamble(m)
-	if abort != nil {
-		return c.endHandshake(connHello, abort)
-	}
-	if c.app.isClosed() {
-		return c.endHandshake(connHello, abortMsg(wamp.CloseSystemShutdown, "the router is shutting down"))
-	}
-	realm, ok := c.app.realmFor(hello.Realm)
-	if !ok {
-		return c.endHandshake(connHello, abortMsg(wamp.ErrNoSuchRealm, "no such realm: "+string(hello.Realm)))
-	}
-	auth := realm.authenticator()
-	var anon router.SessionInfo
-	if auth == nil {
-		if anon, ok = anonymous(hello); !ok {
-			return c.endHandshake(connHello, abortMsg(wamp.ErrNoMatchingAuthMethod,
-				"this realm accepts only anonymous authentication"))
-		}
-	}
-	adm := newAdmission(c, realm, hello)
-	c.adm = adm
-	if !c.state.CompareAndSwap(connHello, connAdmitting) {
-		adm.cancel()
-		return nil // the handshake timer fired first
-	}
-	if auth != nil {
-		return func() { adm.startAuthentication(auth) }
-	}
-	return func() { adm.admit(anon) }
-}
-
-// endHandshake closes a connection that has not joined: it moves the state
-// from st to connClosed and returns the sending of abort (nil: none) and
-// the close, to run once mu is released. Called with mu held.
-func (c *conn) endHandshake(st int32, abort *wamp.Abort) func() {
-	if !c.state.CompareAndSwap(st, connClosed) {
-		return nil
-	}
-	if c.adm != nil {
-		c.adm.cancel()
-	}
-	return func() {
-		c.timer.Stop()
-		if abort != nil {
-			c.peer.Send(abort)
-		}
-		c.peer.Close()
-	}
-}
-
-// dropChallenge forgets a CHALLENGE whose Challenge call gave up.
-func (c *conn) dropChallenge(ch chan *wamp.Authenticate) {
-	c.mu.Lock()
-	if c.challenge == ch {
-		c.challenge = nil
-	}
-	c.mu.Unlock()
-}
-
-// anonymous admits a HELLO that asks for no authentication method, or for
-// "anonymous" among its methods.
-func anonymous(hello *wamp.Hello) (router.SessionInfo, bool) {
-	info := router.SessionInfo{AuthRole: "anonymous", AuthMethod: "anonymous", AuthProvider: "static"}
-	methods, present := hello.Details["authmethods"].([]any)
-	if !present || len(methods) == 0 {
-		return info, true
-	}
-	return info, slices.Contains(methods, any("anonymous"))
-}
-
-func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
-	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}
-}
-
-// toRealm hands a joined session's message to its realm. At
-// Config.InflightPerSession messages not yet routed, the peer's reader is
-// paused (it waits after this message) until the realm catches up. Reader
-// goroutine.
-func (c *conn) toRealm(realm *Realm, sid wamp.ID, m wamp.Message) {
+// toRealm hands a message to the realm. At Config.InflightPerSession
+// messages not yet routed, the peer's reader is paused (it waits after
+// this message) until the realm catches up. Reader goroutine.
+func (c *conn) toRealm(r *Realm, m wamp.Message) {
 	if c.fc != nil && c.inflight.Add(1) == int32(c.app.cfg.InflightPerSession) {
 		c.fc.Pause()
 	}
-	realm.post(&inbound{kind: inMessage, sid: sid, msg: m, from: c})
+	r.post(&inbound{kind: inMessage, sid: c.sid, msg: m, from: c})
 }
 
 // routed is called by the realm's executor once it routed one of this
@@ -271,9 +144,17 @@ func (c *conn) routed() {
 // carry). The realm answers whoever caused m; the session stays. Runs on
 // the peer's writer goroutine.
 func (c *conn) Refused(m wamp.Message, err error) {
-	if c.state.Load() != connJoined {
-		c.app.log.Warn("handshake message could not be sent", "peer", c.peer.Info().PeerAddr, "type", m.Type(), "err", err)
+	r := c.realm.Load()
+	if r == nil {
+		c.app.log.Warn("message could not be sent before HELLO", "peer", c.peer.Info().PeerAddr, "type", m.Type(), "err", err)
 		return
 	}
-	c.realm.post(&inbound{kind: inRefused, sid: c.sid, msg: m, err: err})
+	r.post(&inbound{kind: inRefused, sid: c.sid, msg: m, err: err})
+}
+
+// slowConsumer reports whether a connection ended as a slow consumer.
+func slowConsumer(cause error) bool { return errors.Is(cause, transport.ErrSlowConsumer) }
+
+func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
+	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}
 }

@@ -27,6 +27,7 @@ const (
 	inMalformed
 	inDetach
 	inRefused // the session's transport could not send msg to it
+	inHello   // a connection's HELLO chose this realm: the handshake starts
 )
 
 // inbound is one event for a realm, queued in its mailbox by a connection's
@@ -37,8 +38,8 @@ type inbound struct {
 	sid    wamp.ID
 	msg    wamp.Message
 	reason string // inMalformed
-	err    error  // inRefused
-	from   *conn  // inMessage: the connection, for its in-flight count and flow control
+	err    error  // inRefused: why; inDetach: the connection's close cause
+	from   *conn  // inMessage: for its in-flight count and flow control; inHello: the connection
 }
 
 // Realm is one realm of an Application: its routing state, bound to one
@@ -55,14 +56,17 @@ type Realm struct {
 	sessions sessionTable // joined remote sessions; safe for concurrent use
 
 	// Executor-owned: touched only by tasks running on ex.
-	r       *router.Realm
-	fx      router.Effects
-	outlets map[wamp.ID]outlet
-	timer   scheduler.Timer
-	timerAt time.Time
-	closing bool
-	idle    []chan struct{} // shutdown waiters, released when no session is left
-	local   *localSession
+	r        *router.Realm
+	fx       router.Effects // collects the router's effects
+	fxRun    router.Effects // the effects being applied (apply double-buffers)
+	applying bool
+	outlets  map[wamp.ID]outlet
+	hs       map[wamp.ID]*handshake // sessions in their handshake (handshake.go)
+	timer    scheduler.Timer
+	timerAt  time.Time
+	closing  bool
+	idle     []chan struct{} // shutdown waiters, released when no session is left
+	local    *localSession
 
 	sc     scope      // the realm's own authenticator, hooks, topic routes, dependencies (hooks.go)
 	topics topicState // executor-owned: topic handlers' onLeave (topics.go)
@@ -78,6 +82,7 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 		ex:      as.NewExecutor("realm " + string(rc.URI)),
 		r:       router.NewRealm(rc.routerConfig(), a.cfg.IDs),
 		outlets: make(map[wamp.ID]outlet),
+		hs:      make(map[wamp.ID]*handshake),
 	}
 	r.in = as.NewMailbox(r.ex, a.cfg.InboundQueueMax, r.receive)
 	r.local = newLocalSession(r, a.cfg.IDs.NextID())
@@ -110,6 +115,8 @@ func (r *Realm) receive(v any) {
 			c.routed()
 			sender = c.peer
 		}
+	case inHello:
+		r.hello(ev.sid, ev.from, ev.msg.(*wamp.Hello))
 	case inRefused:
 		uri := wamp.ErrInvalidArgument
 		if errors.Is(ev.err, transport.ErrMessageTooLarge) {
@@ -119,11 +126,15 @@ func (r *Realm) receive(v any) {
 	case inMalformed:
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
 	case inDetach:
+		if slowConsumer(ev.err) {
+			r.log.Warn("session closed: slow consumer", "session", ev.sid)
+		}
 		if _, ok := r.outlets[ev.sid]; !ok {
 			return // already closed by the router (GOODBYE, ABORT)
 		}
 		delete(r.outlets, ev.sid)
 		r.r.Detach(now, ev.sid, &r.fx)
+		r.endSession(ev.sid)
 	}
 	r.applyFrom(sender)
 }
@@ -139,19 +150,57 @@ func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
 // Executor-only.
 func (r *Realm) apply() { r.applyFrom(nil) }
 
-// applyFrom carries out the router's effects: deliver messages in order,
-// close sessions, re-arm the deadline timer, release shutdown waiters.
+// applyFrom carries out the router's effects: handle subscription
+// notices, deliver messages in order, close sessions, carry out handshake
+// steps; then re-arm the deadline timer and release shutdown waiters.
 // sender is the peer whose message caused the step, or nil: a receiver
 // left congested by the step throttles it (transport.FlowControl), so a
 // burst slows its sender down instead of overflowing its receivers.
-// Executor-only.
+//
+// Carrying out an effect may feed the router again (a notice approved at
+// once, a session with no hooks to run welcomed at once): effects are
+// double-buffered, r.fx collecting while r.fxRun is carried out, until
+// none are left. A nested call returns at once and leaves its effects to
+// the running loop. Executor-only.
 func (r *Realm) applyFrom(sender transport.Peer) {
-	r.handleNotices()
+	if r.applying {
+		return
+	}
+	r.applying = true
+	for !r.fx.Empty() {
+		r.fx, r.fxRun = r.fxRun, r.fx
+		fx := &r.fxRun
+		r.handleNotices(fx)
+		r.deliver(fx, sender)
+		for _, c := range fx.Close {
+			if out, ok := r.outlets[c.Session]; ok {
+				delete(r.outlets, c.Session)
+				out.Close()
+				r.endSession(c.Session)
+			}
+		}
+		for _, op := range fx.Handshake {
+			r.handshakeStep(op)
+		}
+		fx.Reset()
+	}
+	r.applying = false
+	r.rearm()
+	if r.closing && len(r.outlets) == 0 {
+		for _, ch := range r.idle {
+			close(ch)
+		}
+		r.idle = nil
+	}
+}
+
+// deliver sends fx.Out in order. Executor-only.
+func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 	var fan, shared wamp.Message // the message being fanned out, wrapped once
-	ack := ackedPublication(r.fx.Out)
+	ack := ackedPublication(fx.Out)
 	var refused error // ack: why an EVENT of the publication was not sent
-	for i := range r.fx.Out {
-		o := &r.fx.Out[i]
+	for i := range fx.Out {
+		o := &fx.Out[i]
 		out, ok := r.outlets[o.To]
 		if !ok {
 			continue // the session left in this step or earlier
@@ -159,7 +208,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		msg := o.Msg
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := ack != nil && fc != nil && msg.Type() == wamp.EVENT
-		if msg == fan || (i+1 < len(r.fx.Out) && r.fx.Out[i+1].Msg == msg) || checkEvent {
+		if msg == fan || (i+1 < len(fx.Out) && fx.Out[i+1].Msg == msg) || checkEvent {
 			// One message to several peers (the subscribers of one
 			// subscription get the same *wamp.Event): each serializer in
 			// use encodes it once, and every peer writes the same bytes.
@@ -188,19 +237,17 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 			fc.Throttle(sender)
 		}
 	}
-	for _, c := range r.fx.Close {
-		if out, ok := r.outlets[c.Session]; ok {
-			delete(r.outlets, c.Session)
-			out.Close()
-		}
+}
+
+// endSession ends the Session of a welcomed session that left (the close
+// parts of its hooks start; it leaves the registry). A session still in
+// its handshake is ended by its handshake (HandshakeEnd). Executor-only.
+func (r *Realm) endSession(sid wamp.ID) {
+	if _, ok := r.hs[sid]; ok {
+		return
 	}
-	r.fx.Reset()
-	r.rearm()
-	if r.closing && len(r.outlets) == 0 {
-		for _, ch := range r.idle {
-			close(ch)
-		}
-		r.idle = nil
+	if s, ok := r.sessions.get(sid); ok {
+		s.end()
 	}
 }
 

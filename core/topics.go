@@ -137,9 +137,8 @@ type topicState struct {
 // route matches), and ended memberships run their onLeave. Approving
 // inline appends to r.fx, which the loop picks up. Called by apply before
 // it delivers anything. Executor-only.
-func (r *Realm) handleNotices() {
-	for i := 0; i < len(r.fx.Notify); i++ {
-		n := r.fx.Notify[i]
+func (r *Realm) handleNotices(fx *router.Effects) {
+	for _, n := range fx.Notify {
 		switch n.Kind {
 		case router.NoticeSubscribeRequest:
 			r.subscribeRequested(n)

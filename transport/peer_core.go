@@ -77,7 +77,7 @@ type peerCore struct {
 
 	acceptor Acceptor
 	self     Peer    // the transport's peer, as given to the Acceptor
-	h        Handler // reader goroutine only; set by accept
+	h        Handler // set by accept under mu; the reader reads it freely, the writer under mu
 
 	stale     atomic.Bool // a ping tick passed since the read deadline was extended
 	stop      atomic.Bool // the writer abandons its batch; the reader discards
@@ -97,6 +97,7 @@ type peerCore struct {
 	pongBytes   int                    // their total size
 	pongHeld    bool                   // the reader is paused until the writer takes pongs
 	refusedOnce bool                   // writer only: a refused message was logged at Warn
+	accepted    bool                   // Accept returned: Send may start the writer
 	holding     map[*peerGate]struct{} // senders this congested peer holds (flow.go)
 	closeCode   uint16
 	closeReason string
@@ -128,7 +129,7 @@ func (q *peerCore) Send(m wamp.Message) bool {
 	q.queue = append(q.queue, m)
 	q.pending++
 	q.noteQueuedLocked()
-	start := q.startWriterLocked()
+	start := q.accepted && q.startWriterLocked()
 	q.mu.Unlock()
 	if start {
 		go q.writeLoop()

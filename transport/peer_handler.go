@@ -13,8 +13,18 @@ import (
 // the connection (WebSocket: 1011).
 func (q *peerCore) accept() {
 	defer q.recoverHandler("Accept")
-	q.h = q.acceptor.Accept(q.self)
-	if q.h == nil {
+	h := q.acceptor.Accept(q.self)
+	// Messages sent before Accept returned (from inside it, or by whoever
+	// it handed the peer to) wait for the Handler: the writer may need it
+	// (refuse), and reads it under mu.
+	q.mu.Lock()
+	q.h, q.accepted = h, true
+	start := len(q.queue) > 0 && q.state == stateOpen && q.startWriterLocked()
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+	if h == nil {
 		q.cfg.logger.Error("transport: Acceptor returned a nil Handler; closing connection",
 			"transport", q.info.Transport, "peer", q.info.PeerAddr)
 		q.abort(closeInternalError, "internal error", errors.New("transport: Acceptor returned a nil Handler"))

@@ -271,7 +271,9 @@ func (q *peerCore) refuse(m wamp.Message, err error) {
 	}
 	q.cfg.logger.Log(context.Background(), level, "transport: outbound message not sent to this peer",
 		"transport", q.info.Transport, "peer", q.info.PeerAddr, "serializer", q.ser.Name(), "type", fmt.Sprintf("%T", Unwrap(m)), "err", err)
+	q.mu.Lock()
 	h, ok := q.h.(Refuser)
+	q.mu.Unlock()
 	if !ok {
 		return
 	}
