@@ -1,10 +1,6 @@
 package router
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,40 +250,6 @@ func TestTranscriptMatcher(t *testing.T) {
 	}
 	if _, bound := tr.vars["x"]; bound {
 		t.Errorf("a failed match bound a variable")
-	}
-}
-
-// TestPurity checks the package's own sources for what the pure core must
-// not use (STYLE practice 1); a repository-wide test enforces it too.
-func TestPurity(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	banned := map[string]bool{"net": true, "sync": true, "sync/atomic": true,
-		"github.com/switchboard-wamp/switchboard/scheduler": true, "github.com/switchboard-wamp/switchboard/transport": true}
-	bannedTime := map[string]bool{"Now": true, "Sleep": true, "After": true, "AfterFunc": true, "NewTimer": true, "NewTicker": true, "Tick": true, "Since": true, "Until": true}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range af.Imports {
-			if p, _ := strconv.Unquote(imp.Path.Value); banned[p] {
-				t.Errorf("%s imports %s", f, p)
-			}
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			switch x := n.(type) {
-			case *ast.GoStmt:
-				t.Errorf("%s: go statement", f)
-			case *ast.SelectorExpr:
-				if id, ok := x.X.(*ast.Ident); ok && id.Name == "time" && bannedTime[x.Sel.Name] {
-					t.Errorf("%s: time.%s", f, x.Sel.Name)
-				}
-			}
-			return true
-		})
 	}
 }
 

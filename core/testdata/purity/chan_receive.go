@@ -1,0 +1,8 @@
+package planted
+
+import "context"
+
+func await(ctx context.Context) error {
+	<-ctx.Done() // want: channel receive
+	return ctx.Err()
+}

@@ -1,0 +1,5 @@
+package planted
+
+func queue() any {
+	return make(chan int, 1) // want: channel type
+}

@@ -1,0 +1,5 @@
+package planted
+
+import . "strings" // want: dot import strings
+
+var _ = ToUpper("x")

@@ -1,0 +1,5 @@
+package planted
+
+func spawn(f func()) {
+	go f() // want: go statement
+}

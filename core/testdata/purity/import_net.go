@@ -1,0 +1,5 @@
+package planted
+
+import "net" // want: import net
+
+var _ = net.IPv4len

@@ -1,0 +1,5 @@
+package planted
+
+import "os" // want: import os
+
+var _ = os.Getenv("HOME")

@@ -1,0 +1,5 @@
+package planted
+
+import "sync" // want: import sync
+
+var mu sync.Mutex

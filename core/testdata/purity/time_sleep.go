@@ -1,0 +1,7 @@
+package planted
+
+import "time"
+
+func wait(d time.Duration) {
+	time.Sleep(d) // want: time.Sleep
+}
