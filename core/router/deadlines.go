@@ -10,9 +10,9 @@ import (
 type dlKind uint8
 
 const (
-	dlCall    dlKind = iota // a call's options.timeout; key = (callee, invocation)
-	dlGoodbye               // a router GOODBYE's grace period; key.sid = the session
-	dlHandshake             // a session's handshake deadline; key.sid = the session
+	dlCall      dlKind = iota // a call's options.timeout; key = (callee, invocation)
+	dlGoodbye                 // a router GOODBYE's grace period; key.sid = the session
+	dlHandshake               // a session's handshake deadline; key.sid = the session
 )
 
 // deadline is one entry of the realm's deadline index. Entries are never
