@@ -196,7 +196,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 
 // deliver sends fx.Out in order. Executor-only.
 func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
-	var fan, shared wamp.Message // the message being fanned out, wrapped once
+	var fan, shared wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
 	ack := ackedPublication(fx.Out)
 	var refused error // ack: why an EVENT of the publication was not sent
 	for i := range fx.Out {
@@ -208,10 +208,10 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		msg := o.Msg
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := ack != nil && fc != nil && msg.Type() == wamp.EVENT
-		if msg == fan || (i+1 < len(fx.Out) && fx.Out[i+1].Msg == msg) || checkEvent {
-			// One message to several peers (the subscribers of one
-			// subscription get the same *wamp.Event): each serializer in
-			// use encodes it once, and every peer writes the same bytes.
+		if o.Shared || checkEvent {
+			// One message to several peers, as the router declared it:
+			// each serializer in use encodes it once, and every peer
+			// writes the same bytes.
 			if msg != fan {
 				fan, shared = msg, transport.Shared(msg)
 			}

@@ -21,6 +21,10 @@ type IDSource interface {
 type Outbound struct {
 	To  SessionID
 	Msg wamp.Message
+	// Shared: the same Msg goes to several sessions in this step (the
+	// subscribers of one subscription get one EVENT). The driver encodes
+	// it once per serializer instead of once per receiver.
+	Shared bool
 }
 
 // CloseOp tells the driver to close a session's connection after sending

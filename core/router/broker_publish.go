@@ -50,6 +50,7 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	var exactDetails, patternDetails wamp.Dict
 	for _, sub := range b.matches {
 		var ev *wamp.Event
+		first := len(fx.Out)
 		for _, sess := range sub.subscribers {
 			if !f.allows(sess) {
 				continue
@@ -69,6 +70,11 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 				}
 			}
 			fx.send(sess.id, ev)
+		}
+		if fan := fx.Out[first:]; len(fan) > 1 {
+			for i := range fan {
+				fan[i].Shared = true
+			}
 		}
 	}
 	if ack {

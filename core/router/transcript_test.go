@@ -293,9 +293,13 @@ func (tr *transcript) effects() []actualLine {
 		if w, ok := m.(*wamp.Welcome); ok {
 			m = tr.abbreviateWelcome(w)
 		}
+		suffix := ""
+		if o.Shared {
+			suffix = " (shared)" // Outbound.Shared: one value for several receivers
+		}
 		out = append(out, actualLine{
-			text:   "-> " + to + " " + render(m, nil),
-			render: func(n idNamer) string { return "-> " + to + " " + render(m, n) },
+			text:   "-> " + to + " " + render(m, nil) + suffix,
+			render: func(n idNamer) string { return "-> " + to + " " + render(m, n) + suffix },
 		})
 	}
 	for _, c := range tr.fx.Close {
