@@ -5,9 +5,9 @@
 //
 //	hello, abort := router.Preamble(first)   // first message of a connection
 //	if abort != nil { send(abort); closeConn(); return }
-//	realm.Join(now, sid, hello, info, &fx)   // WELCOME
-//	realm.Handle(now, sid, msg, &fx)         // every later message
-//	deliver(fx.Out); apply(fx.Close); fx.Reset()
+//	realm.Hello(now, sid, hello, cfg, &fx)   // the handshake starts (handshake.go)
+//	realm.Handle(now, sid, msg, &fx)         // every later message, AUTHENTICATE included
+//	deliver(fx.Out); apply(fx.Close); carry out fx.Handshake; fx.Reset()
 //	at, ok := realm.NextDeadline()           // re-arm one timer; on firing: realm.Expire(now, &fx)
 //
 // Duties of the driver (package core's engine):
@@ -16,15 +16,39 @@
 //     structurally validated (wamp.FromList); frames that fail that go to
 //     Malformed instead. Handle itself checks option types
 //     (wamp.ValidateOptions) and URIs.
-//  3. After each call, deliver Effects.Out in order, then apply
-//     Effects.Close, then re-arm one timer to NextDeadline and call Expire
-//     when it fires (a late or early firing is harmless).
-//  4. Report a dropped connection with Detach.
-//  5. Treat every message in Effects as immutable: one value (an EVENT, a
+//  3. After each call, deliver Effects.Out in order (encoding an Outbound
+//     marked Shared once per serializer), then apply Effects.Close, then
+//     carry out Effects.Handshake, then re-arm one timer to NextDeadline
+//     and call Expire when it fires (a late or early firing is harmless).
+//  4. Carry out the handshake steps: run the authenticator off the
+//     executor for HandshakeAuthenticate, and report its outcome with
+//     Authenticated or Refused (and its CHALLENGE requests with
+//     AuthChallenge, whose answer is a HandshakeAnswer); run the
+//     session-open hooks for HandshakeOpen and report Opened or Refused;
+//     release what it built on HandshakeEnd.
+//  5. Report a dropped connection with Detach, and a message the
+//     receiver's transport refused with Undeliverable.
+//  6. Treat every message in Effects as immutable: one value (an EVENT, a
 //     shared empty Details dict) may go to many sessions, so encode it once
 //     per serializer and never write into it.
-//  6. Answer a HELLO for a realm that does not exist with ABORT
-//     wamp.error.no_such_realm itself: a Realm only knows itself.
+//  7. Answer a HELLO for a realm that does not exist with ABORT
+//     wamp.error.no_such_realm itself, and close a connection that sends
+//     no HELLO in time: a Realm only knows itself, and its sessions from
+//     their HELLO on.
+//
+// Handshake. From Hello to WELCOME a session is authenticating (the
+// driver runs the authenticator), challenged (a CHALLENGE is out; only
+// AUTHENTICATE or ABORT may come) or opening (admitted; the driver runs
+// the application's session-open hooks). One deadline per handshake, set
+// by the driver from the connection's start, sits in the realm's deadline
+// index; when it passes the session gets ABORT
+// wamp.error.authentication_failed "handshake timed out". Anything but
+// AUTHENTICATE-when-challenged and ABORT before WELCOME is a protocol
+// violation (GOODBYE and a second HELLO included). A realm without an
+// authenticator admits anonymous sessions only: a HELLO without
+// authmethods, or with "anonymous" among them (else
+// wamp.error.no_matching_auth_method). Join admits an already
+// authenticated session directly (the application's own session, tests).
 //
 // Sessions. A joined session is established; the transition table in
 // session.go lists what a client may send in each state. Anything else
