@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // Errors of the authentication API.
@@ -60,7 +59,7 @@ type AuthRequest struct {
 	Details wamp.Dict
 	// Transport describes the connection: peer address, HTTP path, query,
 	// headers and cookies of the WebSocket upgrade, TLS.
-	Transport transport.Info
+	Transport Connection
 
 	hs *handshake
 }

@@ -102,7 +102,7 @@ func TestAuthenticatorSeesRequest(t *testing.T) {
 			t.Errorf("AuthID %q AuthMethods %v", req.AuthID, req.AuthMethods)
 		case !reflect.DeepEqual(req.AuthExtra, wamp.Dict{"device": "phone"}) || req.Details["agent"] != "test/1":
 			t.Errorf("AuthExtra %v Details %v", req.AuthExtra, req.Details)
-		case !reflect.DeepEqual(req.Transport, info):
+		case !reflect.DeepEqual(req.Transport, core.Connection(info)):
 			t.Errorf("Transport %+v, want %+v", req.Transport, info)
 		}
 		if w.Details["authid"] != "bob" {

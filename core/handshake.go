@@ -173,7 +173,7 @@ func (r *Realm) refusal(hs *handshake, err error, defURI wamp.URI, defMsg string
 // Executor-only.
 func (r *Realm) open(hs *handshake, info router.SessionInfo) {
 	now := r.as.Now()
-	s := newSession(r, hs.sid, hs.hello.Realm, info, hs.c.peer.Info())
+	s := newSession(r, hs.sid, hs.hello.Realm, info, connectionOf(hs.c.peer.Info()))
 	if !r.sessions.tryAdd(s) {
 		r.r.Refused(now, hs.sid, ReasonTooManySessions, "realm "+string(r.uri)+" has reached its session limit", &r.fx)
 		return
@@ -230,7 +230,7 @@ func (r *Realm) hookDone(hs *handshake, onClose func(context.Context), err error
 func (r *Realm) authRequest(hs *handshake) *AuthRequest {
 	d := hs.hello.Details
 	q := &AuthRequest{SessionID: hs.sid, Realm: hs.hello.Realm, RealmURI: r.uri, Details: d,
-		Transport: hs.c.peer.Info(), hs: hs}
+		Transport: connectionOf(hs.c.peer.Info()), hs: hs}
 	q.AuthID, _ = d["authid"].(string)
 	q.AuthExtra, _ = d["authextra"].(wamp.Dict)
 	if methods, ok := d["authmethods"].([]any); ok {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
-	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // Session is a remote WAMP session as the application sees it: its
@@ -27,7 +26,7 @@ type Session struct {
 	// (sent in WELCOME); nil for anonymous sessions.
 	AuthExtra wamp.Dict
 	// Transport describes the connection (peer address, HTTP headers, ...).
-	Transport transport.Info
+	Transport Connection
 
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
@@ -38,11 +37,11 @@ type Session struct {
 	ended   bool
 }
 
-func newSession(r *Realm, id wamp.ID, asked wamp.URI, info router.SessionInfo, ti transport.Info) *Session {
+func newSession(r *Realm, id wamp.ID, asked wamp.URI, info router.SessionInfo, conn Connection) *Session {
 	ctx, cancel := context.WithCancel(r.app.life)
 	return &Session{ID: id, Realm: r, RealmName: asked, AuthID: info.AuthID, AuthRole: info.AuthRole,
 		AuthMethod: info.AuthMethod, AuthProvider: info.AuthProvider, AuthExtra: info.AuthExtra,
-		Transport: ti, ctx: ctx, cancel: cancel}
+		Transport: conn, ctx: ctx, cancel: cancel}
 }
 
 // Context returns a context that is cancelled when the session ends. It
