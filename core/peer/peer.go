@@ -118,7 +118,7 @@ type Peer struct {
 	inflight map[subKey]int     // SUBSCRIBE requests awaiting reply, per key
 	orphans  map[subKey]wamp.ID // subscriptions with no handles whose UNSUBSCRIBE waits for inflight
 	regs     map[wamp.ID]*registration
-	invs     map[wamp.ID]*invocation
+	invs     map[wamp.ID]invocation // by value: no allocation per invocation
 }
 
 // request is a pending outgoing request.
@@ -141,7 +141,7 @@ func New(cfg Config) *Peer {
 		inflight: make(map[subKey]int),
 		orphans:  make(map[subKey]wamp.ID),
 		regs:     make(map[wamp.ID]*registration),
-		invs:     make(map[wamp.ID]*invocation),
+		invs:     make(map[wamp.ID]invocation),
 	}
 }
 

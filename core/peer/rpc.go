@@ -1,6 +1,8 @@
 package peer
 
 import (
+	"fmt"
+
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -105,6 +107,31 @@ func (p *Peer) onRegistered(m *wamp.Registered, out *Effects) error {
 	return nil
 }
 
+// AddRegistration tells the peer about a registration the router holds for
+// this session although the session never sent REGISTER for it: one the
+// router set up on the session's behalf (a router's fallback callee, a
+// registration made by configuration or by another party's meta call).
+// From then on it is like a registration of Register's: its INVOCATIONs
+// are reported with token, a revocation reports token, and Unregister
+// removes it. Nothing is sent and nothing completes. It fails with
+// ErrNotEstablished or ErrSessionClosed outside the established state, and
+// with ErrBadState for an invalid ID or one the peer already knows.
+func (p *Peer) AddRegistration(id wamp.ID, token any) error {
+	switch {
+	case p.st == stInit || p.st == stJoining:
+		return ErrNotEstablished
+	case p.st != stEstablished:
+		return ErrSessionClosed
+	case !id.Valid():
+		return fmt.Errorf("%w: registration ID %d out of range", ErrBadState, id)
+	}
+	if _, dup := p.regs[id]; dup {
+		return fmt.Errorf("%w: registration %d already known", ErrBadState, id)
+	}
+	p.regs[id] = &registration{token: token}
+	return nil
+}
+
 // Unregister sends UNREGISTER for a registration. Invocations that arrive
 // before UNREGISTERED are still reported. token receives the completion.
 func (p *Peer) Unregister(registration wamp.ID, token any, out *Effects) wamp.ID {
@@ -165,7 +192,7 @@ func (p *Peer) onInvocation(m *wamp.Invocation, out *Effects) error {
 		return violation("INVOCATION with request %d already in progress", m.Request)
 	}
 	rp := optBool(m.Details, "receive_progress")
-	p.invs[m.Request] = &invocation{token: reg.token, receiveProgress: rp}
+	p.invs[m.Request] = invocation{token: reg.token, receiveProgress: rp}
 	out.Invocations = append(out.Invocations, Invocation{Token: reg.token, Msg: m, ReceiveProgress: rp})
 	return nil
 }
@@ -217,13 +244,13 @@ func (p *Peer) InvocationError(request wamp.ID, uri wamp.URI, args wamp.List, kw
 	return nil
 }
 
-func (p *Peer) openInvocation(request wamp.ID) (*invocation, error) {
+func (p *Peer) openInvocation(request wamp.ID) (invocation, error) {
 	if p.st != stEstablished {
-		return nil, ErrSessionClosed
+		return invocation{}, ErrSessionClosed
 	}
 	inv, ok := p.invs[request]
 	if !ok {
-		return nil, ErrNoSuchInvocation
+		return invocation{}, ErrNoSuchInvocation
 	}
 	return inv, nil
 }
