@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -12,12 +13,43 @@ import (
 // registerReq is the REGISTER of a localProc, as far as a waiting Go call
 // is concerned.
 type registerReq struct {
-	reply replyCh
+	reply     replyCh
+	abandoned atomic.Bool // the caller stopped waiting; set off the executor
+	id        wamp.ID     // executor-only: the registration, once REGISTERED
+	undone    bool        // executor-only: UNREGISTER sent for an abandoned one
 }
 
-// complete handles the REGISTER's completion. Executor-only.
+// complete handles the REGISTER's completion: a registration whose caller
+// has given up is undone at once. Executor-only.
 func (p *localProc) complete(l *localSession, c peer.Completion) {
+	if reg, ok := c.Reply.(*wamp.Registered); ok {
+		p.reg.id = reg.Registration
+		if p.reg.abandoned.Load() {
+			p.undo(l)
+		}
+	}
 	p.reg.reply.complete(l, c)
+}
+
+// abandon is called when the caller stops waiting for the REGISTER's
+// answer: whenever the registration is made, before or after, it is
+// undone, so that no procedure stays bound that nobody holds.
+func (p *localProc) abandon(l *localSession) {
+	p.reg.abandoned.Store(true)
+	l.realm.ex.Post(func() {
+		p.undo(l)
+		l.flush()
+	})
+}
+
+// undo unregisters an abandoned registration, once, if it was made.
+// Executor-only.
+func (p *localProc) undo(l *localSession) {
+	if p.reg.id == 0 || p.reg.undone {
+		return
+	}
+	p.reg.undone = true
+	l.p.Unregister(p.reg.id, nil, l.fx)
 }
 
 // Registration is an application procedure registered in a realm.
@@ -32,8 +64,10 @@ func (g *Registration) ID() wamp.ID { return g.id }
 // Register adds an application procedure to the realm's dealer. Remote
 // callers reach it like any other registration. It fails with an *Error
 // (wamp.error.procedure_already_exists, wamp.error.invalid_uri, ...) when
-// the dealer refuses. Safe for concurrent use; it waits for the realm's
-// executor, so a handler that calls it must be marked Blocking.
+// the dealer refuses. When ctx ends first, an error wrapping ctx.Err() is
+// returned and a registration made meanwhile is undone. Safe for
+// concurrent use; it waits for the realm's executor, so a handler that
+// calls it must be marked Blocking.
 func (r *Realm) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
 	if h == nil {
 		return nil, errors.New("core: Register: nil handler")
@@ -46,7 +80,7 @@ func (r *Realm) Register(ctx context.Context, procedure wamp.URI, h Handler, opt
 		l.flush()
 	})
 	if err != nil {
-		// A registration made meanwhile stays bound.
+		proc.abandon(l)
 		return nil, fmt.Errorf("core: register %q: %w", procedure, err)
 	}
 	if err := completionError(c); err != nil {
@@ -91,6 +125,7 @@ func (l *localSession) registerNow(uri wamp.URI, h Handler, opts wamp.Dict) (wam
 		}
 		return c.Reply.(*wamp.Registered).Registration, nil
 	default:
+		proc.abandon(l)
 		return 0, errors.New("core: the router did not answer REGISTER synchronously")
 	}
 }
