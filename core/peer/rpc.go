@@ -188,11 +188,14 @@ func (p *Peer) onInvocation(m *wamp.Invocation, out *Effects) error {
 	if !ok {
 		return violation("INVOCATION for unknown registration %d", m.Registration)
 	}
-	if _, dup := p.invs[m.Request]; dup {
+	rp := optBool(m.Details, "receive_progress")
+	// One map access for the insert and the duplicate check: a duplicate
+	// leaves the length as it was (and aborts the session anyway).
+	n := len(p.invs)
+	p.invs[m.Request] = invocation{token: reg.token, receiveProgress: rp}
+	if len(p.invs) == n {
 		return violation("INVOCATION with request %d already in progress", m.Request)
 	}
-	rp := optBool(m.Details, "receive_progress")
-	p.invs[m.Request] = invocation{token: reg.token, receiveProgress: rp}
 	out.Invocations = append(out.Invocations, Invocation{Token: reg.token, Msg: m, ReceiveProgress: rp})
 	return nil
 }
@@ -213,18 +216,18 @@ func (p *Peer) onInterrupt(m *wamp.Interrupt, out *Effects) {
 // unknown or already answered, and with ErrSessionClosed after the session
 // left the established state.
 func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress bool, out *Effects) error {
-	inv, err := p.openInvocation(request)
-	if err != nil {
-		return err
-	}
 	opts := wamp.Dict{}
 	if progress {
+		inv, err := p.openInvocation(request)
+		if err != nil {
+			return err
+		}
 		if !inv.receiveProgress {
 			return ErrProgressNotRequested
 		}
 		opts["progress"] = true
-	} else {
-		delete(p.invs, request)
+	} else if err := p.closeInvocation(request); err != nil {
+		return err
 	}
 	out.Send = append(out.Send, &wamp.Yield{Request: request, Options: opts, Args: args, Kwargs: kwargs})
 	return nil
@@ -233,14 +236,27 @@ func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress
 // InvocationError answers an invocation with ERROR (uri, args, kwargs).
 // Errors as for Yield.
 func (p *Peer) InvocationError(request wamp.ID, uri wamp.URI, args wamp.List, kwargs wamp.Dict, out *Effects) error {
-	if _, err := p.openInvocation(request); err != nil {
+	if err := p.closeInvocation(request); err != nil {
 		return err
 	}
-	delete(p.invs, request)
 	out.Send = append(out.Send, &wamp.Error{
 		RequestType: wamp.INVOCATION, Request: request, Details: wamp.Dict{},
 		Error: uri, Args: args, Kwargs: kwargs,
 	})
+	return nil
+}
+
+// closeInvocation ends an open invocation, with one map access: the
+// delete tells by the map's length whether it was open.
+func (p *Peer) closeInvocation(request wamp.ID) error {
+	if p.st != stEstablished {
+		return ErrSessionClosed
+	}
+	n := len(p.invs)
+	delete(p.invs, request)
+	if len(p.invs) == n {
+		return ErrNoSuchInvocation
+	}
 	return nil
 }
 
