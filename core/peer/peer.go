@@ -125,7 +125,7 @@ type Peer struct {
 	session    wamp.ID
 	lastID     wamp.ID
 
-	pending  map[wamp.ID]*request
+	pending  map[wamp.ID]request // by value: no allocation per request
 	subs     map[wamp.ID]*subscription
 	inflight map[subKey]int     // SUBSCRIBE requests awaiting reply, per key
 	orphans  map[subKey]wamp.ID // subscriptions with no handles whose UNSUBSCRIBE waits for inflight
@@ -148,7 +148,7 @@ type request struct {
 func New(cfg Config) *Peer {
 	return &Peer{
 		cfg:      cfg,
-		pending:  make(map[wamp.ID]*request),
+		pending:  make(map[wamp.ID]request),
 		subs:     make(map[wamp.ID]*subscription),
 		inflight: make(map[subKey]int),
 		orphans:  make(map[subKey]wamp.ID),

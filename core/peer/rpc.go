@@ -38,7 +38,7 @@ func (p *Peer) Call(procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts w
 		opts = wamp.Dict{}
 	}
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.CALL, token: token, progress: optBool(opts, "receive_progress")}
+	p.pending[id] = request{kind: wamp.CALL, token: token, progress: optBool(opts, "receive_progress")}
 	out.Send = append(out.Send, &wamp.Call{Request: id, Options: opts, Procedure: procedure, Args: args, Kwargs: kwargs})
 	return id
 }
@@ -54,6 +54,7 @@ func (p *Peer) Cancel(request wamp.ID, mode string, out *Effects) bool {
 		return false
 	}
 	r.canceled = true
+	p.pending[request] = r
 	opts := wamp.Dict{}
 	if mode != "" {
 		opts["mode"] = mode
@@ -88,7 +89,7 @@ func (p *Peer) Register(procedure wamp.URI, opts wamp.Dict, token any, out *Effe
 		opts = wamp.Dict{}
 	}
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.REGISTER, token: token}
+	p.pending[id] = request{kind: wamp.REGISTER, token: token}
 	out.Send = append(out.Send, &wamp.Register{Request: id, Options: opts, Procedure: procedure})
 	return id
 }
@@ -145,7 +146,7 @@ func (p *Peer) Unregister(registration wamp.ID, token any, out *Effects) wamp.ID
 	}
 	reg.unregistering = true
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.UNREGISTER, token: token, id: registration}
+	p.pending[id] = request{kind: wamp.UNREGISTER, token: token, id: registration}
 	out.Send = append(out.Send, &wamp.Unregister{Request: id, Registration: registration})
 	return id
 }
