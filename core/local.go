@@ -133,24 +133,24 @@ func (l *localSession) flush() {
 	l.flushing = true
 	for !l.fx.Empty() {
 		l.fx, l.fxRun = l.fxRun, l.fx
-		l.apply(l.fxRun)
-		l.fxRun.Reset()
+		fx := l.fxRun
+		// The messages first, in order, then the rest. Sending is the hot
+		// path, and deep (the router's step and its deliveries run below
+		// it), so it runs from this small frame.
+		for i := range fx.Send {
+			l.realm.handleLocal(l.sid, fx.Send[i])
+		}
+		if len(fx.Completions) > 0 || len(fx.Invocations) > 0 || len(fx.Interrupts) > 0 || fx.Closed != nil {
+			l.applyRest(fx)
+		}
+		fx.Reset()
 	}
 	l.flushing = false
 }
 
-// apply carries out one step's effects: the messages first, in order,
-// then the rest. (Sending is the hot path, and deep: the router's step and
-// its deliveries run below it, so this frame stays small.)
-func (l *localSession) apply(fx *peer.Effects) {
-	for i := range fx.Send {
-		l.realm.handleLocal(l.sid, fx.Send[i])
-	}
-	if len(fx.Completions) > 0 || len(fx.Invocations) > 0 || len(fx.Interrupts) > 0 || fx.Closed != nil {
-		l.applyRest(fx)
-	}
-}
-
+// applyRest carries out what a step wants besides sending: completions
+// answer the waiting Go calls, invocations start handlers, interrupts
+// cancel them.
 func (l *localSession) applyRest(fx *peer.Effects) {
 	for i := range fx.Completions {
 		if t, ok := fx.Completions[i].Token.(completer); ok {
