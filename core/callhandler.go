@@ -22,7 +22,7 @@ func (r *Realm) SetCallHandler(ctx context.Context, h Handler) error {
 	done := make(chan error, 1)
 	posted := r.ex.Post(func() {
 		l := r.local
-		if l.gone {
+		if l.gone() {
 			done <- ErrClosed
 			return
 		}

@@ -36,7 +36,7 @@
 // what is registered on a Realm applies to it alone.
 //
 // Procedures (routes*.go, typed*.go, progress.go, callhandler.go,
-// local*.go): a Routes set maps URIs to Handlers by exact URI, prefix,
+// register.go, call.go, publish.go, local*.go): a Routes set maps URIs to Handlers by exact URI, prefix,
 // wildcard or regular expression, for every realm (Application.AddRoutes)
 // or one (Realm.AddRoutes). The first three are registrations in the
 // realm's dealer, beside remote callees'; regular expressions are tried for
@@ -50,5 +50,8 @@
 // find the calling session with SessionFrom; handlers that wait (for
 // Realm.Call, an acknowledged Publish, I/O) are marked Blocking so that an
 // event-loop backend runs them off the loop. Realm.Call calls any
-// procedure of the realm, remote or local, from Go.
+// procedure of the realm, remote or local, from Go. The application's own
+// session, which registers, calls and publishes for all of these, is a
+// core/peer machine driven on the realm's executor (local.go), the same
+// client-role machine package client drives over a connection.
 package core

@@ -3,8 +3,8 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 
+	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
@@ -14,20 +14,28 @@ import (
 // are registrations in the realm's dealer like any remote callee's, its
 // calls and publications go through the dealer and the broker like any
 // remote caller's and publisher's, and it is the dealer's fallback callee
-// for regular-expression routes and the custom call handler. Messages pass
-// as values, with no serializer and no connection. All fields are
-// executor-owned.
+// for regular-expression routes and the custom call handler.
+//
+// Its protocol state (request IDs, pending calls and their progress,
+// cancellation, registrations, open invocations) is a peer.Peer, the
+// machine package client drives over a connection. Here it is driven on the
+// realm's executor and talks to the router in-process, with messages as
+// values: what the peer sends goes to the router (Realm.handleLocal), what
+// the router sends goes into the peer (Send). What is left here is a
+// driver's part: request tokens that turn completions into answers for the
+// waiting Go calls (call.go, register.go, publish.go), the handlers the
+// invocations run (local_invoke.go) and the fallback routing (routes.go,
+// callhandler.go). All fields are executor-owned.
 type localSession struct {
 	realm *Realm
 	sid   wamp.ID
 	loop  bool // the backend runs handlers on a shared event loop (scheduler.Loop)
 
-	nextReq  wamp.ID
-	pending  map[wamp.ID]*pendingReq  // REGISTER, UNREGISTER, PUBLISH awaiting the router's reply
-	calls    map[wamp.ID]*localCall   // CALLs awaiting RESULT or ERROR (local_call.go)
-	handlers map[wamp.ID]localProc    // registration ID -> procedure
-	running  map[wamp.ID]*runningCall // invocation request ID -> running handler
-	gone     bool
+	p         *peer.Peer
+	fx, fxRun *peer.Effects   // double-buffered (see flush), pointing into fxBuf
+	fxBuf     [2]peer.Effects // swapped by pointer: no copies on the stack
+	flushing  bool
+	running   map[wamp.ID]runningCall // invocation request ID -> running handler
 
 	// Fallback routing (routes.go, callhandler.go): the dealer sends the
 	// calls no registration matches, or all calls, to this session.
@@ -36,42 +44,23 @@ type localSession struct {
 	fallbackReg wamp.ID // registration ID of fallback INVOCATIONs; 0 = none
 }
 
-type localProc struct {
-	uri wamp.URI
-	h   Handler
-}
-
-// runningCall is an invocation whose handler runs.
-type runningCall struct {
-	cancel      context.CancelFunc
-	interrupted bool // INTERRUPT arrived: a plain error now means canceled
-}
-
-// pendingReq is a request of the local session awaiting the router's reply.
-// proc is set for REGISTER: it is bound to the registration ID on the
-// executor when REGISTERED arrives, before any INVOCATION can be routed to it.
-type pendingReq struct {
-	ch   chan reply
-	proc *localProc
-}
-
-// reply is the router's answer to one request of the local session.
-type reply struct {
-	msg wamp.Message // REGISTERED, UNREGISTERED, PUBLISHED
-	err error
+// completer is implemented by every token the local session gives the
+// peer with a request: it receives the request's completions. Executor-only.
+type completer interface {
+	complete(l *localSession, c peer.Completion)
 }
 
 func newLocalSession(r *Realm, sid wamp.ID) *localSession {
 	_, onLoop := r.as.(scheduler.Loop)
-	return &localSession{
-		realm:    r,
-		sid:      sid,
-		loop:     onLoop,
-		pending:  make(map[wamp.ID]*pendingReq),
-		calls:    make(map[wamp.ID]*localCall),
-		handlers: make(map[wamp.ID]localProc),
-		running:  make(map[wamp.ID]*runningCall),
+	l := &localSession{
+		realm:   r,
+		sid:     sid,
+		loop:    onLoop,
+		p:       peer.New(peer.Config{Realm: r.uri, Roles: localRoles}),
+		running: make(map[wamp.ID]runningCall),
 	}
+	l.fx, l.fxRun = &l.fxBuf[0], &l.fxBuf[1]
+	return l
 }
 
 func features(names ...string) wamp.Dict {
@@ -92,100 +81,117 @@ var localRoles = wamp.Dict{
 	"subscriber": features(),
 }
 
-// join attaches the local session to the realm. Executor-only.
+// join attaches the local session to the realm: the peer's HELLO goes to
+// the router with the application's identity, and the WELCOME comes back
+// through Send. Executor-only.
 func (l *localSession) join() {
 	r := l.realm
 	r.outlets[l.sid] = l
-	hello := &wamp.Hello{Realm: r.uri, Details: wamp.Dict{"roles": localRoles}}
+	if err := l.p.Hello(l.fx); err != nil {
+		r.log.Error("local session: hello", "err", err)
+		return
+	}
+	hello := l.fx.Send[0].(*wamp.Hello)
+	l.fx.Reset()
 	info := router.SessionInfo{AuthID: "switchboard", AuthRole: "trusted", AuthMethod: "internal", AuthProvider: "switchboard", Internal: true}
 	r.r.Join(r.as.Now(), l.sid, hello, info, &r.fx)
-	// The WELCOME comes back through Send; nothing waits for it.
 	r.apply()
 }
 
-// Send receives the router's messages for the local session. It is called by
-// apply while it walks the effects, so anything that feeds the router again
-// is posted, never run inline. Executor-only.
+// Send receives the router's messages for the local session. It is called
+// by the realm's applyFrom while it walks the router's effects, so it only
+// feeds the peer: applyFrom flushes the local session once the walk is
+// over, and only then may what the peer wants sent reach the router.
+// Executor-only.
 func (l *localSession) Send(m wamp.Message) bool {
-	switch m := m.(type) {
-	case *wamp.Welcome:
-	case *wamp.Invocation:
-		l.invoke(m)
-	case *wamp.Interrupt:
-		if rc, ok := l.running[m.Request]; ok {
-			rc.interrupted = true
-			rc.cancel()
-		}
-	case *wamp.Result:
-		l.callResult(m)
-	case *wamp.Registered:
-		if p, ok := l.pending[m.Request]; ok && p.proc != nil {
-			l.handlers[m.Registration] = *p.proc
-		}
-		l.complete(m.Request, reply{msg: m})
-	case *wamp.Unregistered:
-		l.complete(m.Request, reply{msg: m})
-	case *wamp.Published:
-		l.complete(m.Request, reply{msg: m})
-	case *wamp.Error:
-		if m.RequestType == wamp.CALL {
-			l.callError(m)
-		} else {
-			l.complete(m.Request, reply{err: requestError(m)})
-		}
-	case *wamp.Goodbye:
-		l.gone = true
-		l.realm.ex.Post(func() {
-			l.realm.handleLocal(l.sid, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut})
-		})
-	default:
-		l.realm.log.Debug("local session ignores message", "type", m.Type())
-	}
+	l.p.Receive(m, l.fx)
 	return true
 }
 
-// Close is called when the router closes the local session (shutdown).
+// Close is called by applyFrom when the router closes the local session
+// (shutdown). Pending requests fail with ErrClosed when applyFrom flushes.
 func (l *localSession) Close() {
-	l.gone = true
-	for id, p := range l.pending {
-		p.ch <- reply{err: ErrClosed}
-		delete(l.pending, id)
+	l.p.Drop(ErrClosed, l.fx)
+	l.stopHandlers()
+}
+
+// gone reports whether the local session can no longer make requests.
+func (l *localSession) gone() bool { return !l.p.Established() }
+
+// flush applies the peer's effects until none are left. Applying feeds the
+// peer again: a message sent to the router may be answered at once (the
+// answer comes back through Send), and a completion may make a request (an
+// abandoned registration to undo, a call to cancel). So the effects are
+// double-buffered, as in package client: l.fx collects while l.fxRun is
+// applied, and a flush called while one runs (through the router's own
+// applyFrom) leaves its effects to the running loop. Executor-only, never
+// while applyFrom walks the router's effects (applyFrom calls it after).
+func (l *localSession) flush() {
+	if l.flushing {
+		return
 	}
-	for id, c := range l.calls {
-		c.push(callEvent{err: ErrClosed})
-		delete(l.calls, id)
+	l.flushing = true
+	for !l.fx.Empty() {
+		l.fx, l.fxRun = l.fxRun, l.fx
+		fx := l.fxRun
+		// The messages first, in order, then the rest. Sending is the hot
+		// path, and deep (the router's step and its deliveries run below
+		// it), so it runs from this small frame.
+		for i := range fx.Send {
+			l.realm.handleLocal(l.sid, fx.Send[i])
+		}
+		if len(fx.Completions) > 0 || len(fx.Invocations) > 0 || len(fx.Interrupts) > 0 || fx.Closed != nil {
+			l.applyRest(fx)
+		}
+		fx.Reset()
 	}
-	for _, rc := range l.running {
-		rc.cancel()
+	l.flushing = false
+}
+
+// applyRest carries out what a step wants besides sending: completions
+// answer the waiting Go calls, invocations start handlers, interrupts
+// cancel them.
+func (l *localSession) applyRest(fx *peer.Effects) {
+	for i := range fx.Completions {
+		if t, ok := fx.Completions[i].Token.(completer); ok {
+			t.complete(l, fx.Completions[i])
+		}
+	}
+	for i := range fx.Invocations {
+		l.invoke(&fx.Invocations[i])
+	}
+	for i := range fx.Interrupts {
+		l.interrupt(fx.Interrupts[i].Request)
+	}
+	if ci := fx.Closed; ci != nil {
+		l.closed(ci)
 	}
 }
 
-func (l *localSession) complete(req wamp.ID, rep reply) {
-	if p, ok := l.pending[req]; ok {
-		delete(l.pending, req)
-		p.ch <- rep // buffered, capacity 1
+// closed ends what runs for a session that has ended.
+func (l *localSession) closed(ci *peer.CloseInfo) {
+	if ci.Err != nil && !errors.Is(ci.Err, ErrClosed) {
+		l.realm.log.Error("local session aborted", "reason", string(ci.Reason), "err", ci.Err)
+	}
+	l.stopHandlers()
+}
+
+// replyCh is the token of a request whose one answer a Go call waits for.
+type replyCh chan peer.Completion
+
+func newReply() replyCh { return make(replyCh, 1) }
+
+// complete keeps the first completion; it never blocks.
+func (ch replyCh) complete(_ *localSession, c peer.Completion) {
+	select {
+	case ch <- c:
+	default:
 	}
 }
 
-// request sends one request from the local session and, when wait is true,
-// waits for the router's reply. build runs on the executor with the request
-// ID; proc, if not nil, is bound to the registration a REGISTER creates.
-func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, build func(req wamp.ID) wamp.Message) (reply, error) {
-	ch := make(chan reply, 1)
-	step := func() {
-		if l.gone {
-			ch <- reply{err: ErrClosed}
-			return
-		}
-		req := l.newRequest()
-		if wait {
-			l.pending[req] = &pendingReq{ch: ch, proc: proc}
-		}
-		l.realm.handleLocal(l.sid, build(req))
-		if !wait {
-			ch <- reply{}
-		}
-	}
+// do runs step, which makes a request with token rep, on the realm's
+// executor, and waits for rep's completion until ctx ends.
+func (l *localSession) do(ctx context.Context, rep replyCh, step func()) (peer.Completion, error) {
 	if scheduler.OnLoop(l.realm.as) {
 		// On an event loop, waiting for the realm's executor would
 		// deadlock: the loop runs it. The caller is a loop task (never
@@ -194,120 +200,35 @@ func (l *localSession) request(ctx context.Context, wait bool, proc *localProc, 
 		// an acknowledged PUBLISH within that step.
 		step()
 		select {
-		case rep := <-ch:
-			return rep, rep.err
+		case c := <-rep:
+			return c, nil
 		default:
-			return reply{}, scheduler.ErrWouldBlock
+			return peer.Completion{}, scheduler.ErrWouldBlock
 		}
 	}
 	if !l.realm.ex.Post(step) {
-		return reply{}, ErrClosed
+		return peer.Completion{}, ErrClosed
 	}
 	select {
-	case rep := <-ch:
-		return rep, rep.err
+	case c := <-rep:
+		return c, nil
 	case <-ctx.Done():
-		// The reply, if it comes, lands in the buffered channel and is
-		// dropped with it; a registration made meanwhile stays bound.
-		return reply{}, ctx.Err()
+		return peer.Completion{}, ctx.Err()
 	}
 }
 
-// newRequest returns the next request ID of the local session (session
-// scope, sequential). Executor-only.
-func (l *localSession) newRequest() wamp.ID {
-	l.nextReq++
-	if l.nextReq > wamp.MaxID {
-		l.nextReq = 1
-	}
-	return l.nextReq
-}
-
-// registerNow registers a procedure from a task already on the executor and
-// returns its registration ID. The router answers within handleLocal, so
-// the reply is there when it returns. Executor-only, never inside apply.
-func (l *localSession) registerNow(proc localProc, opts wamp.Dict) (wamp.ID, error) {
-	if l.gone {
-		return 0, ErrClosed
-	}
-	req := l.newRequest()
-	p := &pendingReq{ch: make(chan reply, 1), proc: &proc}
-	l.pending[req] = p
-	l.realm.handleLocal(l.sid, &wamp.Register{Request: req, Options: opts, Procedure: proc.uri})
-	select {
-	case rep := <-p.ch:
-		if rep.err != nil {
-			return 0, rep.err
+// completionError is the error a completion carries for a Go caller: the
+// router's ERROR as an *Error, ErrClosed once the session has ended, or
+// the peer's local refusal.
+func completionError(c peer.Completion) error {
+	if c.Err != nil {
+		if errors.Is(c.Err, peer.ErrSessionClosed) {
+			return ErrClosed
 		}
-		return rep.msg.(*wamp.Registered).Registration, nil
-	default:
-		delete(l.pending, req)
-		return 0, errors.New("core: the router did not answer REGISTER synchronously")
+		return c.Err
 	}
-}
-
-// unregisterNow drops a registration made by registerNow. Executor-only,
-// never inside apply.
-func (l *localSession) unregisterNow(id wamp.ID) {
-	delete(l.handlers, id)
-	if !l.gone {
-		l.realm.handleLocal(l.sid, &wamp.Unregister{Request: l.newRequest(), Registration: id})
-	}
-}
-
-// Registration is an application procedure registered in a realm.
-type Registration struct {
-	realm *Realm
-	id    wamp.ID
-}
-
-// ID returns the registration ID the dealer assigned.
-func (g *Registration) ID() wamp.ID { return g.id }
-
-// Register adds an application procedure to the realm's dealer. Remote
-// callers reach it like any other registration. It fails with an *Error
-// (wamp.error.procedure_already_exists, wamp.error.invalid_uri, ...) when
-// the dealer refuses. Safe for concurrent use; it waits for the realm's
-// executor, so a handler that calls it must be marked Blocking.
-func (r *Realm) Register(ctx context.Context, procedure wamp.URI, h Handler, opts *RegisterOptions) (*Registration, error) {
-	if h == nil {
-		return nil, errors.New("core: Register: nil handler")
-	}
-	rep, err := r.local.request(ctx, true, &localProc{uri: procedure, h: h}, func(req wamp.ID) wamp.Message {
-		return &wamp.Register{Request: req, Options: opts.dict(), Procedure: procedure}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("core: register %q: %w", procedure, err)
-	}
-	return &Registration{realm: r, id: rep.msg.(*wamp.Registered).Registration}, nil
-}
-
-// Unregister removes the procedure from the dealer. Calls already running
-// finish normally.
-func (g *Registration) Unregister(ctx context.Context) error {
-	l := g.realm.local
-	_, err := l.request(ctx, true, nil, func(req wamp.ID) wamp.Message {
-		delete(l.handlers, g.id)
-		return &wamp.Unregister{Request: req, Registration: g.id}
-	})
-	if err != nil {
-		return fmt.Errorf("core: unregister %d: %w", g.id, err)
-	}
-	return nil
-}
-
-// Publish publishes an event to the realm's subscribers of topic from the
-// application. With opts.Acknowledge it waits for the broker's answer and
-// reports a refusal (for example wamp.error.invalid_uri) as an *Error
-// (a handler that waits for that must be marked Blocking). Safe for
-// concurrent use.
-func (r *Realm) Publish(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts *PublishOptions) error {
-	ack := opts != nil && opts.Acknowledge
-	_, err := r.local.request(ctx, ack, nil, func(req wamp.ID) wamp.Message {
-		return &wamp.Publish{Request: req, Options: opts.dict(), Topic: topic, Args: args, Kwargs: kwargs}
-	})
-	if err != nil {
-		return fmt.Errorf("core: publish %q: %w", topic, err)
+	if e, ok := c.Reply.(*wamp.Error); ok {
+		return requestError(e)
 	}
 	return nil
 }

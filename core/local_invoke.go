@@ -4,18 +4,36 @@ import (
 	"context"
 	"runtime/debug"
 
+	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
-// progressOptions are the YIELD options of a progress report (shared,
-// immutable).
-var progressOptions = wamp.Dict{wamp.OptProgress: true}
+// localProc is the peer token of an application procedure registered in
+// the dealer (Realm.Register, the routes of Realm.AddRoutes): the peer
+// reports it with the REGISTER's completion and with every INVOCATION of
+// the registration.
+type localProc struct {
+	uri wamp.URI
+	h   Handler
+	reg registerReq // the REGISTER's answer (register.go)
+}
 
-// invoke runs the procedure an INVOCATION names as a spawned task and feeds
-// its outcome back to the router. It is called by apply (through Send), so
-// it only posts what must reach the router. Executor-only.
-func (l *localSession) invoke(m *wamp.Invocation) {
+// fallbackToken is the peer token of the dealer's fallback registration
+// (routes.go): its INVOCATIONs go to the custom call handler or the
+// regular-expression routes.
+type fallbackToken struct{}
+
+// runningCall is an invocation whose handler runs.
+type runningCall struct {
+	cancel      context.CancelFunc
+	interrupted bool // INTERRUPT arrived: a plain error now means canceled
+}
+
+// invoke runs the procedure of an INVOCATION as a spawned task, whose
+// outcome comes back to the executor (finish). Executor-only.
+func (l *localSession) invoke(in *peer.Invocation) {
+	m := in.Msg
 	// The router builds a fresh Details dict for every INVOCATION except an
 	// empty one, which is a single shared map: the handler may keep and
 	// mutate its Details, so it gets its own map in that case only. (For
@@ -25,16 +43,13 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 		details = wamp.Dict{}
 	}
 	call := &Invocation{Args: m.Args, Kwargs: m.Kwargs, Details: details, l: l, req: m.Request}
-	h, ok := l.resolve(m, call)
+	h, ok := l.resolve(in, call)
 	if !ok {
 		msg := "no callee registered for procedure " + quoteURI(call.Procedure)
-		l.realm.ex.Post(func() {
-			l.realm.handleLocal(l.sid, &wamp.Error{RequestType: wamp.INVOCATION, Request: m.Request,
-				Details: wamp.Dict{}, Error: wamp.ErrNoSuchProcedure, Args: wamp.List{msg}})
-		})
+		_ = l.p.InvocationError(m.Request, wamp.ErrNoSuchProcedure, wamp.List{msg}, nil, l.fx)
 		return
 	}
-	call.receiveProgress, _ = wamp.OptBool(m.Details, wamp.OptReceiveProgress)
+	call.receiveProgress = in.ReceiveProgress
 	if id := call.Caller(); id != 0 && id != l.sid {
 		call.Session, _ = l.realm.Session(id)
 	}
@@ -42,7 +57,7 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 	base := context.WithValue(ctx, invocationKey{}, call)
 	call.ctx = base
 	req := m.Request
-	l.running[req] = &runningCall{cancel: cancel}
+	l.running[req] = runningCall{cancel: cancel}
 	err := l.realm.as.Spawn(base, func(ctx context.Context) {
 		res, err := l.runHandler(ctx, h, call)
 		if err == errOffload {
@@ -52,7 +67,7 @@ func (l *localSession) invoke(m *wamp.Invocation) {
 		l.realm.ex.Post(func() { l.finish(req, res, err) })
 	})
 	if err != nil {
-		l.realm.ex.Post(func() { l.finish(req, nil, err) })
+		l.finish(req, nil, err)
 	}
 }
 
@@ -76,19 +91,15 @@ func (l *localSession) offload(base context.Context, h Handler, call *Invocation
 // a registration's procedure, or, for the dealer's fallback, the custom
 // call handler or the first regular-expression route that matches.
 // Executor-only.
-func (l *localSession) resolve(m *wamp.Invocation, call *Invocation) (Handler, bool) {
-	called, hasURI := wamp.OptString(m.Details, wamp.DetailProcedure)
-	if l.fallbackReg != 0 && m.Registration == l.fallbackReg {
+func (l *localSession) resolve(in *peer.Invocation, call *Invocation) (Handler, bool) {
+	called, hasURI := wamp.OptString(in.Msg.Details, wamp.DetailProcedure)
+	p, ok := in.Token.(*localProc)
+	if !ok { // fallbackToken
 		call.Procedure = wamp.URI(called)
 		if l.callHandler != nil {
 			return l.callHandler, true
 		}
 		return l.matchRegex(call)
-	}
-	p, ok := l.handlers[m.Registration]
-	if !ok {
-		call.Procedure = wamp.URI(called)
-		return nil, false
 	}
 	call.Procedure = p.uri
 	if hasURI {
@@ -115,42 +126,59 @@ func (l *localSession) runHandler(ctx context.Context, h Handler, inv *Invocatio
 	return h(ctx, inv)
 }
 
-// progress sends one progress report of a running invocation. Reports of
-// an invocation that has ended (answered, or gone with the session) are
-// dropped: the router would discard them anyway. Executor-only.
+// progress sends one progress report of a running invocation. The peer
+// drops the report of an invocation that has ended (answered, or gone with
+// the session): the router would discard it anyway. Executor-only.
 func (l *localSession) progress(req wamp.ID, args wamp.List, kwargs wamp.Dict) {
-	if _, ok := l.running[req]; !ok || l.gone {
-		return
+	if l.p.Yield(req, args, kwargs, true, l.fx) == nil {
+		l.flush()
 	}
-	l.realm.handleLocal(l.sid, &wamp.Yield{Request: req, Options: progressOptions, Args: args, Kwargs: kwargs})
 }
 
 // finish answers an invocation with YIELD or ERROR. Executor-only.
 func (l *localSession) finish(req wamp.ID, res *Result, err error) {
 	rc, ok := l.running[req]
 	if !ok {
-		return
+		return // the session has ended
 	}
 	delete(l.running, req)
 	rc.cancel()
-	if l.gone {
-		return
-	}
-	var m wamp.Message
 	if err != nil {
-		uri, args, kwargs := errorReply(err, rc.interrupted)
-		if uri == wamp.ErrRuntimeError {
-			l.realm.log.Warn("procedure failed", "invocation", req, "err", err)
-		}
-		m = &wamp.Error{RequestType: wamp.INVOCATION, Request: req, Details: wamp.Dict{}, Error: uri, Args: args, Kwargs: kwargs}
+		l.fail(req, err, rc.interrupted)
+	} else if res != nil {
+		_ = l.p.Yield(req, res.Args, res.Kwargs, false, l.fx)
 	} else {
-		y := &wamp.Yield{Request: req, Options: wamp.Dict{}}
-		if res != nil {
-			y.Args, y.Kwargs = res.Args, res.Kwargs
-		}
-		m = y
+		_ = l.p.Yield(req, nil, nil, false, l.fx)
 	}
-	l.realm.handleLocal(l.sid, m)
+	l.flush()
+}
+
+// fail answers an invocation whose handler failed with ERROR.
+// Executor-only.
+func (l *localSession) fail(req wamp.ID, err error, interrupted bool) {
+	uri, args, kwargs := errorReply(err, interrupted)
+	if uri == wamp.ErrRuntimeError {
+		l.realm.log.Warn("procedure failed", "invocation", req, "err", err)
+	}
+	_ = l.p.InvocationError(req, uri, args, kwargs, l.fx)
+}
+
+// interrupt cancels the context of a running handler. Executor-only.
+func (l *localSession) interrupt(req wamp.ID) {
+	if rc, ok := l.running[req]; ok {
+		rc.interrupted = true
+		l.running[req] = rc
+		rc.cancel()
+	}
+}
+
+// stopHandlers cancels every running handler: the session has ended.
+// Executor-only.
+func (l *localSession) stopHandlers() {
+	for req, rc := range l.running {
+		rc.cancel()
+		delete(l.running, req)
+	}
 }
 
 // quoteURI quotes a URI for an error message, as the router does, so that

@@ -139,8 +139,8 @@ func (r *Realm) receive(v any) {
 	r.applyFrom(sender)
 }
 
-// handleLocal feeds a message from the application's local session.
-// Executor-only.
+// handleLocal feeds a message from the application's local session (its
+// flush). Executor-only.
 func (r *Realm) handleLocal(sid wamp.ID, m wamp.Message) {
 	r.r.Handle(r.as.Now(), sid, m, &r.fx)
 	r.apply()
@@ -183,6 +183,12 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 			r.handshakeStep(op)
 		}
 		fx.Reset()
+		// The local session only took in what the router sent it: what it
+		// wants to send in return (a reply, a request undone, handlers'
+		// answers) reaches the router now, for the next round.
+		if r.local != nil {
+			r.local.flush()
+		}
 	}
 	r.applying = false
 	r.rearm()

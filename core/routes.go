@@ -173,7 +173,7 @@ func (r *Realm) addRoutes(ctx context.Context, routes []route) error {
 // addRoutes registers routes in one executor task, so that no other
 // session's message is routed between them. Executor-only.
 func (l *localSession) addRoutes(routes []route) error {
-	if l.gone {
+	if l.gone() {
 		return ErrClosed
 	}
 	var made []wamp.ID
@@ -185,7 +185,7 @@ func (l *localSession) addRoutes(routes []route) error {
 		if m := rt.kind.match(); m != "" {
 			opts[wamp.OptMatch] = m
 		}
-		id, err := l.registerNow(localProc{uri: rt.uri, h: rt.h}, opts)
+		id, err := l.registerNow(rt.uri, rt.h, opts)
 		if err != nil {
 			for _, id := range made {
 				l.unregisterNow(id)
@@ -226,9 +226,11 @@ func (l *localSession) matchRegex(call *Invocation) (Handler, bool) {
 
 // updateFallback tells the dealer which calls the local session takes as
 // fallback callee: all of them with a call handler, the unmatched ones
-// with regular-expression routes, else none. Executor-only.
+// with regular-expression routes, else none. The registration ID the
+// dealer gives fallback INVOCATIONs (the same for the realm's lifetime) is
+// made known to the peer, with fallbackToken. Executor-only.
 func (l *localSession) updateFallback() {
-	if l.gone {
+	if l.gone() {
 		return
 	}
 	mode := router.FallbackOff
@@ -240,6 +242,16 @@ func (l *localSession) updateFallback() {
 	}
 	reg, err := l.realm.r.SetFallback(l.sid, mode)
 	if err != nil {
+		l.realm.log.Error("cannot set the dealer's fallback callee", "err", err)
+		return
+	}
+	if reg == 0 || reg == l.fallbackReg {
+		return
+	}
+	if err := l.p.AddRegistration(reg, fallbackToken{}); err != nil {
+		// Unreachable while established; never route calls the peer
+		// would take for a protocol violation.
+		_, _ = l.realm.r.SetFallback(l.sid, router.FallbackOff)
 		l.realm.log.Error("cannot set the dealer's fallback callee", "err", err)
 		return
 	}

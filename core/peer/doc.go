@@ -9,8 +9,10 @@
 // Effects value that the caller owns: messages to send, completions of
 // requests (carrying the opaque token given with the request), invocations
 // and events to hand to user code, and the end of the session. Package
-// client drives it from one serial executor; tests drive it with literal
-// messages.
+// client drives it from one serial executor over a connection; package
+// core drives one on each realm's executor for the application's own
+// session, whose messages pass to the router in-process; tests drive it
+// with literal messages.
 //
 //	p := peer.New(peer.Config{Realm: "realm1"})
 //	var fx peer.Effects

@@ -69,36 +69,48 @@ var stateNames = [...]string{"init", "joining", "established", "leaving", "close
 
 func (s state) String() string { return stateNames[s] }
 
+// typeSet is a set of message types, as a bitmap: a lookup per message
+// received costs a shift, not a map access. Every WAMP type is below 128;
+// a larger value is never a member.
+type typeSet [2]uint64
+
+func setOf(ts ...wamp.Type) typeSet {
+	var s typeSet
+	for _, t := range ts {
+		if t < 128 {
+			s[t>>6] |= 1 << (t & 63)
+		}
+	}
+	return s
+}
+
+func (s typeSet) has(t wamp.Type) bool { return t < 128 && s[t>>6]&(1<<(t&63)) != 0 }
+
+// union returns s with ts added.
+func (s typeSet) union(ts ...wamp.Type) typeSet {
+	o := setOf(ts...)
+	return typeSet{s[0] | o[0], s[1] | o[1]}
+}
+
 // replies are the router messages that answer or feed requests; they are
 // accepted while established and, because they may already be in flight
 // when we send GOODBYE, while leaving.
-var replies = map[wamp.Type]bool{
-	wamp.ERROR: true, wamp.RESULT: true, wamp.PUBLISHED: true,
-	wamp.SUBSCRIBED: true, wamp.UNSUBSCRIBED: true, wamp.EVENT: true,
-	wamp.REGISTERED: true, wamp.UNREGISTERED: true,
-	wamp.INVOCATION: true, wamp.INTERRUPT: true,
-}
+var replies = setOf(
+	wamp.ERROR, wamp.RESULT, wamp.PUBLISHED,
+	wamp.SUBSCRIBED, wamp.UNSUBSCRIBED, wamp.EVENT,
+	wamp.REGISTERED, wamp.UNREGISTERED,
+	wamp.INVOCATION, wamp.INTERRUPT,
+)
 
 // allowed is the transition table: the router messages each state accepts.
 // Anything else is a protocol violation (except in stClosed, where input is
 // ignored). The next state is decided by the handler of the message:
 // WELCOME → established; ABORT → closed; GOODBYE → closed.
-var allowed = [...]map[wamp.Type]bool{
+var allowed = [...]typeSet{
 	stInit:        {},
-	stJoining:     {wamp.WELCOME: true, wamp.ABORT: true, wamp.CHALLENGE: true},
-	stEstablished: union(replies, wamp.GOODBYE, wamp.ABORT),
-	stLeaving:     union(replies, wamp.GOODBYE, wamp.ABORT),
-}
-
-func union(base map[wamp.Type]bool, extra ...wamp.Type) map[wamp.Type]bool {
-	m := make(map[wamp.Type]bool, len(base)+len(extra))
-	for t := range base {
-		m[t] = true
-	}
-	for _, t := range extra {
-		m[t] = true
-	}
-	return m
+	stJoining:     setOf(wamp.WELCOME, wamp.ABORT, wamp.CHALLENGE),
+	stEstablished: replies.union(wamp.GOODBYE, wamp.ABORT),
+	stLeaving:     replies.union(wamp.GOODBYE, wamp.ABORT),
 }
 
 // Peer is the client side of one WAMP session as a pure state machine.
@@ -113,12 +125,12 @@ type Peer struct {
 	session    wamp.ID
 	lastID     wamp.ID
 
-	pending  map[wamp.ID]*request
+	pending  map[wamp.ID]request // by value: no allocation per request
 	subs     map[wamp.ID]*subscription
 	inflight map[subKey]int     // SUBSCRIBE requests awaiting reply, per key
 	orphans  map[subKey]wamp.ID // subscriptions with no handles whose UNSUBSCRIBE waits for inflight
 	regs     map[wamp.ID]*registration
-	invs     map[wamp.ID]*invocation
+	invs     map[wamp.ID]invocation // by value: no allocation per invocation
 }
 
 // request is a pending outgoing request.
@@ -136,12 +148,12 @@ type request struct {
 func New(cfg Config) *Peer {
 	return &Peer{
 		cfg:      cfg,
-		pending:  make(map[wamp.ID]*request),
+		pending:  make(map[wamp.ID]request),
 		subs:     make(map[wamp.ID]*subscription),
 		inflight: make(map[subKey]int),
 		orphans:  make(map[subKey]wamp.ID),
 		regs:     make(map[wamp.ID]*registration),
-		invs:     make(map[wamp.ID]*invocation),
+		invs:     make(map[wamp.ID]invocation),
 	}
 }
 
@@ -210,7 +222,7 @@ func (p *Peer) Receive(m wamp.Message, out *Effects) {
 	if p.st == stClosed {
 		return
 	}
-	if !allowed[p.st][m.Type()] {
+	if !allowed[p.st].has(m.Type()) {
 		p.violate(out, violation("%s in state %s", m.Type(), p.st))
 		return
 	}

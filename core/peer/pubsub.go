@@ -44,7 +44,7 @@ func (p *Peer) Subscribe(topic wamp.URI, opts wamp.Dict, handle any, out *Effect
 	id := p.nextID()
 	k := keyOf(topic, opts)
 	p.inflight[k]++
-	p.pending[id] = &request{kind: wamp.SUBSCRIBE, token: handle, key: k}
+	p.pending[id] = request{kind: wamp.SUBSCRIBE, token: handle, key: k}
 	out.Send = append(out.Send, &wamp.Subscribe{Request: id, Options: opts, Topic: topic})
 	return id
 }
@@ -124,7 +124,7 @@ func (p *Peer) Unsubscribe(sub wamp.ID, handle any, token any, out *Effects) wam
 func (p *Peer) sendUnsubscribe(sub wamp.ID, s *subscription, token any, internal bool, out *Effects) wamp.ID {
 	s.unsubscribing = true
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.UNSUBSCRIBE, token: token, id: sub, internal: internal}
+	p.pending[id] = request{kind: wamp.UNSUBSCRIBE, token: token, id: sub, internal: internal}
 	out.Send = append(out.Send, &wamp.Unsubscribe{Request: id, Subscription: sub})
 	return id
 }
@@ -196,7 +196,7 @@ func (p *Peer) Publish(topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts wa
 	}
 	id := p.nextID()
 	if optBool(opts, "acknowledge") {
-		p.pending[id] = &request{kind: wamp.PUBLISH, token: token}
+		p.pending[id] = request{kind: wamp.PUBLISH, token: token}
 	}
 	out.Send = append(out.Send, &wamp.Publish{Request: id, Options: opts, Topic: topic, Args: args, Kwargs: kwargs})
 	return id

@@ -1,6 +1,8 @@
 package peer
 
 import (
+	"fmt"
+
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -36,7 +38,7 @@ func (p *Peer) Call(procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts w
 		opts = wamp.Dict{}
 	}
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.CALL, token: token, progress: optBool(opts, "receive_progress")}
+	p.pending[id] = request{kind: wamp.CALL, token: token, progress: optBool(opts, "receive_progress")}
 	out.Send = append(out.Send, &wamp.Call{Request: id, Options: opts, Procedure: procedure, Args: args, Kwargs: kwargs})
 	return id
 }
@@ -52,6 +54,7 @@ func (p *Peer) Cancel(request wamp.ID, mode string, out *Effects) bool {
 		return false
 	}
 	r.canceled = true
+	p.pending[request] = r
 	opts := wamp.Dict{}
 	if mode != "" {
 		opts["mode"] = mode
@@ -86,7 +89,7 @@ func (p *Peer) Register(procedure wamp.URI, opts wamp.Dict, token any, out *Effe
 		opts = wamp.Dict{}
 	}
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.REGISTER, token: token}
+	p.pending[id] = request{kind: wamp.REGISTER, token: token}
 	out.Send = append(out.Send, &wamp.Register{Request: id, Options: opts, Procedure: procedure})
 	return id
 }
@@ -105,6 +108,31 @@ func (p *Peer) onRegistered(m *wamp.Registered, out *Effects) error {
 	return nil
 }
 
+// AddRegistration tells the peer about a registration the router holds for
+// this session although the session never sent REGISTER for it: one the
+// router set up on the session's behalf (a router's fallback callee, a
+// registration made by configuration or by another party's meta call).
+// From then on it is like a registration of Register's: its INVOCATIONs
+// are reported with token, a revocation reports token, and Unregister
+// removes it. Nothing is sent and nothing completes. It fails with
+// ErrNotEstablished or ErrSessionClosed outside the established state, and
+// with ErrBadState for an invalid ID or one the peer already knows.
+func (p *Peer) AddRegistration(id wamp.ID, token any) error {
+	switch {
+	case p.st == stInit || p.st == stJoining:
+		return ErrNotEstablished
+	case p.st != stEstablished:
+		return ErrSessionClosed
+	case !id.Valid():
+		return fmt.Errorf("%w: registration ID %d out of range", ErrBadState, id)
+	}
+	if _, dup := p.regs[id]; dup {
+		return fmt.Errorf("%w: registration %d already known", ErrBadState, id)
+	}
+	p.regs[id] = &registration{token: token}
+	return nil
+}
+
 // Unregister sends UNREGISTER for a registration. Invocations that arrive
 // before UNREGISTERED are still reported. token receives the completion.
 func (p *Peer) Unregister(registration wamp.ID, token any, out *Effects) wamp.ID {
@@ -118,7 +146,7 @@ func (p *Peer) Unregister(registration wamp.ID, token any, out *Effects) wamp.ID
 	}
 	reg.unregistering = true
 	id := p.nextID()
-	p.pending[id] = &request{kind: wamp.UNREGISTER, token: token, id: registration}
+	p.pending[id] = request{kind: wamp.UNREGISTER, token: token, id: registration}
 	out.Send = append(out.Send, &wamp.Unregister{Request: id, Registration: registration})
 	return id
 }
@@ -161,11 +189,14 @@ func (p *Peer) onInvocation(m *wamp.Invocation, out *Effects) error {
 	if !ok {
 		return violation("INVOCATION for unknown registration %d", m.Registration)
 	}
-	if _, dup := p.invs[m.Request]; dup {
+	rp := optBool(m.Details, "receive_progress")
+	// One map access for the insert and the duplicate check: a duplicate
+	// leaves the length as it was (and aborts the session anyway).
+	n := len(p.invs)
+	p.invs[m.Request] = invocation{token: reg.token, receiveProgress: rp}
+	if len(p.invs) == n {
 		return violation("INVOCATION with request %d already in progress", m.Request)
 	}
-	rp := optBool(m.Details, "receive_progress")
-	p.invs[m.Request] = &invocation{token: reg.token, receiveProgress: rp}
 	out.Invocations = append(out.Invocations, Invocation{Token: reg.token, Msg: m, ReceiveProgress: rp})
 	return nil
 }
@@ -186,18 +217,18 @@ func (p *Peer) onInterrupt(m *wamp.Interrupt, out *Effects) {
 // unknown or already answered, and with ErrSessionClosed after the session
 // left the established state.
 func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress bool, out *Effects) error {
-	inv, err := p.openInvocation(request)
-	if err != nil {
-		return err
-	}
 	opts := wamp.Dict{}
 	if progress {
+		inv, err := p.openInvocation(request)
+		if err != nil {
+			return err
+		}
 		if !inv.receiveProgress {
 			return ErrProgressNotRequested
 		}
 		opts["progress"] = true
-	} else {
-		delete(p.invs, request)
+	} else if err := p.closeInvocation(request); err != nil {
+		return err
 	}
 	out.Send = append(out.Send, &wamp.Yield{Request: request, Options: opts, Args: args, Kwargs: kwargs})
 	return nil
@@ -206,10 +237,9 @@ func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress
 // InvocationError answers an invocation with ERROR (uri, args, kwargs).
 // Errors as for Yield.
 func (p *Peer) InvocationError(request wamp.ID, uri wamp.URI, args wamp.List, kwargs wamp.Dict, out *Effects) error {
-	if _, err := p.openInvocation(request); err != nil {
+	if err := p.closeInvocation(request); err != nil {
 		return err
 	}
-	delete(p.invs, request)
 	out.Send = append(out.Send, &wamp.Error{
 		RequestType: wamp.INVOCATION, Request: request, Details: wamp.Dict{},
 		Error: uri, Args: args, Kwargs: kwargs,
@@ -217,13 +247,27 @@ func (p *Peer) InvocationError(request wamp.ID, uri wamp.URI, args wamp.List, kw
 	return nil
 }
 
-func (p *Peer) openInvocation(request wamp.ID) (*invocation, error) {
+// closeInvocation ends an open invocation, with one map access: the
+// delete tells by the map's length whether it was open.
+func (p *Peer) closeInvocation(request wamp.ID) error {
 	if p.st != stEstablished {
-		return nil, ErrSessionClosed
+		return ErrSessionClosed
+	}
+	n := len(p.invs)
+	delete(p.invs, request)
+	if len(p.invs) == n {
+		return ErrNoSuchInvocation
+	}
+	return nil
+}
+
+func (p *Peer) openInvocation(request wamp.ID) (invocation, error) {
+	if p.st != stEstablished {
+		return invocation{}, ErrSessionClosed
 	}
 	inv, ok := p.invs[request]
 	if !ok {
-		return nil, ErrNoSuchInvocation
+		return invocation{}, ErrNoSuchInvocation
 	}
 	return inv, nil
 }

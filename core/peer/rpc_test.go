@@ -225,3 +225,49 @@ func TestRegistrationRevocation(t *testing.T) {
 		}},
 	})
 }
+
+func TestAddRegistration(t *testing.T) {
+	add := func(id wamp.ID, token string, wantErr error) func(*Peer, *Effects) {
+		return func(p *Peer, fx *Effects) {
+			if err := p.AddRegistration(id, token); !errors.Is(err, wantErr) {
+				t.Errorf("AddRegistration(%d) = %v, want %v", id, err, wantErr)
+			}
+		}
+	}
+	t.Run("invoked, answered, unregistered", func(t *testing.T) {
+		transcript(t, established(t), []step{
+			{"add: nothing sent", add(900, "fb", nil), nil},
+			{"again", add(900, "other", ErrBadState), nil},
+			{"invalid ID", add(0, "x", ErrBadState), nil},
+			{"invocation", recv(&wamp.Invocation{Request: 1, Registration: 900, Details: wamp.Dict{"procedure": "com.any"}}),
+				[]string{`invoke fb progress=false INVOCATION [68,1,900,{"procedure":"com.any"}]`}},
+			{"answer", func(p *Peer, fx *Effects) {
+				_ = p.InvocationError(1, wamp.ErrNoSuchProcedure, nil, nil, fx)
+			}, []string{`send ERROR [8,68,1,{},"wamp.error.no_such_procedure"]`}},
+			{"unregister", func(p *Peer, fx *Effects) { p.Unregister(900, "u1", fx) }, []string{`send UNREGISTER [66,1,900]`}},
+			{"unregistered", recv(&wamp.Unregistered{Request: 1}), []string{`complete u1 UNREGISTER req=1 UNREGISTERED [67,1]`}},
+			{"known no more", recv(&wamp.Invocation{Request: 2, Registration: 900, Details: wamp.Dict{}}), []string{
+				`send ABORT [3,{"message":"peer: protocol violation by router: INVOCATION for unknown registration 900"},"wamp.error.protocol_violation"]`,
+				`closed reason=wamp.error.protocol_violation remote=false err=peer: protocol violation by router: INVOCATION for unknown registration 900`,
+			}},
+			{"after close", add(901, "fb", ErrSessionClosed), nil},
+		})
+	})
+	t.Run("beside Register's registrations, revoked", func(t *testing.T) {
+		transcript(t, registered(t), []step{
+			{"an ID in use", add(500, "fb", ErrBadState), nil},
+			{"add", add(900, "fb", nil), nil},
+			{"own registration", invoke(7, wamp.Dict{}), []string{`invoke r1 progress=false INVOCATION [68,7,500,{},["x"]]`}},
+			{"revoke", recv(&wamp.Unregistered{Request: 0, Details: wamp.Dict{"registration": int64(900), "reason": "wamp.close.killed"}}),
+				[]string{`revoked REGISTER 900 [fb] wamp.close.killed`}},
+		})
+	})
+	t.Run("before WELCOME", func(t *testing.T) {
+		p := New(Config{Realm: "r", Roles: wamp.Dict{"callee": wamp.Dict{}}, Agent: "a"})
+		transcript(t, p, []step{
+			{"init", add(900, "fb", ErrNotEstablished), nil},
+			{"hello", func(p *Peer, fx *Effects) { _ = p.Hello(fx) }, []string{`send HELLO [1,"r",{"agent":"a","roles":{"callee":{}}}]`}},
+			{"joining", add(900, "fb", ErrNotEstablished), nil},
+		})
+	})
+}

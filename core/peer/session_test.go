@@ -314,3 +314,17 @@ func TestDrop(t *testing.T) {
 		}},
 	})
 }
+
+// TestTypeSet checks the bitmap behind the transition table on every
+// possible type value.
+func TestTypeSet(t *testing.T) {
+	for v := range 1 << 16 {
+		ty := wamp.Type(v)
+		if want := v < 128; setOf(ty).has(ty) != want {
+			t.Fatalf("setOf(%d).has(%d) = %v, want %v", v, v, !want, want)
+		}
+		if (typeSet{}).union(wamp.CALL).has(ty) != (ty == wamp.CALL) {
+			t.Fatalf("{CALL}.has(%d) wrong", v)
+		}
+	}
+}

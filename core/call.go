@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
@@ -60,13 +61,13 @@ type callEvent struct {
 	progress bool
 }
 
-// localCall is a CALL of the local session awaiting its answer. The
-// executor appends events to queue (it never blocks) and leaves a wake-up
-// token in wake; the calling goroutine pops them one at a time. abandoned
-// and req are executor-owned.
+// localCall is the peer token of a Realm.Call: the executor appends the
+// call's events to queue (it never blocks) and leaves a wake-up token in
+// wake; the calling goroutine pops them one at a time. req and abandoned
+// are executor-owned.
 type localCall struct {
 	req       wamp.ID
-	abandoned bool // the caller stopped waiting (its ctx ended)
+	abandoned bool // the caller stopped waiting, or fell too far behind
 
 	mu    sync.Mutex
 	queue []callEvent
@@ -110,6 +111,33 @@ func (c *localCall) pop() (callEvent, bool) {
 	return ev, true
 }
 
+// complete turns the call's completions into events for the caller. Once
+// the caller has given up, they are dropped: the router still answers a
+// canceled call, and the peer keeps it pending until then. Executor-only.
+func (c *localCall) complete(l *localSession, comp peer.Completion) {
+	if c.abandoned {
+		return
+	}
+	if comp.Err != nil || !comp.Progress {
+		ev := callEvent{err: completionError(comp)}
+		if r, ok := comp.Reply.(*wamp.Result); ok {
+			ev.res = &Result{Args: r.Args, Kwargs: r.Kwargs}
+		}
+		c.push(ev)
+		return
+	}
+	if c.backlog() >= progressQueueMax {
+		// The caller's Progress callback is too slow: fail the call and
+		// cancel it.
+		c.abandoned = true
+		c.push(callEvent{err: ErrProgressOverflow})
+		l.p.Cancel(c.req, wamp.CancelKillNoWait, l.fx)
+		return
+	}
+	r := comp.Reply.(*wamp.Result)
+	c.push(callEvent{res: &Result{Args: r.Args, Kwargs: r.Kwargs, Progress: true}, progress: true})
+}
+
 // Call calls procedure from the application, through the realm's dealer
 // like any remote caller: it reaches remote callees and the application's
 // own procedures alike. A WAMP ERROR answer is returned as an *Error. When
@@ -126,13 +154,8 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 	c := newLocalCall()
 	options := opts.dict()
 	posted := r.ex.Post(func() {
-		if l.gone {
-			c.push(callEvent{err: ErrClosed})
-			return
-		}
-		c.req = l.newRequest()
-		l.calls[c.req] = c
-		l.realm.handleLocal(l.sid, &wamp.Call{Request: c.req, Options: options, Procedure: procedure, Args: args, Kwargs: kwargs})
+		c.req = l.p.Call(procedure, args, kwargs, options, c, l.fx)
+		l.flush()
 	})
 	if !posted {
 		return nil, fmt.Errorf("core: call %q: %w", procedure, ErrClosed)
@@ -145,7 +168,11 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 			if opts != nil && opts.CancelMode != "" {
 				mode = opts.CancelMode
 			}
-			r.ex.Post(func() { l.cancelCall(c, mode) })
+			r.ex.Post(func() {
+				c.abandoned = true
+				l.p.Cancel(c.req, mode, l.fx)
+				l.flush()
+			})
 			return nil, fmt.Errorf("core: call %q: %w", procedure, ctx.Err())
 		}
 		for ev, ok := c.pop(); ok; ev, ok = c.pop() {
@@ -170,53 +197,4 @@ func finalAnswer(procedure wamp.URI, ev callEvent) (*Result, error) {
 		return nil, we
 	}
 	return nil, fmt.Errorf("core: call %q: %w", procedure, ev.err)
-}
-
-// cancelCall sends CANCEL for a call whose caller stopped waiting; the
-// router's answer (if any) then completes it unread. Executor-only.
-func (l *localSession) cancelCall(c *localCall, mode string) {
-	c.abandoned = true
-	if l.calls[c.req] != c || l.gone {
-		return
-	}
-	l.realm.handleLocal(l.sid, &wamp.Cancel{Request: c.req, Options: wamp.Dict{wamp.OptMode: mode}})
-}
-
-// callResult delivers a RESULT for one of the local session's calls.
-// Called by apply (through Send). Executor-only.
-func (l *localSession) callResult(m *wamp.Result) {
-	c, ok := l.calls[m.Request]
-	if !ok {
-		return
-	}
-	res := &Result{Args: m.Args, Kwargs: m.Kwargs}
-	if p, _ := wamp.OptBool(m.Details, wamp.OptProgress); p {
-		if c.abandoned {
-			return // nobody reads it: the caller gave up and canceled
-		}
-		if c.backlog() >= progressQueueMax {
-			// The caller's Progress callback is too slow: fail the call
-			// and cancel it.
-			delete(l.calls, m.Request)
-			c.push(callEvent{err: ErrProgressOverflow})
-			l.realm.ex.Post(func() {
-				l.realm.handleLocal(l.sid, &wamp.Cancel{Request: c.req, Options: wamp.Dict{wamp.OptMode: wamp.CancelKillNoWait}})
-			})
-			return
-		}
-		res.Progress = true
-		c.push(callEvent{res: res, progress: true})
-		return
-	}
-	delete(l.calls, m.Request)
-	c.push(callEvent{res: res})
-}
-
-// callError delivers an ERROR for one of the local session's calls.
-// Executor-only.
-func (l *localSession) callError(m *wamp.Error) {
-	if c, ok := l.calls[m.Request]; ok {
-		delete(l.calls, m.Request)
-		c.push(callEvent{err: requestError(m)})
-	}
 }
