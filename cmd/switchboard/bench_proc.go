@@ -122,33 +122,31 @@ func killChildren() {
 	}
 }
 
-// cpuTime returns the CPU time a process has used so far, user plus
-// system, summed over its threads from /proc/<pid>/task/*/schedstat
-// (nanosecond accounting). When schedstat is unavailable it falls back to
-// utime+stime of /proc/<pid>/stat (clock ticks, 10 ms).
-func cpuTime(pid int) (time.Duration, error) {
+// threadCPU returns the CPU time each live thread of a process has used so
+// far (user plus system, nanosecond accounting from
+// /proc/<pid>/task/<tid>/schedstat), or nil when schedstat is unavailable.
+func threadCPU(pid int) map[string]time.Duration {
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
-	if err == nil && len(tasks) > 0 {
-		var sum int64
-		ok := true
-		for _, p := range tasks {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				continue // the thread exited between Glob and ReadFile
-			}
-			f := strings.Fields(string(b))
-			n, err := strconv.ParseInt(f[0], 10, 64)
-			if err != nil {
-				ok = false
-				break
-			}
-			sum += n
-		}
-		if ok && sum > 0 {
-			return time.Duration(sum), nil
-		}
+	if err != nil || len(tasks) == 0 {
+		return nil
 	}
-	return statCPU(pid)
+	m := make(map[string]time.Duration, len(tasks))
+	for _, p := range tasks {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the thread exited between Glob and ReadFile
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return nil
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return nil
+		}
+		m[filepath.Base(filepath.Dir(p))] = time.Duration(n)
+	}
+	return m
 }
 
 // statCPU reads utime+stime from /proc/<pid>/stat.
@@ -212,30 +210,53 @@ func raiseNoFile() uint64 {
 	return rl.Cur
 }
 
-// cpuMeter measures a child's CPU time over one phase.
+// cpuMeter measures a child's CPU time over one phase: per thread (so a
+// thread that exits during the phase cannot make the sum go backwards, as
+// a sum over live threads did), falling back to the process's utime+stime
+// (10 ms ticks) where schedstat is unavailable.
 type cpuMeter struct {
-	pid   int
-	start time.Duration
-	err   error
+	pid     int
+	threads map[string]time.Duration // nil: the fallback is used
+	start   time.Duration            // fallback
+	err     error
 }
 
 func startCPU(pid int) *cpuMeter {
-	m := &cpuMeter{pid: pid}
-	m.start, m.err = cpuTime(pid)
+	m := &cpuMeter{pid: pid, threads: threadCPU(pid)}
+	if m.threads == nil {
+		m.start, m.err = statCPU(pid)
+	}
 	return m
+}
+
+// used returns the CPU time used since startCPU: the growth of every
+// thread alive at the end (a thread started meanwhile counts in full).
+func (m *cpuMeter) used() (time.Duration, error) {
+	if m.err != nil {
+		return 0, m.err
+	}
+	if m.threads != nil {
+		if end := threadCPU(m.pid); end != nil {
+			var d time.Duration
+			for tid, t := range end {
+				d += max(0, t-m.threads[tid])
+			}
+			return d, nil
+		}
+		return 0, errors.New("schedstat became unreadable")
+	}
+	end, err := statCPU(m.pid)
+	return max(0, end-m.start), err
 }
 
 // perOp returns the CPU used since startCPU divided by ops, in µs.
 func (m *cpuMeter) perOp(ops int64) (float64, error) {
-	if m.err != nil {
-		return 0, m.err
-	}
-	end, err := cpuTime(m.pid)
+	used, err := m.used()
 	if err != nil {
 		return 0, err
 	}
 	if ops <= 0 {
 		return 0, errors.New("no operations completed")
 	}
-	return float64(end-m.start) / float64(time.Microsecond) / float64(ops), nil
+	return float64(used) / float64(time.Microsecond) / float64(ops), nil
 }
