@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -167,21 +166,8 @@ func (q *peerCore) Check(m wamp.Message) error {
 			encodeBufPool.Put(bp)
 		}
 	}()
-	var b []byte
-	var err error
-	if sm, ok := m.(*SharedMessage); ok {
-		b, err = sm.encoded(q.ser, bp)
-	} else {
-		b, err = encodeMessage(q.ser, (*bp)[:0], m)
-		*bp = b
-	}
-	if err != nil {
-		return err
-	}
-	if len(b) > q.maxOut {
-		return fmt.Errorf("%w: %v of %d bytes, limit %d", ErrMessageTooLarge, m.Type(), len(b), q.maxOut)
-	}
-	return nil
+	_, err := q.encodeFor(bp, m)
+	return err
 }
 
 // gateOf returns the gate of a peer of this package, or nil.

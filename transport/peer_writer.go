@@ -235,9 +235,20 @@ func (q *peerCore) writeRound(bp *[]byte, r *round) error {
 	return nil
 }
 
-// encodeAndWrite encodes m (or takes a SharedMessage's cached encoding),
-// checks its size against the peer's limit, and hands it to the wire.
+// encodeAndWrite encodes m for this peer and hands it to the wire.
 func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
+	b, err := q.encodeFor(bp, m)
+	if err != nil {
+		return &encodeError{err}
+	}
+	return q.w.writeMessage(b)
+}
+
+// encodeFor encodes m with the peer's serializer (or takes a
+// SharedMessage's cached encoding), using *bp as scratch space, and checks
+// the size against the peer's limit: the error wraps ErrEncode or
+// ErrMessageTooLarge.
+func (q *peerCore) encodeFor(bp *[]byte, m wamp.Message) ([]byte, error) {
 	var b []byte
 	var err error
 	if sm, ok := m.(*SharedMessage); ok {
@@ -247,13 +258,12 @@ func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 		*bp = b
 	}
 	if err != nil {
-		return &encodeError{err}
+		return nil, err
 	}
 	if len(b) > q.maxOut {
-		return &encodeError{fmt.Errorf("%w: %v of %d bytes, limit %d",
-			ErrMessageTooLarge, m.Type(), len(b), q.maxOut)}
+		return nil, fmt.Errorf("%w: %v of %d bytes, limit %d", ErrMessageTooLarge, m.Type(), len(b), q.maxOut)
 	}
-	return q.w.writeMessage(b)
+	return b, nil
 }
 
 // refuse drops a message this peer cannot be sent (too large for the other
