@@ -29,7 +29,9 @@ var (
 
 // Error is a WAMP error: an ERROR reply to a call, registration,
 // subscription or acknowledged publication, or what a Handler returns to
-// answer its invocation with a particular error URI.
+// answer its invocation with a particular error URI (one that is empty or
+// not a valid URI, loose rules, is sent as wamp.error.runtime_error with the
+// same args and kwargs: the router would abort a callee sending it).
 type Error struct {
 	URI    wamp.URI
 	Args   wamp.List
@@ -111,6 +113,10 @@ func closeErrorFrom(ci *peer.CloseInfo) *CloseError {
 func handlerError(err error, interrupted bool) (wamp.URI, wamp.List, wamp.Dict) {
 	var we *Error
 	if errors.As(err, &we) {
+		if we.URI == "" || !wamp.ValidURI(we.URI, false, false) {
+			// Never an invalid ERROR: the router would abort the session.
+			return wamp.ErrRuntimeError, we.Args, we.Kwargs
+		}
 		return we.URI, we.Args, we.Kwargs
 	}
 	if interrupted && errors.Is(err, context.Canceled) {

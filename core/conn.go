@@ -92,6 +92,10 @@ func (c *conn) Message(m wamp.Message) {
 // refuse answers a connection that cannot get a session with ABORT and
 // closes it. Reader goroutine.
 func (c *conn) refuse(abort *wamp.Abort) {
+	if abort.Reason == wamp.ErrProtocolViolationURI {
+		msg, _ := abort.Details["message"].(string)
+		c.app.log.Warn("connection refused: protocol violation", "peer", c.peer.Info().PeerAddr, "message", msg)
+	}
 	c.done = true
 	c.peer.Send(abort)
 	c.peer.Close()

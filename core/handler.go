@@ -141,7 +141,10 @@ type Result struct {
 
 // Error is an application error with a WAMP error URI. A handler that returns
 // an *Error (or wraps one) answers the caller with exactly that URI, args and
-// kwargs.
+// kwargs. A URI that is empty or not a URI (the spec's loose rules, no
+// empty components: wamp.ValidURI) is never sent: the caller gets
+// wamp.error.runtime_error with the same args and kwargs instead, as for a
+// plain error, and the error is logged.
 type Error struct {
 	URI    wamp.URI
 	Args   wamp.List
@@ -271,12 +274,22 @@ func requestError(e *wamp.Error) error {
 func errorReply(err error, interrupted bool) (wamp.URI, wamp.List, wamp.Dict) {
 	var we *Error
 	if errors.As(err, &we) {
-		return we.URI, we.Args, we.Kwargs
+		return appErrorURI(we.URI), we.Args, we.Kwargs
 	}
 	if interrupted {
 		return wamp.ErrCanceled, wamp.List{"call canceled"}, nil
 	}
 	return wamp.ErrRuntimeError, nil, nil
+}
+
+// appErrorURI is u when it is a valid error URI (loose rules, no empty
+// component), else wamp.error.runtime_error: an application's *Error with
+// no URI or an invalid one must not make the router send an invalid ERROR.
+func appErrorURI(u wamp.URI) wamp.URI {
+	if u == "" || !wamp.ValidURI(u, false, false) {
+		return wamp.ErrRuntimeError
+	}
+	return u
 }
 
 func panicError(v any) error { return fmt.Errorf("core: handler panicked: %v", v) }

@@ -173,6 +173,9 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		r.handleNotices(fx)
 		r.deliver(fx, sender)
 		for _, c := range fx.Close {
+			if c.Reason == wamp.ErrProtocolViolationURI {
+				r.log.Warn("session closed: protocol violation", "session", c.Session, "message", abortMessage(fx, c.Session))
+			}
 			if out, ok := r.outlets[c.Session]; ok {
 				delete(r.outlets, c.Session)
 				out.Close()
@@ -198,6 +201,18 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		}
 		r.idle = nil
 	}
+}
+
+// abortMessage returns Details.message of the last ABORT fx sends to sid,
+// for the log line of a session the router closes.
+func abortMessage(fx *router.Effects, sid wamp.ID) string {
+	for i := len(fx.Out) - 1; i >= 0; i-- {
+		if a, ok := fx.Out[i].Msg.(*wamp.Abort); ok && fx.Out[i].To == sid {
+			msg, _ := a.Details["message"].(string)
+			return msg
+		}
+	}
+	return ""
 }
 
 // deliver sends fx.Out in order. Executor-only.

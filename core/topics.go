@@ -198,7 +198,7 @@ func (r *Realm) subscribeAnswered(sid, req wamp.ID, s *Session, onLeave func(con
 		uri, args, kwargs := wamp.ErrRuntimeError, wamp.List(nil), wamp.Dict(nil)
 		var we *Error
 		if errors.As(err, &we) {
-			uri, args, kwargs = we.URI, we.Args, we.Kwargs
+			uri, args, kwargs = appErrorURI(we.URI), we.Args, we.Kwargs
 		}
 		if uri == wamp.ErrRuntimeError {
 			r.log.Warn("topic handler failed", "session", sid, "err", err)

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -177,7 +178,18 @@ func (r *Realm) yield(s *session, m *wamp.Yield, fx *Effects) {
 // calleeError handles ERROR for an INVOCATION: the same error (details,
 // URI, args, kwargs) goes to the caller as ERROR for its CALL. Unknown or
 // finished invocations are discarded, as for YIELD.
+//
+// An ERROR whose URI is empty or invalid (loose rules, no empty component,
+// whatever the realm's URI checking: an error URI is the callee's own) is
+// an invalid message, never forwarded: the callee gets ABORT
+// wamp.error.protocol_violation and leaves, so that each call it was
+// serving, this one included, fails at its caller with ERROR
+// wamp.error.canceled ("callee left"), as for any callee that leaves.
 func (r *Realm) calleeError(s *session, m *wamp.Error, fx *Effects) {
+	if !validURI(m.Error, false, false) {
+		r.violate(s, "ERROR for an INVOCATION with an invalid error URI "+strconv.Quote(string(m.Error)), fx)
+		return
+	}
 	t := &r.dealer.calls
 	pc := t.byInv[callKey{s.id, m.Request}]
 	if pc == nil {

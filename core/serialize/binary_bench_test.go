@@ -54,7 +54,7 @@ func BenchmarkCBORScanEvent(b *testing.B) {
 	b.SetBytes(int64(len(frame)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := scanCBOR(frame); err != nil {
+		if _, err := scanCBOR(frame); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package serialize
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -40,20 +41,41 @@ func (cborSerializer) Append(dst []byte, m wamp.Message) ([]byte, error) {
 // Values: integers int64 (beyond the int64 range: an error), float16/32/64
 // float64, text string (valid UTF-8 required), byte strings []byte, arrays
 // []any, maps map[string]any (a repeated key keeps its last value), null
-// and undefined nil. Definite and indefinite lengths are both accepted.
+// nil. Definite and indefinite lengths are both accepted.
+//
+// Undefined (simple value 23, f7: what JavaScript clients such as wampy
+// write for an undefined value) counts as absent, as msgpack's does: a map
+// entry holding it is dropped, trailing ones in the top-level message array
+// are dropped, and anywhere else in an array it is nil. The library cannot
+// tell undefined from null, so a frame holding undefined is decoded from a
+// copy in which each is replaced by simple value 16 (f0, which scanCBOR
+// refuses on the wire), with a mode that accepts it, and the marker is then
+// removed (cborUndefinedFix).
 func (cborSerializer) Decode(b []byte) (wamp.Message, error) {
-	if err := scanCBOR(b); err != nil {
+	undef, err := scanCBOR(b)
+	if err != nil {
 		return nil, err
 	}
+	mode := cborDecMode
+	if undef != nil {
+		b = bytes.Clone(b)
+		for _, i := range undef {
+			b[i] = cborUndefinedMarker
+		}
+		mode = cborUndefinedDecMode
+	}
 	var v any
-	if err := cborDecMode.Unmarshal(b, &v); err != nil {
+	if err := mode.Unmarshal(b, &v); err != nil {
 		return nil, fmt.Errorf("%w: invalid CBOR: %v", ErrDecode, err)
+	}
+	if undef != nil {
+		v = cborUndefinedFix(v, 0)
 	}
 	l, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("%w: %w: frame is a CBOR %s, not an array", ErrDecode, wamp.ErrProtocolViolation, valueKind(v))
 	}
-	m, err := wamp.FromList(l)
+	m, err := wamp.FromList(dropUndefined(l))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
@@ -97,11 +119,70 @@ var cborDecMode = func() cbor.DecMode {
 	return dm
 }()
 
+// cborUndefinedMarker stands for undefined in the copy Decode makes of a
+// frame holding undefined: simple value 16, which scanCBOR refuses on the
+// wire, so it can only come from that replacement.
+const cborUndefinedMarker = 0xe0 | 16
+
+// cborUndefinedDecMode is cborDecMode that also accepts simple value 16,
+// decoded as cbor.SimpleValue(16).
+var cborUndefinedDecMode = func() cbor.DecMode {
+	opts := cborDecMode.DecOptions()
+	simple, err := cbor.NewSimpleValueRegistryFromDefaults(func(r *cbor.SimpleValueRegistry) error {
+		return rejectSimpleValuesBut(r, cborUndefinedMarker&0x1f)
+	})
+	if err != nil {
+		panic("serialize: CBOR simple value registry: " + err.Error())
+	}
+	opts.SimpleValues = simple
+	dm, err := opts.DecMode()
+	if err != nil {
+		panic("serialize: CBOR decoding options: " + err.Error())
+	}
+	return dm
+}()
+
+// cborUndefinedFix removes the undefined markers from v, a value at the
+// given depth (0: the top level): a map entry holding one is dropped; in an
+// array one becomes nil, except in the top-level array, where it becomes
+// undefinedValue for dropUndefined.
+func cborUndefinedFix(v any, depth int) any {
+	switch x := v.(type) {
+	case cbor.SimpleValue:
+		if x == cborUndefinedMarker&0x1f {
+			return undefinedValue
+		}
+	case []any:
+		for i, e := range x {
+			e = cborUndefinedFix(e, depth+1)
+			if e == undefinedValue && depth > 0 {
+				e = nil
+			}
+			x[i] = e
+		}
+	case map[string]any:
+		for k, e := range x {
+			if e = cborUndefinedFix(e, depth+1); e == undefinedValue {
+				delete(x, k)
+			} else {
+				x[k] = e
+			}
+		}
+	}
+	return v
+}
+
 // rejectUnassignedSimpleValues keeps false, true, null and undefined
 // (simple values 20..23); 24..31 are not simple values on the wire.
 func rejectUnassignedSimpleValues(r *cbor.SimpleValueRegistry) error {
+	return rejectSimpleValuesBut(r, -1)
+}
+
+// rejectSimpleValuesBut is rejectUnassignedSimpleValues that also keeps
+// simple value keep (decoded as a cbor.SimpleValue); -1 keeps no other.
+func rejectSimpleValuesBut(r *cbor.SimpleValueRegistry, keep int) error {
 	for sv := 0; sv <= math.MaxUint8; sv++ {
-		if sv >= 20 && sv <= 31 {
+		if sv >= 20 && sv <= 31 || sv == keep {
 			continue
 		}
 		if err := cbor.WithRejectedSimpleValue(cbor.SimpleValue(sv))(r); err != nil {
@@ -148,12 +229,13 @@ const (
 	cborTag    = 6 << 5
 	cborSimple = 7 << 5
 
-	cborFalse   = 0xf4
-	cborTrue    = 0xf5
-	cborNull    = 0xf6
-	cborFloat32 = 0xfa
-	cborFloat64 = 0xfb
-	cborBreak   = 0xff
+	cborFalse     = 0xf4
+	cborTrue      = 0xf5
+	cborNull      = 0xf6
+	cborUndefined = 0xf7
+	cborFloat32   = 0xfa
+	cborFloat64   = 0xfb
+	cborBreak     = 0xff
 )
 
 // appendCBORHead appends an initial byte of major type major with the

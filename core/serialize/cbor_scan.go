@@ -15,13 +15,19 @@ import (
 //   - arrays and maps nest at most MaxNesting deep, so hostile nesting is
 //     rejected before any allocation;
 //   - a declared length fits in the remaining bytes;
-//   - no tag is used (WAMP defines none).
+//   - no tag is used (WAMP defines none);
+//   - the only simple values are false, true, null and undefined (20..23).
+//
+// It returns the offsets of the undefined items (simple value 23, f7), in
+// order, for the decoder to treat them as absent (see Decode); nil when
+// there are none, as in every frame but a JavaScript client's.
 //
 // It stops at the first item: trailing data is left to the decoder, which
 // rejects it. Malformed heads and misplaced breaks fail here too.
-func scanCBOR(b []byte) error {
+func scanCBOR(b []byte) (undef []int, err error) {
 	s := cborScanner{b: b}
-	return s.item(0)
+	err = s.item(0)
+	return s.undef, err
 }
 
 var (
@@ -31,11 +37,13 @@ var (
 	errCBORTag       = fmt.Errorf("%w: invalid CBOR: tags are not supported", ErrDecode)
 	errCBORMalformed = fmt.Errorf("%w: invalid CBOR: malformed initial byte", ErrDecode)
 	errCBORChunk     = fmt.Errorf("%w: invalid CBOR: bad chunk in an indefinite-length string", ErrDecode)
+	errCBORSimple    = fmt.Errorf("%w: invalid CBOR: simple value other than false, true, null, undefined", ErrDecode)
 )
 
 type cborScanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	undef []int // offsets of undefined (f7) items
 }
 
 // cborIndefinite is the additional information of an indefinite length.
@@ -122,10 +130,15 @@ func (s *cborScanner) item(depth int) error {
 	case cborTag:
 		return errCBORTag
 	}
-	if info == cborIndefinite { // a break outside an indefinite-length item
+	switch {
+	case info == cborIndefinite: // a break outside an indefinite-length item
 		return errCBORMalformed
+	case info == cborUndefined&0x1f:
+		s.undef = append(s.undef, s.i-1)
+	case info < cborFalse&0x1f || info == 24: // unassigned simple values
+		return errCBORSimple
 	}
-	return nil // simple values and floats: head consumed them
+	return nil // the other simple values and floats: head consumed them
 }
 
 // container scans the elements of an array or map at level depth.

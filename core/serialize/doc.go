@@ -55,12 +55,20 @@
 //   - lists are []any, dicts map[string]any; a dict key that is not a string
 //     (msgpack, CBOR) is a protocol violation. A repeated key keeps its last
 //     value.
-//   - nil is JSON null, msgpack nil, CBOR null or undefined.
+//   - nil is JSON null, msgpack nil, CBOR null.
+//   - JavaScript's undefined, as JavaScript clients write it (wampy 8 through
+//     msgpackr: msgpack fixext 1 of type 0 holding 0, d4 00 00; through
+//     cbor-x: CBOR simple value 23, f7), is absent: a dict entry holding it
+//     is dropped (an option set to undefined is as if not given), trailing
+//     ones in the message list are dropped (an undefined Arguments or
+//     ArgumentsKw is absent), and anywhere else in a list it is nil (so an
+//     undefined Arguments followed by ArgumentsKw is still a protocol
+//     violation, as null is). Undefined is never encoded.
 //
 // NaN and ±Inf travel in msgpack and CBOR; JSON cannot encode them. Not
-// accepted on the way in: msgpack extension types (including timestamps),
-// CBOR tags, and CBOR simple values other than false, true, null and
-// undefined.
+// accepted on the way in: msgpack extension types (including timestamps)
+// other than that undefined, CBOR tags, and CBOR simple values other than
+// false, true, null and undefined.
 //
 // # Limits
 //

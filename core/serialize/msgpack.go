@@ -45,7 +45,7 @@ func (msgpackSerializer) Decode(b []byte) (wamp.Message, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %w: frame is a msgpack %s, not an array", ErrDecode, wamp.ErrProtocolViolation, valueKind(v))
 	}
-	m, err := wamp.FromList(l)
+	m, err := wamp.FromList(dropUndefined(l))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
@@ -65,6 +65,8 @@ func valueKind(v any) string {
 		return "boolean"
 	case nil:
 		return "nil"
+	case undefined:
+		return "undefined"
 	}
 	return "number"
 }
@@ -87,6 +89,7 @@ const (
 	msgpackInt16   = 0xd1
 	msgpackInt32   = 0xd2
 	msgpackInt64   = 0xd3
+	msgpackFixext1 = 0xd4
 	msgpackStr8    = 0xd9
 	msgpackStr16   = 0xda
 	msgpackStr32   = 0xdb

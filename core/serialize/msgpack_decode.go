@@ -18,7 +18,13 @@ import (
 //   - str gives string (must be valid UTF-8), bin gives []byte (a copy);
 //   - arrays give []any, maps map[string]any (keys must be str, else a
 //     protocol violation; a repeated key keeps its last value);
-//   - nil, true, false as such; ext types and the unused code 0xc1 fail.
+//   - nil, true, false as such;
+//   - JavaScript's undefined as msgpackr and wampy write it (fixext 1 of
+//     type 0 with the data byte 0: d4 00 00) counts as absent: a map entry
+//     holding it is dropped, trailing ones in the top-level message array
+//     are dropped (an absent Arguments or ArgumentsKw), and anywhere else
+//     in an array it is nil (see undefinedValue);
+//   - every other ext type and the unused code 0xc1 fail.
 //
 // Limits, so that a small hostile frame cannot make it allocate or recurse
 // much: arrays and maps nest at most MaxNesting deep (the top level is level
@@ -40,6 +46,32 @@ type msgpackDecoder struct {
 	i int
 	// reserved counts the container capacity granted so far (see presize).
 	reserved int
+	// undef is set once an undefined (d4 00 00) has been read.
+	undef bool
+}
+
+// undefined is JavaScript's undefined while decoding (msgpack d4 00 00,
+// CBOR simple value 23): a map entry whose value it is is dropped, in an
+// array it becomes nil, except trailing elements of the top-level message
+// array, which are dropped (dropUndefined). It never leaves the package.
+type undefined struct{}
+
+// undefinedValue is the one undefined value.
+var undefinedValue any = undefined{}
+
+// dropUndefined finishes a top-level message array holding undefined
+// elements: trailing ones are dropped, so that an undefined Arguments or
+// ArgumentsKw is absent, and the others become nil.
+func dropUndefined(l []any) []any {
+	for len(l) > 0 && l[len(l)-1] == undefinedValue {
+		l = l[:len(l)-1]
+	}
+	for i, v := range l {
+		if v == undefinedValue {
+			l[i] = nil
+		}
+	}
+	return l
 }
 
 // presize returns the capacity to reserve for a container declaring n
@@ -134,6 +166,12 @@ func (d *msgpackDecoder) value(depth int) (any, error) {
 	case msgpackFloat64:
 		u, err := d.uintN(8)
 		return math.Float64frombits(u), err
+	case msgpackFixext1:
+		if len(d.b)-d.i >= 2 && d.b[d.i] == 0 && d.b[d.i+1] == 0 {
+			d.i += 2
+			d.undef = true
+			return undefinedValue, nil
+		}
 	}
 	return d.sized(c, depth)
 }
@@ -214,6 +252,9 @@ func (d *msgpackDecoder) array(n, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if v == undefinedValue && depth > 0 {
+			v = nil // the top level's are left to dropUndefined
+		}
 		l = append(l, v)
 	}
 	return l, nil
@@ -235,6 +276,10 @@ func (d *msgpackDecoder) dict(n, depth int) (any, error) {
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
+		}
+		if v == undefinedValue {
+			delete(m, k) // absent, even after an earlier value for k
+			continue
 		}
 		m[k] = v
 	}
