@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/switchboard-wamp/switchboard/core/engine"
 	"log/slog"
 	"sync"
 	"time"
@@ -179,6 +180,8 @@ type Application struct {
 	// life is cancelled when Close returns: the context of cleanups.
 	life    context.Context
 	endLife context.CancelFunc
+	// srv accepts connections and hands each to its realm's engine.
+	srv *engine.Server
 }
 
 // New builds an Application and its configured realms.
@@ -190,6 +193,22 @@ func New(cfg Config) (*Application, error) {
 	a := &Application{cfg: cfg, log: cfg.Logger, realms: make(map[wamp.URI]*Realm)}
 	a.admitCtx, a.stopAdmit = context.WithCancel(context.Background())
 	a.life, a.endLife = context.WithCancel(context.Background())
+	a.srv = &engine.Server{
+		Backend:            cfg.Backend,
+		IDs:                cfg.IDs,
+		Log:                cfg.Logger,
+		HandshakeTimeout:   cfg.HandshakeTimeout,
+		InflightPerSession: cfg.InflightPerSession,
+		Admit:              a.admitCtx,
+		Closed:             a.isClosed,
+		RealmFor: func(uri wamp.URI) (*engine.Realm, bool) {
+			r, ok := a.realmFor(uri)
+			if !ok {
+				return nil, false
+			}
+			return r.e, true
+		},
+	}
 	for _, rc := range cfg.Realms {
 		if _, err := a.AddRealm(rc); err != nil {
 			return nil, err
@@ -271,7 +290,7 @@ func (a *Application) realmFor(uri wamp.URI) (*Realm, bool) {
 // Accept implements transport.Acceptor: it takes a new connection and
 // returns the handler that runs its session. Called by transports.
 func (a *Application) Accept(p transport.Peer) transport.Handler {
-	return newConn(a, p)
+	return a.srv.Accept(p)
 }
 
 // Close ends every session with GOODBYE wamp.close.system_shutdown (and

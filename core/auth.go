@@ -2,9 +2,8 @@ package core
 
 import (
 	"context"
-	"errors"
 
-	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -13,10 +12,10 @@ var (
 	// ErrHandshakeEnded: the connection closed, the handshake timed out or
 	// the application is closing while an authenticator was using its
 	// AuthRequest.
-	ErrHandshakeEnded = errors.New("core: the session's handshake has ended")
+	ErrHandshakeEnded = engine.ErrHandshakeEnded
 	// ErrChallengePending: Challenge was called while an earlier CHALLENGE
 	// still waits for its AUTHENTICATE.
-	ErrChallengePending = errors.New("core: a CHALLENGE is already waiting for its AUTHENTICATE")
+	ErrChallengePending = engine.ErrChallengePending
 )
 
 // Authenticator decides whether a new session may join, and as whom.
@@ -61,7 +60,7 @@ type AuthRequest struct {
 	// headers and cookies of the WebSocket upgrade, TLS.
 	Transport Connection
 
-	hs *handshake
+	hs *engine.Handshake
 }
 
 // Identity is who an Authenticator admitted. Empty fields take defaults:
@@ -99,32 +98,7 @@ func (e *AbortError) Error() string {
 // meanwhile aborts the session as a protocol violation; so does an
 // AUTHENTICATE that no CHALLENGE asked for.
 func (q *AuthRequest) Challenge(ctx context.Context, method string, extra wamp.Dict) (*wamp.Authenticate, error) {
-	hs := q.hs
-	r := hs.realm
-	select { // an answer to a Challenge that gave up on its ctx is stale
-	case <-hs.answers:
-	default:
-	}
-	if hs.ctx.Err() != nil || !r.ex.Post(func() {
-		r.r.AuthChallenge(r.as.Now(), hs.sid, method, extra, &r.fx)
-		r.apply()
-	}) {
-		return nil, ErrHandshakeEnded
-	}
-	select {
-	case a := <-hs.answers:
-		switch {
-		case a.msg != nil:
-			return a.msg, nil
-		case a.refusal == router.RefusalPending:
-			return nil, ErrChallengePending
-		}
-		return nil, ErrHandshakeEnded
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-hs.ctx.Done():
-		return nil, ErrHandshakeEnded
-	}
+	return q.hs.Challenge(ctx, method, extra)
 }
 
 // SetAuthenticator sets the authenticator of every realm that has none of

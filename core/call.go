@@ -153,7 +153,7 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 	l := r.local
 	c := newLocalCall()
 	options := opts.dict()
-	posted := r.ex.Post(func() {
+	posted := r.e.Post(func() {
 		c.req = l.p.Call(procedure, args, kwargs, options, c, l.fx)
 		l.flush()
 	})
@@ -168,7 +168,7 @@ func (r *Realm) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kw
 			if opts != nil && opts.CancelMode != "" {
 				mode = opts.CancelMode
 			}
-			r.ex.Post(func() {
+			r.e.Post(func() {
 				c.abandoned = true
 				l.p.Cancel(c.req, mode, l.fx)
 				l.flush()

@@ -20,7 +20,7 @@ import "context"
 // It returns once calls route to h. Safe for concurrent use.
 func (r *Realm) SetCallHandler(ctx context.Context, h Handler) error {
 	done := make(chan error, 1)
-	posted := r.ex.Post(func() {
+	posted := r.e.Post(func() {
 		l := r.local
 		if l.gone() {
 			done <- ErrClosed

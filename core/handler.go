@@ -101,7 +101,7 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 		return err
 	}
 	l, req := inv.l, inv.req
-	if !l.realm.ex.Post(func() { l.progress(req, args, kwargs) }) {
+	if !l.realm.e.Post(func() { l.progress(req, args, kwargs) }) {
 		return ErrClosed
 	}
 	return nil

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -86,7 +87,7 @@ var localRoles = wamp.Dict{
 // through Send. Executor-only.
 func (l *localSession) join() {
 	r := l.realm
-	r.outlets[l.sid] = l
+	r.e.Attach(l.sid, l)
 	if err := l.p.Hello(l.fx); err != nil {
 		r.log.Error("local session: hello", "err", err)
 		return
@@ -94,8 +95,7 @@ func (l *localSession) join() {
 	hello := l.fx.Send[0].(*wamp.Hello)
 	l.fx.Reset()
 	info := router.SessionInfo{AuthID: "switchboard", AuthRole: "trusted", AuthMethod: "internal", AuthProvider: "switchboard", Internal: true}
-	r.r.Join(r.as.Now(), l.sid, hello, info, &r.fx)
-	r.apply()
+	r.e.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Join(now, l.sid, hello, info, fx) })
 }
 
 // Send receives the router's messages for the local session. It is called
@@ -138,7 +138,7 @@ func (l *localSession) flush() {
 		// path, and deep (the router's step and its deliveries run below
 		// it), so it runs from this small frame.
 		for i := range fx.Send {
-			l.realm.handleLocal(l.sid, fx.Send[i])
+			l.realm.e.HandleLocal(l.sid, fx.Send[i])
 		}
 		if len(fx.Completions) > 0 || len(fx.Invocations) > 0 || len(fx.Interrupts) > 0 || fx.Closed != nil {
 			l.applyRest(fx)
@@ -206,7 +206,7 @@ func (l *localSession) do(ctx context.Context, rep replyCh, step func()) (peer.C
 			return peer.Completion{}, scheduler.ErrWouldBlock
 		}
 	}
-	if !l.realm.ex.Post(step) {
+	if !l.realm.e.Post(step) {
 		return peer.Completion{}, ErrClosed
 	}
 	select {

@@ -64,7 +64,7 @@ func (l *localSession) invoke(in *peer.Invocation) {
 			l.offload(base, h, call)
 			return
 		}
-		l.realm.ex.Post(func() { l.finish(req, res, err) })
+		l.realm.e.Post(func() { l.finish(req, res, err) })
 	})
 	if err != nil {
 		l.finish(req, nil, err)
@@ -80,10 +80,10 @@ func (l *localSession) offload(base context.Context, h Handler, call *Invocation
 	req := call.req
 	err := scheduler.SpawnBlocking(l.realm.as, base, func(ctx context.Context) {
 		res, err := l.runHandler(ctx, h, call)
-		l.realm.ex.Post(func() { l.finish(req, res, err) })
+		l.realm.e.Post(func() { l.finish(req, res, err) })
 	})
 	if err != nil {
-		l.realm.ex.Post(func() { l.finish(req, nil, err) })
+		l.realm.e.Post(func() { l.finish(req, nil, err) })
 	}
 }
 

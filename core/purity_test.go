@@ -74,7 +74,8 @@ var purePackages = []pureSpec{
 // pure, with the reason. Each package directory under core/ must be in
 // exactly one of the two lists.
 var impurePackages = map[string]string{
-	".":             "the engine: binds the pure machines to a scheduler backend and to connections",
+	".":             "the server API: starts handlers, session hooks and authenticators as tasks",
+	"engine":        "the engine: binds the pure machines to a scheduler backend and to connections",
 	"wamp/wamptest": "test helper: loads the specification's vector files from disk; imported by tests only",
 }
 

@@ -36,7 +36,7 @@ func (p *localProc) complete(l *localSession, c peer.Completion) {
 // undone, so that no procedure stays bound that nobody holds.
 func (p *localProc) abandon(l *localSession) {
 	p.reg.abandoned.Store(true)
-	l.realm.ex.Post(func() {
+	l.realm.e.Post(func() {
 		p.undo(l)
 		l.flush()
 	})

@@ -44,7 +44,7 @@ func TestRegisterAbandonedIsUndone(t *testing.T) {
 			realm, _ := app.Realm("realm1")
 
 			held, release := make(chan struct{}), make(chan struct{})
-			if !realm.ex.Post(func() { close(held); <-release }) {
+			if !realm.e.Post(func() { close(held); <-release }) {
 				t.Fatal("cannot post to the realm's executor")
 			}
 			select {

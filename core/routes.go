@@ -158,7 +158,7 @@ func (r *Realm) AddRoutes(ctx context.Context, rs *Routes) error {
 
 func (r *Realm) addRoutes(ctx context.Context, routes []route) error {
 	done := make(chan error, 1)
-	if !r.ex.Post(func() { done <- r.local.addRoutes(routes) }) {
+	if !r.e.Post(func() { done <- r.local.addRoutes(routes) }) {
 		return ErrClosed
 	}
 	select {
@@ -240,7 +240,7 @@ func (l *localSession) updateFallback() {
 	case len(l.regex) > 0:
 		mode = router.FallbackUnmatched
 	}
-	reg, err := l.realm.r.SetFallback(l.sid, mode)
+	reg, err := l.realm.e.Router().SetFallback(l.sid, mode)
 	if err != nil {
 		l.realm.log.Error("cannot set the dealer's fallback callee", "err", err)
 		return
@@ -251,7 +251,7 @@ func (l *localSession) updateFallback() {
 	if err := l.p.AddRegistration(reg, fallbackToken{}); err != nil {
 		// Unreachable while established; never route calls the peer
 		// would take for a protocol violation.
-		_, _ = l.realm.r.SetFallback(l.sid, router.FallbackOff)
+		_, _ = l.realm.e.Router().SetFallback(l.sid, router.FallbackOff)
 		l.realm.log.Error("cannot set the dealer's fallback callee", "err", err)
 		return
 	}

@@ -65,7 +65,7 @@ func (r *Realm) adoptRoutes(sets [][]route) {
 	if len(sets) == 0 {
 		return
 	}
-	r.ex.Post(func() {
+	r.e.Post(func() {
 		for _, routes := range sets {
 			if err := r.local.addRoutes(routes); err != nil {
 				r.log.Error("application route set refused by a new realm", "err", err)

@@ -96,11 +96,7 @@ func (s *Session) Kill(reason wamp.URI) error {
 	if reason == "" {
 		reason = wamp.CloseKilled
 	}
-	r := s.Realm
-	if !r.ex.Post(func() {
-		r.r.Kill(r.as.Now(), s.ID, reason, &r.fx)
-		r.apply()
-	}) {
+	if s.Realm.e.Kill(s.ID, reason) != nil {
 		return ErrClosed
 	}
 	return nil

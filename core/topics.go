@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -162,20 +163,24 @@ func (r *Realm) subscribeRequested(n router.Notice) {
 	}
 	if !ok {
 		// No handler (or the session is closing): subscribe at once.
-		r.r.ApproveSubscribe(r.as.Now(), n.Session, n.Request, &r.fx)
+		r.e.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+			rr.ApproveSubscribe(now, n.Session, n.Request, fx)
+		})
 		return
 	}
 	sub := &TopicSubscription{Session: s, Topic: n.Topic, Match: n.Match, Options: n.Options}
 	sid, req := n.Session, n.Request
 	err := r.spawnBlocking(r.handlerContext(s.ctx, s), func(ctx context.Context) {
 		onLeave, err := r.runTopicHandler(ctx, rt, sub)
-		if !r.ex.Post(func() { r.subscribeAnswered(sid, req, s, onLeave, err) }) && onLeave != nil {
+		if !r.e.Post(func() { r.subscribeAnswered(sid, req, s, onLeave, err) }) && onLeave != nil {
 			r.runCleanup("topic onLeave", s, onLeave)
 		}
 	})
 	if err != nil {
 		r.log.Error("topic handler not run: the backend refused the task", "topic", string(n.Topic), "err", err)
-		r.r.DenySubscribe(r.as.Now(), sid, req, wamp.ErrRuntimeError, wamp.List{"the router could not run the subscription"}, nil, &r.fx)
+		r.e.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+			rr.DenySubscribe(now, sid, req, wamp.ErrRuntimeError, wamp.List{"the router could not run the subscription"}, nil, fx)
+		})
 	}
 }
 
@@ -192,7 +197,14 @@ func (r *Realm) runTopicHandler(ctx context.Context, rt *topicRoute, sub *TopicS
 // subscribeAnswered lets the held SUBSCRIBE through or refuses it.
 // Executor-only.
 func (r *Realm) subscribeAnswered(sid, req wamp.ID, s *Session, onLeave func(context.Context), err error) {
-	now := r.as.Now()
+	r.e.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+		r.answerSubscribe(now, rr, fx, sid, req, s, onLeave, err)
+	})
+}
+
+// answerSubscribe is subscribeAnswered on the router. Executor-only.
+func (r *Realm) answerSubscribe(now time.Time, rr *router.Realm, fx *router.Effects, sid, req wamp.ID, s *Session,
+	onLeave func(context.Context), err error) {
 	kept := false
 	if err != nil {
 		uri, args, kwargs := wamp.ErrRuntimeError, wamp.List(nil), wamp.Dict(nil)
@@ -203,8 +215,8 @@ func (r *Realm) subscribeAnswered(sid, req wamp.ID, s *Session, onLeave func(con
 		if uri == wamp.ErrRuntimeError {
 			r.log.Warn("topic handler failed", "session", sid, "err", err)
 		}
-		r.r.DenySubscribe(now, sid, req, uri, args, kwargs, &r.fx)
-	} else if id, added := r.r.ApproveSubscribe(now, sid, req, &r.fx); added && onLeave != nil {
+		rr.DenySubscribe(now, sid, req, uri, args, kwargs, fx)
+	} else if id, added := rr.ApproveSubscribe(now, sid, req, fx); added && onLeave != nil {
 		if r.topics.leave == nil {
 			r.topics.leave = make(map[subKey]leaveHook)
 		}
@@ -214,5 +226,4 @@ func (r *Realm) subscribeAnswered(sid, req wamp.ID, s *Session, onLeave func(con
 	if onLeave != nil && !kept {
 		r.runCleanup("topic onLeave", s, onLeave)
 	}
-	r.apply()
 }

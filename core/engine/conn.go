@@ -1,7 +1,9 @@
-package core
+package engine
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -11,20 +13,54 @@ import (
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// conn is the transport.Handler the Application returns from Accept: the
-// engine's end of one connection. Message, Malformed and Closed run on the
-// connection's reader goroutine, one at a time; Refused on its writer.
+// IDSource yields WAMP IDs in 1..2^53, safe for concurrent use.
+type IDSource interface {
+	NextID() wamp.ID
+}
+
+// Server accepts connections for a set of realms: it is the
+// transport.Acceptor of an application. Its fields are set before the
+// first connection and read-only afterwards.
+type Server struct {
+	Backend scheduler.AsyncSupport
+	IDs     IDSource
+	Log     *slog.Logger
+	// HandshakeTimeout bounds connect to WELCOME.
+	HandshakeTimeout time.Duration
+	// InflightPerSession bounds the messages of one connection waiting in
+	// its realm (duty 2).
+	InflightPerSession int
+	// RealmFor returns the realm a HELLO for uri joins, if any.
+	RealmFor func(uri wamp.URI) (*Realm, bool)
+	// Closed reports that the application is closing: new HELLOs are
+	// refused with wamp.close.system_shutdown.
+	Closed func() bool
+	// Admit is cancelled when the application starts closing: handshakes
+	// in progress end.
+	Admit context.Context
+}
+
+// Accept implements transport.Acceptor.
+func (s *Server) Accept(p transport.Peer) transport.Handler {
+	c := &conn{srv: s, peer: p, start: s.Backend.Now()}
+	c.fc, _ = p.(transport.FlowControl)
+	c.timer = s.Backend.AfterFunc(s.HandshakeTimeout, c.noHello)
+	return c
+}
+
+// conn is the engine's end of one connection (a transport.Handler).
+// Message, Malformed and Closed run on the connection's reader goroutine,
+// one at a time; Refused on its writer.
 //
 // A conn holds no session state. Its first message must be a HELLO for a
-// realm that exists (router.Preamble, then the application's realms); from
-// then on every event goes, in arrival order, to that realm's executor,
-// where the pure router runs the whole handshake (authentication, its
-// CHALLENGE round trips, the handshake deadline, WELCOME or ABORT) and then
-// the session (handshake.go, realm.go). Before HELLO, a timer closes a
-// connection that sends nothing; once the realm is chosen, its deadline is
-// the router's.
+// realm that exists (router.Preamble, then Server.RealmFor); from then on
+// every event goes, in arrival order, to that realm's executor, where the
+// pure router runs the whole handshake (authentication, its CHALLENGE round
+// trips, the handshake deadline, WELCOME or ABORT) and then the session.
+// Before HELLO, a timer closes a connection that sends nothing; once the
+// realm is chosen, its deadline is the router's.
 type conn struct {
-	app   *Application
+	srv   *Server
 	peer  transport.Peer
 	fc    transport.FlowControl // the peer's flow control, nil if it has none
 	start time.Time             // the handshake deadline counts from here
@@ -36,16 +72,8 @@ type conn struct {
 	sid   wamp.ID
 	done  bool // reader only: the connection was refused before HELLO
 
-	// inflight counts messages handed to the realm and not yet routed;
-	// at Config.InflightPerSession the reader is paused (flow control).
+	// inflight counts messages handed to the realm and not yet routed.
 	inflight atomic.Int32
-}
-
-func newConn(a *Application, p transport.Peer) *conn {
-	c := &conn{app: a, peer: p, start: a.cfg.Backend.Now()}
-	c.fc, _ = p.(transport.FlowControl)
-	c.timer = a.cfg.Backend.AfterFunc(a.cfg.HandshakeTimeout, c.noHello)
-	return c
 }
 
 // noHello closes a connection that sent no HELLO in time. If a HELLO
@@ -54,7 +82,7 @@ func (c *conn) noHello() {
 	if c.realm.Load() != nil {
 		return
 	}
-	c.app.log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
+	c.srv.Log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
 	c.peer.Close()
 }
 
@@ -71,11 +99,11 @@ func (c *conn) Message(m wamp.Message) {
 	var realm *Realm
 	switch {
 	case abort != nil:
-	case c.app.isClosed():
+	case c.srv.Closed():
 		abort = abortMsg(wamp.CloseSystemShutdown, "the router is shutting down")
 	default:
 		var ok bool
-		if realm, ok = c.app.realmFor(hello.Realm); !ok {
+		if realm, ok = c.srv.RealmFor(hello.Realm); !ok {
 			abort = abortMsg(wamp.ErrNoSuchRealm, "no such realm: "+string(hello.Realm))
 		}
 	}
@@ -84,7 +112,7 @@ func (c *conn) Message(m wamp.Message) {
 		c.refuse(abort)
 		return
 	}
-	c.sid = c.app.cfg.IDs.NextID()
+	c.sid = c.srv.IDs.NextID()
 	c.realm.Store(realm)
 	realm.post(&inbound{kind: inHello, sid: c.sid, msg: hello, from: c})
 }
@@ -94,7 +122,7 @@ func (c *conn) Message(m wamp.Message) {
 func (c *conn) refuse(abort *wamp.Abort) {
 	if abort.Reason == wamp.ErrProtocolViolationURI {
 		msg, _ := abort.Details["message"].(string)
-		c.app.log.Warn("connection refused: protocol violation", "peer", c.peer.Info().PeerAddr, "message", msg)
+		c.srv.Log.Warn("connection refused: protocol violation", "peer", c.peer.Info().PeerAddr, "message", msg)
 	}
 	c.done = true
 	c.peer.Send(abort)
@@ -125,11 +153,11 @@ func (c *conn) Closed(cause error) {
 	r.post(&inbound{kind: inDetach, sid: c.sid, err: cause})
 }
 
-// toRealm hands a message to the realm. At Config.InflightPerSession
-// messages not yet routed, the peer's reader is paused (it waits after
-// this message) until the realm catches up. Reader goroutine.
+// toRealm hands a message to the realm. At InflightPerSession messages not
+// yet routed, the peer's reader is paused (it waits after this message)
+// until the realm catches up. Reader goroutine.
 func (c *conn) toRealm(r *Realm, m wamp.Message) {
-	if c.fc != nil && c.inflight.Add(1) == int32(c.app.cfg.InflightPerSession) {
+	if c.fc != nil && c.inflight.Add(1) == int32(c.srv.InflightPerSession) {
 		c.fc.Pause()
 	}
 	r.post(&inbound{kind: inMessage, sid: c.sid, msg: m, from: c})
@@ -138,7 +166,7 @@ func (c *conn) toRealm(r *Realm, m wamp.Message) {
 // routed is called by the realm's executor once it routed one of this
 // connection's messages.
 func (c *conn) routed() {
-	if c.fc != nil && c.inflight.Add(-1) == int32(c.app.cfg.InflightPerSession)-1 {
+	if c.fc != nil && c.inflight.Add(-1) == int32(c.srv.InflightPerSession)-1 {
 		c.fc.Resume()
 	}
 }
@@ -150,7 +178,7 @@ func (c *conn) routed() {
 func (c *conn) Refused(m wamp.Message, err error) {
 	r := c.realm.Load()
 	if r == nil {
-		c.app.log.Warn("message could not be sent before HELLO", "peer", c.peer.Info().PeerAddr, "type", m.Type(), "err", err)
+		c.srv.Log.Warn("message could not be sent before HELLO", "peer", c.peer.Info().PeerAddr, "type", m.Type(), "err", err)
 		return
 	}
 	r.post(&inbound{kind: inRefused, sid: c.sid, msg: m, err: err})

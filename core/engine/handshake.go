@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/transport"
+)
+
+// The engine's part of the session handshake. The states, the deadline and
+// every decision live in the pure router (core/router/handshake.go); the
+// realm's executor carries out the steps it asks for (router.HandshakeOp),
+// the Host runs what may block (the authenticator, the session-open hooks)
+// off the executor, and the outcomes come back as events. No lock orders
+// any of it.
+
+// Errors of Handshake.Challenge.
+var (
+	// ErrHandshakeEnded: the connection closed, the handshake timed out or
+	// the application is closing.
+	ErrHandshakeEnded = errors.New("core: the session's handshake has ended")
+	// ErrChallengePending: a CHALLENGE is already waiting for its
+	// AUTHENTICATE.
+	ErrChallengePending = errors.New("core: a CHALLENGE is already waiting for its AUTHENTICATE")
+)
+
+// Handshake is one session in its handshake, from HELLO to WELCOME or its
+// end, as the Host sees it. Its methods are safe for concurrent use.
+type Handshake struct {
+	realm *Realm
+	sid   wamp.ID
+	c     *conn
+	hello *wamp.Hello
+
+	// ctx is cancelled when the handshake ends, either way.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// answers carries the router's answer to the outstanding Challenge
+	// (capacity 1: at most one is outstanding).
+	answers chan challengeAnswer
+
+	// Executor-owned.
+	opening bool // Host.Open's done has not come yet
+	ended   bool // HandshakeEnd came while opening
+}
+
+// challengeAnswer is the client's AUTHENTICATE, or why there is none.
+type challengeAnswer struct {
+	msg     *wamp.Authenticate
+	refusal string
+}
+
+// SessionID is the ID the session has, if welcomed.
+func (h *Handshake) SessionID() wamp.ID { return h.sid }
+
+// Hello is the session's HELLO.
+func (h *Handshake) Hello() *wamp.Hello { return h.hello }
+
+// Transport describes the connection.
+func (h *Handshake) Transport() transport.Info { return h.c.peer.Info() }
+
+// Context is cancelled when the handshake ends, either way.
+func (h *Handshake) Context() context.Context { return h.ctx }
+
+// Challenge sends CHALLENGE {method, extra} and waits for the client's
+// AUTHENTICATE. It returns ctx's error, ErrChallengePending while another
+// CHALLENGE is outstanding, or ErrHandshakeEnded when the handshake ends
+// first. An answer to a Challenge that gave up on its ctx is dropped.
+func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dict) (*wamp.Authenticate, error) {
+	select {
+	case <-h.answers:
+	default:
+	}
+	r := h.realm
+	if h.ctx.Err() != nil || !r.ex.Post(func() {
+		r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+			rr.AuthChallenge(now, h.sid, method, extra, fx)
+		})
+	}) {
+		return nil, ErrHandshakeEnded
+	}
+	select {
+	case a := <-h.answers:
+		switch {
+		case a.msg != nil:
+			return a.msg, nil
+		case a.refusal == router.RefusalPending:
+			return nil, ErrChallengePending
+		}
+		return nil, ErrHandshakeEnded
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-h.ctx.Done():
+		return nil, ErrHandshakeEnded
+	}
+}
+
+// hello starts the handshake of a connection whose HELLO chose this realm.
+// Executor-only.
+func (r *Realm) hello(sid wamp.ID, c *conn, hello *wamp.Hello) {
+	ctx, cancel := context.WithCancel(r.cfg.Admit)
+	r.hs[sid] = &Handshake{realm: r, sid: sid, c: c, hello: hello, ctx: ctx, cancel: cancel,
+		answers: make(chan challengeAnswer, 1)}
+	r.outlets[sid] = c.peer
+	cfg := router.HelloConfig{
+		Deadline:     c.start.Add(r.cfg.HandshakeTimeout),
+		Authenticate: r.host.Authenticates(),
+	}
+	if hello.Realm != r.uri {
+		cfg.Realm = hello.Realm
+	}
+	r.r.Hello(r.as.Now(), sid, hello, cfg, &r.fx)
+}
+
+// handshakeStep carries out one step the router asked for (duty 6).
+// Executor-only.
+func (r *Realm) handshakeStep(op router.HandshakeOp) {
+	h := r.hs[op.Session]
+	if h == nil {
+		return
+	}
+	switch op.Kind {
+	case router.HandshakeAuthenticate:
+		r.host.Authenticate(h, func(info router.SessionInfo, refusal *Refusal) {
+			r.ex.Post(func() {
+				r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+					if refusal != nil {
+						rr.Refused(now, h.sid, refusal.URI, refusal.Message, fx)
+						return
+					}
+					rr.Authenticated(now, h.sid, info, fx)
+				})
+			})
+		})
+	case router.HandshakeAnswer:
+		select { // at most one Challenge is outstanding; a stale answer is dropped
+		case h.answers <- challengeAnswer{msg: op.Answer, refusal: op.Refusal}:
+		default:
+		}
+	case router.HandshakeOpen:
+		h.opening = true
+		refusal, now := r.host.Open(h, op.Info, func(refusal *Refusal) {
+			if !r.ex.Post(func() { r.opened(h, refusal) }) {
+				r.host.End(h.sid) // the realm's executor is gone: release the session anyway
+			}
+		})
+		if now {
+			r.opened(h, refusal)
+		}
+	case router.HandshakeWelcome:
+		delete(r.hs, h.sid)
+		h.cancel()
+	case router.HandshakeEnd:
+		h.cancel()
+		if op.Reason != "" {
+			r.log.Debug("handshake ended", "session", h.sid, "peer", h.c.peer.Info().PeerAddr, "reason", string(op.Reason))
+		}
+		if h.opening {
+			h.ended = true // the Host's done ends the session
+			return
+		}
+		delete(r.hs, h.sid)
+		r.host.End(h.sid)
+	}
+}
+
+// opened feeds Host.Open's outcome to the router, or ends the session when
+// the handshake ended meanwhile. Executor-only.
+func (r *Realm) opened(h *Handshake, refusal *Refusal) {
+	h.opening = false
+	if h.ended {
+		delete(r.hs, h.sid)
+		r.host.End(h.sid)
+		return
+	}
+	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+		if refusal != nil {
+			rr.Refused(now, h.sid, refusal.URI, refusal.Message, fx)
+			return
+		}
+		rr.Opened(now, h.sid, fx)
+	})
+}

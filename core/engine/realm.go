@@ -1,0 +1,435 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
+	"github.com/switchboard-wamp/switchboard/transport"
+)
+
+// ErrClosed is returned when the realm's executor no longer runs work.
+var ErrClosed = scheduler.ErrClosed
+
+// Outlet is where the realm's executor hands outbound messages for one
+// session: a transport.Peer for remote sessions, the application's own
+// session for its procedures. Send must not block.
+type Outlet interface {
+	Send(m wamp.Message) bool
+	Close()
+}
+
+// Host is what the engine asks of the application layer above it (package
+// core). Methods marked executor-only are called on the realm's executor;
+// the done functions may be called from any goroutine, once.
+type Host interface {
+	// Authenticates reports whether new sessions must be authenticated
+	// (HandshakeAuthenticate) rather than admitted anonymously.
+	Authenticates() bool
+	// Authenticate runs the application's authenticator for h, off the
+	// executor (it may block and use h.Challenge), and reports the
+	// identity or the refusal with done. Executor-only.
+	Authenticate(h *Handshake, done func(router.SessionInfo, *Refusal))
+	// Open builds the application's side of a session admitted as info
+	// (its session object, its session-open hooks). When it can decide at
+	// once it returns (refusal, true) — a nil refusal welcomes the session
+	// — and never calls done; otherwise it returns (nil, false) and calls
+	// done once with the outcome. Executor-only.
+	Open(h *Handshake, info router.SessionInfo, done func(*Refusal)) (*Refusal, bool)
+	// End tells the application that session sid is over (welcomed or
+	// not): its close hooks run. Executor-only.
+	End(sid wamp.ID)
+	// Notices acts on the subscription notices of one round of effects;
+	// it may feed the router with Do. Executor-only.
+	Notices(fx *router.Effects)
+	// Flush lets the application's own session send what the round of
+	// effects just delivered to it made it want to send. Executor-only.
+	Flush()
+}
+
+// Refusal is why a handshake ends: the ABORT reason and message.
+type Refusal struct {
+	URI     wamp.URI
+	Message string
+}
+
+// RealmConfig configures one realm's engine.
+type RealmConfig struct {
+	Router           router.RealmConfig
+	Backend          scheduler.AsyncSupport
+	IDs              IDSource
+	InboundQueueMax  int
+	HandshakeTimeout time.Duration
+	Admit            context.Context // cancelled when the application closes
+	Log              *slog.Logger
+}
+
+type inboundKind uint8
+
+const (
+	inMessage inboundKind = iota
+	inMalformed
+	inDetach
+	inRefused // the session's transport could not send msg to it
+	inHello   // a connection's HELLO chose this realm: the handshake starts
+)
+
+// inbound is one event for a realm, queued in its mailbox by a
+// connection's reader (or writer) goroutine. Events of one connection keep
+// their order.
+type inbound struct {
+	kind   inboundKind
+	sid    wamp.ID
+	msg    wamp.Message
+	reason string // inMalformed
+	err    error  // inRefused: why; inDetach: the connection's close cause
+	from   *conn  // inMessage: its in-flight count and flow control; inHello: the connection
+}
+
+// Realm is one realm's engine: its router, bound to one serial executor,
+// its sessions' outlets, its deadline timer. Methods are safe for
+// concurrent use unless marked executor-only.
+type Realm struct {
+	uri  wamp.URI
+	log  *slog.Logger
+	as   scheduler.AsyncSupport
+	ex   scheduler.Executor
+	in   scheduler.Mailbox
+	host Host
+	cfg  RealmConfig
+
+	// Executor-owned: touched only by tasks running on ex.
+	r        *router.Realm
+	fx       router.Effects // collects the router's effects
+	fxRun    router.Effects // the effects being carried out (applyFrom double-buffers)
+	applying bool
+	outlets  map[wamp.ID]Outlet
+	local    Outlet                 // the application's own session (Attach): messages pass as values
+	hs       map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
+	timer    scheduler.Timer
+	timerAt  time.Time
+	closing  bool
+	idle     []chan struct{} // shutdown waiters, released when no session is left
+}
+
+// NewRealm returns a realm's engine; host is the application's side of it.
+func NewRealm(cfg RealmConfig, host Host) *Realm {
+	as := cfg.Backend
+	r := &Realm{
+		uri:     cfg.Router.URI,
+		log:     cfg.Log,
+		as:      as,
+		ex:      as.NewExecutor("realm " + string(cfg.Router.URI)),
+		host:    host,
+		cfg:     cfg,
+		r:       router.NewRealm(cfg.Router, cfg.IDs),
+		outlets: make(map[wamp.ID]Outlet),
+		hs:      make(map[wamp.ID]*Handshake),
+	}
+	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
+	return r
+}
+
+// URI returns the realm's name.
+func (r *Realm) URI() wamp.URI { return r.uri }
+
+// Backend returns the realm's scheduling backend.
+func (r *Realm) Backend() scheduler.AsyncSupport { return r.as }
+
+// Post runs f on the realm's executor; false when it no longer runs work.
+func (r *Realm) Post(f func()) bool { return r.ex.Post(f) }
+
+// Do calls the router on the executor's behalf and carries out what it
+// produced. Executor-only.
+func (r *Realm) Do(f func(now time.Time, rr *router.Realm, fx *router.Effects)) {
+	f(r.as.Now(), r.r, &r.fx)
+	r.apply()
+}
+
+// Router returns the realm's router, for calls that configure it or
+// return a value (SetFallback); calls that produce effects go through Do.
+// Executor-only.
+func (r *Realm) Router() *router.Realm { return r.r }
+
+// Attach makes o the outlet of the application's own session sid, which
+// joins with router.Realm.Join; it gets messages as values, never wrapped
+// for shared encoding. Executor-only.
+func (r *Realm) Attach(sid wamp.ID, o Outlet) {
+	r.outlets[sid] = o
+	r.local = o
+}
+
+// HandleLocal feeds a message from the application's own session.
+// Executor-only.
+func (r *Realm) HandleLocal(sid wamp.ID, m wamp.Message) {
+	r.r.Handle(r.as.Now(), sid, m, &r.fx)
+	r.apply()
+}
+
+// post queues an inbound event, waiting while the realm's mailbox is full.
+// Called on connection goroutines.
+func (r *Realm) post(ev *inbound) {
+	if err := r.in.Put(context.Background(), ev); err != nil {
+		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "err", err)
+	}
+}
+
+// receive handles one inbound event. Executor-only.
+func (r *Realm) receive(v any) {
+	ev := v.(*inbound)
+	now := r.as.Now()
+	var sender transport.Peer
+	switch ev.kind {
+	case inMessage:
+		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
+		if c := ev.from; c != nil {
+			c.routed()
+			sender = c.peer
+		}
+	case inHello:
+		r.hello(ev.sid, ev.from, ev.msg.(*wamp.Hello))
+	case inRefused:
+		uri := wamp.ErrInvalidArgument
+		if errors.Is(ev.err, transport.ErrMessageTooLarge) {
+			uri = wamp.ErrPayloadSizeExceeded
+		}
+		r.r.Undeliverable(now, ev.sid, ev.msg, uri, ev.err.Error(), &r.fx)
+	case inMalformed:
+		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
+	case inDetach:
+		if slowConsumer(ev.err) {
+			r.log.Warn("session closed: slow consumer", "session", ev.sid)
+		}
+		if _, ok := r.outlets[ev.sid]; !ok {
+			return // already closed by the router (GOODBYE, ABORT)
+		}
+		delete(r.outlets, ev.sid)
+		r.r.Detach(now, ev.sid, &r.fx)
+		r.endSession(ev.sid)
+	}
+	r.applyFrom(sender)
+}
+
+// apply carries out the effects of a step no remote session caused.
+// Executor-only.
+func (r *Realm) apply() { r.applyFrom(nil) }
+
+// applyFrom carries out the router's effects (duty 3): handle subscription
+// notices, deliver messages in order, close sessions, carry out handshake
+// steps; then re-arm the deadline timer and release shutdown waiters.
+// sender is the peer whose message caused the step, or nil: a receiver
+// left congested by the step throttles it (duty 5), so a burst slows its
+// sender down instead of overflowing its receivers.
+//
+// Carrying out an effect may feed the router again (a notice approved at
+// once, a session with no hooks to run welcomed at once): effects are
+// double-buffered, r.fx collecting while r.fxRun is carried out, until
+// none are left. A nested call returns at once and leaves its effects to
+// the running loop. Executor-only.
+func (r *Realm) applyFrom(sender transport.Peer) {
+	if r.applying {
+		return
+	}
+	r.applying = true
+	for !r.fx.Empty() {
+		r.fx, r.fxRun = r.fxRun, r.fx
+		fx := &r.fxRun
+		if len(fx.Notify) > 0 {
+			r.host.Notices(fx)
+		}
+		r.deliver(fx, sender)
+		for _, c := range fx.Close {
+			if c.Reason == wamp.ErrProtocolViolationURI {
+				r.log.Warn("session closed: protocol violation", "session", c.Session, "message", abortMessage(fx, c.Session))
+			}
+			if out, ok := r.outlets[c.Session]; ok {
+				delete(r.outlets, c.Session)
+				out.Close()
+				r.endSession(c.Session)
+			}
+		}
+		for _, op := range fx.Handshake {
+			r.handshakeStep(op)
+		}
+		fx.Reset()
+		// The application's own session only took in what the router
+		// sent it: what it wants to send in return reaches the router
+		// now, for the next round.
+		r.host.Flush()
+	}
+	r.applying = false
+	r.rearm()
+	if r.closing && len(r.outlets) == 0 {
+		for _, ch := range r.idle {
+			close(ch)
+		}
+		r.idle = nil
+	}
+}
+
+// abortMessage returns Details.message of the last ABORT fx sends to sid,
+// for the log line of a session the router closes.
+func abortMessage(fx *router.Effects, sid wamp.ID) string {
+	for i := len(fx.Out) - 1; i >= 0; i-- {
+		if a, ok := fx.Out[i].Msg.(*wamp.Abort); ok && fx.Out[i].To == sid {
+			msg, _ := a.Details["message"].(string)
+			return msg
+		}
+	}
+	return ""
+}
+
+// deliver sends fx.Out in order. Executor-only.
+func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
+	var fan, shared wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
+	ack := ackedPublication(fx.Out)
+	var refused error // ack: why an EVENT of the publication was not sent
+	for i := range fx.Out {
+		o := &fx.Out[i]
+		out, ok := r.outlets[o.To]
+		if !ok {
+			continue // the session left in this step or earlier
+		}
+		msg := o.Msg
+		fc, _ := out.(transport.FlowControl)
+		checkEvent := ack != nil && fc != nil && msg.Type() == wamp.EVENT
+		if (o.Shared || checkEvent) && out != r.local {
+			// One message to several peers, as the router declared it:
+			// each serializer in use encodes it once, and every peer
+			// writes the same bytes.
+			if msg != fan {
+				fan, shared = msg, transport.Shared(msg)
+			}
+			msg = shared
+		}
+		if checkEvent {
+			// An acknowledged publisher learns whether every subscriber
+			// could be sent the event before PUBLISHED goes out.
+			if err := fc.Check(msg); err != nil {
+				refused = err
+				continue
+			}
+		} else if refused != nil && o.Msg == wamp.Message(ack) {
+			msg = publishRefused(ack, refused)
+		}
+		// A refused Send means the peer is closed or overflowed: the
+		// transport closes it, counts it (transport.Stats.SlowConsumers),
+		// logs it and reports Closed, which detaches the session here.
+		out.Send(msg)
+		if fc != nil && sender != nil && fc.Congested() {
+			fc.Throttle(sender)
+		}
+	}
+}
+
+// endSession tells the host a welcomed session left. A session still in
+// its handshake is ended by its handshake (HandshakeEnd). Executor-only.
+func (r *Realm) endSession(sid wamp.ID) {
+	if _, ok := r.hs[sid]; ok {
+		return
+	}
+	r.host.End(sid)
+}
+
+// rearm keeps exactly one backend timer armed at the router's next
+// deadline (duty 4). Executor-only.
+func (r *Realm) rearm() {
+	at, ok := r.r.NextDeadline()
+	if ok && r.timer != nil && at.Equal(r.timerAt) {
+		return
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+	if !ok {
+		return
+	}
+	r.timerAt = at
+	r.timer = r.as.AfterFunc(at.Sub(r.as.Now()), func() { r.ex.Post(r.expire) })
+}
+
+// expire runs the router's deadline handling. Executor-only.
+func (r *Realm) expire() {
+	r.timer = nil
+	r.r.Expire(r.as.Now(), &r.fx)
+	r.apply()
+}
+
+// Shutdown says GOODBYE (reason) to every session of the realm, ABORT to
+// those in their handshake, and waits until all are gone or ctx is done.
+func (r *Realm) Shutdown(ctx context.Context, reason wamp.URI) error {
+	done := make(chan struct{})
+	posted := r.ex.Post(func() {
+		r.closing = true
+		r.idle = append(r.idle, done)
+		r.r.Shutdown(r.as.Now(), reason, &r.fx)
+		r.apply()
+	})
+	if !posted {
+		return ErrClosed
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Closing reports whether Shutdown has started. Executor-only.
+func (r *Realm) Closing() bool { return r.closing }
+
+// SessionCount returns the number of sessions joined to the realm,
+// including the application's own session.
+func (r *Realm) SessionCount(ctx context.Context) (int, error) {
+	ch := make(chan int, 1)
+	if !r.ex.Post(func() { ch <- r.r.SessionCount() }) {
+		return 0, ErrClosed
+	}
+	select {
+	case n := <-ch:
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// Kill ends session sid from the router (GOODBYE reason). It does not
+// wait.
+func (r *Realm) Kill(sid wamp.ID, reason wamp.URI) error {
+	if !r.ex.Post(func() {
+		r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Kill(now, sid, reason, fx) })
+	}) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// ackedPublication returns the PUBLISHED that ends out, if any: the step
+// routed an acknowledged PUBLISH (the router emits its EVENTs, then
+// PUBLISHED last).
+func ackedPublication(out []router.Outbound) *wamp.Published {
+	if n := len(out); n > 0 {
+		if p, ok := out[n-1].Msg.(*wamp.Published); ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// publishRefused is the ERROR an acknowledged publisher gets instead of
+// PUBLISHED when a subscriber could not be sent the event: the others
+// received it.
+func publishRefused(p *wamp.Published, err error) *wamp.Error {
+	uri := wamp.ErrInvalidArgument
+	if errors.Is(err, transport.ErrMessageTooLarge) {
+		uri = wamp.ErrPayloadSizeExceeded
+	}
+	return &wamp.Error{RequestType: wamp.PUBLISH, Request: p.Request, Details: wamp.Dict{}, Error: uri,
+		Args: wamp.List{"the event could not be delivered to every subscriber: " + err.Error()}}
+}
