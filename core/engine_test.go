@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -151,11 +152,11 @@ func TestFanoutSharesOneEncoding(t *testing.T) {
 	var first wamp.Message
 	for i, p := range peers {
 		m := p.recvRaw()
-		if _, ok := m.(*transport.SharedMessage); !ok {
-			t.Fatalf("peer %d got %T, want a *transport.SharedMessage", i, m)
+		if _, ok := m.(*shared.Message); !ok {
+			t.Fatalf("peer %d got %T, want a *shared.Message", i, m)
 		}
-		if ev, ok := transport.Unwrap(m).(*wamp.Event); !ok || ev.Args[0] != "x" {
-			t.Fatalf("peer %d: shared message wraps %#v", i, transport.Unwrap(m))
+		if ev, ok := shared.Unwrap(m).(*wamp.Event); !ok || ev.Args[0] != "x" {
+			t.Fatalf("peer %d: shared message wraps %#v", i, shared.Unwrap(m))
 		}
 		if first == nil {
 			first = m

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -96,7 +97,7 @@ func (p *fakePeer) send(m wamp.Message) { p.h.Message(m) }
 // (unwrapping fan-out's shared messages).
 func (p *fakePeer) recv() wamp.Message {
 	p.t.Helper()
-	return transport.Unwrap(p.recvRaw())
+	return shared.Unwrap(p.recvRaw())
 }
 
 // recvRaw returns the next message exactly as the engine handed it over.

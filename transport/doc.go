@@ -162,13 +162,13 @@
 //
 // # Encode once for fan-out
 //
-// [Shared] wraps a message sent unchanged to many peers (an EVENT to every
-// subscriber): the first writer that needs it in a given wire format
-// encodes it, every other writer in that format writes the same bytes, so
-// a publication is encoded once per serializer in use rather than once
-// per subscriber. The cached bytes are plain allocations, never pooled.
-// Code that inspects messages given to a Peer (in-memory peers, tests)
-// calls [Unwrap].
+// A *shared.Message (package core/serialize/shared) wraps a message sent
+// unchanged to many peers (an EVENT to every subscriber): the first writer
+// that needs it in a given wire format encodes it, every other writer in
+// that format writes the same bytes, so a publication is encoded once per
+// serializer in use rather than once per subscriber. The cached bytes are
+// plain allocations, never pooled. Code that inspects messages given to a
+// Peer (in-memory peers, tests) calls shared.Unwrap.
 //
 // Close causes reported to Handler.Closed: nil after a local Peer.Close,
 // ErrSlowConsumer, ErrServerClosed, an error wrapping ErrKeepaliveTimeout,

@@ -3,6 +3,8 @@ package transport
 import (
 	"errors"
 	"fmt"
+
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 )
 
 // ErrServerClosed is the close cause of peers closed by WebSocketServer.Close
@@ -22,9 +24,9 @@ var ErrWriteTimeout = errors.New("transport: write timeout")
 // message larger than MaxMessageBytes was sent; the message is not written.
 var ErrMessageTooLarge = errors.New("transport: outbound message too large")
 
-// ErrEncode is wrapped by the close cause of a peer for which the serializer
-// failed to encode an outbound message (a bug-class event).
-var ErrEncode = errors.New("transport: cannot encode message")
+// ErrEncode is wrapped by the error Refuser.Refused gets for a message the
+// peer's serializer could not encode; it is serialize.ErrEncode.
+var ErrEncode = serialize.ErrEncode
 
 // ErrHandlerPanic is wrapped by the close cause of a peer whose Acceptor or
 // Handler panicked; the panic is recovered and logged.

@@ -41,7 +41,7 @@ type FlowControl interface {
 	Resume()
 	// Check encodes m for this peer now and reports whether the writer
 	// would send it: an error wrapping ErrMessageTooLarge or ErrEncode if
-	// not. For a SharedMessage the encoding is cached, so the writer does
+	// not. For a shared.Message the encoding is cached, so the writer does
 	// not encode it again.
 	Check(m wamp.Message) error
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
@@ -21,10 +22,10 @@ var ErrNoExecutor = errors.New("transport: memory pipe end needs an Executor and
 // holds up to DefaultOutboundQueueMax undelivered messages.
 type PipeConfig struct {
 	// Serializer, when set, carries every message as a real connection
-	// would: encoded (a SharedMessage once per format, through its cache)
+	// would: encoded (a shared.Message once per format, through its cache)
 	// and decoded again just before delivery, so the receiver never shares
 	// memory with the sender and an invalid message is caught. Nil: the
-	// message value itself is delivered (SharedMessage unwrapped).
+	// message value itself is delivered (shared.Message unwrapped).
 	Serializer serialize.Serializer
 	// QueueMax bounds each direction: messages sent and not yet delivered
 	// (0 = DefaultOutboundQueueMax). Send on a full direction closes the
@@ -360,15 +361,15 @@ func (e *memEnd) deliver(m wamp.Message) {
 	defer e.recoverHandler("Message")
 	ser := e.pipe.cfg.Serializer
 	if ser == nil {
-		e.h.Message(Unwrap(m))
+		e.h.Message(shared.Unwrap(m))
 		return
 	}
 	var b []byte
 	var err error
-	if sm, ok := m.(*SharedMessage); ok {
-		b, err = sm.encoded(ser, &e.scratch)
+	if sm, ok := m.(*shared.Message); ok {
+		b, err = sm.Encoded(ser, &e.scratch)
 	} else {
-		b, err = encodeMessage(ser, e.scratch[:0], m)
+		b, err = shared.Encode(ser, e.scratch[:0], m)
 		e.scratch = b
 	}
 	if err != nil {

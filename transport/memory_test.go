@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/scheduler/schedtest"
@@ -155,13 +156,13 @@ func TestPipeOrderAndClose(t *testing.T) {
 }
 
 // With a serializer the receiver gets its own copy, in wire types; a
-// SharedMessage is unwrapped and encoded once per format.
+// shared.Message is unwrapped and encoded once per format.
 func TestPipeSerializerCopies(t *testing.T) {
 	v, a, _, _, lb := virtualPipe(t, PipeConfig{Serializer: serialize.JSON})
 	args := wamp.List{1, "x"}
 	sent := &wamp.Event{Subscription: 7, Publication: 8, Details: wamp.Dict{}, Args: args}
-	shared := Shared(sent).(*SharedMessage)
-	if !a.Send(shared) || !a.Send(shared) {
+	sm := shared.Wrap(sent).(*shared.Message)
+	if !a.Send(sm) || !a.Send(sm) {
 		t.Fatal("Send refused")
 	}
 	v.RunUntilIdle()
@@ -177,12 +178,12 @@ func TestPipeSerializerCopies(t *testing.T) {
 	if args[1] != "x" {
 		t.Fatal("the receiver's message aliases the sender's")
 	}
-	if !shared.first.set || len(shared.more) != 0 {
-		t.Fatalf("shared cache: first %v, more %d; want one encoding", shared.first.set, len(shared.more))
+	if n := sm.Formats(); n != 1 {
+		t.Fatalf("shared cache holds %d encodings, want one", n)
 	}
 	// Without a serializer the value itself arrives, unwrapped.
 	v2, a2, _, _, lb2 := virtualPipe(t, PipeConfig{})
-	a2.Send(shared)
+	a2.Send(sm)
 	v2.RunUntilIdle()
 	if _, msgs, _, _ := lb2.snapshot(); len(msgs) != 1 || msgs[0] != wamp.Message(sent) {
 		t.Fatalf("got %v, want the unwrapped message itself", msgs)

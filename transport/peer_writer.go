@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -245,16 +246,16 @@ func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 }
 
 // encodeFor encodes m with the peer's serializer (or takes a
-// SharedMessage's cached encoding), using *bp as scratch space, and checks
+// shared.Message's cached encoding), using *bp as scratch space, and checks
 // the size against the peer's limit: the error wraps ErrEncode or
 // ErrMessageTooLarge.
 func (q *peerCore) encodeFor(bp *[]byte, m wamp.Message) ([]byte, error) {
 	var b []byte
 	var err error
-	if sm, ok := m.(*SharedMessage); ok {
-		b, err = sm.encoded(q.ser, bp)
+	if sm, ok := m.(*shared.Message); ok {
+		b, err = sm.Encoded(q.ser, bp)
 	} else {
-		b, err = encodeMessage(q.ser, (*bp)[:0], m)
+		b, err = shared.Encode(q.ser, (*bp)[:0], m)
 		*bp = b
 	}
 	if err != nil {
@@ -280,7 +281,7 @@ func (q *peerCore) refuse(m wamp.Message, err error) {
 		level = slog.LevelWarn
 	}
 	q.cfg.logger.Log(context.Background(), level, "transport: outbound message not sent to this peer",
-		"transport", q.info.Transport, "peer", q.info.PeerAddr, "serializer", q.ser.Name(), "type", fmt.Sprintf("%T", Unwrap(m)), "err", err)
+		"transport", q.info.Transport, "peer", q.info.PeerAddr, "serializer", q.ser.Name(), "type", fmt.Sprintf("%T", shared.Unwrap(m)), "err", err)
 	q.mu.Lock()
 	h, ok := q.h.(Refuser)
 	q.mu.Unlock()
@@ -293,7 +294,7 @@ func (q *peerCore) refuse(m wamp.Message, err error) {
 				"peer", q.info.PeerAddr, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	h.Refused(Unwrap(m), err)
+	h.Refused(shared.Unwrap(m), err)
 }
 
 // writeFailed handles a socket write error: it closes the queue and lets

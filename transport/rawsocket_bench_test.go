@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -68,8 +69,8 @@ func BenchmarkRawSocketEchoPipelined(b *testing.B) {
 // BenchmarkSharedFanout sends one EVENT to 16 RawSocket peers, shared or
 // not: the shared one is encoded once per round instead of 16 times.
 func BenchmarkSharedFanout(b *testing.B) {
-	for _, shared := range []bool{false, true} {
-		name := map[bool]string{false: "per-peer", true: "shared"}[shared]
+	for _, wrap := range []bool{false, true} {
+		name := map[bool]string{false: "per-peer", true: "shared"}[wrap]
 		b.Run(name, func(b *testing.B) {
 			srv := startRS(b, RawSocketConfig{Serializers: []serialize.Serializer{serialize.JSON}, OutboundQueueMax: 1 << 16}, nil, nil)
 			const n = 16
@@ -85,8 +86,8 @@ func BenchmarkSharedFanout(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var m wamp.Message = ev
-				if shared {
-					m = Shared(ev)
+				if wrap {
+					m = shared.Wrap(ev)
 				}
 				for _, p := range peers {
 					p.Send(m)

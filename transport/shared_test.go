@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -50,7 +51,7 @@ func TestSharedEncodesOncePerSerializer(t *testing.T) {
 	for round := 1; round <= 3; round++ {
 		jsonCalls.Store(0)
 		binCalls.Store(0)
-		m := Shared(event(round))
+		m := shared.Wrap(event(round))
 		var wg sync.WaitGroup
 		for _, p := range peers { // concurrently, as an engine fanning out might
 			wg.Go(func() {
@@ -73,21 +74,21 @@ func TestSharedEncodesOncePerSerializer(t *testing.T) {
 
 func TestSharedWrapping(t *testing.T) {
 	ev := event(1)
-	s := Shared(ev)
+	s := shared.Wrap(ev)
 	if s.Type() != wamp.EVENT {
 		t.Errorf("Type() = %v", s.Type())
 	}
-	if Shared(s) != s {
-		t.Error("Shared of a SharedMessage wraps again")
+	if shared.Wrap(s) != s {
+		t.Error("Shared of a shared.Message wraps again")
 	}
-	if Unwrap(s) != wamp.Message(ev) || Unwrap(ev) != wamp.Message(ev) {
+	if shared.Unwrap(s) != wamp.Message(ev) || shared.Unwrap(ev) != wamp.Message(ev) {
 		t.Error("Unwrap does not return the original")
 	}
-	if s.(*SharedMessage).Message() != wamp.Message(ev) {
+	if s.(*shared.Message).Message() != wamp.Message(ev) {
 		t.Error("Message() does not return the original")
 	}
-	if Shared(nil) != nil {
-		t.Error("Shared(nil) != nil")
+	if shared.Wrap(nil) != nil {
+		t.Error("shared.Wrap(nil) != nil")
 	}
 }
 
@@ -98,13 +99,13 @@ func TestSharedEncodedConcurrently(t *testing.T) {
 		countingCodec{testCodec{name: "x", proto: "wamp.2.x"}, 2, &calls},
 		countingCodec{testCodec{name: "y", proto: "wamp.2.y"}, 3, &calls},
 	}
-	s := Shared(event(5)).(*SharedMessage)
+	s := shared.Wrap(event(5)).(*shared.Message)
 	results := make([][]byte, 3*16)
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Go(func() {
 			var scratch []byte
-			b, err := s.encoded(codecs[i%3], &scratch)
+			b, err := s.Encoded(codecs[i%3], &scratch)
 			if err != nil {
 				t.Error(err)
 			}
@@ -128,11 +129,11 @@ func TestSharedEncodeErrorRefusedByEachPeer(t *testing.T) {
 	dialClient(t, srv.url, WebSocketClientConfig{})
 	dialRS(t, rs, RawSocketClientConfig{})
 	a, b := nextPeer(t, srv.accepted), nextPeer(t, rs.accepted)
-	m := Shared(&wamp.Call{Request: 1, Procedure: "x"}) // the test codec cannot encode CALL
+	m := shared.Wrap(&wamp.Call{Request: 1, Procedure: "x"}) // the test codec cannot encode CALL
 	a.peer.Send(m)
 	b.peer.Send(m)
 	for _, r := range []*recorder{a, b} {
-		if rf := r.nextRefusal(t); !errors.Is(rf.err, ErrEncode) || rf.msg != Unwrap(m) {
+		if rf := r.nextRefusal(t); !errors.Is(rf.err, ErrEncode) || rf.msg != shared.Unwrap(m) {
 			t.Errorf("Refused(%v, %v), want the unwrapped CALL and ErrEncode", rf.msg, rf.err)
 		}
 	}

@@ -61,7 +61,7 @@ func (p *wsPeer) writeMessage(b []byte) error {
 // frame appends one unfragmented frame to the round's buffer, flushing
 // first when it would pass wsBatchBytes. Client frames are masked with a
 // fresh random key (RFC 6455 §5.3); the payload is copied first, so b (for
-// a SharedMessage, bytes shared with other peers) is never modified.
+// a shared.Message, bytes shared with other peers) is never modified.
 func (p *wsPeer) frame(op gws.Opcode, b []byte) error {
 	if p.out != nil && len(*p.out)+wsMaxHeader+len(b) > wsBatchBytes {
 		if err := p.flush(); err != nil {

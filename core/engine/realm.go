@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
@@ -285,7 +286,7 @@ func abortMessage(fx *router.Effects, sid wamp.ID) string {
 
 // deliver sends fx.Out in order. Executor-only.
 func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
-	var fan, shared wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
+	var fan, wrapped wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
 	ack := ackedPublication(fx.Out)
 	var refused error // ack: why an EVENT of the publication was not sent
 	for i := range fx.Out {
@@ -302,9 +303,9 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 			// each serializer in use encodes it once, and every peer
 			// writes the same bytes.
 			if msg != fan {
-				fan, shared = msg, transport.Shared(msg)
+				fan, wrapped = msg, shared.Wrap(msg)
 			}
-			msg = shared
+			msg = wrapped
 		}
 		if checkEvent {
 			// An acknowledged publisher learns whether every subscriber

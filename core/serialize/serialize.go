@@ -11,6 +11,10 @@ import (
 // WAMP message (the latter also matches wamp.ErrProtocolViolation).
 var ErrDecode = errors.New("serialize: cannot decode message")
 
+// ErrEncode wraps every failure to encode a message (a value the format
+// cannot carry, such as NaN in JSON; a serializer bug).
+var ErrEncode = errors.New("serialize: cannot encode message")
+
 // Serializer encodes and decodes WAMP messages in one wire format.
 // Implementations are stateless and safe for concurrent use.
 type Serializer interface {
