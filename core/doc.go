@@ -1,8 +1,10 @@
-// Package core is Switchboard's engine and server API. It binds the pure
-// router state machine (package core/router) to a scheduling backend
-// (scheduler.AsyncSupport) and to connections (package transport), and it
-// hosts the application's own Go procedures in the same dealer as the
-// procedures that remote clients register.
+// Package core is Switchboard's server API (the serverwamp half). Below it,
+// package core/engine binds the pure router state machine (core/router) to
+// a scheduling backend (scheduler.AsyncSupport) and to connections
+// (package transport); this package builds an engine realm per Realm, gives
+// it what the application adds (host.go: authentication, session objects
+// and hooks, topic handlers), and hosts the application's own Go
+// procedures in the same dealer as the procedures remote clients register.
 //
 //	app, err := core.New(core.Config{
 //		Backend: goroutine.New(goroutine.Config{}),
@@ -16,10 +18,11 @@
 //	http.Handle("/ws", ws)
 //
 // Threading: each realm's routing state belongs to one serial executor of
-// the backend; connections' reader goroutines decode and hand messages to the
-// realm through a bounded mailbox (a full mailbox blocks the reader, which
-// pushes back on the TCP connection); user handlers run as spawned tasks,
-// never on the realm's executor.
+// the backend (core/engine); connections' reader goroutines decode and hand
+// messages to the realm through a bounded mailbox (a full mailbox, or a
+// congested receiver, pauses the reader, which pushes back on the TCP
+// connection); user handlers, authenticators and hooks run as spawned
+// tasks, never on the realm's executor.
 //
 // Sessions (the serverwamp half; auth.go, hooks.go, topics.go, deps.go):
 // a HELLO names a realm (or lands in Config.DefaultRealm when that is on);
