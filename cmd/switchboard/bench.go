@@ -18,22 +18,6 @@ import (
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 )
 
-// runSubcommand dispatches the bench subcommands (bench, and the hidden
-// children bench-router and bench-echo); anything else runs the router.
-func runSubcommand(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "bench":
-			return benchMain(args[1:], stdout, stderr)
-		case cmdBenchRouter:
-			return benchRouterMain(args[1:], stdout, stderr)
-		case cmdBenchEcho:
-			return benchEchoMain(args[1:], stdout, stderr)
-		}
-	}
-	return run(args, stderr)
-}
-
 // benchPhases are the measurement phases run against each router.
 var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "idle"}
 

@@ -28,13 +28,42 @@ import (
 )
 
 func main() {
-	if err := runSubcommand(os.Args[1:], os.Stdout, os.Stderr); err != nil { // bench.go
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "switchboard:", err)
-		os.Exit(1)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command: it dispatches the subcommands and returns the
+// exit status: 0 on success or -h, 1 on any error (printed to stderr unless
+// the subcommand reported it already, see errReported).
+func run(args []string, stdout, stderr io.Writer) int {
+	err := runSubcommand(args, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errReported):
+		return 1
 	}
+	fmt.Fprintln(stderr, "switchboard:", err)
+	return 1
+}
+
+// errReported is returned by a subcommand that has printed its own
+// diagnostics: the command exits 1 without another message.
+var errReported = errors.New("reported")
+
+// runSubcommand dispatches the subcommands (bench, and the hidden bench
+// children bench-router and bench-echo); anything else runs the router.
+func runSubcommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "bench":
+			return benchMain(args[1:], stdout, stderr)
+		case cmdBenchRouter:
+			return benchRouterMain(args[1:], stdout, stderr)
+		case cmdBenchEcho:
+			return benchEchoMain(args[1:], stdout, stderr)
+		}
+	}
+	return serve(args, stderr)
 }
 
 // parseFlags builds the configuration from the command line: from the
@@ -122,7 +151,8 @@ func flagListeners(addr, path, rsAddr, unix, cert, key string) []ListenerConfig 
 	return ls
 }
 
-func run(args []string, stderr io.Writer) error {
+// serve runs the router until SIGINT or SIGTERM.
+func serve(args []string, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err

@@ -230,3 +230,16 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("loaded %+v", c)
 	}
 }
+
+// run maps the outcome to the exit status: -h is 0, an error 1 with the
+// message on stderr.
+func TestRunExitStatus(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run([]string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage: switchboard") {
+		t.Fatalf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"extra"}, &out, &errOut); code != 1 || !strings.HasPrefix(errOut.String(), "switchboard: unexpected argument") {
+		t.Fatalf("extra: exit %d, stderr %q", code, errOut.String())
+	}
+}
