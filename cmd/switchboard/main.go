@@ -50,13 +50,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 // diagnostics: the command exits 1 without another message.
 var errReported = errors.New("reported")
 
-// runSubcommand dispatches the subcommands (bench, and the hidden bench
+// errHelp is flag.ErrHelp: a subcommand printed its usage on -h.
+var errHelp = flag.ErrHelp
+
+// isHelp reports whether arg asks for a subcommand's usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// runSubcommand dispatches the subcommands (bench, version, and the hidden bench
 // children bench-router and bench-echo); anything else runs the router.
 func runSubcommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "bench":
 			return benchMain(args[1:], stdout, stderr)
+		case "version":
+			return versionMain(args[1:], stdout, stderr)
 		case cmdBenchRouter:
 			return benchRouterMain(args[1:], stdout, stderr)
 		case cmdBenchEcho:
