@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -117,72 +120,125 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports the first problem with c, naming the field.
+// Validate reports the first problem with c, naming the field by its key
+// path in the file (problems lists them all).
 func (c Config) Validate() error {
-	if !slices.Contains(backends, c.Backend) {
-		return fmt.Errorf("backend %q: want one of %v", c.Backend, backends)
-	}
-	if len(c.Realms) == 0 {
-		return errors.New("realms: at least one realm is needed")
-	}
-	for i, r := range c.Realms {
-		if r.URI == "" {
-			return fmt.Errorf("realms[%d]: uri is empty", i)
-		}
-		if r.MaxOptionListLen < 0 {
-			return fmt.Errorf("realms[%d]: max_option_list_len %d: want 0 (the default, 1024) or more", i, r.MaxOptionListLen)
-		}
-	}
-	if len(c.Listeners) == 0 {
-		return errors.New("listeners: at least one listener is needed")
-	}
-	for i, l := range c.Listeners {
-		if err := l.validate(); err != nil {
-			return fmt.Errorf("listeners[%d]: %w", i, err)
-		}
-	}
-	if c.MaxMessageBytes < 512 || c.MaxMessageBytes > 16<<20 {
-		return fmt.Errorf("max_message_bytes %d: want 512 to 16 MiB (RawSocket's range)", c.MaxMessageBytes)
-	}
-	if c.OutboundQueue < 1 {
-		return fmt.Errorf("outbound_queue %d: want at least 1", c.OutboundQueue)
+	if ps := c.problems(); len(ps) > 0 {
+		return ps[0]
 	}
 	return nil
 }
 
-func (l ListenerConfig) validate() error {
+// A configProblem is one thing wrong with a configuration: the key path of
+// the offending setting, as in the YAML file (string keys and int sequence
+// indices: realms[0].uri), and what is wrong with it.
+type configProblem struct {
+	path []any
+	msg  string
+}
+
+func (p configProblem) Error() string { return pathString(p.path) + ": " + p.msg }
+
+// pathString formats a key path: realms[0].uri.
+func pathString(path []any) string {
+	var b strings.Builder
+	for _, k := range path {
+		switch k := k.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", k)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			fmt.Fprint(&b, k)
+		}
+	}
+	return b.String()
+}
+
+// problems lists every problem with c, in the order of Config's fields.
+func (c Config) problems() []configProblem {
+	var ps []configProblem
+	add := func(msg string, path ...any) { ps = append(ps, configProblem{path, msg}) }
+	if !slices.Contains(backends, c.Backend) {
+		add(fmt.Sprintf("%q: want one of %v", c.Backend, backends), "backend")
+	}
+	if len(c.Realms) == 0 {
+		add("at least one realm is needed", "realms")
+	}
+	for i, r := range c.Realms {
+		if r.URI == "" {
+			add("empty", "realms", i, "uri")
+		}
+		if r.MaxOptionListLen < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 1024) or more", r.MaxOptionListLen), "realms", i, "max_option_list_len")
+		}
+	}
+	if len(c.Listeners) == 0 {
+		add("at least one listener is needed", "listeners")
+	}
+	for i, l := range c.Listeners {
+		for _, p := range l.problems() {
+			add(p.msg, append([]any{"listeners", i}, p.path...)...)
+		}
+	}
+	if c.MaxMessageBytes < 512 || c.MaxMessageBytes > 16<<20 {
+		add(fmt.Sprintf("%d: want 512 to 16 MiB (RawSocket's range)", c.MaxMessageBytes), "max_message_bytes")
+	}
+	if c.OutboundQueue < 1 {
+		add(fmt.Sprintf("%d: want at least 1", c.OutboundQueue), "outbound_queue")
+	}
+	return ps
+}
+
+// problems lists the problems with one listener, paths relative to it.
+func (l ListenerConfig) problems() []configProblem {
+	var ps []configProblem
+	add := func(msg string, path ...any) { ps = append(ps, configProblem{path, msg}) }
 	switch l.Type {
 	case "websocket", "rawsocket", "both":
 	default:
-		return fmt.Errorf("type %q: want websocket, rawsocket or both", l.Type)
+		add(fmt.Sprintf("%q: want websocket, rawsocket or both", l.Type), "type")
 	}
 	if (l.Address == "") == (l.Unix == "") {
-		return errors.New("set exactly one of address and unix")
+		add("set exactly one of address and unix")
 	}
-	for _, s := range l.Serializers {
+	for j, s := range l.Serializers {
 		if _, ok := serialize.ByName(s); !ok {
-			return fmt.Errorf("serializer %q: want json, msgpack or cbor", s)
+			add(fmt.Sprintf("%q: want json, msgpack or cbor", s), "serializers", j)
 		}
 	}
 	if l.TLS != nil && (l.TLS.Cert == "" || l.TLS.Key == "") {
-		return errors.New("tls: both cert and key are needed")
+		add("both cert and key are needed", "tls")
 	}
-	return nil
+	return ps
 }
 
 // loadConfig reads a YAML (or JSON) configuration file; unknown keys are
 // errors, so a typo does not silently fall back to a default.
 func loadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, err
 	}
-	defer f.Close()
-	var c Config
-	d := yaml.NewDecoder(f)
-	d.KnownFields(true)
-	if err := d.Decode(&c); err != nil {
+	c, err := decodeConfig(data)
+	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// decodeConfig decodes the first YAML document of data, rejecting unknown
+// keys. A *yaml.TypeError lists every unknown key and mistyped value found,
+// and the fields that did decode are set in the returned Config; any other
+// error (a YAML syntax error, an empty file) leaves it zero.
+func decodeConfig(data []byte) (Config, error) {
+	var c Config
+	d := yaml.NewDecoder(bytes.NewReader(data))
+	d.KnownFields(true)
+	err := d.Decode(&c)
+	if errors.Is(err, io.EOF) {
+		err = errors.New("no YAML document (the file is empty)")
+	}
+	return c, err
 }

@@ -243,3 +243,30 @@ func TestRunExitStatus(t *testing.T) {
 		t.Fatalf("extra: exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+// Validate's problems are all listed, each with its key path.
+func TestConfigProblems(t *testing.T) {
+	c := Config{
+		Backend:   "threads",
+		Realms:    []RealmConfig{{URI: "r"}, {MaxOptionListLen: -1}},
+		Listeners: []ListenerConfig{{Type: "websocket", Address: ":0", Serializers: []string{"json", "xml"}}, {Type: "http"}},
+	}.withDefaults()
+	var got []string
+	for _, p := range c.problems() {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`backend: "threads": want one of [goroutine eventloop pool]`,
+		`realms[1].uri: empty`,
+		`realms[1].max_option_list_len: -1: want 0 (the default, 1024) or more`,
+		`listeners[0].serializers[1]: "xml": want json, msgpack or cbor`,
+		`listeners[1].type: "http": want websocket, rawsocket or both`,
+		`listeners[1]: set exactly one of address and unix`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := c.Validate(); err == nil || err.Error() != want[0] {
+		t.Fatalf("Validate = %v, want the first problem", err)
+	}
+}
