@@ -62,8 +62,9 @@ func isHelp(arg string) bool {
 	return false
 }
 
-// runSubcommand dispatches the subcommands (bench, version, and the hidden bench
-// children bench-router and bench-echo); anything else runs the router.
+// runSubcommand dispatches the subcommands (bench, version, config check,
+// and the hidden bench children bench-router and bench-echo); anything
+// else runs the router.
 func runSubcommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -71,6 +72,8 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 			return benchMain(args[1:], stdout, stderr)
 		case "version":
 			return versionMain(args[1:], stdout, stderr)
+		case "config":
+			return configMain(args[1:], stdout, stderr)
 		case cmdBenchRouter:
 			return benchRouterMain(args[1:], stdout, stderr)
 		case cmdBenchEcho:
