@@ -11,6 +11,17 @@
 //
 // measures the router on each backend against a raw WebSocket echo server
 // (see bench.go).
+//
+//	go run ./cmd/switchboard version
+//
+// prints four lines, "version: ", "revision: ", "modified: " and "go: "
+// each followed by its value or "unknown" (see formatBuildInfo), and
+//
+//	go run ./cmd/switchboard config check switchboard.yaml
+//
+// loads and validates a -config file: it prints "FILE: ok" and exits 0, or
+// prints every problem as "FILE:LINE: key.path: message" on stderr and
+// exits 1 (see checkConfigFile).
 package main
 
 import (
@@ -83,6 +94,22 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 	return serve(args, stderr)
 }
 
+const usageText = `Usage: switchboard [flags]                 run the router
+       switchboard bench [flags]           benchmark it on each backend (see switchboard bench -h)
+       switchboard version                 print the version, VCS revision and Go version
+       switchboard config check FILE       validate FILE as -config FILE would; exit 1 if invalid
+
+Examples:
+  switchboard -config switchboard.yaml
+  switchboard bench -quick -json bench.json
+  switchboard version
+  switchboard config check switchboard.yaml
+
+Runs a WAMP v2 router: WebSocket and RawSocket, json/msgpack/cbor, TLS.
+
+Flags:
+`
+
 // parseFlags builds the configuration from the command line: from the
 // file named by -config, or else from the flags (whose defaults are the
 // in-memory default configuration: a WebSocket listener on 127.0.0.1:8080
@@ -110,8 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
 	fs.IntVar(&c.OutboundQueue, "outbound-queue", 1024, "messages queued per peer before it is disconnected as a slow consumer")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: switchboard [flags]\n       switchboard bench [flags]   (see switchboard bench -h)\n\n"+
-			"Runs a WAMP v2 router: WebSocket and RawSocket, json/msgpack/cbor, TLS.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -231,12 +231,17 @@ func TestExampleConfig(t *testing.T) {
 	}
 }
 
-// run maps the outcome to the exit status: -h is 0, an error 1 with the
-// message on stderr.
+// run maps the outcome to the exit status: -h is 0 (and its usage lists the
+// subcommands), an error 1 with the message on stderr.
 func TestRunExitStatus(t *testing.T) {
 	var out, errOut strings.Builder
 	if code := run([]string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage: switchboard") {
 		t.Fatalf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	for _, sub := range []string{"switchboard bench", "switchboard version", "switchboard config check FILE", "switchboard config check switchboard.yaml"} {
+		if !strings.Contains(errOut.String(), sub) {
+			t.Errorf("-h does not mention %q", sub)
+		}
 	}
 	errOut.Reset()
 	if code := run([]string{"extra"}, &out, &errOut); code != 1 || !strings.HasPrefix(errOut.String(), "switchboard: unexpected argument") {
