@@ -49,9 +49,10 @@
 // (2^(9+LENGTH)) and the one serializer it speaks in one octet, and two
 // zero octets. The server answers with its own maximum and the same
 // serializer, or an error code: 1 serializer unsupported, 3 reserved bits
-// used (non-zero octets 3-4), 4 connection limit (MaxConnections)
-// reached; DialRawSocket returns those as a *RawSocketHandshakeError. A
-// first octet other than 0x7F fails the connection without a reply. Each
+// used (non-zero octets 3-4), 4 connection limit (MaxConnections or
+// MaxConnectionsPerAddress) reached; DialRawSocket returns those as a
+// *RawSocketHandshakeError. A first octet other than 0x7F fails the
+// connection without a reply. Each
 // end enforces the maximum it announced on what it receives, and the other
 // end's on what it sends: a larger outbound message closes the connection
 // (cause wrapping ErrMessageTooLarge), it is never truncated.
@@ -88,6 +89,21 @@
 // configuration (TLS 1.2+, ALPN http/1.1 for WebSocket upgrades). Without
 // the Mux: http.Server with that TLSConfig for wss://, and
 // RawSocketServer.Serve(tls.NewListener(ln, cfg)) for rss://.
+//
+// # Connection limits
+//
+// Both servers take MaxConnections (in total) and MaxConnectionsPerAddress
+// (per source IP, the host part of the remote address; unix socket
+// connections have none and count only in the total), 0 meaning
+// unlimited. A connection holds its slot from the start of its handshake
+// (a WebSocket upgrade; a RawSocket connection as soon as it is accepted,
+// before its 4 octets arrive) until it ends, after Handler.Closed, and
+// also gives it back when the handshake fails or panics. Beyond a limit a
+// WebSocket upgrade is answered HTTP 503 (MaxConnections) or 429 Too Many
+// Requests (MaxConnectionsPerAddress), a RawSocket handshake with error 4;
+// each refusal is counted (Stats.Rejected and Stats.LimitRefusals) and
+// logged at Debug only, so a flood does not flood the log. Connections the
+// Mux is still sniffing are not counted yet.
 //
 // # Per-connection model
 //

@@ -44,10 +44,18 @@ type RawSocketConfig struct {
 	// ReadBufferBytes is the size of the per-connection read buffer
 	// (0 = 2048). Frames that fit are decoded in place.
 	ReadBufferBytes int
-	// MaxConnections bounds the established connections (0 = unlimited);
-	// a handshake beyond it is answered with error 4 (maximum connection
-	// count reached).
+	// MaxConnections bounds the connections in the handshake or
+	// established (0 = unlimited). A connection beyond it is answered with
+	// handshake error 4 (maximum connection count reached) once its
+	// client's 4 octets arrive (Stats.Rejected and Stats.LimitRefusals, a
+	// Debug log line).
 	MaxConnections int
+	// MaxConnectionsPerAddress bounds those connections per source IP, the
+	// host part of the connection's remote address (0 = unlimited); beyond
+	// it, error 4 as well (RawSocket has no other code for it). Unix
+	// socket connections have no source IP and are not limited per
+	// address (MaxConnections still counts them).
+	MaxConnectionsPerAddress int
 	// Logger receives transport logs (nil = slog.Default()).
 	Logger *slog.Logger
 	// Stats receives counters (nil = private counters nobody reads).
@@ -100,8 +108,9 @@ func (c RawSocketConfig) Validate() error {
 		return fmt.Errorf("%w: negative HandshakeTimeout", ErrConfig)
 	case c.ReadBufferBytes < 0:
 		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
-	case c.MaxConnections < 0:
-		return fmt.Errorf("%w: negative MaxConnections", ErrConfig)
+	}
+	if err := validateConnLimits(c.MaxConnections, c.MaxConnectionsPerAddress); err != nil {
+		return err
 	}
 	return validateLimits(c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout)
 }

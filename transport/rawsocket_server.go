@@ -27,8 +27,9 @@ type RawSocketServer struct {
 	listeners map[net.Listener]struct{}
 	shaking   map[net.Conn]struct{} // connections in the handshake
 	peers     map[*rsPeer]struct{}
-	active    int            // established connections, for MaxConnections
 	wg        sync.WaitGroup // ServeConn calls and writer goroutines
+
+	limits *connLimiter // MaxConnections, MaxConnectionsPerAddress
 }
 
 // NewRawSocketServer validates cfg and returns a server that hands each new
@@ -48,6 +49,7 @@ func NewRawSocketServer(cfg RawSocketConfig, a Acceptor) (*RawSocketServer, erro
 		listeners: make(map[net.Listener]struct{}),
 		shaking:   make(map[net.Conn]struct{}),
 		peers:     make(map[*rsPeer]struct{}),
+		limits:    newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerAddress),
 	}
 	s.pc = newPeerConfig(rsMaxLen(s.lenExp), cfg.OutboundQueueMax, cfg.PingInterval,
 		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats)
@@ -136,13 +138,18 @@ func (s *RawSocketServer) Close() {
 	s.wg.Wait()
 }
 
-// serve runs one connection: handshake, then the peer's reader.
+// serve runs one connection: handshake, then the peer's reader. The
+// connection holds its slot under the connection limits from before the
+// handshake until serve returns: after Handler.Closed, or after a failed
+// or panicking handshake.
 func (s *RawSocketServer) serve(nc net.Conn, first []byte) {
 	if !s.trackHandshake(nc) {
 		_ = nc.Close()
 		return
 	}
-	p := s.handshake(nc, first)
+	slot, refusal := s.limits.acquire(remoteAddr(nc))
+	defer slot.release() // nil when refused
+	p := s.handshake(nc, first, refusal)
 	s.untrackHandshake(nc)
 	if p == nil {
 		_ = nc.Close()
@@ -158,14 +165,11 @@ func (s *RawSocketServer) serve(nc net.Conn, first []byte) {
 // handshake reads the client's 4 octets and answers them, all within
 // HandshakeTimeout. It returns the established peer, or nil after a
 // refusal (an error reply was sent if the spec calls for one) or a panic
-// (logged and counted; the caller closes nc).
-func (s *RawSocketServer) handshake(nc net.Conn, first []byte) (p *rsPeer) {
-	admitted := false
+// (logged and counted; the caller closes nc). A connection the limits
+// refused (refusal) is answered with error 4 once its hello is valid.
+func (s *RawSocketServer) handshake(nc net.Conn, first []byte, refusal limitRefusal) (p *rsPeer) {
 	defer func() {
 		if r := recover(); r != nil {
-			if admitted {
-				s.release()
-			}
 			s.cfg.Stats.Rejected.Add(1)
 			_ = readerPanic(s.cfg.Logger, s.cfg.Stats, "rawsocket handshake", remoteAddr(nc), r)
 			p = nil
@@ -195,14 +199,12 @@ func (s *RawSocketServer) handshake(nc net.Conn, first []byte) (p *rsPeer) {
 	if ser == nil {
 		return s.refuse(nc, &RawSocketHandshakeError{RawSocketErrorSerializerUnsupported})
 	}
-	if !s.admit() {
-		return s.refuse(nc, &RawSocketHandshakeError{RawSocketErrorMaxConnections})
+	if refusal != limitNone {
+		s.cfg.Stats.LimitRefusals.Add(1)
+		return s.refuse(nc, &rsLimitError{RawSocketHandshakeError{RawSocketErrorMaxConnections}, refusal})
 	}
-	admitted = true
 	reply := rsHello(id, s.lenExp)
 	if _, err := nc.Write(reply[:]); err != nil {
-		admitted = false
-		s.release()
 		return s.refuse(nc, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
@@ -275,23 +277,6 @@ func (s *RawSocketServer) untrackHandshake(nc net.Conn) {
 	s.mu.Unlock()
 }
 
-// admit takes a connection slot under MaxConnections.
-func (s *RawSocketServer) admit() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxConnections > 0 && s.active >= s.cfg.MaxConnections {
-		return false
-	}
-	s.active++
-	return true
-}
-
-func (s *RawSocketServer) release() {
-	s.mu.Lock()
-	s.active--
-	s.mu.Unlock()
-}
-
 func (s *RawSocketServer) register(p *rsPeer) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -302,10 +287,27 @@ func (s *RawSocketServer) register(p *rsPeer) bool {
 	return true
 }
 
-// deregister forgets a peer whose connection ended and frees its slot.
+// deregister forgets a peer whose connection ended. (Its slot under the
+// connection limits is released by serve, after Handler.Closed.)
 func (s *RawSocketServer) deregister(p *rsPeer) {
 	s.mu.Lock()
 	delete(s.peers, p)
-	s.active--
 	s.mu.Unlock()
 }
+
+// rsLimitError is the error 4 refusal of a connection over a limit: it
+// unwraps to the *RawSocketHandshakeError that decides the reply, and its
+// text names the limit for the Debug log.
+type rsLimitError struct {
+	RawSocketHandshakeError
+	which limitRefusal
+}
+
+func (e *rsLimitError) Error() string {
+	if e.which == limitAddress {
+		return e.RawSocketHandshakeError.Error() + " (MaxConnectionsPerAddress)"
+	}
+	return e.RawSocketHandshakeError.Error() + " (MaxConnections)"
+}
+
+func (e *rsLimitError) Unwrap() error { return &e.RawSocketHandshakeError }

@@ -228,6 +228,8 @@ func TestRawSocketDialHandshakeErrors(t *testing.T) {
 	first.Close()
 	fr.waitClosed(t)
 	sr.waitClosed(t)
+	// The slot is released just after Handler.Closed returns.
+	eventually(t, "the slot to be released", func() bool { n, _ := srv.limits.counts(""); return n == 0 })
 	dialRS(t, srv, RawSocketClientConfig{})
 	nextPeer(t, srv.accepted)
 }

@@ -13,6 +13,10 @@ type Stats struct {
 	// subprotocol, server closed), failed during it, or RawSocket
 	// handshakes answered with an error or failed.
 	Rejected atomic.Int64
+	// LimitRefusals counts the connections of Rejected refused because
+	// MaxConnections or MaxConnectionsPerAddress was reached (WebSocket
+	// HTTP 503 or 429, RawSocket error 4).
+	LimitRefusals atomic.Int64
 	// Closed counts connections that ended (Handler.Closed was due).
 	Closed atomic.Int64
 	// SlowConsumers counts peers closed because their outbound queue was full.

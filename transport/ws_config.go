@@ -75,6 +75,18 @@ type WebSocketConfig struct {
 	// messages are sent uncompressed. It costs CPU per message; worth it
 	// for large, repetitive payloads over slow links.
 	Compression bool
+	// MaxConnections bounds the connections being upgraded or established
+	// (0 = unlimited). An upgrade beyond it is answered HTTP 503 Service
+	// Unavailable (Stats.Rejected and Stats.LimitRefusals, a Debug log line).
+	MaxConnections int
+	// MaxConnectionsPerAddress bounds those connections per source IP, the
+	// host part of the request's RemoteAddr (0 = unlimited). An upgrade
+	// beyond it is answered HTTP 429 Too Many Requests: the client, not
+	// the server, is over its share. Connections over a unix socket have
+	// no source IP and are not limited per address (MaxConnections still
+	// counts them). Behind a reverse proxy every client shares the proxy's
+	// address.
+	MaxConnectionsPerAddress int
 	// Logger receives transport logs (nil = slog.Default()).
 	Logger *slog.Logger
 	// Stats receives counters (nil = private counters nobody reads).
@@ -133,6 +145,9 @@ func (c WebSocketConfig) Validate() error {
 	if c.ReadBufferBytes < 0 {
 		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
 	}
+	if err := validateConnLimits(c.MaxConnections, c.MaxConnectionsPerAddress); err != nil {
+		return err
+	}
 	return validateOrigins(c.AllowedOrigins)
 }
 
@@ -166,6 +181,17 @@ func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTim
 		seen[p] = true
 	}
 	return validateLimits(maxBytes, queueMax, pongTimeout, writeTimeout)
+}
+
+// validateConnLimits checks MaxConnections and MaxConnectionsPerAddress.
+func validateConnLimits(maxConns, perAddr int) error {
+	switch {
+	case maxConns < 0:
+		return fmt.Errorf("%w: negative MaxConnections", ErrConfig)
+	case perAddr < 0:
+		return fmt.Errorf("%w: negative MaxConnectionsPerAddress", ErrConfig)
+	}
+	return nil
 }
 
 // validateLimits checks the limits every transport config has.

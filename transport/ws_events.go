@@ -67,6 +67,7 @@ func (p *wsPeer) finish(err error) {
 	if !p.finished.CompareAndSwap(false, true) {
 		return
 	}
+	defer p.slot.release() // after Handler.Closed, even if it panicked
 	if p.wc != nil {
 		if fe := p.wc.frameRefusal(); fe != nil {
 			err = fe // whatever gws recorded first, this is why it ended

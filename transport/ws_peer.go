@@ -24,6 +24,7 @@ type wsPeer struct {
 	batch    bool          // frame and batch here (no compression configured)
 	client   bool          // client side: frames are masked
 	onClosed func(*wsPeer) // deregistration hook, may be nil
+	slot     *connSlot     // server side: released after Handler.Closed; may be nil
 
 	out      *[]byte // writer only: frames batched this round; nil between rounds
 	ioFailed bool    // writer only: a batch failed on the socket

@@ -27,6 +27,8 @@ type WebSocketServer struct {
 	closed bool
 	peers  map[*wsPeer]struct{}
 	wg     sync.WaitGroup // reader and writer goroutines of every peer
+
+	limits *connLimiter // MaxConnections, MaxConnectionsPerAddress
 }
 
 // NewWebSocketServer validates cfg and returns a server that hands each new
@@ -43,6 +45,7 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 		cfg:      cfg,
 		acceptor: a,
 		peers:    make(map[*wsPeer]struct{}),
+		limits:   newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerAddress),
 		pc: newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
 			cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats),
 	}
@@ -75,8 +78,10 @@ func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
 // ServeHTTP upgrades the request to a WebSocket. It answers 400 to a request
 // that is not an upgrade or offers none of the server's subprotocols, 403
 // when CheckOrigin refuses, 505 when the connection is not HTTP/1.1 or w is
-// not an http.Hijacker (a middleware wrapping w must keep that), and 503
-// after Close. Safe for concurrent use.
+// not an http.Hijacker (a middleware wrapping w must keep that), 503
+// after Close or when MaxConnections connections are upgrading or
+// established, and 429 when MaxConnectionsPerAddress of them come from the
+// request's source IP. Safe for concurrent use.
 func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		s.reject(w, r, http.StatusBadRequest, "transport: expected a WebSocket upgrade request")
@@ -97,6 +102,25 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			hdrProtocol+"; this server supports: "+strings.Join(s.protos, ", "))
 		return
 	}
+	slot, refusal := s.limits.acquire(r.RemoteAddr)
+	switch refusal {
+	case limitTotal:
+		s.cfg.Stats.LimitRefusals.Add(1)
+		s.reject(w, r, http.StatusServiceUnavailable, "transport: connection limit reached (MaxConnections); try again later")
+		return
+	case limitAddress:
+		s.cfg.Stats.LimitRefusals.Add(1)
+		s.reject(w, r, http.StatusTooManyRequests, "transport: too many connections from your address (MaxConnectionsPerAddress)")
+		return
+	}
+	// The slot is the peer's once its reader runs (released by finish,
+	// after Handler.Closed); until then, any way out of here gives it back.
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			slot.release()
+		}
+	}()
 	if !s.reserve() {
 		s.reject(w, r, http.StatusServiceUnavailable, "transport: server closed")
 		return
@@ -109,6 +133,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := peerOf(conn)
+	p.slot = slot
 	p.attach(conn, p.ser, false, s.cfg.Compression)
 	p.info = Info{
 		Transport:  "websocket",
@@ -124,6 +149,7 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.register(p) { // Close ran during the handshake
 		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
 	}
+	handedOff = true
 	go func() {
 		defer s.wg.Done()
 		p.readLoop()
