@@ -34,6 +34,8 @@ import (
 //	    address: 0.0.0.0:8443
 //	    tls: {cert: server.crt, key: server.key}
 //	    allowed_origins: ["https://*.example.com"]
+//	    max_connections: 10000              # 0 or absent = unlimited
+//	    max_connections_per_address: 100    # per source IP; 0 or absent = unlimited
 //	max_message_bytes: 16777216
 //	outbound_queue: 1024
 //	shutdown_timeout: 5s
@@ -75,6 +77,16 @@ type ListenerConfig struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	// Compression offers permessage-deflate on WebSocket.
 	Compression bool `yaml:"compression"`
+	// MaxConnections bounds this listener's connections, handshakes in
+	// progress included (transport's MaxConnections; for type both, the
+	// WebSocket and the RawSocket side each); 0 or absent = unlimited.
+	MaxConnections int `yaml:"max_connections"`
+	// MaxConnectionsPerAddress bounds them per source IP (transport's
+	// MaxConnectionsPerAddress; not applied to unix sockets); 0 or
+	// absent = unlimited. No default: behind a reverse proxy or a NAT
+	// every client shares one address, and a cap the operator did not
+	// choose would refuse them.
+	MaxConnectionsPerAddress int `yaml:"max_connections_per_address"`
 }
 
 // TLSFiles names a PEM certificate chain and its private key.
@@ -210,6 +222,12 @@ func (l ListenerConfig) problems() []configProblem {
 	}
 	if l.TLS != nil && (l.TLS.Cert == "" || l.TLS.Key == "") {
 		add("both cert and key are needed", "tls")
+	}
+	if l.MaxConnections < 0 {
+		add(fmt.Sprintf("%d: want 0 (unlimited) or more", l.MaxConnections), "max_connections")
+	}
+	if l.MaxConnectionsPerAddress < 0 {
+		add(fmt.Sprintf("%d: want 0 (unlimited) or more", l.MaxConnectionsPerAddress), "max_connections_per_address")
 	}
 	return ps
 }

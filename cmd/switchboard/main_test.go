@@ -71,7 +71,7 @@ func TestConfigFile(t *testing.T) {
 backend: eventloop
 realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50}]
 listeners:
-  - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json]}
+  - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json], max_connections: 7, max_connections_per_address: 3}
   - {type: rawsocket, unix: /tmp/switchboard-test.sock}
 shutdown_timeout: 2s
 `)
@@ -80,7 +80,8 @@ shutdown_timeout: 2s
 		t.Fatal(err)
 	}
 	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 || c.ShutdownTimeout != 2*time.Second ||
-		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" {
+		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" ||
+		c.Listeners[0].MaxConnections != 7 || c.Listeners[0].MaxConnectionsPerAddress != 3 || c.Listeners[1].MaxConnections != 0 {
 		t.Fatalf("loaded %+v", c)
 	}
 	cases := map[string]string{
@@ -91,6 +92,8 @@ shutdown_timeout: 2s
 		"bad serializer":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
 		"half tls":          "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
 		"negative list max": "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative conns":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
+		"negative per addr": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
 	}
 	for name, text := range cases {
 		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {
@@ -226,7 +229,8 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(c.Realms) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI ||
-		c.Realms[1].MaxOptionListLen != 1024 {
+		c.Realms[1].MaxOptionListLen != 1024 || c.Listeners[0].MaxConnections != 10000 ||
+		c.Listeners[0].MaxConnectionsPerAddress != 100 || c.Listeners[1].MaxConnections != 10000 {
 		t.Fatalf("loaded %+v", c)
 	}
 }
@@ -254,7 +258,7 @@ func TestConfigProblems(t *testing.T) {
 	c := Config{
 		Backend:   "threads",
 		Realms:    []RealmConfig{{URI: "r"}, {MaxOptionListLen: -1}},
-		Listeners: []ListenerConfig{{Type: "websocket", Address: ":0", Serializers: []string{"json", "xml"}}, {Type: "http"}},
+		Listeners: []ListenerConfig{{Type: "websocket", Address: ":0", Serializers: []string{"json", "xml"}}, {Type: "http", MaxConnections: -1, MaxConnectionsPerAddress: -5}},
 	}.withDefaults()
 	var got []string
 	for _, p := range c.problems() {
@@ -267,6 +271,8 @@ func TestConfigProblems(t *testing.T) {
 		`listeners[0].serializers[1]: "xml": want json, msgpack or cbor`,
 		`listeners[1].type: "http": want websocket, rawsocket or both`,
 		`listeners[1]: set exactly one of address and unix`,
+		`listeners[1].max_connections: -1: want 0 (unlimited) or more`,
+		`listeners[1].max_connections_per_address: -5: want 0 (unlimited) or more`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -104,6 +104,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ws, err = transport.NewWebSocketServer(transport.WebSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue,
 			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
+			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 		}, s.app)
 		if err == nil && lc.Type == "websocket" {
 			l.url += lc.Path
@@ -112,6 +113,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 	if err == nil && lc.Type != "websocket" {
 		rs, err = transport.NewRawSocketServer(transport.RawSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
+			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 		}, s.app)
 	}
 	if err != nil {
