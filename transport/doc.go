@@ -52,10 +52,10 @@
 // used (non-zero octets 3-4), 4 connection limit (MaxConnections or
 // MaxConnectionsPerAddress) reached; DialRawSocket returns those as a
 // *RawSocketHandshakeError. A first octet other than 0x7F fails the
-// connection without a reply. Each
-// end enforces the maximum it announced on what it receives, and the other
-// end's on what it sends: a larger outbound message closes the connection
-// (cause wrapping ErrMessageTooLarge), it is never truncated.
+// connection without a reply. Each end enforces the maximum it announced
+// on what it receives, and the other end's on what it sends: a larger
+// outbound message closes the connection (cause wrapping
+// ErrMessageTooLarge), it is never truncated.
 // MaxMessageBytes is rounded down to the power of two the handshake can
 // express (512 B to 16 MiB; a frame carries at most 2^24-1 bytes).
 //
