@@ -2,13 +2,12 @@ package core
 
 import (
 	"net/http"
-
-	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // Connection describes the connection a session came in on, for
 // authenticators, session hooks and logs: a value the application owns,
-// copied from what the transport knew at the handshake.
+// copied from what the transport knew at the handshake. Its fields are
+// transport.Info's, so a transport.Info converts to it: Connection(info).
 type Connection struct {
 	Transport  string // "websocket" or "rawsocket"
 	Serializer string // "json", "msgpack", "cbor"
@@ -18,10 +17,4 @@ type Connection struct {
 	Header     http.Header
 	Cookies    []*http.Cookie
 	TLS        bool
-}
-
-// connectionOf copies a transport's description of a connection.
-func connectionOf(ti transport.Info) Connection {
-	return Connection{Transport: ti.Transport, Serializer: ti.Serializer, PeerAddr: ti.PeerAddr, Path: ti.Path,
-		Query: ti.Query, Header: ti.Header, Cookies: ti.Cookies, TLS: ti.TLS}
 }

@@ -85,7 +85,7 @@ func (r *Realm) refusal(hs *engine.Handshake, err error, defURI wamp.URI, defMsg
 // that may block); the last one to finish reports.
 func (h *host) Open(hs *engine.Handshake, info router.SessionInfo, done func(*engine.Refusal)) (*engine.Refusal, bool) {
 	r := h.realm()
-	s := newSession(r, hs.SessionID(), hs.Hello().Realm, info, connectionOf(hs.Transport()))
+	s := newSession(r, hs.SessionID(), hs.Hello().Realm, info, Connection(hs.Transport()))
 	if !r.sessions.tryAdd(s) {
 		return &engine.Refusal{URI: ReasonTooManySessions, Message: "realm " + string(r.uri) + " has reached its session limit"}, true
 	}
@@ -164,7 +164,7 @@ func (h *host) Flush() {
 func (r *Realm) authRequest(hs *engine.Handshake) *AuthRequest {
 	d := hs.Hello().Details
 	q := &AuthRequest{SessionID: hs.SessionID(), Realm: hs.Hello().Realm, RealmURI: r.uri, Details: d,
-		Transport: connectionOf(hs.Transport()), hs: hs}
+		Transport: Connection(hs.Transport()), hs: hs}
 	q.AuthID, _ = d["authid"].(string)
 	q.AuthExtra, _ = d["authextra"].(wamp.Dict)
 	if methods, ok := d["authmethods"].([]any); ok {

@@ -38,13 +38,11 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 		as:  a.cfg.Backend,
 	}
 	r.e = engine.NewRealm(engine.RealmConfig{
-		Router:           rc.routerConfig(),
-		Backend:          a.cfg.Backend,
-		IDs:              a.cfg.IDs,
-		InboundQueueMax:  a.cfg.InboundQueueMax,
-		HandshakeTimeout: a.cfg.HandshakeTimeout,
-		Admit:            a.admitCtx,
-		Log:              r.log,
+		Router:          rc.routerConfig(),
+		Backend:         a.cfg.Backend,
+		IDs:             a.cfg.IDs,
+		InboundQueueMax: a.cfg.InboundQueueMax,
+		Log:             r.log,
 	}, (*host)(r))
 	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if !r.e.Post(r.local.join) {

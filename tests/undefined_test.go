@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -45,17 +46,8 @@ func (l *logBuffer) lines(s string) []string {
 // waitLines waits (10 s at most) until n lines contain s and returns them.
 func (l *logBuffer) waitLines(t *testing.T, s string, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := l.lines(s)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d log lines contain %q within 10s, want %d; log:\n%s", len(got), s, n, l.b.String())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, fmt.Sprintf("%d log lines containing %q", n, s), func() bool { return len(l.lines(s)) >= n })
+	return l.lines(s)
 }
 
 // sendHex writes one binary frame given in hex.

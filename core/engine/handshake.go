@@ -101,12 +101,12 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 // hello starts the handshake of a connection whose HELLO chose this realm.
 // Executor-only.
 func (r *Realm) hello(sid wamp.ID, c *conn, hello *wamp.Hello) {
-	ctx, cancel := context.WithCancel(r.cfg.Admit)
+	ctx, cancel := context.WithCancel(c.srv.Admit)
 	r.hs[sid] = &Handshake{realm: r, sid: sid, c: c, hello: hello, ctx: ctx, cancel: cancel,
 		answers: make(chan challengeAnswer, 1)}
 	r.outlets[sid] = c.peer
 	cfg := router.HelloConfig{
-		Deadline:     c.start.Add(r.cfg.HandshakeTimeout),
+		Deadline:     c.start.Add(c.srv.HandshakeTimeout),
 		Authenticate: r.host.Authenticates(),
 	}
 	if hello.Realm != r.uri {

@@ -60,13 +60,11 @@ type Refusal struct {
 
 // RealmConfig configures one realm's engine.
 type RealmConfig struct {
-	Router           router.RealmConfig
-	Backend          scheduler.AsyncSupport
-	IDs              IDSource
-	InboundQueueMax  int
-	HandshakeTimeout time.Duration
-	Admit            context.Context // cancelled when the application closes
-	Log              *slog.Logger
+	Router          router.RealmConfig
+	Backend         scheduler.AsyncSupport
+	IDs             IDSource
+	InboundQueueMax int
+	Log             *slog.Logger
 }
 
 type inboundKind uint8
@@ -101,7 +99,6 @@ type Realm struct {
 	ex   scheduler.Executor
 	in   scheduler.Mailbox
 	host Host
-	cfg  RealmConfig
 
 	// Executor-owned: touched only by tasks running on ex.
 	r        *router.Realm
@@ -126,7 +123,6 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		as:      as,
 		ex:      as.NewExecutor("realm " + string(cfg.Router.URI)),
 		host:    host,
-		cfg:     cfg,
 		r:       router.NewRealm(cfg.Router, cfg.IDs),
 		outlets: make(map[wamp.ID]Outlet),
 		hs:      make(map[wamp.ID]*Handshake),
@@ -287,8 +283,7 @@ func abortMessage(fx *router.Effects, sid wamp.ID) string {
 // deliver sends fx.Out in order. Executor-only.
 func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 	var fan, wrapped wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
-	ack := ackedPublication(fx.Out)
-	var refused error // ack: why an EVENT of the publication was not sent
+	var refused error             // why an EVENT of the acknowledged publication was not sent
 	for i := range fx.Out {
 		o := &fx.Out[i]
 		out, ok := r.outlets[o.To]
@@ -297,7 +292,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		}
 		msg := o.Msg
 		fc, _ := out.(transport.FlowControl)
-		checkEvent := ack != nil && fc != nil && msg.Type() == wamp.EVENT
+		checkEvent := o.Acked && fc != nil && msg.Type() == wamp.EVENT
 		if (o.Shared || checkEvent) && out != r.local {
 			// One message to several peers, as the router declared it:
 			// each serializer in use encodes it once, and every peer
@@ -314,8 +309,11 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 				refused = err
 				continue
 			}
-		} else if refused != nil && o.Msg == wamp.Message(ack) {
-			msg = publishRefused(ack, refused)
+		} else if p, ok := msg.(*wamp.Published); ok && o.Acked {
+			if refused != nil {
+				msg = publishRefused(p, refused)
+			}
+			refused = nil // the publication's group ends with its PUBLISHED
 		}
 		// A refused Send means the peer is closed or overflowed: the
 		// transport closes it, counts it (transport.Stats.SlowConsumers),
@@ -382,9 +380,6 @@ func (r *Realm) Shutdown(ctx context.Context, reason wamp.URI) error {
 	}
 }
 
-// Closing reports whether Shutdown has started. Executor-only.
-func (r *Realm) Closing() bool { return r.closing }
-
 // SessionCount returns the number of sessions joined to the realm,
 // including the application's own session.
 func (r *Realm) SessionCount(ctx context.Context) (int, error) {
@@ -407,18 +402,6 @@ func (r *Realm) Kill(sid wamp.ID, reason wamp.URI) error {
 		r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Kill(now, sid, reason, fx) })
 	}) {
 		return ErrClosed
-	}
-	return nil
-}
-
-// ackedPublication returns the PUBLISHED that ends out, if any: the step
-// routed an acknowledged PUBLISH (the router emits its EVENTs, then
-// PUBLISHED last).
-func ackedPublication(out []router.Outbound) *wamp.Published {
-	if n := len(out); n > 0 {
-		if p, ok := out[n-1].Msg.(*wamp.Published); ok {
-			return p
-		}
 	}
 	return nil
 }

@@ -25,6 +25,12 @@ type Outbound struct {
 	// subscribers of one subscription get one EVENT). The driver encodes
 	// it once per serializer instead of once per receiver.
 	Shared bool
+	// Acked: the message belongs to an acknowledged publication — one of
+	// its EVENTs, or the PUBLISHED that follows them (last). The driver
+	// checks that each such EVENT can be delivered before sending it, and
+	// answers the publisher with ERROR instead of that PUBLISHED when one
+	// could not (the others were delivered).
+	Acked bool
 }
 
 // CloseOp tells the driver to close a session's connection after sending

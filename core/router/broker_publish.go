@@ -6,7 +6,8 @@ import (
 
 // publish handles PUBLISH: one EVENT value per matching subscription,
 // delivered (the same pointer) to each eligible subscriber of it, then
-// PUBLISHED when acknowledge=true.
+// PUBLISHED when acknowledge=true; those EVENTs and the PUBLISHED are marked
+// Outbound.Acked.
 //
 // Per the basic profile, a PUBLISH the broker cannot fulfil is answered
 // with ERROR only when acknowledge=true; otherwise it is discarded without
@@ -48,6 +49,7 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	defer f.reset()
 	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	var exactDetails, patternDetails wamp.Dict
+	events := len(fx.Out)
 	for _, sub := range b.matches {
 		var ev *wamp.Event
 		first := len(fx.Out)
@@ -79,6 +81,9 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	}
 	if ack {
 		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: pub})
+		for i := range fx.Out[events:] {
+			fx.Out[events+i].Acked = true
+		}
 	}
 }
 

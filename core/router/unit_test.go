@@ -270,3 +270,30 @@ func TestUnvalidatedPolicies(t *testing.T) {
 		}
 	}
 }
+
+func TestAcknowledgedPublicationIsDeclared(t *testing.T) {
+	r := NewRealm(RealmConfig{}, newSeqIDs())
+	fx := &Effects{}
+	hello := &wamp.Hello{Realm: "r", Details: wamp.Dict{"roles": wamp.Dict{"subscriber": wamp.Dict{}, "publisher": wamp.Dict{}}}}
+	for sid := SessionID(1); sid <= 3; sid++ {
+		r.Join(epoch, sid, hello, SessionInfo{}, fx)
+		r.Handle(epoch, sid, &wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "t"}, fx)
+	}
+	fx.Reset()
+	// Two publications in one buffer, as a driver may collect them: only
+	// the acknowledged one's EVENTs and its PUBLISHED are marked.
+	r.Handle(epoch, 1, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "t"}, fx)
+	r.Handle(epoch, 1, &wamp.Publish{Request: 2, Options: wamp.Dict{"acknowledge": true}, Topic: "t"}, fx)
+	want := []struct {
+		typ   wamp.Type
+		acked bool
+	}{{wamp.EVENT, false}, {wamp.EVENT, false}, {wamp.EVENT, true}, {wamp.EVENT, true}, {wamp.PUBLISHED, true}}
+	if len(fx.Out) != len(want) {
+		t.Fatalf("got %d outbound messages, want %d", len(fx.Out), len(want))
+	}
+	for i, w := range want {
+		if o := fx.Out[i]; o.Msg.Type() != w.typ || o.Acked != w.acked {
+			t.Errorf("Out[%d] = %v acked=%v, want %v acked=%v", i, o.Msg.Type(), o.Acked, w.typ, w.acked)
+		}
+	}
+}
