@@ -213,6 +213,8 @@ func TestRawSocketDialHandshakeErrors(t *testing.T) {
 			t.Errorf("%s: %v, want handshake error %d", tc.name, err, tc.code)
 		}
 	}
+	// The refused handshakes held the one slot until the server closed them.
+	eventually(t, "the refused handshakes' slots to be released", func() bool { n, _ := srv.limits.counts(""); return n == 0 })
 	// MaxConnections 1: the second connection gets error 4, and once the
 	// first is gone there is room again.
 	first, fr := dialRS(t, srv, RawSocketClientConfig{})
