@@ -10,14 +10,15 @@ import (
 // Flow control: how a burst from one peer slows that peer down instead of
 // getting its receivers disconnected.
 //
-// Every socket peer has a soft limit on its outbound queue (an eighth of
-// OutboundQueueMax, at least 1). Above it the peer is congested. The router
+// Every socket peer has soft limits on its outbound queue (an eighth of
+// OutboundQueueMax messages, at least 1, and an eighth of its
+// OutboundQueueBytes). Above either the peer is congested. The router
 // then calls Throttle(sender) with the peer whose message it was routing:
 // the sender's reader stops between two messages (so TCP backpressure
 // reaches whoever is flooding) until every receiver that throttled it has
-// drained to half its soft limit, or has closed. A receiver that truly
+// drained to half its soft limits, or has closed. A receiver that truly
 // stops reading is still closed, by WriteTimeout (its writer stalls) or by
-// the hard OutboundQueueMax; a receiver that reads is never closed for a
+// the hard OutboundQueueMax or OutboundQueueBytes; a receiver that reads is never closed for a
 // burst somebody else sent.
 
 // FlowControl is implemented by the peers of the socket transports
@@ -125,6 +126,9 @@ func (g *peerGate) wait() bool {
 // softLimit is the queue length above which a peer is congested.
 func (pc *peerConfig) softLimit() int { return max(1, pc.queueMax/8) }
 
+// softBytes is the queued byte count above which a peer is congested.
+func (pc *peerConfig) softBytes() int { return max(1, pc.queueBytes/8) }
+
 // Congested implements FlowControl.
 func (q *peerCore) Congested() bool { return q.congested.Load() }
 
@@ -183,7 +187,7 @@ func (q *peerCore) readerGate() *peerGate { return &q.gate }
 // noteQueuedLocked marks the peer congested when its queue passed the soft
 // limit. Called with q.mu held after the queue grew.
 func (q *peerCore) noteQueuedLocked() {
-	if q.pending >= q.cfg.softLimit() && !q.congested.Load() {
+	if (q.pending >= q.cfg.softLimit() || q.pendingBytes >= q.cfg.softBytes()) && !q.congested.Load() {
 		q.congested.Store(true)
 	}
 }
@@ -191,7 +195,7 @@ func (q *peerCore) noteQueuedLocked() {
 // noteDrainedLocked releases the senders this peer holds once its queue is
 // back to half the soft limit. Called with q.mu held after the queue shrank.
 func (q *peerCore) noteDrainedLocked() {
-	if q.congested.Load() && q.pending <= q.cfg.softLimit()/2 {
+	if q.congested.Load() && q.pending <= q.cfg.softLimit()/2 && q.pendingBytes <= q.cfg.softBytes()/2 {
 		q.congested.Store(false)
 		q.releaseLocked()
 	}

@@ -84,50 +84,58 @@ type peerCore struct {
 	congested atomic.Bool // pending is above the soft limit (flow.go)
 	gate      peerGate    // holds this peer's reader (flow.go)
 
-	mu          sync.Mutex
-	state       peerState
-	writing     bool           // a writer goroutine is running
-	parked      bool           // ... and lingering on wake
-	wake        chan struct{}  // wakes a parked writer; cap 1, made on first park
-	queue       []wamp.Message // waiting for the writer
-	spare       []wamp.Message // the last writer's batch slice, for reuse
-	pending     int            // queued + in the writer's current batch
-	pingDue     bool
-	pongs       [][]byte               // ping payloads to echo, oldest first
-	pongBytes   int                    // their total size
-	pongHeld    bool                   // the reader is paused until the writer takes pongs
-	refusedOnce bool                   // writer only: a refused message was logged at Warn
-	accepted    bool                   // Accept returned: Send may start the writer
-	holding     map[*peerGate]struct{} // senders this congested peer holds (flow.go)
-	closeCode   uint16
-	closeReason string
-	cause       error
-	causeSet    bool
-	timer       *time.Timer // keepalive tick, nil when disabled
+	mu           sync.Mutex
+	state        peerState
+	writing      bool           // a writer goroutine is running
+	parked       bool           // ... and lingering on wake
+	wake         chan struct{}  // wakes a parked writer; cap 1, made on first park
+	queue        []wamp.Message // waiting for the writer
+	spare        []wamp.Message // the last writer's batch slice, for reuse
+	pending      int            // queued + in the writer's current batch
+	pendingBytes int            // their estimated size (budget.go)
+	queuedBytes  int            // of which still queued (not taken by the writer)
+	pingDue      bool
+	pongs        [][]byte               // ping payloads to echo, oldest first
+	pongBytes    int                    // their total size
+	pongHeld     bool                   // the reader is paused until the writer takes pongs
+	refusedOnce  bool                   // writer only: a refused message was logged at Warn
+	accepted     bool                   // Accept returned: Send may start the writer
+	holding      map[*peerGate]struct{} // senders this congested peer holds (flow.go)
+	closeCode    uint16
+	closeReason  string
+	cause        error
+	causeSet     bool
+	timer        *time.Timer // keepalive tick, nil when disabled
 }
 
 // Send enqueues m without blocking. Safe for concurrent use. On a full queue
 // the peer is closed as a slow consumer (see the package doc) and Send
 // returns false.
 func (q *peerCore) Send(m wamp.Message) bool {
+	n := messageBytes(m)
 	q.mu.Lock()
 	if q.state != stateOpen {
 		q.mu.Unlock()
 		return false
 	}
-	if q.pending >= q.cfg.queueMax {
+	if why := q.overBudgetLocked(n); why != "" {
+		pending, pendingBytes := q.pending, q.pendingBytes
 		start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
 		q.mu.Unlock()
 		if start {
 			go q.writeLoop()
 		}
 		q.cfg.stats.SlowConsumers.Add(1)
-		q.cfg.logger.Warn("transport: closing slow consumer: outbound queue full",
-			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queue_max", q.cfg.queueMax)
+		q.cfg.logger.Warn("transport: closing slow consumer: "+why,
+			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
+			"queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
 		return false
 	}
 	q.queue = append(q.queue, m)
 	q.pending++
+	q.pendingBytes += n
+	q.queuedBytes += n
+	q.cfg.budget.add(n)
 	q.noteQueuedLocked()
 	start := q.accepted && q.startWriterLocked()
 	q.mu.Unlock()
@@ -232,6 +240,8 @@ func (q *peerCore) dropQueueLocked() {
 	clear(q.queue)
 	q.queue = nil
 	q.pending = 0
+	q.releaseBytesLocked(q.pendingBytes)
+	q.queuedBytes = 0
 	q.pingDue = false
 	clear(q.pongs)
 	q.pongs, q.pongBytes = nil, 0

@@ -34,6 +34,7 @@ func (e *encodeError) Error() string { return e.err.Error() }
 // round is the work one writer iteration took from the queue.
 type round struct {
 	batch    []wamp.Message
+	bytes    int // the batch's estimated size (budget.go)
 	ping     bool
 	pongs    [][]byte    // ping payloads to echo; the slice is reused
 	deadline time.Time   // write deadline this writer last set
@@ -81,8 +82,10 @@ func (q *peerCore) nextRound(r *round) bool {
 	q.mu.Lock()
 	if q.state == stateOpen {
 		q.pending -= done
+		q.releaseBytesLocked(r.bytes)
 		q.noteDrainedLocked()
 	}
+	r.bytes = 0
 	if r.batch == nil {
 		r.batch, q.spare = q.spare, nil
 	}
@@ -110,6 +113,7 @@ func (q *peerCore) nextRound(r *round) bool {
 		}
 		if len(q.queue) > 0 || r.ping || len(r.pongs) > 0 {
 			r.batch, q.queue = q.queue, r.batch
+			r.bytes, q.queuedBytes = q.queuedBytes, 0
 			if q.state == stateOpen {
 				r.refreshDeadline(q)
 			}

@@ -29,6 +29,11 @@ type RawSocketConfig struct {
 	// being written (0 = 1024). Send on a full queue closes the peer as a
 	// slow consumer.
 	OutboundQueueMax int
+	// OutboundQueueBytes and OutboundBudget mean what they mean in
+	// WebSocketConfig (0 and nil: twice MaxMessageBytes as announced, and a
+	// budget of DefaultOutboundBudgetBytes for this server).
+	OutboundQueueBytes int
+	OutboundBudget     *OutboundBudget
 	// PingInterval is the period of keepalive PING frames (0 = 30s;
 	// negative disables pings and the silence timeout).
 	PingInterval time.Duration
@@ -79,6 +84,8 @@ type RawSocketClientConfig struct {
 	WriteTimeout     time.Duration
 	HandshakeTimeout time.Duration
 	ReadBufferBytes  int
+	// OutboundQueueBytes means what it means in RawSocketConfig.
+	OutboundQueueBytes int
 	// TLSConfig, when not nil, runs TLS over the connection (rss://).
 	// ServerName defaults to the host of a "tcp" address.
 	TLSConfig *tls.Config
@@ -112,7 +119,7 @@ func (c RawSocketConfig) Validate() error {
 	if err := validateConnLimits(c.MaxConnections, c.MaxConnectionsPerAddress); err != nil {
 		return err
 	}
-	return validateLimits(c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout)
+	return validateLimits(c.MaxMessageBytes, c.OutboundQueueMax, c.OutboundQueueBytes, c.PongTimeout, c.WriteTimeout)
 }
 
 // Validate reports a configuration error, wrapping ErrConfig.
@@ -126,7 +133,7 @@ func (c RawSocketClientConfig) Validate() error {
 	case c.ReadBufferBytes < 0:
 		return fmt.Errorf("%w: negative ReadBufferBytes", ErrConfig)
 	}
-	return validateLimits(c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout)
+	return validateLimits(c.MaxMessageBytes, c.OutboundQueueMax, c.OutboundQueueBytes, c.PongTimeout, c.WriteTimeout)
 }
 
 func validateRawSocketSerializer(s serialize.Serializer) error {

@@ -8,7 +8,7 @@ import (
 )
 
 // ErrSlowConsumer is the close cause of a peer whose outbound queue overflowed.
-var ErrSlowConsumer = errors.New("transport: slow consumer: outbound queue full")
+var ErrSlowConsumer = errors.New("transport: slow consumer: outbound queue over its message or byte limit")
 
 // ErrClosed is returned by operations on a closed peer.
 var ErrClosed = errors.New("transport: peer closed")

@@ -476,11 +476,11 @@ func TestWebSocketNoDataAfterCloseEcho(t *testing.T) {
 // stalls fails like a stalled gws write: cause ErrWriteTimeout, counted once.
 func TestWriteTimeoutOnBatch(t *testing.T) {
 	srv := startServer(t, WebSocketConfig{WriteTimeout: 100 * time.Millisecond,
-		OutboundQueueMax: 1 << 16, PingInterval: -1}, nil)
+		OutboundQueueMax: 1 << 16, OutboundQueueBytes: 1 << 30, PingInterval: -1}, nil)
 	rawDial(t, srv.addr, "wamp.2.json") // never reads
 	sr := nextPeer(t, srv.accepted)
 	// 40,000 x 8 KiB is far more than loopback socket buffers hold, and
-	// fewer than OutboundQueueMax.
+	// fewer than OutboundQueueMax and OutboundQueueBytes.
 	msg := bigEvent(1, 8<<10)
 	for i := range 40_000 {
 		if !sr.peer.Send(msg) {

@@ -44,6 +44,16 @@ type WebSocketConfig struct {
 	// being written (0 = 1024). Send on a full queue closes the peer as a
 	// slow consumer.
 	OutboundQueueMax int
+	// OutboundQueueBytes is a peer's outbound byte budget: the estimated
+	// size (wamp.SizeHint) of the messages it may have queued or being
+	// written (0 = twice MaxMessageBytes, at least 1 MiB). A Send beyond it closes the peer
+	// as a slow consumer; a peer with nothing queued always gets one
+	// message.
+	OutboundQueueBytes int
+	// OutboundBudget bounds the bytes queued for all of this server's peers
+	// together; share one between servers to bound a process (nil = one of
+	// DefaultOutboundBudgetBytes for this server). See OutboundBudget.
+	OutboundBudget *OutboundBudget
 	// PingInterval is the period of keepalive pings (0 = 30s; negative
 	// disables pings and the silence timeout).
 	PingInterval time.Duration
@@ -107,6 +117,8 @@ type WebSocketClientConfig struct {
 	PongTimeout      time.Duration
 	WriteTimeout     time.Duration
 	ReadBufferBytes  int
+	// OutboundQueueBytes means what it means in WebSocketConfig.
+	OutboundQueueBytes int
 	// Header holds extra handshake request headers (cookies, auth). Its
 	// Sec-WebSocket-Protocol is replaced by the serializers' subprotocols.
 	Header http.Header
@@ -130,7 +142,9 @@ type WebSocketClientConfig struct {
 type peerConfig struct {
 	maxMessageBytes int
 	queueMax        int
-	pingInterval    time.Duration // <= 0: keepalive disabled
+	queueBytes      int             // a peer's outbound byte budget
+	budget          *OutboundBudget // shared by the peers of a server (or more)
+	pingInterval    time.Duration   // <= 0: keepalive disabled
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
 	logger          *slog.Logger
@@ -139,7 +153,7 @@ type peerConfig struct {
 
 // Validate reports a configuration error, wrapping ErrConfig.
 func (c WebSocketConfig) Validate() error {
-	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout); err != nil {
+	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.OutboundQueueBytes, c.PongTimeout, c.WriteTimeout); err != nil {
 		return err
 	}
 	if c.ReadBufferBytes < 0 {
@@ -153,7 +167,7 @@ func (c WebSocketConfig) Validate() error {
 
 // Validate reports a configuration error, wrapping ErrConfig.
 func (c WebSocketClientConfig) Validate() error {
-	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.PongTimeout, c.WriteTimeout); err != nil {
+	if err := validateCommon(c.Serializers, c.MaxMessageBytes, c.OutboundQueueMax, c.OutboundQueueBytes, c.PongTimeout, c.WriteTimeout); err != nil {
 		return err
 	}
 	if c.HandshakeTimeout < 0 {
@@ -165,7 +179,7 @@ func (c WebSocketClientConfig) Validate() error {
 	return nil
 }
 
-func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTimeout, writeTimeout time.Duration) error {
+func validateCommon(sers []serialize.Serializer, maxBytes, queueMax, queueBytes int, pongTimeout, writeTimeout time.Duration) error {
 	if len(sers) == 0 {
 		return fmt.Errorf("%w: no Serializers", ErrConfig)
 	}
@@ -180,7 +194,7 @@ func validateCommon(sers []serialize.Serializer, maxBytes, queueMax int, pongTim
 		}
 		seen[p] = true
 	}
-	return validateLimits(maxBytes, queueMax, pongTimeout, writeTimeout)
+	return validateLimits(maxBytes, queueMax, queueBytes, pongTimeout, writeTimeout)
 }
 
 // validateConnLimits checks MaxConnections and MaxConnectionsPerAddress.
@@ -195,12 +209,14 @@ func validateConnLimits(maxConns, perAddr int) error {
 }
 
 // validateLimits checks the limits every transport config has.
-func validateLimits(maxBytes, queueMax int, pongTimeout, writeTimeout time.Duration) error {
+func validateLimits(maxBytes, queueMax, queueBytes int, pongTimeout, writeTimeout time.Duration) error {
 	switch {
 	case maxBytes < 0:
 		return fmt.Errorf("%w: negative MaxMessageBytes", ErrConfig)
 	case queueMax < 0:
 		return fmt.Errorf("%w: negative OutboundQueueMax", ErrConfig)
+	case queueBytes < 0:
+		return fmt.Errorf("%w: negative OutboundQueueBytes", ErrConfig)
 	case pongTimeout < 0:
 		return fmt.Errorf("%w: negative PongTimeout", ErrConfig)
 	case writeTimeout < 0:
@@ -262,6 +278,8 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	if pc.queueMax == 0 {
 		pc.queueMax = DefaultOutboundQueueMax
 	}
+	pc.queueBytes = max(2*pc.maxMessageBytes, minOutboundQueueBytes)
+	pc.budget = NewOutboundBudget(0)
 	if pc.pingInterval == 0 {
 		pc.pingInterval = DefaultPingInterval
 	}
@@ -270,6 +288,20 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	}
 	if pc.writeTimeout == 0 {
 		pc.writeTimeout = DefaultWriteTimeout
+	}
+	return pc
+}
+
+// withBudgets sets the byte budgets: a peer's (queueBytes; 0 = twice the
+// message limit, set by newPeerConfig) and the one its server's peers
+// share (nil = a new OutboundBudget of DefaultOutboundBudgetBytes, set by
+// newPeerConfig).
+func (pc *peerConfig) withBudgets(queueBytes int, b *OutboundBudget) *peerConfig {
+	if queueBytes != 0 {
+		pc.queueBytes = queueBytes
+	}
+	if b != nil {
+		pc.budget = b
 	}
 	return pc
 }

@@ -76,10 +76,11 @@ func TestWriteTimeoutClosesStalledPeer(t *testing.T) {
 	srv := startServer(t, WebSocketConfig{WriteTimeout: 100 * time.Millisecond}, nil)
 	rawDial(t, srv.addr, "wamp.2.json") // never reads
 	sr := nextPeer(t, srv.accepted)
-	// 400 x 256 KiB is far more than loopback socket buffers hold, and fewer
-	// than OutboundQueueMax, so the writer stalls without an overflow.
+	// 100 x 256 KiB is far more than loopback socket buffers hold, and
+	// under both OutboundQueueMax and the 32 MiB byte budget, so the writer
+	// stalls without an overflow.
 	big := bigEvent(1, 256<<10)
-	for i := range 400 {
+	for i := range 100 {
 		if !sr.peer.Send(big) {
 			t.Logf("Send refused after %d messages (peer already closed)", i)
 			break

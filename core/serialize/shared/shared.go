@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -29,6 +30,8 @@ import (
 // must not be modified once wrapped. Safe for concurrent use.
 type Message struct {
 	msg wamp.Message
+
+	size atomic.Int64 // wamp.SizeHint of msg, computed on first use; 0: not yet
 
 	mu    sync.Mutex // held while encoding, so each format is encoded once
 	first sharedEncoding
@@ -73,6 +76,17 @@ func (s *Message) Type() wamp.Type { return s.msg.Type() }
 // Message returns the wrapped message, which must not be modified. Safe for
 // concurrent use.
 func (s *Message) Message() wamp.Message { return s.msg }
+
+// SizeHint is wamp.SizeHint of the wrapped message, computed once however
+// many peers queue it. Safe for concurrent use.
+func (s *Message) SizeHint() int {
+	if n := s.size.Load(); n != 0 {
+		return int(n)
+	}
+	n := wamp.SizeHint(s.msg)
+	s.size.Store(int64(n))
+	return n
+}
 
 // Formats returns how many wire formats the message has been encoded in
 // so far. Safe for concurrent use.
