@@ -76,6 +76,11 @@ type Config struct {
 	// congested receivers (transport.FlowControl) takes hold of a sender
 	// within this many messages. 0 = 64.
 	InflightPerSession int
+	// InflightBytesPerSession bounds the same messages by their estimated
+	// size (wamp.SizeHint): a connection's reader waits once they reach it,
+	// so the memory one session's unrouted messages hold is at most this
+	// plus one message (MaxMessageBytes). 0 = 1 MiB.
+	InflightBytesPerSession int
 }
 
 func (c Config) withDefaults() Config {
@@ -93,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InflightPerSession == 0 {
 		c.InflightPerSession = 64
+	}
+	if c.InflightBytesPerSession == 0 {
+		c.InflightBytesPerSession = 1 << 20
 	}
 	return c
 }
@@ -194,13 +202,14 @@ func New(cfg Config) (*Application, error) {
 	a.admitCtx, a.stopAdmit = context.WithCancel(context.Background())
 	a.life, a.endLife = context.WithCancel(context.Background())
 	a.srv = &engine.Server{
-		Backend:            cfg.Backend,
-		IDs:                cfg.IDs,
-		Log:                cfg.Logger,
-		HandshakeTimeout:   cfg.HandshakeTimeout,
-		InflightPerSession: cfg.InflightPerSession,
-		Admit:              a.admitCtx,
-		Closed:             a.isClosed,
+		Backend:                 cfg.Backend,
+		IDs:                     cfg.IDs,
+		Log:                     cfg.Logger,
+		HandshakeTimeout:        cfg.HandshakeTimeout,
+		InflightPerSession:      cfg.InflightPerSession,
+		InflightBytesPerSession: cfg.InflightBytesPerSession,
+		Admit:                   a.admitCtx,
+		Closed:                  a.isClosed,
 		RealmFor: func(uri wamp.URI) (*engine.Realm, bool) {
 			r, ok := a.realmFor(uri)
 			if !ok {

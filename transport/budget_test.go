@@ -16,7 +16,7 @@ func TestOutboundQueueBytesClosesSlowConsumer(t *testing.T) {
 	rawDial(t, srv.addr, "wamp.2.json") // never reads
 	sr := nextPeer(t, srv.accepted)
 	big := bigEvent(1, 64<<10)
-	sent := 0 // some go into socket buffers before the queue grows
+	sent := 0        // some go into socket buffers before the queue grows
 	for range 1000 { // 64 MiB if nothing stopped it
 		if !sr.peer.Send(big) {
 			break

@@ -143,9 +143,24 @@
 // out again when it resumes, so keepalive does not mistake the pause for
 // silence.)
 //
+// Stalled receivers: a congested peer that holds senders and writes
+// nothing for StallTimeout (default WriteTimeout/4) has stopped reading; it
+// is closed at once as a slow consumer (its socket, since no close frame
+// could reach it) and its senders read again, so a stuck subscriber stalls
+// a publisher for at most StallTimeout.
+//
+// Byte budgets: every queued message counts its estimated size
+// (wamp.SizeHint, computed once per fan-out message). A peer may hold
+// OutboundQueueBytes (default twice MaxMessageBytes, at least 1 MiB), and
+// the peers of a server together its OutboundBudget (default 1 GiB; share
+// one between servers to bound a process). A peer with nothing queued
+// always gets one message, so the memory outbound queues hold is at most
+// OutboundBudget plus one message per connection.
+//
 // Overflow policy: when Send finds the queue full anyway (OutboundQueueMax
-// messages: a receiver that stopped reading while several senders fed it),
-// the peer is a slow consumer. Send returns false, the queued messages are
+// messages or OutboundQueueBytes, or the shared budget exhausted while this
+// peer has a backlog: a receiver that stopped reading while several
+// senders fed it), the peer is a slow consumer. Send returns false, the queued messages are
 // discarded, the connection is closed (WebSocket: close code 1008 "slow
 // consumer", written after the in-flight write, which is bounded by
 // WriteTimeout; RawSocket: the socket is closed), Stats.SlowConsumers is

@@ -3,6 +3,7 @@ package transport
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -147,6 +148,9 @@ func (q *peerCore) Throttle(sender Peer) {
 			if q.holding == nil {
 				q.holding = make(map[*peerGate]struct{})
 			}
+			if len(q.holding) == 0 {
+				q.watchStallLocked()
+			}
 			q.holding[g] = struct{}{}
 			g.pause()
 			q.cfg.stats.Throttled.Add(1)
@@ -154,6 +158,54 @@ func (q *peerCore) Throttle(sender Peer) {
 	}
 	q.mu.Unlock()
 }
+
+// watchStallLocked starts watching a peer that begins to hold senders: if
+// its writer then writes nothing for a whole stallGrace, the peer has
+// stopped reading (its socket takes no bytes), and holding its senders
+// until WriteTimeout would stall them for nothing. Called with q.mu held.
+func (q *peerCore) watchStallLocked() {
+	q.stallMark = q.written
+	if q.stallTimer == nil {
+		q.stallTimer = time.AfterFunc(q.cfg.stallGrace(), q.checkStall)
+		return
+	}
+	q.stallTimer.Reset(q.cfg.stallGrace())
+}
+
+// checkStall runs stallGrace after watchStallLocked (timer goroutine): a
+// peer still holding senders that wrote nothing meanwhile is closed as a
+// slow consumer; one that made progress is watched for another period.
+func (q *peerCore) checkStall() {
+	q.mu.Lock()
+	if q.state != stateOpen || len(q.holding) == 0 {
+		q.mu.Unlock()
+		return
+	}
+	if q.written != q.stallMark {
+		q.stallMark = q.written
+		q.stallTimer.Reset(q.cfg.stallGrace())
+		q.mu.Unlock()
+		return
+	}
+	pending, pendingBytes := q.pending, q.pendingBytes
+	q.cfg.stats.SlowConsumers.Add(1) // counted before anyone can see the close
+	start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+	// The writer is stuck in a write the peer does not take: no close
+	// frame could reach it. Closing the socket ends that write and the
+	// reader now; the cause stays ErrSlowConsumer.
+	_ = q.nc.Close()
+	q.cfg.logger.Warn("transport: closing slow consumer: nothing written while it held its senders",
+		"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
+		"grace", q.cfg.stallGrace())
+}
+
+// stallGrace is how long a peer that holds senders may write nothing
+// before it is closed as a slow consumer: a quarter of WriteTimeout.
+func (pc *peerConfig) stallGrace() time.Duration { return pc.stall }
 
 // Pause implements FlowControl.
 func (q *peerCore) Pause() { q.gate.pause() }

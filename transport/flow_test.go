@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // gateHeld reports whether a peer's reader is held.
@@ -39,7 +41,8 @@ func TestRawSocketAnswersEveryPing(t *testing.T) {
 func TestThrottleHoldsSenderUntilReceiverDrains(t *testing.T) {
 	// The receiver's client does not read, so its queue stays above the
 	// soft limit (OutboundQueueMax/8 = 8) while the kernel buffers are full.
-	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1}, nil, nil)
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1,
+		StallTimeout: time.Hour}, nil, nil) // the receiver reads late on purpose
 	slow := rsRawConnect(t, srv.addr, 15)
 	recv := nextPeer(t, srv.accepted)
 	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
@@ -92,6 +95,37 @@ func TestThrottleReleasedWhenReceiverCloses(t *testing.T) {
 	recv.peer.(*rsPeer).abort(closeInternalError, "test", nil)
 	if got := publicationOf(t, send.nextMsg(t)); got != 8 {
 		t.Fatalf("sender's message %d, want 8", got)
+	}
+}
+
+// A receiver that holds a sender and writes nothing for the stall grace
+// has stopped reading: it is closed as a slow consumer (well before
+// WriteTimeout), and the sender reads again.
+func TestStalledReceiverHoldingSenderIsClosed(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1, WriteTimeout: time.Hour,
+		StallTimeout: 50 * time.Millisecond}, nil, nil)
+	rsRawConnect(t, srv.addr, 15) // never reads
+	recv := nextPeer(t, srv.accepted)
+	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	send := nextPeer(t, srv.accepted)
+	fc := recv.peer.(FlowControl)
+	for i := range 40 {
+		recv.peer.Send(bigEvent(i, 512<<10))
+	}
+	eventually(t, "the receiver to be congested", fc.Congested)
+	fc.Throttle(send.peer)
+	sender.Send(event(9)) // read once the sender is released
+	if err := recv.waitClosed(t); !errors.Is(err, ErrSlowConsumer) {
+		t.Fatalf("receiver Closed(%v), want ErrSlowConsumer", err)
+	}
+	if got := publicationOf(t, send.nextMsg(t)); got != 9 {
+		t.Fatalf("sender's message %d, want 9", got)
+	}
+	if got := srv.stats.SlowConsumers.Load(); got != 1 {
+		t.Errorf("SlowConsumers = %d, want 1", got)
+	}
+	if got := srv.stats.WriteTimeouts.Load(); got != 0 {
+		t.Errorf("WriteTimeouts = %d, want 0", got)
 	}
 }
 

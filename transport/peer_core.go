@@ -101,6 +101,9 @@ type peerCore struct {
 	refusedOnce  bool                   // writer only: a refused message was logged at Warn
 	accepted     bool                   // Accept returned: Send may start the writer
 	holding      map[*peerGate]struct{} // senders this congested peer holds (flow.go)
+	written      uint64                 // messages the writer has written (or refused)
+	stallMark    uint64                 // written when the stall watch last looked (flow.go)
+	stallTimer   *time.Timer            // the stall watch, made on first use (flow.go)
 	closeCode    uint16
 	closeReason  string
 	cause        error
@@ -120,12 +123,12 @@ func (q *peerCore) Send(m wamp.Message) bool {
 	}
 	if why := q.overBudgetLocked(n); why != "" {
 		pending, pendingBytes := q.pending, q.pendingBytes
+		q.cfg.stats.SlowConsumers.Add(1) // counted before anyone can see the close
 		start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
 		q.mu.Unlock()
 		if start {
 			go q.writeLoop()
 		}
-		q.cfg.stats.SlowConsumers.Add(1)
 		q.cfg.logger.Warn("transport: closing slow consumer: "+why,
 			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
 			"queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
@@ -293,6 +296,9 @@ func (q *peerCore) markClosed(classified func() error) error {
 	q.dropQueueLocked()
 	if q.timer != nil {
 		q.timer.Stop()
+	}
+	if q.stallTimer != nil {
+		q.stallTimer.Stop()
 	}
 	q.wakeLocked() // a lingering writer exits now
 	if !q.causeSet {

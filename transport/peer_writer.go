@@ -80,6 +80,7 @@ func (q *peerCore) nextRound(r *round) bool {
 	clear(r.pongs)
 	r.pongs = r.pongs[:0]
 	q.mu.Lock()
+	q.written += uint64(done)
 	if q.state == stateOpen {
 		q.pending -= done
 		q.releaseBytesLocked(r.bytes)

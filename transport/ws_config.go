@@ -50,6 +50,11 @@ type WebSocketConfig struct {
 	// as a slow consumer; a peer with nothing queued always gets one
 	// message.
 	OutboundQueueBytes int
+	// StallTimeout is how long a congested peer that holds its senders
+	// (see FlowControl) may write nothing before it is closed as a slow
+	// consumer: its socket takes no bytes, so holding the senders any
+	// longer only stalls them (0 = WriteTimeout/4).
+	StallTimeout time.Duration
 	// OutboundBudget bounds the bytes queued for all of this server's peers
 	// together; share one between servers to bound a process (nil = one of
 	// DefaultOutboundBudgetBytes for this server). See OutboundBudget.
@@ -147,6 +152,7 @@ type peerConfig struct {
 	pingInterval    time.Duration   // <= 0: keepalive disabled
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
+	stall           time.Duration // stallGrace (flow.go): WriteTimeout/4
 	logger          *slog.Logger
 	stats           *Stats
 }
@@ -289,14 +295,18 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	if pc.writeTimeout == 0 {
 		pc.writeTimeout = DefaultWriteTimeout
 	}
+	pc.stall = pc.writeTimeout / 4
 	return pc
 }
 
-// withBudgets sets the byte budgets: a peer's (queueBytes; 0 = twice the
+// withBudgets sets the stall timeout (0 = WriteTimeout/4) and the byte budgets: a peer's (queueBytes; 0 = twice the
 // message limit, set by newPeerConfig) and the one its server's peers
 // share (nil = a new OutboundBudget of DefaultOutboundBudgetBytes, set by
 // newPeerConfig).
-func (pc *peerConfig) withBudgets(queueBytes int, b *OutboundBudget) *peerConfig {
+func (pc *peerConfig) withBudgets(queueBytes int, b *OutboundBudget, stall time.Duration) *peerConfig {
+	if stall > 0 {
+		pc.stall = stall
+	}
 	if queueBytes != 0 {
 		pc.queueBytes = queueBytes
 	}

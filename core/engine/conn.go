@@ -28,8 +28,10 @@ type Server struct {
 	// HandshakeTimeout bounds connect to WELCOME.
 	HandshakeTimeout time.Duration
 	// InflightPerSession bounds the messages of one connection waiting in
-	// its realm (duty 2).
-	InflightPerSession int
+	// its realm (duty 2), and InflightBytesPerSession their estimated size
+	// (wamp.SizeHint): the reader waits once either is reached.
+	InflightPerSession      int
+	InflightBytesPerSession int
 	// RealmFor returns the realm a HELLO for uri joins, if any.
 	RealmFor func(uri wamp.URI) (*Realm, bool)
 	// Closed reports that the application is closing: new HELLOs are
@@ -72,8 +74,9 @@ type conn struct {
 	sid   wamp.ID
 	done  bool // reader only: the connection was refused before HELLO
 
-	// inflight counts messages handed to the realm and not yet routed.
-	inflight atomic.Int32
+	// inflight weighs the messages handed to the realm and not yet routed
+	// (see weigh).
+	inflight atomic.Int64
 }
 
 // noHello closes a connection that sent no HELLO in time. If a HELLO
@@ -153,21 +156,37 @@ func (c *conn) Closed(cause error) {
 	r.post(&inbound{kind: inDetach, sid: c.sid, err: cause})
 }
 
-// toRealm hands a message to the realm. At InflightPerSession messages not
-// yet routed, the peer's reader is paused (it waits after this message)
-// until the realm catches up. Reader goroutine.
+// toRealm hands a message to the realm. Once the messages not yet routed
+// weigh InflightBytesPerSession, the peer's reader is paused (it waits
+// after this message) until the realm catches up. Reader goroutine.
 func (c *conn) toRealm(r *Realm, m wamp.Message) {
-	if c.fc != nil && c.inflight.Add(1) == int32(c.srv.InflightPerSession) {
-		c.fc.Pause()
+	w := c.weigh(m)
+	if c.fc != nil {
+		limit := int64(c.srv.InflightBytesPerSession)
+		if n := c.inflight.Add(w); n >= limit && n-w < limit {
+			c.fc.Pause()
+		}
 	}
-	r.post(&inbound{kind: inMessage, sid: c.sid, msg: m, from: c})
+	r.post(&inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w})
+}
+
+// weigh is a message's share of the in-flight bound: its estimated size,
+// and at least InflightBytesPerSession/InflightPerSession, so that at most
+// InflightPerSession messages are in flight however small they are. One
+// counter then bounds both, and pausing and resuming pair up exactly.
+func (c *conn) weigh(m wamp.Message) int64 {
+	floor := max(1, c.srv.InflightBytesPerSession/c.srv.InflightPerSession)
+	return int64(max(wamp.SizeHint(m), floor))
 }
 
 // routed is called by the realm's executor once it routed one of this
-// connection's messages.
-func (c *conn) routed() {
-	if c.fc != nil && c.inflight.Add(-1) == int32(c.srv.InflightPerSession)-1 {
-		c.fc.Resume()
+// connection's messages, of weight w.
+func (c *conn) routed(w int64) {
+	if c.fc != nil {
+		limit := int64(c.srv.InflightBytesPerSession)
+		if n := c.inflight.Add(-w); n < limit && n+w >= limit {
+			c.fc.Resume()
+		}
 	}
 }
 

@@ -22,7 +22,8 @@
 //  1. One serial executor per realm owns its router.Realm: every router
 //     call happens on it, so no lock guards routing state.
 //  2. A connection's events reach its realm's executor in arrival order
-//     (its mailbox); at most Server.InflightPerSession of them wait at
+//     (its mailbox); at most Server.InflightPerSession of them, and
+//     Server.InflightBytesPerSession of their estimated size, wait at
 //     once, then the connection's reader pauses.
 //  3. After every router call, the effects are carried out in order:
 //     messages delivered (a shared one encoded once per serializer), then

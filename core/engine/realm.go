@@ -87,6 +87,7 @@ type inbound struct {
 	reason string // inMalformed
 	err    error  // inRefused: why; inDetach: the connection's close cause
 	from   *conn  // inMessage: its in-flight count and flow control; inHello: the connection
+	weight int64  // inMessage: its share of the connection's in-flight bound
 }
 
 // Realm is one realm's engine: its router, bound to one serial executor,
@@ -184,7 +185,7 @@ func (r *Realm) receive(v any) {
 	case inMessage:
 		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
 		if c := ev.from; c != nil {
-			c.routed()
+			c.routed(ev.weight)
 			sender = c.peer
 		}
 	case inHello:
