@@ -86,7 +86,7 @@ func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *tran
 	stats, budget := new(transport.Stats), transport.NewOutboundBudget(64<<20)
 	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
 		Serializers: []serialize.Serializer{serialize.JSON}, Stats: stats, MaxMessageBytes: 1 << 20,
-		OutboundBudget: budget, StallTimeout: 100 * time.Millisecond,
+		OutboundBudget: budget, StallTimeout: 500 * time.Millisecond,
 	}, app)
 	if err != nil {
 		t.Fatal(err)

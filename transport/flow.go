@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,11 +161,13 @@ func (q *peerCore) Throttle(sender Peer) {
 }
 
 // watchStallLocked starts watching a peer that begins to hold senders: if
-// its writer then writes nothing for a whole stallGrace, the peer has
-// stopped reading (its socket takes no bytes), and holding its senders
-// until WriteTimeout would stall them for nothing. Called with q.mu held.
+// its socket then takes no bytes for a whole stallGrace (progress is
+// counted per chunk of progressChunk bytes, so a large message being
+// written slowly is progress), the peer has stopped reading, and holding
+// its senders until WriteTimeout would stall them for nothing. Called with
+// q.mu held.
 func (q *peerCore) watchStallLocked() {
-	q.stallMark = q.written
+	q.stallMark = q.wroteBytes.Load()
 	if q.stallTimer == nil {
 		q.stallTimer = time.AfterFunc(q.cfg.stallGrace(), q.checkStall)
 		return
@@ -181,8 +184,8 @@ func (q *peerCore) checkStall() {
 		q.mu.Unlock()
 		return
 	}
-	if q.written != q.stallMark {
-		q.stallMark = q.written
+	if w := q.wroteBytes.Load(); w != q.stallMark {
+		q.stallMark = w
 		q.stallTimer.Reset(q.cfg.stallGrace())
 		q.mu.Unlock()
 		return
@@ -280,4 +283,25 @@ func (q *peerCore) waitReader() {
 	}
 	q.stale.Store(true)
 	q.heard()
+}
+
+// progressChunk is the largest single socket write of a peer, so that the
+// stall watch sees a slow reader's progress within a large message.
+const progressChunk = 64 << 10
+
+// writeCounting writes b to w in chunks of at most progressChunk bytes,
+// adding what each chunk wrote to progress.
+func writeCounting(w io.Writer, b []byte, progress *atomic.Uint64) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		k := min(len(b), progressChunk)
+		m, err := w.Write(b[:k])
+		n += m
+		progress.Add(uint64(m))
+		if err != nil {
+			return n, err
+		}
+		b = b[k:]
+	}
+	return n, nil
 }

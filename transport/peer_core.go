@@ -82,7 +82,10 @@ type peerCore struct {
 	stale     atomic.Bool // a ping tick passed since the read deadline was extended
 	stop      atomic.Bool // the writer abandons its batch; the reader discards
 	congested atomic.Bool // pending is above the soft limit (flow.go)
-	gate      peerGate    // holds this peer's reader (flow.go)
+	// wroteBytes counts the bytes the socket took, in chunks of at most
+	// progressChunk (writeCounting): the stall watch's measure of progress.
+	wroteBytes atomic.Uint64
+	gate       peerGate // holds this peer's reader (flow.go)
 
 	mu           sync.Mutex
 	state        peerState
@@ -101,8 +104,7 @@ type peerCore struct {
 	refusedOnce  bool                   // writer only: a refused message was logged at Warn
 	accepted     bool                   // Accept returned: Send may start the writer
 	holding      map[*peerGate]struct{} // senders this congested peer holds (flow.go)
-	written      uint64                 // messages the writer has written (or refused)
-	stallMark    uint64                 // written when the stall watch last looked (flow.go)
+	stallMark    uint64                 // wroteBytes when the stall watch last looked (flow.go)
 	stallTimer   *time.Timer            // the stall watch, made on first use (flow.go)
 	closeCode    uint16
 	closeReason  string

@@ -80,7 +80,6 @@ func (q *peerCore) nextRound(r *round) bool {
 	clear(r.pongs)
 	r.pongs = r.pongs[:0]
 	q.mu.Lock()
-	q.written += uint64(done)
 	if q.state == stateOpen {
 		q.pending -= done
 		q.releaseBytesLocked(r.bytes)

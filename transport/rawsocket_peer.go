@@ -159,8 +159,10 @@ func (p *rsPeer) writeFrame(typ byte, b []byte) error {
 			return err
 		}
 		appendRawSocketHeader(p.hdr[:0], typ, len(b))
-		bufs := net.Buffers{p.hdr[:], b}
-		_, err := bufs.WriteTo(p.nc)
+		if _, err := writeCounting(p.nc, p.hdr[:], &p.wroteBytes); err != nil {
+			return err
+		}
+		_, err := writeCounting(p.nc, b, &p.wroteBytes)
 		return err
 	}
 	if p.out != nil && len(*p.out)+rsHeaderLen+len(b) > rsBatchBytes {
@@ -184,7 +186,7 @@ func (p *rsPeer) flush() error {
 	p.out = nil
 	var err error
 	if len(*out) > 0 {
-		_, err = p.nc.Write(*out)
+		_, err = writeCounting(p.nc, *out, &p.wroteBytes)
 	}
 	if cap(*out) <= maxPooledBuf {
 		*out = (*out)[:0]

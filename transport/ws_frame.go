@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -40,6 +41,9 @@ type wsConn struct {
 	mu        sync.Mutex
 	framing   bool // the handshake is over; Writes are frames
 	closeSent bool // a close frame was written (or attempted)
+	// progress counts the bytes written once framing starts (the peer's
+	// stall watch, flow.go); set before framing starts.
+	progress *atomic.Uint64
 }
 
 // wsReadMode is what wsConn.Read is looking at.
@@ -158,6 +162,9 @@ func (c *wsConn) Write(b []byte) (int, error) {
 		}
 		if gws.Opcode(b[0]&0x0F) == gws.OpcodeCloseConnection {
 			c.closeSent = true
+		}
+		if c.progress != nil {
+			return writeCounting(c.Conn, b, c.progress)
 		}
 	}
 	return c.Conn.Write(b)

@@ -46,6 +46,7 @@ func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compre
 	p.client = client
 	p.batch = p.wc != nil && !compression
 	if p.wc != nil {
+		p.wc.progress = &p.wroteBytes
 		p.wc.startFraming()
 	}
 	p.w, p.self = p, p
