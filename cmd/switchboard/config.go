@@ -46,8 +46,20 @@ type Config struct {
 	Listeners       []ListenerConfig `yaml:"listeners"`
 	MaxMessageBytes int              `yaml:"max_message_bytes"`
 	OutboundQueue   int              `yaml:"outbound_queue"`
-	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout"`
-	Log             LogConfig        `yaml:"log"`
+	// OutboundQueueBytes is a peer's outbound byte budget (0 = twice
+	// max_message_bytes); OutboundBudgetBytes bounds what every peer of
+	// the process has queued together (0 = 1 GiB).
+	OutboundQueueBytes  int   `yaml:"outbound_queue_bytes"`
+	OutboundBudgetBytes int64 `yaml:"outbound_budget_bytes"`
+	// StallTimeout: a congested peer that holds its senders and whose
+	// socket takes nothing for this long is closed as a slow consumer
+	// (0 = 2.5s, a quarter of the write timeout).
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// InflightBytesPerSession bounds the estimated bytes of one session's
+	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).
+	InflightBytesPerSession int           `yaml:"inflight_bytes_per_session"`
+	ShutdownTimeout         time.Duration `yaml:"shutdown_timeout"`
+	Log                     LogConfig     `yaml:"log"`
 }
 
 // RealmConfig is one realm open to anonymous clients.
@@ -199,6 +211,19 @@ func (c Config) problems() []configProblem {
 	}
 	if c.OutboundQueue < 1 {
 		add(fmt.Sprintf("%d: want at least 1", c.OutboundQueue), "outbound_queue")
+	}
+	for _, v := range []struct {
+		key string
+		n   int64
+	}{
+		{"outbound_queue_bytes", int64(c.OutboundQueueBytes)},
+		{"outbound_budget_bytes", c.OutboundBudgetBytes},
+		{"stall_timeout", int64(c.StallTimeout)},
+		{"inflight_bytes_per_session", int64(c.InflightBytesPerSession)},
+	} {
+		if v.n < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default) or more", v.n), v.key)
+		}
 	}
 	return ps
 }

@@ -27,6 +27,7 @@ type server struct {
 	backend   scheduler.AsyncSupport
 	app       *core.Application
 	listeners []*listener
+	budget    *transport.OutboundBudget // shared by every listener's peers
 }
 
 // listener is one listening socket and what serves it.
@@ -57,12 +58,13 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	for i, r := range c.Realms {
 		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen}
 	}
-	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log})
+	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log,
+		InflightBytesPerSession: c.InflightBytesPerSession})
 	if err != nil {
 		backend.Close()
 		return nil, err
 	}
-	s := &server{log: log, backend: backend, app: app}
+	s := &server{log: log, backend: backend, app: app, budget: transport.NewOutboundBudget(c.OutboundBudgetBytes)}
 	for _, lc := range c.Listeners {
 		l, err := s.listen(c, lc)
 		if err != nil {
@@ -103,6 +105,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 	if lc.Type != "rawsocket" {
 		ws, err = transport.NewWebSocketServer(transport.WebSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue,
+			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
 			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 		}, s.app)
@@ -113,6 +116,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 	if err == nil && lc.Type != "websocket" {
 		rs, err = transport.NewRawSocketServer(transport.RawSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
+			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 		}, s.app)
 	}
