@@ -101,6 +101,12 @@ type RealmConfig struct {
 	// work. Internal sessions are exempt. 0 = DefaultMaxOptionListLen.
 	// (Added by core/router; additive.)
 	MaxOptionListLen int
+	// Authorization, when not nil, decides by each session's authrole
+	// which URIs it may call, register, publish and subscribe to, and
+	// whether it may disclose its identity (authz.go). nil: everything is
+	// allowed. Internal sessions are never checked. (Added by core/router;
+	// additive.)
+	Authorization *Authorization
 }
 
 // DefaultMaxOptionListLen is RealmConfig.MaxOptionListLen's zero-value

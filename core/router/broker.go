@@ -57,6 +57,10 @@ func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
 		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI, "invalid topic URI "+quote(string(m.Topic))))
 		return
 	}
+	if uri, msg := r.denied(s, ActionSubscribe, m.Topic, policy, false); uri != "" {
+		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, uri, msg))
+		return
+	}
 	if sub, ok := r.broker.index.get(m.Topic, policy); ok {
 		if _, already := s.subs[sub.id]; already {
 			fx.send(s.id, &wamp.Subscribed{Request: m.Request, Subscription: sub.id})

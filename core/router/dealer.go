@@ -88,6 +88,10 @@ func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
 		fail(wamp.ErrInvalidURI, "procedure URI "+quote(string(m.Procedure))+" is reserved")
 		return
 	}
+	if uri, msg := r.denied(s, ActionRegister, m.Procedure, policy, false); uri != "" {
+		fail(uri, msg)
+		return
+	}
 	d := &r.dealer
 	reg, exists := d.index.get(m.Procedure, policy)
 	if exists {

@@ -78,6 +78,10 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
 		return
 	}
+	if uri, msg := r.denied(s, ActionCall, m.Procedure, matchExact, o.disclose); uri != "" {
+		fail(uri, msg)
+		return
+	}
 	var callee *session
 	var regID wamp.ID
 	pattern := policy != matchExact // details.procedure tells the callee the called URI

@@ -85,6 +85,16 @@
 // calls to "wamp.*" resolve exact registrations only, so that client
 // patterns cannot capture meta procedures.
 //
+// Authorization (authz.go): with RealmConfig.Authorization set, each
+// CALL, REGISTER, PUBLISH and SUBSCRIBE of a non-Internal session is
+// checked against its authrole's permissions after the URI is validated
+// and before any routing, so a denied caller learns nothing of the
+// procedure: ERROR wamp.error.not_authorized (an unacknowledged PUBLISH is
+// dropped), or wamp.error.option_disallowed.disclose_me when disclose_me
+// is asked for without the disclose permission. The most specific rule
+// wins (exact > longest prefix > best wildcard); an unlisted role or URI
+// is denied; a pattern is allowed only if every URI it can match is.
+//
 // Broker: subscriptions are shared per (topic, match policy) and live as
 // long as they have subscribers; each matching subscription gets one EVENT
 // value for all its receivers. Features: publisher_exclusion,

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,9 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 		tr.verbose = args[0] == "on"
 	case "state":
 		return answer(tr.state())
+	case "role": // role NAME MATCH URI|"" ALLOW,...|none: add a permission, recompile, set
+		need(4)
+		return tr.role(args)
 	case "fallback":
 		need(2)
 		return tr.fallback(lineNo, args[0], args[1])
@@ -160,6 +164,7 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 		}
 	}
 	tr.realm = NewRealm(cfg, tr.ids)
+	tr.roles = nil
 }
 
 // addSession assigns the next session ID to a script name and binds $name.
@@ -333,4 +338,47 @@ func (tr *transcript) handshakeLines() []actualLine {
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
 	return out
+}
+
+// role adds one permission to the script's roles, then compiles them into
+// the realm's Authorization (SetAuthorization); it answers "ok" or the
+// compile error. URI "" is the empty prefix; ALLOW is a comma list of
+// call, register, publish, subscribe, disclose, or "none".
+func (tr *transcript) role(args []string) []actualLine {
+	name, match, uri := args[0], args[1], args[2]
+	if uri == `""` {
+		uri = ""
+	}
+	var allow Allow
+	for _, a := range strings.Split(args[3], ",") {
+		switch a {
+		case "call":
+			allow.Call = true
+		case "register":
+			allow.Register = true
+		case "publish":
+			allow.Publish = true
+		case "subscribe":
+			allow.Subscribe = true
+		case "disclose":
+			allow.Disclose = true
+		case "none":
+		default:
+			tr.t.Fatalf("%s: unknown permission %q", tr.file, a)
+		}
+	}
+	perm := Permission{URI: wamp.URI(uri), Match: match, Allow: allow}
+	i := slices.IndexFunc(tr.roles, func(r Role) bool { return r.Name == name })
+	if i < 0 {
+		tr.roles = append(tr.roles, Role{Name: name})
+		i = len(tr.roles) - 1
+	}
+	tr.roles[i].Permissions = append(tr.roles[i].Permissions, perm)
+	a, err := NewAuthorization(tr.roles)
+	if err != nil {
+		tr.roles[i].Permissions = tr.roles[i].Permissions[:len(tr.roles[i].Permissions)-1]
+		return answer("error " + err.Error())
+	}
+	tr.realm.SetAuthorization(a)
+	return answer("ok")
 }

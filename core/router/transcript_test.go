@@ -56,6 +56,7 @@ import (
 //	refused <s> <uri> <message...>  Refused
 //	opened <s>                 Opened (the session-open hooks ran)
 //	undeliverable <s> <uri> <json>  Undeliverable (the driver could not send json to s)
+//	role <name> <match> <uri>|"" <allow,...>|none  add a permission; SetAuthorization; "ok" or "error ..."
 //
 // Effects.Handshake prints as "step <s> authenticate|answer <json>|answer
 // refused=<why>|open <identity>|welcome|end [reason]" lines.
@@ -95,7 +96,8 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
-	notify  bool // print Effects.Notify ("notify on")
+	notify  bool   // print Effects.Notify ("notify on")
+	roles   []Role // the "role" commands so far (the realm's Authorization)
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
