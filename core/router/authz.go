@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -351,12 +352,28 @@ func wildOverlap(a, b []string) bool {
 // registrations made earlier stay. Executor-only.
 func (r *Realm) SetAuthorization(a *Authorization) { r.cfg.Authorization = a }
 
+// authorize checks s's request m to take act on uri (under policy): the
+// realm's table, then its dynamic authorizer (authz_dynamic.go); disclose
+// is the request's disclose_me. It returns the ERROR URI and message of a
+// refusal, "" when the request may go on, or held when it waits for the
+// authorizer.
+func (r *Realm) authorize(now time.Time, s *session, act Action, uri wamp.URI, policy matchPolicy, disclose bool,
+	m wamp.Message, fx *Effects) (wamp.URI, string, bool) {
+	if s.info.Internal {
+		return "", "", false
+	}
+	if refusal, msg := r.denied(s, act, uri, policy, disclose); refusal != "" || !r.cfg.Authorizer {
+		return refusal, msg, false
+	}
+	return r.askAuthorizer(now, s, authzKey{act: act, uri: uri, policy: policy, disclose: disclose}, m, fx)
+}
+
 // denied checks s's request to take act on uri (under policy) against the
 // realm's table; disclose is the request's disclose_me. It returns the
 // ERROR URI and message of a refusal, or "" when the request may go on.
 func (r *Realm) denied(s *session, act Action, uri wamp.URI, policy matchPolicy, disclose bool) (wamp.URI, string) {
 	a := r.cfg.Authorization
-	if a == nil || s.info.Internal {
+	if a == nil {
 		return "", ""
 	}
 	role := s.info.AuthRole

@@ -2,6 +2,7 @@ package router
 
 import (
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"time"
 )
 
 // publish handles PUBLISH: one EVENT value per matching subscription,
@@ -18,7 +19,7 @@ import (
 // unacknowledged, as the spec says. A list-valued
 // option longer than the realm's MaxOptionListLen is refused first
 // (ERROR wamp.error.invalid_argument), before any matching or filtering.
-func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
+func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects) {
 	// Option types were checked by wamp.ValidateOptions.
 	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
 	if msg := r.listOverLimit(s, m); msg != "" {
@@ -41,7 +42,10 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	case reserved(m.Topic) && !s.info.Internal:
 		msg = "topic URI " + quote(string(m.Topic)) + " is reserved"
 	default:
-		uri, msg = r.denied(s, ActionPublish, m.Topic, matchExact, disclose)
+		var held bool
+		if uri, msg, held = r.authorize(now, s, ActionPublish, m.Topic, matchExact, disclose, m, fx); held {
+			return
+		}
 	}
 	if msg != "" {
 		if ack {

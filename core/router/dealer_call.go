@@ -78,8 +78,10 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
 		return
 	}
-	if uri, msg := r.denied(s, ActionCall, m.Procedure, matchExact, o.disclose); uri != "" {
-		fail(uri, msg)
+	if uri, msg, held := r.authorize(now, s, ActionCall, m.Procedure, matchExact, o.disclose, m, fx); held || uri != "" {
+		if !held {
+			fail(uri, msg)
+		}
 		return
 	}
 	var callee *session

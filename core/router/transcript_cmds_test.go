@@ -120,6 +120,15 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 	case "role": // role NAME MATCH URI|"" ALLOW,...|none: add a permission, recompile, set
 		need(4)
 		return tr.role(args)
+	case "authorized": // authorized NAME TICKET allow|deny|fail
+		need(3)
+		ticket, err := strconv.ParseUint(args[1], 10, 64)
+		if err != nil {
+			tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+		}
+		r.Authorized(tr.now, tr.sid(lineNo, args[0]), ticket, args[2] == "allow", args[2] == "fail", &tr.fx)
+	case "flush-authz":
+		r.FlushAuthorizations()
 	case "fallback":
 		need(2)
 		return tr.fallback(lineNo, args[0], args[1])
@@ -153,6 +162,21 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.MaxOptionListLen = n
+		case a == "authorizer" || strings.HasPrefix(a, "authorizer="):
+			cfg.Authorizer = true
+			if _, ttl, ok := strings.Cut(a, "="); ok {
+				d, err := time.ParseDuration(ttl)
+				if err != nil {
+					tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+				}
+				cfg.AuthorizerCacheTTL = d
+			}
+		case strings.HasPrefix(a, "held="):
+			n, err := strconv.Atoi(a[5:])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxHeldRequests = n
 		case strings.HasPrefix(a, "goodbye="):
 			d, err := time.ParseDuration(a[8:])
 			if err != nil {
