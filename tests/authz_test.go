@@ -139,3 +139,64 @@ func TestAuthorizationDynamic(t *testing.T) {
 		must(t, w.Publish(ctx, "com.example.dyn.news", nil, nil, &client.PublishOptions{Acknowledge: true}))
 	})
 }
+
+// TestAuthorizationProcedure: a trusted session's procedure is the realm's
+// authorizer (core.ProcedureAuthorizer, Crossbar style).
+func TestAuthorizationProcedure(t *testing.T) {
+	roles := []core.Role{
+		{Name: "anonymous", Permissions: []core.Permission{
+			{URI: "com.example.", Match: "prefix", Allow: core.Allow{Call: true, Publish: true, Subscribe: true}}}},
+		{Name: "authorizer", Permissions: []core.Permission{
+			{URI: "com.example.", Match: "prefix", Allow: core.Allow{Call: true, Register: true}}}},
+	}
+	authn := func(_ context.Context, req *core.AuthRequest) (*core.Identity, error) {
+		if req.AuthID == "authz" {
+			return &core.Identity{AuthID: "authz", AuthRole: "authorizer"}, nil
+		}
+		return &core.Identity{AuthID: "anon", AuthRole: "anonymous"}, nil
+	}
+	forEachBackend(t, func(t *testing.T, b backend) {
+		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", Roles: roles})
+		r.Realm.SetAuthenticator(authn)
+		must(t, r.Realm.SetAuthorizer(core.ProcedureAuthorizer(r.Realm, "com.example.authorize", "authorizer")))
+		ctx := ctx10s(t)
+		svc := joinAs(t, b, r, "authz")
+		asked := make(chan wamp.List, 16)
+		_, err := svc.Register(ctx, "com.example.authorize", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+			asked <- inv.Args
+			uri, _ := inv.Args[1].(string)
+			switch action, _ := inv.Args[2].(string); {
+			case action == "subscribe":
+				return &client.Result{Args: wamp.List{"maybe"}}, nil
+			case action == "publish":
+				return &client.Result{Args: wamp.List{wamp.Dict{"allow": false}}}, nil
+			default:
+				return &client.Result{Args: wamp.List{uri == "com.example.public.echo"}}, nil
+			}
+		}, nil)
+		must(t, err)
+		_, err = svc.Register(ctx, "com.example.public.echo", echoHandler, nil)
+		must(t, err)
+		_, err = svc.Register(ctx, "com.example.private.echo", echoHandler, nil)
+		must(t, err)
+
+		anon := joinAs(t, b, r, "")
+		_, err = anon.Call(ctx, "com.example.public.echo", nil, nil, nil)
+		must(t, err)
+		select {
+		case args := <-asked:
+			session, _ := args[0].(wamp.Dict)
+			if len(args) != 4 || session["authrole"] != "anonymous" || args[1] != "com.example.public.echo" || args[2] != "call" {
+				t.Fatalf("authorizer procedure called with %v", args)
+			}
+		case <-ctx.Done():
+			t.Fatal("the authorizer procedure was not called")
+		}
+		_, err = anon.Call(ctx, "com.example.private.echo", nil, nil, nil)
+		wantErrorURI(t, err, wamp.ErrNotAuthorized)
+		err = anon.Publish(ctx, "com.example.news", nil, nil, &client.PublishOptions{Acknowledge: true})
+		wantErrorURI(t, err, wamp.ErrNotAuthorized)
+		_, err = anon.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+		wantErrorURI(t, err, wamp.ErrAuthorizationFailed)
+	})
+}
