@@ -173,15 +173,23 @@ func validRuleURI(u wamp.URI, policy matchPolicy) bool {
 
 // Allows reports whether role may take act on uri; match is the
 // subscription's or registration's policy ("exact" or empty for calls and
-// publications, "prefix", "wildcard"). An unknown match is denied.
+// publications, "prefix", "wildcard"). An unknown match is denied; a nil
+// table (no authorization) allows everything.
 func (a *Authorization) Allows(role string, act Action, uri wamp.URI, match string) bool {
+	if a == nil {
+		return true
+	}
 	policy, ok := parseMatch(wamp.Dict{wamp.OptMatch: match})
 	return ok && a.allows(role, act, uri, policy)
 }
 
 // MayDisclose reports whether role may disclose its identity when it
-// calls or publishes to uri: the most specific rule for uri says so.
+// calls or publishes to uri: the most specific rule for uri says so (a
+// nil table: yes).
 func (a *Authorization) MayDisclose(role string, uri wamp.URI) bool {
+	if a == nil {
+		return true
+	}
 	rr := a.roles[role]
 	if rr == nil {
 		return false

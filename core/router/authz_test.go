@@ -133,6 +133,10 @@ func TestAuthorizationUnknownRoleAndMatch(t *testing.T) {
 	if !a.MayDisclose("r", "x") || a.MayDisclose("other", "x") {
 		t.Error("MayDisclose: want true for r, false for an unknown role")
 	}
+	var none *Authorization
+	if !none.Allows("x", ActionPublish, "a", "") || !none.MayDisclose("x", "a") {
+		t.Error("a nil table must allow everything")
+	}
 	if _, err := NewAuthorization([]Role{{Name: ""}}); err == nil {
 		t.Error("a role without a name compiled")
 	}
