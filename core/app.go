@@ -129,6 +129,19 @@ type RealmConfig struct {
 	// application's own calls and publications are exempt.
 	// 0 = router.DefaultMaxOptionListLen (1024).
 	MaxOptionListLen int
+	// Roles, when not nil, turn static authorization on (authz.go): what
+	// each authrole may call, register, publish and subscribe to, by URI.
+	// A role not listed may do nothing. An empty non-nil list denies
+	// every client everything. Realm.SetRoles changes it later.
+	Roles []Role
+	// Authorizer, when not nil, is asked about every request the roles
+	// allow (authz.go); Realm.SetAuthorizer changes it later.
+	// AuthorizerCacheTTL is how long a session's verdicts are cached (0:
+	// not cached: every request asks). MaxHeldRequests bounds the
+	// requests of one session waiting for verdicts (0 = 64).
+	Authorizer         Authorizer
+	AuthorizerCacheTTL time.Duration
+	MaxHeldRequests    int
 }
 
 // inherit fills rc's zero-valued fields from d.
@@ -142,6 +155,18 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	}
 	if rc.MaxOptionListLen == 0 {
 		rc.MaxOptionListLen = d.MaxOptionListLen
+	}
+	if rc.Roles == nil {
+		rc.Roles = d.Roles
+	}
+	if rc.Authorizer == nil {
+		rc.Authorizer = d.Authorizer
+	}
+	if rc.AuthorizerCacheTTL == 0 {
+		rc.AuthorizerCacheTTL = d.AuthorizerCacheTTL
+	}
+	if rc.MaxHeldRequests == 0 {
+		rc.MaxHeldRequests = d.MaxHeldRequests
 	}
 	return rc
 }
@@ -158,7 +183,7 @@ func (rc RealmConfig) Validate() error {
 	case rc.MaxOptionListLen < 0:
 		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
 	}
-	return nil
+	return rc.validateAuthz()
 }
 
 // Application is a WAMP router plus the application's own procedures and
@@ -340,6 +365,8 @@ func (a *Application) isClosed() bool {
 func (rc RealmConfig) routerConfig() router.RealmConfig {
 	// SubscribeApproval: every SUBSCRIBE is offered to the topic handlers
 	// (topics.go), which approve it in the same step when none matches.
-	return router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
+	c := router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
 		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen}
+	rc.authzConfig(&c)
+	return c
 }

@@ -38,6 +38,12 @@
 // on the Application applies to every realm, including realms added later;
 // what is registered on a Realm applies to it alone.
 //
+// Authorization (authz.go, authz_procedure.go): a realm's Roles decide by
+// authrole which URIs a session may call, register, publish and subscribe
+// to (the router checks them, core/router/authz.go); an Authorizer (a Go
+// function, or ProcedureAuthorizer's WAMP procedure) is asked about what
+// the roles allow, as a spawned task, with its verdicts cached per session.
+//
 // Procedures (routes*.go, typed*.go, progress.go, callhandler.go,
 // register.go, call.go, publish.go, local*.go): a Routes set maps URIs to Handlers by exact URI, prefix,
 // wildcard or regular expression, for every realm (Application.AddRoutes)

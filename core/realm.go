@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -28,6 +29,10 @@ type Realm struct {
 	topics topicState // topic handlers' onLeave (topics.go)
 
 	sc scope // the realm's own authenticator, hooks, topic routes, dependencies (hooks.go)
+
+	// roles and authorizer are the realm's authorization (authz.go).
+	roles      atomic.Pointer[[]Role]
+	authorizer atomic.Pointer[Authorizer]
 }
 
 func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
@@ -44,6 +49,13 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 		InboundQueueMax: a.cfg.InboundQueueMax,
 		Log:             r.log,
 	}, (*host)(r))
+	if rc.Roles != nil {
+		roles := cloneRoles(rc.Roles)
+		r.roles.Store(&roles)
+	}
+	if rc.Authorizer != nil {
+		r.authorizer.Store(&rc.Authorizer)
+	}
 	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if !r.e.Post(r.local.join) {
 		return nil, scheduler.ErrClosed

@@ -23,6 +23,9 @@ import (
 //	realms:
 //	  - uri: realm1
 //	    max_option_list_len: 1024   # entries in a list-valued option (exclude, eligible, ...)
+//	    roles:                      # static authorization (config_roles.go)
+//	      - name: anonymous
+//	        permissions: [{uri: com.example.public., match: prefix, allow: [call, subscribe]}]
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
 //	    address: 127.0.0.1:8080
@@ -62,7 +65,7 @@ type Config struct {
 	Log                     LogConfig     `yaml:"log"`
 }
 
-// RealmConfig is one realm open to anonymous clients.
+// RealmConfig is one realm.
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
@@ -70,6 +73,9 @@ type RealmConfig struct {
 	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
 	// forward_for) may hold; 0 or absent = 1024.
 	MaxOptionListLen int `yaml:"max_option_list_len"`
+	// Roles is the realm's static authorization (config_roles.go); absent
+	// = every session may do everything.
+	Roles []RoleConfig `yaml:"roles"`
 }
 
 // ListenerConfig is one listening socket.
@@ -196,6 +202,9 @@ func (c Config) problems() []configProblem {
 		}
 		if r.MaxOptionListLen < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 1024) or more", r.MaxOptionListLen), "realms", i, "max_option_list_len")
+		}
+		for _, p := range r.roleProblems() {
+			add(p.msg, append([]any{"realms", i}, p.path...)...)
 		}
 	}
 	if len(c.Listeners) == 0 {

@@ -40,6 +40,14 @@ func TestConfigCheckErrors(t *testing.T) {
 			[]string{":6: listeners[0].max_connections_per_address: -1: want 0 (unlimited) or more"}},
 		{"unknown backend", "backend: threads\n" + base,
 			[]string{`:1: backend: "threads": want one of [goroutine eventloop pool]`}},
+		{"roles", "realms:\n  - uri: r\n    roles:\n      - name: a\n        permissions:\n          - uri: com..x\n            allow: [call, fly]\n" +
+			"          - uri: c\n            match: regex\n      - name: a\nlisteners:\n  - type: websocket\n    address: ':0'\n",
+			[]string{
+				`:6: realms[0].roles[0].permissions[0].uri: "com..x": not a valid URI for match "exact"`,
+				`:7: realms[0].roles[0].permissions[0].allow[1]: "fly": want one of [call register publish subscribe disclose]`,
+				`:9: realms[0].roles[0].permissions[1].match: "regex": want exact, prefix or wildcard`,
+				`:10: realms[0].roles[1].name: "a": role listed twice`,
+			}},
 		{"missing key: the line of its parent", "realms:\n  - strict_uri: true\nlisteners:\n  - type: websocket\n    address: ':0'\n",
 			[]string{":2: realms[0].uri: empty"}},
 		{"missing section: no line", "realms:\n  - uri: r\n",

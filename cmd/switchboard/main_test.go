@@ -228,7 +228,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Realms) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI ||
+	if len(c.Realms) != 3 || len(c.Realms[2].Roles) != 2 || len(c.Realms[2].coreRoles()[1].Permissions) != 2 || len(c.Listeners) != 3 || c.Listeners[2].Unix == "" || !c.Realms[1].StrictURI ||
 		c.Realms[1].MaxOptionListLen != 1024 || c.Listeners[0].MaxConnections != 10000 ||
 		c.Listeners[0].MaxConnectionsPerAddress != 100 || c.Listeners[1].MaxConnections != 10000 {
 		t.Fatalf("loaded %+v", c)

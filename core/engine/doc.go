@@ -38,4 +38,7 @@
 //  7. The engine holds no lock to order protocol states: a connection
 //     keeps one atomic pointer (its realm, set once by its reader), every
 //     other piece of state is owned by one executor.
+//  8. Requests held for the dynamic authorizer (router Effects.Authorize)
+//     go to the Host, which runs it off the executor; each verdict comes
+//     back to the router on the executor (Authorized).
 package engine

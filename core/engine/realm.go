@@ -50,6 +50,10 @@ type Host interface {
 	// Flush lets the application's own session send what the round of
 	// effects just delivered to it made it want to send. Executor-only.
 	Flush()
+	// Authorize runs the realm's dynamic authorizer for a held request,
+	// off the executor (it may block), and reports its verdict with done:
+	// an error means the authorizer failed. Executor-only.
+	Authorize(op router.AuthorizeOp, done func(allow bool, err error))
 }
 
 // Refusal is why a handshake ends: the ABORT reason and message.
@@ -253,6 +257,9 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		for _, op := range fx.Handshake {
 			r.handshakeStep(op)
 		}
+		for _, op := range fx.Authorize {
+			r.authorize(op)
+		}
 		fx.Reset()
 		// The application's own session only took in what the router
 		// sent it: what it wants to send in return reaches the router
@@ -267,6 +274,18 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		}
 		r.idle = nil
 	}
+}
+
+// authorize has the host run the authorizer for one held request; the
+// verdict re-enters the router on the executor (duty 8).
+func (r *Realm) authorize(op router.AuthorizeOp) {
+	r.host.Authorize(op, func(allow bool, err error) {
+		r.ex.Post(func() {
+			r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
+				rr.Authorized(now, op.Session, op.Ticket, allow && err == nil, err != nil, fx)
+			})
+		})
+	})
 }
 
 // abortMessage returns Details.message of the last ABORT fx sends to sid,

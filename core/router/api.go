@@ -53,6 +53,10 @@ type Effects struct {
 	// Handshake lists the handshake steps the driver carries out for
 	// sessions not yet welcomed (handshake.go), in emission order.
 	Handshake []HandshakeOp
+	// Authorize lists requests held for the realm's dynamic authorizer
+	// (authz_dynamic.go), in emission order; the driver answers each with
+	// Authorized.
+	Authorize []AuthorizeOp
 }
 
 // Reset empties fx, keeping capacity.
@@ -65,11 +69,13 @@ func (fx *Effects) Reset() {
 	fx.Notify = fx.Notify[:0]
 	clear(fx.Handshake)
 	fx.Handshake = fx.Handshake[:0]
+	clear(fx.Authorize)
+	fx.Authorize = fx.Authorize[:0]
 }
 
 // Empty reports whether fx holds nothing to carry out.
 func (fx *Effects) Empty() bool {
-	return len(fx.Out) == 0 && len(fx.Close) == 0 && len(fx.Notify) == 0 && len(fx.Handshake) == 0
+	return len(fx.Out) == 0 && len(fx.Close) == 0 && len(fx.Notify) == 0 && len(fx.Handshake) == 0 && len(fx.Authorize) == 0
 }
 
 // RealmConfig configures one realm. The zero value is usable: loose URIs,
@@ -101,6 +107,22 @@ type RealmConfig struct {
 	// work. Internal sessions are exempt. 0 = DefaultMaxOptionListLen.
 	// (Added by core/router; additive.)
 	MaxOptionListLen int
+	// Authorization, when not nil, decides by each session's authrole
+	// which URIs it may call, register, publish and subscribe to, and
+	// whether it may disclose its identity (authz.go). nil: everything is
+	// allowed. Internal sessions are never checked. (Added by core/router;
+	// additive.)
+	Authorization *Authorization
+	// Authorizer turns dynamic authorization on: requests the static
+	// table allows are also put to the driver's authorizer
+	// (Effects.Authorize, answered with Authorized; authz_dynamic.go).
+	// AuthorizerCacheTTL is how long a session's verdicts are cached (0:
+	// not cached); MaxHeldRequests bounds the requests of one session
+	// waiting for verdicts (0 = DefaultMaxHeldRequests). (Added by
+	// core/router; additive.)
+	Authorizer         bool
+	AuthorizerCacheTTL time.Duration
+	MaxHeldRequests    int
 }
 
 // DefaultMaxOptionListLen is RealmConfig.MaxOptionListLen's zero-value

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -56,6 +57,45 @@ func BenchmarkPublishFanout100(b *testing.B) {
 		if len(fx.Out) != 100 {
 			b.Fatalf("%d events, want 100", len(fx.Out))
 		}
+		fx.Reset()
+	}
+}
+
+// BenchmarkRouteCallAuthorized is BenchmarkRouteCall's plain case with a
+// static authorization table (a role of 30 rules of each kind) deciding
+// every CALL.
+func BenchmarkRouteCallAuthorized(b *testing.B) {
+	var perms []Permission
+	for i := range 30 {
+		n := strconv.Itoa(i)
+		perms = append(perms,
+			Permission{URI: wamp.URI("com.exact." + n), Allow: Allow{Call: true}},
+			Permission{URI: wamp.URI("com.prefix" + n + "."), Match: "prefix", Allow: Allow{Call: true}},
+			Permission{URI: wamp.URI("com..w" + n), Match: "wildcard", Allow: Allow{Call: true}})
+	}
+	perms = append(perms, Permission{URI: "p", Allow: Allow{Call: true, Register: true}})
+	a, err := NewAuthorization([]Role{{Name: "user", Permissions: perms}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := NewRealm(RealmConfig{URI: "realm1", Authorization: a}, newSeqIDs())
+	fx := &Effects{}
+	r.Join(epoch, 1, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"callee": wamp.Dict{}}}}, SessionInfo{AuthRole: "user"}, fx)
+	r.Join(epoch, 2, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}}}}, SessionInfo{AuthRole: "user"}, fx)
+	r.Handle(epoch, 1, &wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "p"}, fx)
+	fx.Reset()
+	call := &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "p", Args: wamp.List{1, 2}}
+	yield := &wamp.Yield{Options: wamp.Dict{}, Args: wamp.List{3}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r.Handle(epoch, 2, call, fx)
+		inv, ok := fx.Out[0].Msg.(*wamp.Invocation)
+		if !ok {
+			b.Fatalf("no INVOCATION: %#v", fx.Out[0].Msg)
+		}
+		yield.Request = inv.Request
+		r.Handle(epoch, 1, yield, fx)
 		fx.Reset()
 	}
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"slices"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -43,7 +44,7 @@ func newBroker() broker {
 // every subscriber of the same topic and match policy; subscribing again to
 // the same subscription answers with the same ID and changes nothing.
 // Subscribing to the reserved wamp.* space is allowed (meta events).
-func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
+func (r *Realm) subscribe(now time.Time, s *session, m *wamp.Subscribe, fx *Effects) {
 	if msg := r.listOverLimit(s, m); msg != "" {
 		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument, msg))
 		return
@@ -55,6 +56,12 @@ func (r *Realm) subscribe(s *session, m *wamp.Subscribe, fx *Effects) {
 	}
 	if !validURI(m.Topic, r.cfg.StrictURI, policy == matchWildcard) {
 		fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI, "invalid topic URI "+quote(string(m.Topic))))
+		return
+	}
+	if uri, msg, held := r.authorize(now, s, ActionSubscribe, m.Topic, policy, false, m, fx); held || uri != "" {
+		if !held {
+			fx.send(s.id, errorMsg(wamp.SUBSCRIBE, m.Request, uri, msg))
+		}
 		return
 	}
 	if sub, ok := r.broker.index.get(m.Topic, policy); ok {

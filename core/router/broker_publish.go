@@ -2,6 +2,7 @@ package router
 
 import (
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"time"
 )
 
 // publish handles PUBLISH: one EVENT value per matching subscription,
@@ -12,10 +13,13 @@ import (
 // Per the basic profile, a PUBLISH the broker cannot fulfil is answered
 // with ERROR only when acknowledge=true; otherwise it is discarded without
 // reply. Clients may not publish under the reserved "wamp." prefix
-// (ERROR wamp.error.invalid_uri); Internal sessions may. A list-valued
+// (ERROR wamp.error.invalid_uri); Internal sessions may. A publication the
+// realm's Authorization denies is refused with wamp.error.not_authorized
+// (or wamp.error.option_disallowed.disclose_me), and so dropped when
+// unacknowledged, as the spec says. A list-valued
 // option longer than the realm's MaxOptionListLen is refused first
 // (ERROR wamp.error.invalid_argument), before any matching or filtering.
-func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
+func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects) {
 	// Option types were checked by wamp.ValidateOptions.
 	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
 	if msg := r.listOverLimit(s, m); msg != "" {
@@ -30,16 +34,22 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	// An exact subscription proves the topic valid (it was validated when
 	// subscribed, under the same rules), which skips the scan.
 	valid := len(b.matches) > 0 && b.matches[0].match == matchExact || validURI(m.Topic, r.cfg.StrictURI, false)
-	var msg string
+	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
+	uri, msg := wamp.ErrInvalidURI, ""
 	switch {
 	case !valid:
 		msg = "invalid topic URI " + quote(string(m.Topic))
 	case reserved(m.Topic) && !s.info.Internal:
 		msg = "topic URI " + quote(string(m.Topic)) + " is reserved"
+	default:
+		var held bool
+		if uri, msg, held = r.authorize(now, s, ActionPublish, m.Topic, matchExact, disclose, m, fx); held {
+			return
+		}
 	}
 	if msg != "" {
 		if ack {
-			fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, wamp.ErrInvalidURI, msg))
+			fx.send(s.id, errorMsg(wamp.PUBLISH, m.Request, uri, msg))
 		}
 		return
 	}
@@ -47,7 +57,6 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	f := &b.filter
 	f.set(s, m.Options, b.matches)
 	defer f.reset()
-	disclose, _ := wamp.OptBool(m.Options, wamp.OptDiscloseMe)
 	var exactDetails, patternDetails wamp.Dict
 	events := len(fx.Out)
 	for _, sub := range b.matches {

@@ -2,6 +2,7 @@ package router
 
 import (
 	"slices"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -67,7 +68,7 @@ func newDealer() dealer {
 // procedure_already_exists; otherwise a shared registration gains a callee.
 // Clients may not register under the reserved "wamp." prefix
 // (invalid_uri); Internal sessions may.
-func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
+func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effects) {
 	policy, okMatch := parseMatch(m.Options)
 	invoke, okInvoke := parseInvoke(m.Options)
 	fail := func(uri wamp.URI, msg string) {
@@ -86,6 +87,12 @@ func (r *Realm) register(s *session, m *wamp.Register, fx *Effects) {
 		return
 	case reserved(m.Procedure) && !s.info.Internal:
 		fail(wamp.ErrInvalidURI, "procedure URI "+quote(string(m.Procedure))+" is reserved")
+		return
+	}
+	if uri, msg, held := r.authorize(now, s, ActionRegister, m.Procedure, policy, false, m, fx); held || uri != "" {
+		if !held {
+			fail(uri, msg)
+		}
 		return
 	}
 	d := &r.dealer

@@ -78,6 +78,12 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))
 		return
 	}
+	if uri, msg, held := r.authorize(now, s, ActionCall, m.Procedure, matchExact, o.disclose, m, fx); held || uri != "" {
+		if !held {
+			fail(uri, msg)
+		}
+		return
+	}
 	var callee *session
 	var regID wamp.ID
 	pattern := policy != matchExact // details.procedure tells the callee the called URI

@@ -3,6 +3,7 @@ package router
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
@@ -26,7 +27,7 @@ var (
 // A callee that did not announce call_canceling gets skip. CANCEL for an
 // unknown or finished call is discarded; a repeated kill sends no second
 // INTERRUPT.
-func (r *Realm) cancel(s *session, m *wamp.Cancel, fx *Effects) {
+func (r *Realm) cancel(now time.Time, s *session, m *wamp.Cancel, fx *Effects) {
 	mode, present := wamp.OptString(m.Options, wamp.OptMode) // type and value checked by wamp.ValidateOptions
 	if !present {
 		mode = wamp.CancelKillNoWait
@@ -34,6 +35,7 @@ func (r *Realm) cancel(s *session, m *wamp.Cancel, fx *Effects) {
 	t := &r.dealer.calls
 	pc := t.byReq[callKey{s.id, m.Request}]
 	if pc == nil {
+		r.cancelHeld(now, s, m.Request, fx)
 		return
 	}
 	if pc.callee.feats&featCalleeCanceling == 0 {

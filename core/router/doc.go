@@ -35,6 +35,9 @@
 //     wamp.error.no_such_realm itself, and close a connection that sends
 //     no HELLO in time: a Realm only knows itself, and its sessions from
 //     their HELLO on.
+//  8. Carry out Effects.Authorize (after the handshake steps): run the
+//     realm's dynamic authorizer off the executor and report each verdict
+//     with Authorized (authz_dynamic.go).
 //
 // Handshake. From Hello to WELCOME a session is authenticating (the
 // driver runs the authenticator), challenged (a CHALLENGE is out; only
@@ -84,6 +87,22 @@
 // sessions with SessionInfo.Internal may register or publish there, and
 // calls to "wamp.*" resolve exact registrations only, so that client
 // patterns cannot capture meta procedures.
+//
+// Authorization (authz.go): with RealmConfig.Authorization set, each
+// CALL, REGISTER, PUBLISH and SUBSCRIBE of a non-Internal session is
+// checked against its authrole's permissions after the URI is validated
+// and before any routing, so a denied caller learns nothing of the
+// procedure: ERROR wamp.error.not_authorized (an unacknowledged PUBLISH is
+// dropped), or wamp.error.option_disallowed.disclose_me when disclose_me
+// is asked for without the disclose permission. The most specific rule
+// wins (exact > longest prefix > best wildcard); an unlisted role or URI
+// is denied; a pattern is allowed only if every URI it can match is.
+// With RealmConfig.Authorizer, what the table allows is then put to the
+// driver's authorizer (Effects.Authorize, answered with Authorized): the
+// request is held, later requests of the session wait behind it in order
+// (bounded by MaxHeldRequests), verdicts are cached per session for
+// AuthorizerCacheTTL, and a failed authorizer answers
+// wamp.error.authorization_failed.
 //
 // Broker: subscriptions are shared per (topic, match policy) and live as
 // long as they have subscribers; each matching subscription gets one EVENT

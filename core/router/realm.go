@@ -19,6 +19,9 @@ func (c RealmConfig) withDefaults() RealmConfig {
 	if c.MaxOptionListLen <= 0 {
 		c.MaxOptionListLen = DefaultMaxOptionListLen
 	}
+	if c.MaxHeldRequests <= 0 {
+		c.MaxHeldRequests = DefaultMaxHeldRequests
+	}
 	return c
 }
 
@@ -37,7 +40,8 @@ type Realm struct {
 	goodbyeSeq   uint64
 	shuttingDown int // sessions in stShuttingDown
 	handshakeSeq uint64
-	handshaking  int // sessions not welcomed yet (handshake.go)
+	handshaking  int    // sessions not welcomed yet (handshake.go)
+	authzTicket  uint64 // the last AuthorizeOp's ticket (authz_dynamic.go)
 
 	// closing is set by Shutdown: later Joins are refused with closeReason.
 	closing     bool
@@ -202,11 +206,19 @@ func (r *Realm) dispatchAction(now time.Time, act action, s *session, m wamp.Mes
 		}
 		return ok
 	case actCall:
-		return do(m, func(msg *wamp.Call) { r.call(now, s, msg, fx) })
+		return do(m, func(msg *wamp.Call) {
+			if !r.queueBehind(s, msg, fx) {
+				r.call(now, s, msg, fx)
+			}
+		})
 	case actYield:
 		return do(m, func(msg *wamp.Yield) { r.yield(s, msg, fx) })
 	case actPublish:
-		return do(m, func(msg *wamp.Publish) { r.publish(s, msg, fx) })
+		return do(m, func(msg *wamp.Publish) {
+			if !r.queueBehind(s, msg, fx) {
+				r.publish(now, s, msg, fx)
+			}
+		})
 	case actError:
 		return do(m, func(msg *wamp.Error) {
 			if msg.RequestType != wamp.INVOCATION {
@@ -216,13 +228,21 @@ func (r *Realm) dispatchAction(now time.Time, act action, s *session, m wamp.Mes
 			r.calleeError(s, msg, fx)
 		})
 	case actCancel:
-		return do(m, func(msg *wamp.Cancel) { r.cancel(s, msg, fx) })
+		return do(m, func(msg *wamp.Cancel) { r.cancel(now, s, msg, fx) })
 	case actSubscribe:
-		return do(m, func(msg *wamp.Subscribe) { r.subscribe(s, msg, fx) })
+		return do(m, func(msg *wamp.Subscribe) {
+			if !r.queueBehind(s, msg, fx) {
+				r.subscribe(now, s, msg, fx)
+			}
+		})
 	case actUnsubscribe:
 		return do(m, func(msg *wamp.Unsubscribe) { r.unsubscribe(s, msg, fx) })
 	case actRegister:
-		return do(m, func(msg *wamp.Register) { r.register(s, msg, fx) })
+		return do(m, func(msg *wamp.Register) {
+			if !r.queueBehind(s, msg, fx) {
+				r.register(now, s, msg, fx)
+			}
+		})
 	case actUnregister:
 		return do(m, func(msg *wamp.Unregister) { r.unregister(s, msg, fx) })
 	}
@@ -350,4 +370,5 @@ func (r *Realm) release(s *session, fx *Effects) {
 	r.broker.dropSession(s, fx)
 	r.dealer.dropRegistrations(s)
 	r.dropCalls(s, fx)
+	s.held, s.verdict, s.authzCache = nil, nil, nil
 }

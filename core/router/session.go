@@ -195,6 +195,13 @@ type session struct {
 
 	// hs is the handshake's state until WELCOME; nil afterwards.
 	hs *handshake
+
+	// Dynamic authorization (authz_dynamic.go): requests waiting for the
+	// authorizer (the head has a ticket), the verdict of the request being
+	// re-run, and the cached verdicts.
+	held       []heldReq
+	verdict    *verdict
+	authzCache map[authzKey]authzEntry
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,18 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 		tr.verbose = args[0] == "on"
 	case "state":
 		return answer(tr.state())
+	case "role": // role NAME MATCH URI|"" ALLOW,...|none: add a permission, recompile, set
+		need(4)
+		return tr.role(args)
+	case "authorized": // authorized NAME TICKET allow|deny|fail
+		need(3)
+		ticket, err := strconv.ParseUint(args[1], 10, 64)
+		if err != nil {
+			tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+		}
+		r.Authorized(tr.now, tr.sid(lineNo, args[0]), ticket, args[2] == "allow", args[2] == "fail", &tr.fx)
+	case "flush-authz":
+		r.FlushAuthorizations()
 	case "fallback":
 		need(2)
 		return tr.fallback(lineNo, args[0], args[1])
@@ -149,6 +162,21 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.MaxOptionListLen = n
+		case a == "authorizer" || strings.HasPrefix(a, "authorizer="):
+			cfg.Authorizer = true
+			if _, ttl, ok := strings.Cut(a, "="); ok {
+				d, err := time.ParseDuration(ttl)
+				if err != nil {
+					tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+				}
+				cfg.AuthorizerCacheTTL = d
+			}
+		case strings.HasPrefix(a, "held="):
+			n, err := strconv.Atoi(a[5:])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxHeldRequests = n
 		case strings.HasPrefix(a, "goodbye="):
 			d, err := time.ParseDuration(a[8:])
 			if err != nil {
@@ -160,6 +188,7 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 		}
 	}
 	tr.realm = NewRealm(cfg, tr.ids)
+	tr.roles = nil
 }
 
 // addSession assigns the next session ID to a script name and binds $name.
@@ -333,4 +362,47 @@ func (tr *transcript) handshakeLines() []actualLine {
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
 	return out
+}
+
+// role adds one permission to the script's roles, then compiles them into
+// the realm's Authorization (SetAuthorization); it answers "ok" or the
+// compile error. URI "" is the empty prefix; ALLOW is a comma list of
+// call, register, publish, subscribe, disclose, or "none".
+func (tr *transcript) role(args []string) []actualLine {
+	name, match, uri := args[0], args[1], args[2]
+	if uri == `""` {
+		uri = ""
+	}
+	var allow Allow
+	for _, a := range strings.Split(args[3], ",") {
+		switch a {
+		case "call":
+			allow.Call = true
+		case "register":
+			allow.Register = true
+		case "publish":
+			allow.Publish = true
+		case "subscribe":
+			allow.Subscribe = true
+		case "disclose":
+			allow.Disclose = true
+		case "none":
+		default:
+			tr.t.Fatalf("%s: unknown permission %q", tr.file, a)
+		}
+	}
+	perm := Permission{URI: wamp.URI(uri), Match: match, Allow: allow}
+	i := slices.IndexFunc(tr.roles, func(r Role) bool { return r.Name == name })
+	if i < 0 {
+		tr.roles = append(tr.roles, Role{Name: name})
+		i = len(tr.roles) - 1
+	}
+	tr.roles[i].Permissions = append(tr.roles[i].Permissions, perm)
+	a, err := NewAuthorization(tr.roles)
+	if err != nil {
+		tr.roles[i].Permissions = tr.roles[i].Permissions[:len(tr.roles[i].Permissions)-1]
+		return answer("error " + err.Error())
+	}
+	tr.realm.SetAuthorization(a)
+	return answer("ok")
 }

@@ -56,6 +56,13 @@ import (
 //	refused <s> <uri> <message...>  Refused
 //	opened <s>                 Opened (the session-open hooks ran)
 //	undeliverable <s> <uri> <json>  Undeliverable (the driver could not send json to s)
+//	role <name> <match> <uri>|"" <allow,...>|none  add a permission; SetAuthorization; "ok" or "error ..."
+//	authorized <s> <ticket> allow|deny|fail  Authorized (the dynamic authorizer's verdict)
+//	flush-authz                FlushAuthorizations
+//
+// Effects.Authorize prints as "authorize <s> ticket=<n> <action> <uri>
+// <match> <options json>" lines; "realm authorizer[=TTL] [held=N]" turns
+// the dynamic authorizer on.
 //
 // Effects.Handshake prints as "step <s> authenticate|answer <json>|answer
 // refused=<why>|open <identity>|welcome|end [reason]" lines.
@@ -95,7 +102,8 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
-	notify  bool // print Effects.Notify ("notify on")
+	notify  bool   // print Effects.Notify ("notify on")
+	roles   []Role // the "role" commands so far (the realm's Authorization)
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
@@ -115,7 +123,7 @@ func newTranscript(t *testing.T, file string) *transcript {
 
 func isOutput(line string) bool {
 	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ") ||
-		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ")
+		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ") || strings.HasPrefix(line, "authorize ")
 }
 
 func runTranscript(t *testing.T, file string) {
@@ -307,6 +315,11 @@ func (tr *transcript) effects() []actualLine {
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
 	out = append(out, tr.handshakeLines()...)
+	for _, op := range tr.fx.Authorize {
+		text := fmt.Sprintf("authorize %s ticket=%d %s %s %s %s", tr.names[op.Session], op.Ticket, op.Action, op.URI,
+			op.Match, renderValue(op.Options))
+		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
+	}
 	if tr.notify {
 		out = append(out, tr.notices()...)
 	}

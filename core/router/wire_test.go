@@ -94,6 +94,13 @@ func render(m wamp.Message, name idNamer) string {
 	return b.String()
 }
 
+// renderValue prints one value as render prints a message's elements.
+func renderValue(v any) string {
+	var b bytes.Buffer
+	writeValue(&b, v, "", nil)
+	return b.String()
+}
+
 func writeValue(b *bytes.Buffer, v any, kind string, name idNamer) {
 	if n, ok := wamp.ToInt(v); ok && n >= 0 {
 		if _, isFloat := v.(float64); !isFloat {

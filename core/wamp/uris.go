@@ -19,12 +19,15 @@ const (
 	ErrNoSuchSession          URI = "wamp.error.no_such_session"
 	ErrTimeout                URI = "wamp.error.timeout"
 	ErrOptionNotAllowed       URI = "wamp.error.option_not_allowed"
-	ErrFeatureNotSupported    URI = "wamp.error.feature_not_supported"
-	ErrNoMatchingAuthMethod   URI = "wamp.error.no_matching_auth_method"
-	ErrAuthenticationFailed   URI = "wamp.error.authentication_failed"
-	ErrAuthenticationDenied   URI = "wamp.error.authentication_denied"
-	ErrNoAvailableCallee      URI = "wamp.error.no_available_callee"
-	ErrNetworkFailure         URI = "wamp.error.network_failure"
+	// ErrOptionDisallowedDiscloseMe: the router refused a request to
+	// disclose the caller's or publisher's identity (advanced profile).
+	ErrOptionDisallowedDiscloseMe URI = "wamp.error.option_disallowed.disclose_me"
+	ErrFeatureNotSupported        URI = "wamp.error.feature_not_supported"
+	ErrNoMatchingAuthMethod       URI = "wamp.error.no_matching_auth_method"
+	ErrAuthenticationFailed       URI = "wamp.error.authentication_failed"
+	ErrAuthenticationDenied       URI = "wamp.error.authentication_denied"
+	ErrNoAvailableCallee          URI = "wamp.error.no_available_callee"
+	ErrNetworkFailure             URI = "wamp.error.network_failure"
 
 	// ErrRuntimeError is not a spec URI; it is the Crossbar/autobahn
 	// convention for "the handler failed" and what Switchboard answers when
