@@ -105,9 +105,10 @@ func compileRoles(roles []Role) (*router.Authorization, error) {
 	return router.NewAuthorization(roles)
 }
 
-// SetRoles replaces the realm's roles (nil: no static authorization). It
-// applies to requests from now on: subscriptions and registrations made
-// earlier stay. It fails, changing nothing, on an invalid table (a role
+// SetRoles replaces the realm's roles (nil: no static authorization): it
+// governs every request the realm receives after SetRoles returns (those
+// already received are decided by the old table). Subscriptions and
+// registrations made earlier stay. It fails, changing nothing, on an invalid table (a role
 // without a name or listed twice, an unknown match, an invalid URI, a
 // URI and match listed twice in one role). Safe for concurrent use.
 func (r *Realm) SetRoles(roles []Role) error {
@@ -116,7 +117,7 @@ func (r *Realm) SetRoles(roles []Role) error {
 		return fmt.Errorf("%w: realm %q: %w", ErrRealmConfig, r.uri, err)
 	}
 	roles = cloneRoles(roles)
-	if !r.e.Post(func() {
+	if !r.e.Apply(func() {
 		r.roles.Store(&roles)
 		r.e.Router().SetAuthorization(a)
 	}) {
@@ -146,10 +147,11 @@ func cloneRoles(roles []Role) []Role {
 }
 
 // SetAuthorizer sets the realm's dynamic authorizer (nil: none) and
-// forgets the verdicts cached so far. Requests already waiting for the
+// forgets the verdicts cached so far; it governs every request the realm
+// receives after SetAuthorizer returns. Requests already waiting for the
 // previous one get its verdict. Safe for concurrent use.
 func (r *Realm) SetAuthorizer(f Authorizer) error {
-	if !r.e.Post(func() {
+	if !r.e.Apply(func() {
 		// On the executor, so the router's switch and the function the
 		// host runs for its requests change together.
 		if f == nil {

@@ -79,6 +79,7 @@ const (
 	inDetach
 	inRefused // the session's transport could not send msg to it
 	inHello   // a connection's HELLO chose this realm: the handshake starts
+	inFunc    // a change of the realm's configuration (Apply)
 )
 
 // inbound is one event for a realm, queued in its mailbox by a
@@ -92,6 +93,7 @@ type inbound struct {
 	err    error  // inRefused: why; inDetach: the connection's close cause
 	from   *conn  // inMessage: its in-flight count and flow control; inHello: the connection
 	weight int64  // inMessage: its share of the connection's in-flight bound
+	fn     func() // inFunc
 }
 
 // Realm is one realm's engine: its router, bound to one serial executor,
@@ -144,6 +146,16 @@ func (r *Realm) Backend() scheduler.AsyncSupport { return r.as }
 
 // Post runs f on the realm's executor; false when it no longer runs work.
 func (r *Realm) Post(f func()) bool { return r.ex.Post(f) }
+
+// Apply runs f on the realm's executor in the order of the realm's
+// mailbox: after every message already received, before every message
+// received after Apply returns. A configuration change made with it
+// (roles, the authorizer) therefore governs exactly the requests that
+// arrive after it. It may wait while the mailbox is full; false when the
+// realm is closed.
+func (r *Realm) Apply(f func()) bool {
+	return r.in.Put(context.Background(), &inbound{kind: inFunc, fn: f}) == nil
+}
 
 // Do calls the router on the executor's behalf and carries out what it
 // produced. Executor-only.
@@ -202,6 +214,8 @@ func (r *Realm) receive(v any) {
 		r.r.Undeliverable(now, ev.sid, ev.msg, uri, ev.err.Error(), &r.fx)
 	case inMalformed:
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
+	case inFunc:
+		ev.fn()
 	case inDetach:
 		if slowConsumer(ev.err) {
 			r.log.Warn("session closed: slow consumer", "session", ev.sid)
