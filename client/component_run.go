@@ -122,7 +122,7 @@ func (c *Component) loop(ctx context.Context) error {
 		delay, _ := r.scheds[i].Next(c.cfg.Rand)
 		t := c.transports[i]
 		if delay > 0 {
-			c.log.Info("client: component: waiting before the next attempt", "transport", t.cfg.URL, "delay", delay)
+			c.log.Debug("client: component: waiting before the next attempt", "transport", t.cfg.URL, "delay", delay)
 			if !c.sleep(ctx, delay) {
 				return ctx.Err()
 			}
@@ -180,7 +180,7 @@ func (c *Component) sleep(ctx context.Context, d time.Duration) bool {
 // that the component is finished (with err); otherwise err is why the
 // attempt failed.
 func (c *Component) attempt(ctx context.Context, t *plannedTransport, sched *RetrySchedule) (done bool, err error) {
-	c.log.Info("client: component: connecting", "transport", t.cfg.URL)
+	c.log.Debug("client: component: connecting", "transport", t.cfg.URL)
 	s, err := Join(ctx, t.dial, c.configFor())
 	if err != nil {
 		return false, err
