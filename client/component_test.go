@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"strings"
@@ -332,7 +333,9 @@ func TestComponentConfigErrors(t *testing.T) {
 		{"serializers on rawsocket", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "rs://h:1", Serializers: nil, Serializer: nil, Proxy: &Proxy{Host: "p", Port: 1}}}}, "Proxy is for WebSocket"},
 		{"rawsocket without port", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "rs://h"}}}, "host:port"},
 		{"bad retry", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Retry: &RetryPolicy{MaxRetries: -5, Growth: 1}}}}, "MaxRetries"},
-		{"tls on ws", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Endpoint: &Endpoint{Host: "h", Port: 1, TLS: nil}}, {URL: "ws://h/ws", Endpoint: &Endpoint{}}}}, "Endpoint"},
+		{"tls on ws", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Endpoint: &Endpoint{TLS: &tls.Config{}}}}}, "Endpoint.TLS"},
+		{"bad endpoint", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Endpoint: &Endpoint{Type: "tcp", Host: "h"}}}}, "Endpoint"},
+		{"unix endpoint with proxy", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Endpoint: &Endpoint{Path: "/x.sock"}, Proxy: &Proxy{Host: "p", Port: 1}}}}, "unix"},
 		{"bad proxy", ComponentConfig{Backend: be, Transports: []TransportConfig{{URL: "ws://h/ws", Proxy: &Proxy{Host: "p"}}}}, "Proxy needs"},
 	}
 	for _, tc := range tests {

@@ -55,7 +55,8 @@ type TransportConfig struct {
 // Endpoint is where a transport connects (autobahn's endpoint key).
 type Endpoint struct {
 	// Type is "tcp" (Host and Port) or "unix" (Path); "" = "unix" when
-	// Path is set, else "tcp".
+	// Path is set, else "tcp". With none of Type, Host, Port and Path the
+	// URL's address is used (an Endpoint for TLS or Timeout alone).
 	Type string
 	Host string
 	Port int
@@ -184,25 +185,37 @@ func (tc TransportConfig) netDialer() (transport.NetDialFunc, error) {
 		if err != nil {
 			return nil, err
 		}
+		if network == "" && e.Timeout == 0 { // only TLS: the URL's address
+			return tc.proxyDialer(), nil
+		}
 		if tc.Proxy != nil && network == "unix" {
 			return nil, fmt.Errorf("%w: a Proxy cannot reach a unix Endpoint", ErrConfig)
 		}
 		timeout := e.Timeout
-		d = func(ctx context.Context, _, target string) (net.Conn, error) {
+		d = func(ctx context.Context, urlNetwork, target string) (net.Conn, error) {
 			if timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
+			}
+			if network == "" { // no address of its own: the URL's
+				network, address = urlNetwork, target
 			}
 			if tc.Proxy != nil {
 				return tc.Proxy.dialer(nil)(ctx, network, address)
 			}
 			return netDial(ctx, nil, network, address)
 		}
-	} else if tc.Proxy != nil {
-		d = tc.Proxy.dialer(nil)
+		return d, nil
 	}
-	return d, nil
+	return tc.proxyDialer(), nil
+}
+
+func (tc TransportConfig) proxyDialer() transport.NetDialFunc {
+	if tc.Proxy == nil {
+		return nil
+	}
+	return tc.Proxy.dialer(nil)
 }
 
 func (e *Endpoint) address() (network, address string, err error) {
@@ -213,6 +226,8 @@ func (e *Endpoint) address() (network, address string, err error) {
 	switch {
 	case e.Timeout < 0:
 		return "", "", fmt.Errorf("%w: negative Endpoint.Timeout", ErrConfig)
+	case e.Type == "" && e.Host == "" && e.Path == "" && e.Port == 0:
+		return "", "", nil // no address: the URL's
 	case typ == "unix" && e.Path != "":
 		return "unix", e.Path, nil
 	case typ == "tcp" && e.Host != "" && e.Port > 0 && e.Port <= 65535:
