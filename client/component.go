@@ -86,7 +86,8 @@ type ComponentConfig struct {
 	// EventQueueMax and InboxSize are the sessions' (see Config).
 	EventQueueMax int
 	InboxSize     int
-	// Rand draws the retry jitter (nil = randomly seeded).
+	// Rand draws the retry jitter (nil = randomly seeded). Only this
+	// component's Start uses it: do not share one between components.
 	Rand *rand.Rand
 }
 

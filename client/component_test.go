@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
@@ -345,5 +346,18 @@ func TestComponentConfigErrors(t *testing.T) {
 				t.Fatalf("err = %v, want ErrConfig containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// On an event loop's goroutine, Start (which blocks) fails at once.
+func TestComponentStartOnLoop(t *testing.T) {
+	loop := eventloop.New(eventloop.Config{})
+	t.Cleanup(func() { _ = loop.Close() })
+	c, err := NewComponent(ComponentConfig{Transports: []TransportConfig{{URL: "ws://" + refusedAddr(t) + "/ws"}}, Backend: loop})
+	must(t, err)
+	errc := make(chan error, 1)
+	loop.NewExecutor("test").Post(func() { errc <- c.Start(context.Background()) })
+	if err := wait(t, errc); !errors.Is(err, scheduler.ErrWouldBlock) {
+		t.Fatalf("Start on the loop: %v, want ErrWouldBlock", err)
 	}
 }
