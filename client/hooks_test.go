@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
@@ -173,4 +175,38 @@ func TestHooksJoinRegistersBeforeReady(t *testing.T) {
 	if res.Args[0] != "hooked" {
 		t.Fatalf("result %v", res.Args)
 	}
+}
+
+// The hooks in order on every backend, against a real router that shuts
+// down: its GOODBYE reaches OnLeave with the reason.
+func TestHooksEveryBackend(t *testing.T) {
+	forEachClientBackend(t, func(t *testing.T, as scheduler.AsyncSupport) {
+		r := startLiveRouter(t)
+		rec := newRecorder()
+		h := rec.hooks()
+		h.OnJoin = func(ctx context.Context, s *Session, d *SessionDetails) error {
+			// Hooks run off the event loop: waiting calls work here.
+			if _, err := s.Register(ctx, "com.hooks.ping", func(context.Context, *Invocation) (*Result, error) {
+				return &Result{}, nil
+			}, nil); err != nil {
+				return err
+			}
+			rec.add("join %s %s", d.AuthRole, d.Transport.Transport)
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), guard)
+		defer cancel()
+		s, err := Dial(ctx, r.rawURL(), Config{Realm: "realm1", Backend: as, Hooks: h, Serializers: []serialize.Serializer{serialize.MsgPack}})
+		must(t, err)
+		rec.want(t, "connect", "join anonymous rawsocket", "ready")
+		_, err = r.client(t).Call(ctx, "com.hooks.ping", nil, nil, nil)
+		must(t, err)
+		r.stop()
+		rec.want(t, `leave wamp.close.system_shutdown ""`, "disconnect clean=true")
+		select {
+		case <-s.Done():
+		case <-time.After(guard):
+			t.Fatal("session not done")
+		}
+	})
 }
