@@ -46,7 +46,8 @@ type Hooks struct {
 	// reports that the session ended with a GOODBYE exchange.
 	OnDisconnect func(s *Session, clean bool)
 	// OnConnectFailure runs when the connection could not be made (dial,
-	// TLS or transport handshake error).
+	// TLS or transport handshake error), on the goroutine that called
+	// Join (a Component's Start), before Join returns the error.
 	OnConnectFailure func(err error)
 }
 

@@ -64,7 +64,7 @@ type Session struct {
 }
 
 // Join opens a connection with dial, joins cfg.Realm and returns the
-// established session. It fails with an error wrapping ErrConfig, the dial
+// established session, once cfg.Hooks.OnJoin and OnReady have run. It fails with an error wrapping ErrConfig, the dial
 // error, or a *CloseError (errors.As) carrying the router's ABORT reason;
 // ctx and cfg.JoinTimeout bound the whole join.
 func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
