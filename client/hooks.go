@@ -27,7 +27,8 @@ const CloseTransportLost wamp.URI = "wamp.close.transport_lost"
 // OnConnectFailure instead of all of them when the connection cannot be
 // made. OnLeave also runs for a join that ended in ABORT (no OnJoin
 // then); OnJoin and OnReady run only for a joined session. A hook that
-// never returns holds the ones after it.
+// never returns holds the ones after it; on the pool backend a hook that
+// waits holds a worker meanwhile, as a waiting handler does.
 type Hooks struct {
 	// OnConnect runs once the transport is connected, before HELLO.
 	OnConnect func(s *Session, info transport.Info)

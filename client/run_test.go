@@ -7,13 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
+	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // Run returns when both components are done: one whose Main returns at
@@ -215,5 +218,27 @@ func TestComponentProxyRefused(t *testing.T) {
 	startComponent(t, c)
 	if err := wait(t, failed); !strings.Contains(err.Error(), "407") {
 		t.Fatalf("failure %v, want the proxy's 407", err)
+	}
+}
+
+// A WebSocket URL whose Endpoint is a unix socket path.
+func TestComponentUnixEndpoint(t *testing.T) {
+	e := newEngine(t)
+	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: serialize.All()}, e.app)
+	must(t, err)
+	sock := filepath.Join(t.TempDir(), "ws.sock")
+	ln, err := net.Listen("unix", sock)
+	must(t, err)
+	hs := &http.Server{Handler: ws}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close(); ws.Close() })
+	c := newEchoComponent(t, testConfig(t).Backend,
+		[]TransportConfig{{URL: "ws://router.invalid/ws", Endpoint: &Endpoint{Path: sock}}}, nil)
+	startComponent(t, c.c)
+	wait(t, c.readies)
+	res, err := c.c.Call(context.Background(), "com.comp.echo", wamp.List{"unix"}, nil, nil)
+	must(t, err)
+	if res.Args[0] != "unix" {
+		t.Fatalf("echo %v", res.Args)
 	}
 }
