@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
@@ -359,5 +360,53 @@ func TestComponentStartOnLoop(t *testing.T) {
 	loop.NewExecutor("test").Post(func() { errc <- c.Start(context.Background()) })
 	if err := wait(t, errc); !errors.Is(err, scheduler.ErrWouldBlock) {
 		t.Fatalf("Start on the loop: %v, want ErrWouldBlock", err)
+	}
+}
+
+// Auth is sent in HELLO and OnChallenge answers CHALLENGE; a denied
+// ticket made fatal by IsFatal ends the component with the router's
+// reason.
+func TestComponentAuth(t *testing.T) {
+	r := startLiveRouter(t)
+	r.app.SetAuthenticator(func(ctx context.Context, req *core.AuthRequest) (*core.Identity, error) {
+		a, err := req.Challenge(ctx, "ticket", nil)
+		if err != nil {
+			return nil, err
+		}
+		if req.AuthID != "alice" || a.Signature != "secret" {
+			return nil, &core.AbortError{URI: wamp.ErrAuthenticationDenied, Message: "wrong ticket"}
+		}
+		return &core.Identity{AuthID: "alice", AuthRole: "user", AuthExtra: wamp.Dict{"hi": "alice"}}, nil
+	})
+	newComp := func(ticket string, joined chan *SessionDetails) *Component {
+		c, err := NewComponent(ComponentConfig{
+			Transports: []TransportConfig{{URL: r.wsURL(), Retry: fastRetry()}},
+			Backend:    testConfig(t).Backend,
+			Auth: Auth{AuthID: "alice", AuthMethods: []string{"ticket"},
+				OnChallenge: func(_ context.Context, c *wamp.Challenge) (string, wamp.Dict, error) {
+					if c.AuthMethod != "ticket" {
+						return "", nil, errors.New("unexpected method " + c.AuthMethod)
+					}
+					return ticket, nil, nil
+				}},
+			IsFatal: func(err error) bool { return errors.Is(err, ErrSessionClosed) },
+			Hooks: Hooks{OnJoin: func(_ context.Context, _ *Session, d *SessionDetails) error {
+				joined <- d
+				return nil
+			}},
+		})
+		must(t, err)
+		return c
+	}
+	joined := make(chan *SessionDetails, 1)
+	startComponent(t, newComp("secret", joined))
+	d := wait(t, joined)
+	if d.AuthID != "alice" || d.AuthRole != "user" || d.AuthMethod != "ticket" || d.AuthExtra["hi"] != "alice" {
+		t.Fatalf("joined as %+v", d)
+	}
+
+	err := wait(t, startComponent(t, newComp("wrong", make(chan *SessionDetails, 1))))
+	if !errors.Is(err, ErrTransportsExhausted) || !strings.Contains(err.Error(), "authentication_denied") {
+		t.Fatalf("Start with a wrong ticket: %v", err)
 	}
 }
