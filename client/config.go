@@ -41,6 +41,11 @@ type Config struct {
 	// OnChallenge answers CHALLENGE. Nil: a CHALLENGE aborts the join with
 	// wamp.error.authentication_failed.
 	OnChallenge ChallengeHandler
+	// Hooks are the session's lifecycle callbacks (see Hooks).
+	Hooks Hooks
+	// Extra is handed to the application through Session.Extra; it is
+	// never sent (autobahn's ComponentConfig.extra).
+	Extra any
 	// Header holds extra WebSocket handshake headers (cookies, tokens).
 	Header http.Header
 	// TLSConfig is used by Dial for wss:// URLs (nil = defaults).

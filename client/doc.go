@@ -50,4 +50,94 @@
 //
 // Join runs a session over any transport.Peer (an in-memory pipe in
 // tests); Dial is Join over WebSocket.
+//
+// # Lifecycle hooks
+//
+// Config.Hooks are called, in order and off the session's executor (and
+// off an event loop: they may wait), as the session goes through
+// OnConnect, [Config.OnChallenge], OnJoin (with WELCOME's details),
+// OnReady, OnLeave (reason and message) and OnDisconnect; OnConnectFailure
+// when the connection cannot be made. Join returns after OnJoin and
+// OnReady, so what OnJoin registers is in place.
+//
+// # Components: reconnecting, as autobahn's
+//
+// A Component keeps a session joined over a list of transports: it
+// connects, makes its declared registrations and subscriptions, runs
+// Main or waits, and when the session is lost reconnects on each
+// transport's RetrySchedule, making the declarations again:
+//
+//	c, err := client.NewComponent(client.ComponentConfig{
+//		Transports: []client.TransportConfig{
+//			{URL: "rs://10.0.0.1:8080"},           // RawSocket, CBOR
+//			{URL: "wss://router.example.com/ws"},  // WebSocket, CBOR or JSON
+//		},
+//		Backend: be,
+//		Hooks:   client.Hooks{OnReady: func(ctx context.Context, s *client.Session) { log.Print("ready") }},
+//	})
+//	c.Register("com.example.add", add, nil)         // re-registered on every join
+//	c.Subscribe("com.example.news", onNews, nil)    // re-subscribed on every join
+//	err = c.Start(ctx)                              // until done; c.Stop() from elsewhere
+//
+// Calls made through the component (Component.Call, Publish, Session)
+// while it is disconnected wait for the next join, up to their ctx, or
+// fail at once with ErrNotConnected (FailWhileDisconnected). Client
+// keep-alive (TransportOptions.PingInterval, PongTimeout) detects a
+// half-open connection, which is then replaced like a lost one.
+//
+// autobahn-python's names and their Go equivalents:
+//
+//	autobahn-python                          Go
+//	Component(...)                           NewComponent(ComponentConfig{...})
+//	  main=                                  ComponentConfig.Main (func(ctx, *Session) error)
+//	  transports= "ws://..." | [dict, ...]    ComponentConfig.Transports []TransportConfig
+//	  config= (ComponentConfig)              Realm and Extra (Session.Extra)
+//	  realm= (default "realm1")              ComponentConfig.Realm ("" = "realm1")
+//	  extra=                                 ComponentConfig.Extra
+//	  authentication=                        ComponentConfig.Auth (AuthID, AuthMethods, AuthExtra, OnChallenge)
+//	  session_factory=                       ComponentConfig.SessionFactory: hooks per session (no subclassing in Go)
+//	  is_fatal=                              ComponentConfig.IsFatal
+//	component.start() / stop()               Component.Start(ctx) / Stop(), Done()
+//	@component.register(uri, options)        Component.Register(uri, Handler, *RegisterOptions)
+//	@component.subscribe(topic, options)     Component.Subscribe(topic, EventHandler, *SubscribeOptions)
+//	on_connect / on_join / on_ready          Hooks.OnConnect / OnJoin / OnReady
+//	on_leave / on_disconnect                 Hooks.OnLeave / OnDisconnect
+//	on_connectfailure                        Hooks.OnConnectFailure
+//	"start" event                            none: Start itself
+//	run([components])                        Run(ctx, components...)
+//	ApplicationRunner(url, realm, extra,     ApplicationRunner{URL, Realm, Extra,
+//	  serializers, ssl, proxy, headers)        Serializers, TLS, Proxy, Header}
+//	runner.run(make) / runner.stop()         ApplicationRunner.Run(ctx, SessionFactory) / Stop()
+//	ApplicationSession                       Session
+//	  onConnect / onChallenge / onJoin       Hooks.OnConnect / Config.OnChallenge / Hooks.OnJoin
+//	  onLeave / onDisconnect                 Hooks.OnLeave / Hooks.OnDisconnect
+//	  onUserError                            none: handler errors and panics are logged and answered
+//	  call / register / subscribe / publish  Session.Call / Register / Subscribe / Publish
+//	  leave                                  Session.Leave
+//	SessionDetails / CloseDetails            SessionDetails / LeaveDetails
+//	transport keys:
+//	  type ("websocket" | "rawsocket")       TransportConfig.Type (WebSocket | RawSocket; "" = the URL's)
+//	  url                                    TransportConfig.URL (ws, wss, ws+unix, rs, rss, rs+unix)
+//	  endpoint {type, host, port, path,      TransportConfig.Endpoint {Type, Host, Port, Path,
+//	    timeout, tls}                          Timeout, TLS *tls.Config}
+//	  serializers (default cbor, json)       TransportConfig.Serializers (nil = CBOR, JSON)
+//	  serializer (rawsocket, default cbor)   TransportConfig.Serializer (nil = CBOR)
+//	  options                                TransportConfig.Options (MaxMessageBytes, Compression,
+//	                                           PingInterval, PongTimeout, HandshakeTimeout, ...)
+//	  headers                                TransportConfig.Header
+//	  proxy {host, port}                     TransportConfig.Proxy (HTTP CONNECT, WebSocket only)
+//	  max_retries (-1)                       RetryPolicy.MaxRetries (-1 = unlimited)
+//	  initial_retry_delay (1.5)              RetryPolicy.InitialDelay (1.5s)
+//	  max_retry_delay (300)                  RetryPolicy.MaxDelay (300s)
+//	  retry_delay_growth (1.5)               RetryPolicy.Growth (1.5)
+//	  retry_delay_jitter (0.1)               RetryPolicy.Jitter (0.1)
+//
+// The retry defaults are autobahn-python's real ones (DefaultRetry), and
+// so is the algorithm (RetrySchedule): the first attempt is immediate,
+// then each delay is the previous one times the growth, drawn from a
+// normal variate of relative deviation jitter, capped; MaxRetries+1
+// attempts in a row. One deviation: a transport's schedule restarts after
+// a session joined over it (autobahn never resets it, so its max_retries
+// bounds a component's whole life). A handshake timeout is a failed
+// attempt like any other: the loop goes on.
 package client

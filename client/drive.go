@@ -151,6 +151,7 @@ func (s *Session) onJoined(w *wamp.Welcome) {
 		s.joinTimer.Stop()
 	}
 	close(s.joined)
+	s.joinedHooks()
 }
 
 func (s *Session) onChallenge(c *wamp.Challenge) {
@@ -189,5 +190,6 @@ func (s *Session) finish() {
 	clear(s.invs)
 	s.err = s.closeErr
 	s.log.Debug("client: session ended", "err", s.err)
+	s.endHooks()
 	close(s.done)
 }

@@ -20,6 +20,12 @@ type PublishOptions struct {
 	// Exclude and Eligible are subscriber session black- and white-lists.
 	Exclude  []wamp.ID
 	Eligible []wamp.ID
+	// ExcludeAuthID, EligibleAuthID, ExcludeAuthRole and EligibleAuthRole
+	// are the same lists by the subscribers' authid and authrole.
+	ExcludeAuthID    []string
+	EligibleAuthID   []string
+	ExcludeAuthRole  []string
+	EligibleAuthRole []string
 	// DiscloseMe asks the router to tell subscribers who published.
 	DiscloseMe bool
 	// Extra options are sent as they are; the fields above win on conflict.
@@ -44,10 +50,26 @@ func (o *PublishOptions) dict() wamp.Dict {
 	if len(o.Eligible) > 0 {
 		d["eligible"] = idList(o.Eligible)
 	}
+	setStrList(d, "exclude_authid", o.ExcludeAuthID)
+	setStrList(d, "eligible_authid", o.EligibleAuthID)
+	setStrList(d, "exclude_authrole", o.ExcludeAuthRole)
+	setStrList(d, "eligible_authrole", o.EligibleAuthRole)
 	if o.DiscloseMe {
 		d["disclose_me"] = true
 	}
 	return d
+}
+
+// setStrList sets d[key] to ss as a list, when ss is not empty.
+func setStrList(d wamp.Dict, key string, ss []string) {
+	if len(ss) == 0 {
+		return
+	}
+	l := make(wamp.List, len(ss))
+	for i, s := range ss {
+		l[i] = s
+	}
+	d[key] = l
 }
 
 func idList(ids []wamp.ID) wamp.List {

@@ -39,6 +39,12 @@ type Session struct {
 	id      wamp.ID
 	details wamp.Dict
 	joined  chan struct{}
+	// ready is closed after the join hooks ran (at once without hooks);
+	// joinErr is written by a failed OnJoin before the session ends.
+	ready   chan struct{}
+	joinErr error
+	// hooks runs the lifecycle Hooks, in order, off the executor.
+	hooks *blockingStrand
 
 	// err is written on the executor before done is closed.
 	done chan struct{}
@@ -52,11 +58,13 @@ type Session struct {
 	isJoined  bool
 	closeErr  *CloseError
 	joinTimer scheduler.Timer
+	connected bool // OnConnect was queued
+	helloSent bool
 	invs      map[wamp.ID]*running
 }
 
 // Join opens a connection with dial, joins cfg.Realm and returns the
-// established session. It fails with an error wrapping ErrConfig, the dial
+// established session, once cfg.Hooks.OnJoin and OnReady have run. It fails with an error wrapping ErrConfig, the dial
 // error, or a *CloseError (errors.As) carrying the router's ABORT reason;
 // ctx and cfg.JoinTimeout bound the whole join.
 func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
@@ -67,6 +75,9 @@ func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
 	tp, err := dial(ctx, transport.AcceptorFunc(s.accept))
 	if err != nil {
 		s.post(func() { s.p.Drop(err, &s.fx); s.flush() })
+		if h := cfg.Hooks.OnConnectFailure; h != nil {
+			h(err)
+		}
 		return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, err)
 	}
 	if !s.post(func() { s.start(tp) }) {
@@ -74,7 +85,7 @@ func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
 		return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, scheduler.ErrClosed)
 	}
 	select {
-	case <-s.joined:
+	case <-s.ready:
 		return s, nil
 	case <-s.done:
 	case <-ctx.Done():
@@ -82,6 +93,9 @@ func Join(ctx context.Context, dial DialFunc, cfg Config) (*Session, error) {
 			return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, ctx.Err())
 		}
 		<-s.done
+	}
+	if s.joinErr != nil {
+		return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, s.joinErr)
 	}
 	return nil, fmt.Errorf("client: join realm %q: %w", cfg.Realm, s.err)
 }
@@ -93,6 +107,7 @@ func newSession(cfg Config) *Session {
 		ex:     cfg.Backend.NewExecutor("client " + string(cfg.Realm)),
 		log:    cfg.Logger.With("realm", string(cfg.Realm)),
 		joined: make(chan struct{}),
+		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
 		invs:   make(map[wamp.ID]*running),
 		p: peer.New(peer.Config{
@@ -100,6 +115,8 @@ func newSession(cfg Config) *Session {
 		}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	// Not s.ctx: OnLeave and OnDisconnect run after the session ended.
+	s.hooks = &blockingStrand{as: s.as, ctx: context.Background()}
 	s.inbox = s.as.NewMailbox(s.ex, cfg.InboxSize, s.receive)
 	return s
 }
@@ -111,6 +128,8 @@ func (s *Session) start(tp transport.Peer) {
 		tp.Close()
 		return
 	}
+	s.connectedHook()
+	s.helloSent = true
 	_ = s.p.Hello(&s.fx)
 	s.joinTimer = s.as.AfterFunc(s.cfg.JoinTimeout, func() {
 		s.post(func() {
@@ -124,6 +143,9 @@ func (s *Session) start(tp transport.Peer) {
 
 // ID returns the session ID the router assigned in WELCOME.
 func (s *Session) ID() wamp.ID { return s.id }
+
+// Extra returns Config.Extra (autobahn's ComponentConfig.extra).
+func (s *Session) Extra() any { return s.cfg.Extra }
 
 // Details returns the WELCOME details (authid, authrole, roles, ...). The
 // map is shared: do not modify it.

@@ -197,12 +197,15 @@ func TestPublish(t *testing.T) {
 	no := false
 	must(t, s.Publish(context.Background(), "t", wamp.List{1}, wamp.Dict{"k": "v"}, &PublishOptions{
 		ExcludeMe: &no, Exclude: []wamp.ID{5}, Eligible: []wamp.ID{6, 7}, DiscloseMe: true,
+		ExcludeAuthID: []string{"mallory"}, EligibleAuthID: []string{"alice", "bob"},
+		ExcludeAuthRole: []string{"guest"}, EligibleAuthRole: []string{"user"},
 	}))
 	p := expect[*wamp.Publish](r)
 	if p.Topic != "t" || p.Args[0] != 1 || p.Kwargs["k"] != "v" {
 		t.Fatalf("PUBLISH %+v", p)
 	}
-	want := "map[disclose_me:true eligible:[6 7] exclude:[5] exclude_me:false]"
+	want := "map[disclose_me:true eligible:[6 7] eligible_authid:[alice bob] eligible_authrole:[user] " +
+		"exclude:[5] exclude_authid:[mallory] exclude_authrole:[guest] exclude_me:false]"
 	if got := fmtDict(p.Options); got != want {
 		t.Fatalf("options %s, want %s", got, want)
 	}

@@ -37,7 +37,7 @@ func DialRawSocket(ctx context.Context, network, address string, cfg RawSocketCl
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
 	defer cancel()
-	nc, err := dialRawSocketConn(ctx, network, address, cfg.TLSConfig)
+	nc, err := dialRawSocketConn(ctx, network, address, cfg.TLSConfig, cfg.DialContext)
 	if err != nil {
 		return nil, fmt.Errorf("transport: rawsocket dial %s %s: %w", network, address, err)
 	}
@@ -65,9 +65,8 @@ func rawSocketClientOn(ctx context.Context, nc net.Conn, network, address string
 
 // dialRawSocketConn dials and, with tlsCfg, completes a TLS handshake,
 // bounded by ctx.
-func dialRawSocketConn(ctx context.Context, network, address string, tlsCfg *tls.Config) (net.Conn, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, network, address)
+func dialRawSocketConn(ctx context.Context, network, address string, tlsCfg *tls.Config, dialer NetDialFunc) (net.Conn, error) {
+	nc, err := dial(ctx, dialer, network, address)
 	if err != nil || tlsCfg == nil {
 		return nc, err
 	}

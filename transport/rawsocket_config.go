@@ -91,6 +91,9 @@ type RawSocketClientConfig struct {
 	// TLSConfig, when not nil, runs TLS over the connection (rss://).
 	// ServerName defaults to the host of a "tcp" address.
 	TLSConfig *tls.Config
+	// DialContext, when set, opens the connection instead of a
+	// net.Dialer; TLS runs over what it returns.
+	DialContext NetDialFunc
 	// Logger receives transport logs (nil = slog.Default()).
 	Logger *slog.Logger
 	// Stats receives counters (nil = private counters nobody reads).

@@ -62,7 +62,7 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
 	defer cancel()
-	nc, err := dialConn(ctx, t, cfg.TLSConfig)
+	nc, err := dialConn(ctx, t, cfg.TLSConfig, cfg.DialContext)
 	if err != nil {
 		return nil, fmt.Errorf("transport: websocket dial %s: %w", rawURL, err)
 	}
@@ -215,10 +215,22 @@ func parseDialURL(raw string) (dialTarget, error) {
 	return t, nil
 }
 
-// dialConn dials t and, for wss, completes the TLS handshake, all bounded by ctx.
-func dialConn(ctx context.Context, t dialTarget, tlsCfg *tls.Config) (net.Conn, error) {
+// NetDialFunc opens a network connection, as net.Dialer.DialContext does
+// (WebSocketClientConfig.DialContext, RawSocketClientConfig.DialContext).
+type NetDialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// dial is dialer, or a net.Dialer when it is nil.
+func dial(ctx context.Context, dialer NetDialFunc, network, address string) (net.Conn, error) {
+	if dialer != nil {
+		return dialer(ctx, network, address)
+	}
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, t.network, t.addr)
+	return d.DialContext(ctx, network, address)
+}
+
+// dialConn dials t and, for wss, completes the TLS handshake, all bounded by ctx.
+func dialConn(ctx context.Context, t dialTarget, tlsCfg *tls.Config, dialer NetDialFunc) (net.Conn, error) {
+	nc, err := dial(ctx, dialer, t.network, t.addr)
 	if err != nil || !t.tls {
 		return nc, err
 	}

@@ -136,6 +136,10 @@ type WebSocketClientConfig struct {
 	// HandshakeTimeout bounds dial + TLS + upgrade (0 = 10s), in addition to
 	// the ctx given to DialWebSocket.
 	HandshakeTimeout time.Duration
+	// DialContext, when set, opens the connection to the URL's network and
+	// address instead of a net.Dialer: another endpoint, a proxy tunnel.
+	// TLS (wss://) runs over what it returns.
+	DialContext NetDialFunc
 	// Logger receives transport logs (nil = slog.Default()).
 	Logger *slog.Logger
 	// Stats receives counters (nil = private counters nobody reads).
