@@ -76,6 +76,11 @@ type Config struct {
 	// congested receivers (transport.FlowControl) takes hold of a sender
 	// within this many messages. 0 = 64.
 	InflightPerSession int
+	// Metrics, when set, receives the engine's counters (handshake
+	// timeouts, authentication failures by method) and call latencies;
+	// nil = nothing counted. What is read from state when metrics are
+	// scraped instead is in observe.go (SessionGroups, Ready).
+	Metrics *Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -200,6 +205,7 @@ func New(cfg Config) (*Application, error) {
 		HandshakeTimeout:   cfg.HandshakeTimeout,
 		InflightPerSession: cfg.InflightPerSession,
 		Admit:              a.admitCtx,
+		Metrics:            cfg.Metrics,
 		Closed:             a.isClosed,
 		RealmFor: func(uri wamp.URI) (*engine.Realm, bool) {
 			r, ok := a.realmFor(uri)

@@ -43,6 +43,7 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 		IDs:             a.cfg.IDs,
 		InboundQueueMax: a.cfg.InboundQueueMax,
 		Log:             r.log,
+		Metrics:         a.cfg.Metrics,
 	}, (*host)(r))
 	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if !r.e.Post(r.local.join) {

@@ -39,7 +39,9 @@ import (
 //	max_message_bytes: 16777216
 //	outbound_queue: 1024
 //	shutdown_timeout: 5s
+//	handshake_timeout: 10s
 //	log: {level: info, json: false}
+//	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
 	Backend         string           `yaml:"backend"`
 	Realms          []RealmConfig    `yaml:"realms"`
@@ -47,7 +49,19 @@ type Config struct {
 	MaxMessageBytes int              `yaml:"max_message_bytes"`
 	OutboundQueue   int              `yaml:"outbound_queue"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout"`
-	Log             LogConfig        `yaml:"log"`
+	// HandshakeTimeout bounds connect to WELCOME (core.Config's); 0 = 10s.
+	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
+	Log              LogConfig     `yaml:"log"`
+	Metrics          MetricsConfig `yaml:"metrics"`
+}
+
+// MetricsConfig turns on the operator's HTTP endpoint: Prometheus metrics
+// on Path, /healthz and /readyz. Off unless Address is set.
+type MetricsConfig struct {
+	// Address is the TCP host:port to listen on; "" = off.
+	Address string `yaml:"address"`
+	// Path is where the metrics are served; "" = /metrics.
+	Path string `yaml:"path"`
 }
 
 // RealmConfig is one realm open to anonymous clients.
@@ -119,6 +133,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
+	}
+	if c.Metrics.Path == "" {
+		c.Metrics.Path = "/metrics"
 	}
 	for i := range c.Listeners {
 		l := &c.Listeners[i]
@@ -199,6 +216,13 @@ func (c Config) problems() []configProblem {
 	}
 	if c.OutboundQueue < 1 {
 		add(fmt.Sprintf("%d: want at least 1", c.OutboundQueue), "outbound_queue")
+	}
+	if c.HandshakeTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")
+	}
+	if !strings.HasPrefix(c.Metrics.Path, "/") || strings.ContainsAny(c.Metrics.Path, " {}") ||
+		c.Metrics.Path == "/healthz" || c.Metrics.Path == "/readyz" {
+		add(fmt.Sprintf("%q: want an HTTP path starting with /, not /healthz or /readyz", c.Metrics.Path), "metrics", "path")
 	}
 	return ps
 }

@@ -118,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	var (
 		c                                Config
 		file, realms, rsAddr, unix, cert string
-		key, addr, path                  string
+		key, addr, path, metricsAddr     string
 	)
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -136,6 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for sessions to say GOODBYE")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
 	fs.IntVar(&c.OutboundQueue, "outbound-queue", 1024, "messages queued per peer before it is disconnected as a slow consumer")
+	fs.StringVar(&metricsAddr, "metrics-addr", "", "TCP address of the operator endpoint: /metrics, /healthz, /readyz (off if empty; overrides the file's metrics.address)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -164,6 +165,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		c = fc
 	} else {
 		c.Listeners, c.Realms = flagListeners(addr, path, rsAddr, unix, cert, key), flagRealms(realms)
+	}
+	if metricsAddr != "" {
+		c.Metrics.Address = metricsAddr
 	}
 	c = c.withDefaults()
 	return c, c.Validate()

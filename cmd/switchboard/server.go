@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
@@ -21,21 +22,30 @@ import (
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// server is a running router: backend, application and listeners.
+// server is a running router: backend, application and listeners, and
+// the operator endpoint (metrics.go).
 type server struct {
-	log       *slog.Logger
-	backend   scheduler.AsyncSupport
-	app       *core.Application
+	log     *slog.Logger
+	backend scheduler.AsyncSupport
+	app     *core.Application
+	obs     *observer  // what the metrics read
+	ops     *opsServer // the operator endpoint; nil when off
+
+	mu        sync.Mutex // guards listeners and draining
 	listeners []*listener
+	draining  bool
 }
 
 // listener is one listening socket and what serves it.
 type listener struct {
 	url    string
 	ln     net.Listener
-	closer func()       // closes the transport servers and their peers
-	served chan error   // Serve's result
+	closer func()        // closes the transport servers and their peers
+	done   chan struct{} // closed when Serve has returned, with err set
+	err    error
 	http   *http.Server // set when HTTP (WebSocket) is served
+	ws     *transport.WebSocketServer
+	rs     *transport.RawSocketServer
 }
 
 func newBackend(name string, log *slog.Logger) scheduler.AsyncSupport {
@@ -57,12 +67,14 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	for i, r := range c.Realms {
 		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen}
 	}
-	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log})
+	obs := newObserver()
+	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
+		HandshakeTimeout: c.HandshakeTimeout})
 	if err != nil {
 		backend.Close()
 		return nil, err
 	}
-	s := &server{log: log, backend: backend, app: app}
+	s := &server{log: log, backend: backend, app: app, obs: obs}
 	for _, lc := range c.Listeners {
 		l, err := s.listen(c, lc)
 		if err != nil {
@@ -70,6 +82,12 @@ func start(c Config, log *slog.Logger) (*server, error) {
 			return nil, err
 		}
 		s.listeners = append(s.listeners, l)
+	}
+	if c.Metrics.Address != "" {
+		if err := s.startOps(c.Metrics); err != nil {
+			s.Shutdown(time.Second)
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -94,7 +112,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ln = tls.NewListener(ln, cfg)
 		scheme = map[string]string{"ws": "wss", "rs": "rss", "ws+rs": "wss+rss"}[scheme]
 	}
-	l := &listener{ln: ln, served: make(chan error, 1), url: scheme + "://" + ln.Addr().String()}
+	l := &listener{ln: ln, done: make(chan struct{}), url: scheme + "://" + ln.Addr().String()}
 	if lc.Unix != "" {
 		l.url = scheme + "+unix://" + lc.Unix
 	}
@@ -105,6 +123,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue,
 			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
+			Stats: s.obs.stats,
 		}, s.app)
 		if err == nil && lc.Type == "websocket" {
 			l.url += lc.Path
@@ -114,12 +133,14 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		rs, err = transport.NewRawSocketServer(transport.RawSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
+			Stats: s.obs.stats,
 		}, s.app)
 	}
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	l.ws, l.rs = ws, rs
 	s.serve(l, lc, ws, rs)
 	return l, nil
 }
@@ -136,15 +157,21 @@ func (s *server) serve(l *listener, lc ListenerConfig, ws *transport.WebSocketSe
 	case "websocket":
 		l.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		l.closer = ws.Close
-		go func() { l.served <- l.http.Serve(l.ln) }()
+		go l.run(func() error { return l.http.Serve(l.ln) })
 	case "rawsocket":
 		l.closer = rs.Close
-		go func() { l.served <- rs.Serve(l.ln) }()
+		go l.run(func() error { return rs.Serve(l.ln) })
 	case "both":
 		m := transport.NewMux(h, rs, transport.MuxConfig{Logger: s.log})
 		l.closer = func() { m.Close(); ws.Close(); rs.Close() }
-		go func() { l.served <- m.Serve(l.ln) }()
+		go l.run(func() error { return m.Serve(l.ln) })
 	}
+}
+
+// run serves the listener until it stops: its goroutine.
+func (l *listener) run(serve func() error) {
+	l.err = serve()
+	close(l.done)
 }
 
 // bind opens the listening socket: TCP, or a Unix socket whose stale file
@@ -169,6 +196,8 @@ func bind(lc ListenerConfig) (net.Listener, error) {
 
 // URLs lists the listeners' URLs, as clients dial them.
 func (s *server) URLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	urls := make([]string, len(s.listeners))
 	for i, l := range s.listeners {
 		urls[i] = l.url
@@ -181,11 +210,15 @@ func (s *server) URLs() []string {
 func (s *server) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	s.mu.Lock()
+	s.draining = true
+	ls := s.listeners
+	s.mu.Unlock()
 	var errs []error
 	if err := s.app.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("sessions did not all leave in time: %w", err))
 	}
-	for _, l := range s.listeners {
+	for _, l := range ls {
 		if l.http != nil {
 			if err := l.http.Shutdown(ctx); err != nil {
 				errs = append(errs, err)
@@ -194,10 +227,13 @@ func (s *server) Shutdown(timeout time.Duration) error {
 			l.ln.Close()
 		}
 		l.closer()
-		err := <-l.served
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, transport.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		<-l.done
+		if err := l.err; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, transport.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, fmt.Errorf("%s: %w", l.url, err))
 		}
+	}
+	if err := s.stopOps(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("metrics endpoint: %w", err))
 	}
 	if err := s.backend.Close(); err != nil {
 		errs = append(errs, err)

@@ -65,6 +65,8 @@ type RealmConfig struct {
 	IDs             IDSource
 	InboundQueueMax int
 	Log             *slog.Logger
+	// Metrics, when set, times the realm's calls (Metrics.CallLatency).
+	Metrics *Metrics
 }
 
 type inboundKind uint8
@@ -110,6 +112,8 @@ type Realm struct {
 	hs       map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
 	timer    scheduler.Timer
 	timerAt  time.Time
+	calls    *callClock // nil unless call latency is measured
+	metrics  *Metrics   // nil: nothing counted
 	closing  bool
 	idle     []chan struct{} // shutdown waiters, released when no session is left
 }
@@ -126,6 +130,8 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		r:       router.NewRealm(cfg.Router, cfg.IDs),
 		outlets: make(map[wamp.ID]Outlet),
 		hs:      make(map[wamp.ID]*Handshake),
+		calls:   newCallClock(cfg.Metrics, cfg.Router.URI),
+		metrics: cfg.Metrics,
 	}
 	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
 	return r
@@ -182,6 +188,7 @@ func (r *Realm) receive(v any) {
 	var sender transport.Peer
 	switch ev.kind {
 	case inMessage:
+		r.calls.called(now, ev.sid, ev.msg)
 		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
 		if c := ev.from; c != nil {
 			c.routed()
@@ -205,6 +212,7 @@ func (r *Realm) receive(v any) {
 			return // already closed by the router (GOODBYE, ABORT)
 		}
 		delete(r.outlets, ev.sid)
+		r.calls.left(ev.sid)
 		r.r.Detach(now, ev.sid, &r.fx)
 		r.endSession(ev.sid)
 	}
@@ -245,6 +253,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 			}
 			if out, ok := r.outlets[c.Session]; ok {
 				delete(r.outlets, c.Session)
+				r.calls.left(c.Session)
 				out.Close()
 				r.endSession(c.Session)
 			}
@@ -284,6 +293,10 @@ func abortMessage(fx *router.Effects, sid wamp.ID) string {
 func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 	var fan, wrapped wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
 	var refused error             // why an EVENT of the acknowledged publication was not sent
+	var now time.Time
+	if r.calls != nil {
+		now = r.as.Now()
+	}
 	for i := range fx.Out {
 		o := &fx.Out[i]
 		out, ok := r.outlets[o.To]
@@ -291,6 +304,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 			continue // the session left in this step or earlier
 		}
 		msg := o.Msg
+		r.calls.answered(now, o.To, msg)
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := o.Acked && fc != nil && msg.Type() == wamp.EVENT
 		if (o.Shared || checkEvent) && out != r.local {
