@@ -101,6 +101,19 @@ type ListenerConfig struct {
 	// every client shares one address, and a cap the operator did not
 	// choose would refuse them.
 	MaxConnectionsPerAddress int `yaml:"max_connections_per_address"`
+	// Static, on a websocket (or both) listener, serves a directory of
+	// files over HTTP beside the WebSocket endpoint (static.go).
+	Static *StaticConfig `yaml:"static"`
+}
+
+// StaticConfig names a directory served over HTTP under a path prefix.
+type StaticConfig struct {
+	// Dir is the directory; its files are served, its subdirectories only
+	// through their index.html (no listings).
+	Dir string `yaml:"dir"`
+	// Prefix is the URL path the directory appears under; "" = "/". The
+	// WebSocket endpoint's path takes precedence inside it.
+	Prefix string `yaml:"prefix"`
 }
 
 // TLSFiles names a PEM certificate chain and its private key.
@@ -144,6 +157,13 @@ func (c Config) withDefaults() Config {
 		}
 		if len(l.Serializers) == 0 {
 			l.Serializers = []string{"json", "msgpack", "cbor"}
+		}
+		if l.Static != nil {
+			st := *l.Static // the caller's struct stays as it was
+			if st.Prefix == "" {
+				st.Prefix = "/"
+			}
+			l.Static = &st
 		}
 	}
 	return c
@@ -252,6 +272,19 @@ func (l ListenerConfig) problems() []configProblem {
 	}
 	if l.MaxConnectionsPerAddress < 0 {
 		add(fmt.Sprintf("%d: want 0 (unlimited) or more", l.MaxConnectionsPerAddress), "max_connections_per_address")
+	}
+	if st := l.Static; st != nil {
+		if l.Type == "rawsocket" {
+			add("only a websocket or both listener serves HTTP", "static")
+		}
+		if st.Dir == "" {
+			add("empty: name the directory to serve", "static", "dir")
+		}
+		if !strings.HasPrefix(st.Prefix, "/") || strings.ContainsAny(st.Prefix, " {}") {
+			add(fmt.Sprintf("%q: want a URL path starting with /", st.Prefix), "static", "prefix")
+		} else if strings.TrimSuffix(st.Prefix, "/")+"/" == l.Path {
+			add(fmt.Sprintf("%q: the WebSocket endpoint's path; the directory needs its own", st.Prefix), "static", "prefix")
+		}
 	}
 	return ps
 }

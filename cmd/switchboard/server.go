@@ -140,19 +140,37 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ln.Close()
 		return nil, err
 	}
+	var h http.Handler
+	if ws != nil {
+		if h, err = httpHandler(lc, ws); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listener %s: %w", l.url, err)
+		}
+	}
 	l.ws, l.rs = ws, rs
-	s.serve(l, lc, ws, rs)
+	s.serve(l, lc, h)
 	return l, nil
 }
 
-// serve starts the goroutine that serves l with ws and/or rs.
-func (s *server) serve(l *listener, lc ListenerConfig, ws *transport.WebSocketServer, rs *transport.RawSocketServer) {
-	var h http.Handler
-	if ws != nil {
-		mux := http.NewServeMux()
-		mux.Handle(lc.Path, ws)
-		h = mux
+// httpHandler is what a listener serves over HTTP: the WebSocket endpoint
+// at its path, and the static directory if it has one.
+func httpHandler(lc ListenerConfig, ws *transport.WebSocketServer) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle(lc.Path, ws)
+	if lc.Static != nil {
+		pattern, files, err := staticHandler(*lc.Static)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(pattern, files)
 	}
+	return mux, nil
+}
+
+// serve starts the goroutine that serves l with h (HTTP: WebSocket and
+// static files) and/or l.rs.
+func (s *server) serve(l *listener, lc ListenerConfig, h http.Handler) {
+	ws, rs := l.ws, l.rs
 	switch lc.Type {
 	case "websocket":
 		l.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
