@@ -165,10 +165,11 @@ type Application struct {
 	cfg Config
 	log *slog.Logger
 
-	mu           sync.RWMutex // guards realms, defaultRealm, closed and routeSets
+	mu           sync.RWMutex // guards realms, defaultRealm, closed, draining and routeSets
 	realms       map[wamp.URI]*Realm
 	defaultRealm *Realm
 	closed       bool
+	draining     bool // Drain: new sessions are refused (reload.go)
 	// routeSets are the application-wide route sets (routes_app.go), added
 	// to every realm, including realms created later.
 	routeSets [][]route
@@ -327,10 +328,11 @@ func (a *Application) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// isClosed reports whether new sessions are refused: Close or Drain ran.
 func (a *Application) isClosed() bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.closed
+	return a.closed || a.draining
 }
 
 // routerRealmConfig converts the public realm config into the router's.

@@ -69,12 +69,12 @@ func (a *Application) SessionGroups() []SessionGroup {
 }
 
 // Ready reports whether the application can take sessions: it is not
-// closing, and every realm's executor answers within ctx (a realm whose
+// closing or draining, and every realm's executor answers within ctx (a realm whose
 // executor is stuck or gone is not ready). The error names the realms
 // that did not answer. Safe for concurrent use.
 func (a *Application) Ready(ctx context.Context) error {
 	a.mu.RLock()
-	closed := a.closed
+	closed := a.closed || a.draining
 	realms := make([]*Realm, 0, len(a.realms))
 	for _, r := range a.realms {
 		realms = append(realms, r)

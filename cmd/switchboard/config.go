@@ -12,7 +12,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // Config is the router's configuration: what -config loads from a YAML
@@ -39,6 +41,7 @@ import (
 //	max_message_bytes: 16777216
 //	outbound_queue: 1024
 //	shutdown_timeout: 5s
+//	drain_timeout: 10s
 //	handshake_timeout: 10s
 //	log: {level: info, json: false}
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
@@ -49,10 +52,17 @@ type Config struct {
 	MaxMessageBytes int              `yaml:"max_message_bytes"`
 	OutboundQueue   int              `yaml:"outbound_queue"`
 	ShutdownTimeout time.Duration    `yaml:"shutdown_timeout"`
+	// DrainTimeout bounds how long SIGTERM (or SIGINT) waits for the calls
+	// in flight before the sessions get GOODBYE; 0 = 10s.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// HandshakeTimeout bounds connect to WELCOME (core.Config's); 0 = 10s.
 	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
 	Log              LogConfig     `yaml:"log"`
 	Metrics          MetricsConfig `yaml:"metrics"`
+
+	// file is the file the configuration was loaded from ("" = flags):
+	// SIGHUP reloads it.
+	file string
 }
 
 // MetricsConfig turns on the operator's HTTP endpoint: Prometheus metrics
@@ -68,6 +78,10 @@ type MetricsConfig struct {
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
+	// MaxSessions bounds the realm's remote sessions; a HELLO beyond it is
+	// aborted with switchboard.error.too_many_sessions. 0 or absent = no
+	// limit.
+	MaxSessions int `yaml:"max_sessions"`
 	// MaxOptionListLen is core.RealmConfig.MaxOptionListLen: the most
 	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
 	// forward_for) may hold; 0 or absent = 1024.
@@ -143,6 +157,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 5 * time.Second
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = 10 * time.Second
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
@@ -222,6 +239,14 @@ func (c Config) problems() []configProblem {
 		if r.MaxOptionListLen < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 1024) or more", r.MaxOptionListLen), "realms", i, "max_option_list_len")
 		}
+		if r.MaxSessions < 0 {
+			add(fmt.Sprintf("%d: want 0 (no limit) or more", r.MaxSessions), "realms", i, "max_sessions")
+		}
+		for j := range i {
+			if r.URI != "" && c.Realms[j].URI == r.URI {
+				add(fmt.Sprintf("%q: also realms[%d]", r.URI, j), "realms", i, "uri")
+			}
+		}
 	}
 	if len(c.Listeners) == 0 {
 		add("at least one listener is needed", "listeners")
@@ -236,6 +261,12 @@ func (c Config) problems() []configProblem {
 	}
 	if c.OutboundQueue < 1 {
 		add(fmt.Sprintf("%d: want at least 1", c.OutboundQueue), "outbound_queue")
+	}
+	if c.ShutdownTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 5s) or more", c.ShutdownTimeout), "shutdown_timeout")
+	}
+	if c.DrainTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.DrainTimeout), "drain_timeout")
 	}
 	if c.HandshakeTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")
@@ -300,6 +331,7 @@ func loadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
+	c.file = path
 	return c, nil
 }
 
@@ -316,4 +348,10 @@ func decodeConfig(data []byte) (Config, error) {
 		err = errors.New("no YAML document (the file is empty)")
 	}
 	return c, err
+}
+
+// core is the realm's configuration for package core.
+func (r RealmConfig) core() core.RealmConfig {
+	return core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
+		MaxOptionListLen: r.MaxOptionListLen}
 }

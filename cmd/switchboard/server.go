@@ -17,7 +17,6 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/pool"
 	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
-	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -31,9 +30,11 @@ type server struct {
 	obs     *observer  // what the metrics read
 	ops     *opsServer // the operator endpoint; nil when off
 
-	mu        sync.Mutex // guards listeners and draining
+	mu        sync.Mutex // guards listeners, draining and cfg
 	listeners []*listener
 	draining  bool
+	cfg       Config         // the configuration running (reload.go changes it)
+	level     *slog.LevelVar // the log level, when a reload may change it; nil otherwise
 }
 
 // listener is one listening socket and what serves it.
@@ -65,7 +66,7 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	backend := newBackend(c.Backend, log)
 	realms := make([]core.RealmConfig, len(c.Realms))
 	for i, r := range c.Realms {
-		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen}
+		realms[i] = r.core()
 	}
 	obs := newObserver()
 	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
@@ -74,7 +75,7 @@ func start(c Config, log *slog.Logger) (*server, error) {
 		backend.Close()
 		return nil, err
 	}
-	s := &server{log: log, backend: backend, app: app, obs: obs}
+	s := &server{log: log, backend: backend, app: app, obs: obs, cfg: c}
 	for _, lc := range c.Listeners {
 		l, err := s.listen(c, lc)
 		if err != nil {
@@ -238,7 +239,9 @@ func (s *server) Shutdown(timeout time.Duration) error {
 	}
 	for _, l := range ls {
 		if l.http != nil {
-			if err := l.http.Shutdown(ctx); err != nil {
+			// After Drain the listener is closed already: closing it again
+			// is no error.
+			if err := l.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 				errs = append(errs, err)
 			}
 		} else {

@@ -103,19 +103,20 @@ type Realm struct {
 	host Host
 
 	// Executor-owned: touched only by tasks running on ex.
-	r        *router.Realm
-	fx       router.Effects // collects the router's effects
-	fxRun    router.Effects // the effects being carried out (applyFrom double-buffers)
-	applying bool
-	outlets  map[wamp.ID]Outlet
-	local    Outlet                 // the application's own session (Attach): messages pass as values
-	hs       map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
-	timer    scheduler.Timer
-	timerAt  time.Time
-	calls    *callClock // nil unless call latency is measured
-	metrics  *Metrics   // nil: nothing counted
-	closing  bool
-	idle     []chan struct{} // shutdown waiters, released when no session is left
+	r         *router.Realm
+	fx        router.Effects // collects the router's effects
+	fxRun     router.Effects // the effects being carried out (applyFrom double-buffers)
+	applying  bool
+	outlets   map[wamp.ID]Outlet
+	local     Outlet                 // the application's own session (Attach): messages pass as values
+	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
+	timer     scheduler.Timer
+	timerAt   time.Time
+	calls     *callClock // nil unless call latency is measured
+	metrics   *Metrics   // nil: nothing counted
+	closing   bool
+	idle      []chan struct{} // shutdown waiters, released when no session is left
+	callsIdle []chan struct{} // WaitCalls waiters, released when no call is pending (drain.go)
 }
 
 // NewRealm returns a realm's engine; host is the application's side of it.
@@ -269,6 +270,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 	}
 	r.applying = false
 	r.rearm()
+	r.releaseCallWaiters()
 	if r.closing && len(r.outlets) == 0 {
 		for _, ch := range r.idle {
 			close(ch)
