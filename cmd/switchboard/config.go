@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ import (
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
 //	handshake_timeout: 10s
-//	log: {level: info, json: false}
+//	log: {level: info, format: text}      # format: text or json
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
 	Backend         string           `yaml:"backend"`
@@ -136,10 +137,16 @@ type TLSFiles struct {
 	Key  string `yaml:"key"`
 }
 
-// LogConfig selects the log level and format.
+// LogConfig selects the log level and format. Every session-scoped line
+// carries the session's ID, its realm and its peer's address.
 type LogConfig struct {
+	// Level is debug, info (the default), warn or error.
 	Level string `yaml:"level"`
-	JSON  bool   `yaml:"json"`
+	// Format is text (the default: slog's key=value lines) or json (one
+	// JSON object a line).
+	Format string `yaml:"format"`
+	// JSON is the older spelling of format: json.
+	JSON bool `yaml:"json"`
 }
 
 var backends = []string{"goroutine", "eventloop", "pool"}
@@ -163,6 +170,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+		if c.Log.JSON {
+			c.Log.Format = "json"
+		}
 	}
 	if c.Metrics.Path == "" {
 		c.Metrics.Path = "/metrics"
@@ -267,6 +280,16 @@ func (c Config) problems() []configProblem {
 	}
 	if c.DrainTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.DrainTimeout), "drain_timeout")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		add(fmt.Sprintf("%q: want debug, info, warn or error", c.Log.Level), "log", "level")
+	}
+	switch {
+	case c.Log.Format != "text" && c.Log.Format != "json":
+		add(fmt.Sprintf("%q: want text or json", c.Log.Format), "log", "format")
+	case c.Log.JSON && c.Log.Format != "json":
+		add("json: true contradicts format: "+c.Log.Format, "log", "json")
 	}
 	if c.HandshakeTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -342,5 +343,28 @@ log: {level: debug}
 	}
 	if err := publish3(); !errors.As(err, &ce) {
 		t.Fatalf("the limit after the refused reloads: %v", err)
+	}
+}
+
+// log: {format: json} writes one JSON object a line.
+func TestLogFormatJSON(t *testing.T) {
+	r := runFile(t, `
+realms: [{uri: realm1}]
+listeners: [{type: websocket, address: "127.0.0.1:0"}]
+log: {format: json}
+`)
+	r.sigs <- syscall.SIGTERM
+	if err := r.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(r.logs.String()), "\n")
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil {
+			t.Fatalf("not a JSON log line: %q (%v)", l, err)
+		}
+	}
+	if !strings.Contains(lines[0], `"msg":"switchboard running"`) {
+		t.Fatalf("first line %q", lines[0])
 	}
 }

@@ -136,7 +136,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&realms, "realm", "realm1", "comma-separated realms open to anonymous clients")
 	fs.StringVar(&c.Backend, "backend", "goroutine", "scheduling backend: goroutine, eventloop or pool")
 	fs.StringVar(&c.Log.Level, "log-level", "info", "log level: debug, info, warn, error")
-	fs.BoolVar(&c.Log.JSON, "log-json", false, "log as JSON lines instead of text")
+	fs.StringVar(&c.Log.Format, "log-format", "text", "log format: text (key=value) or json (one object a line)")
+	fs.BoolVar(&c.Log.JSON, "log-json", false, "same as -log-format json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for sessions to say GOODBYE")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM/SIGINT, how long calls in flight may finish before the GOODBYEs")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
@@ -223,11 +224,7 @@ func serveSignals(args []string, stderr io.Writer, sigs <-chan os.Signal, starte
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		return fmt.Errorf("log level: %w", err)
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	if c.Log.JSON {
-		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	}
-	log := slog.New(h)
+	log := newLogger(stderr, c.Log.Format, level)
 	srv, err := start(c, log)
 	if err != nil {
 		return err
@@ -238,4 +235,14 @@ func serveSignals(args []string, stderr io.Writer, sigs <-chan os.Signal, starte
 		started(srv)
 	}
 	return srv.handleSignals(sigs)
+}
+
+// newLogger returns the router's logger: format "json" writes one JSON
+// object a line, anything else slog's text lines.
+func newLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -152,7 +152,7 @@ func restartKeys(cur, next Config) []string {
 	diff("max_message_bytes", cur.MaxMessageBytes, next.MaxMessageBytes)
 	diff("outbound_queue", cur.OutboundQueue, next.OutboundQueue)
 	diff("handshake_timeout", cur.HandshakeTimeout, next.HandshakeTimeout)
-	diff("log.json", cur.Log.JSON, next.Log.JSON)
+	diff("log.format", cur.Log.Format, next.Log.Format)
 	diff("metrics", cur.Metrics, next.Metrics)
 	return keys
 }

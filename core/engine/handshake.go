@@ -181,7 +181,7 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 		h.cancel()
 		r.countEnd(h, op.Reason)
 		if op.Reason != "" {
-			r.log.Debug("handshake ended", "session", h.sid, "peer", h.c.peer.Info().PeerAddr, "reason", string(op.Reason))
+			r.sessionLog(h.sid).Debug("handshake ended", "reason", string(op.Reason))
 		}
 		if h.opening {
 			h.ended = true // the Host's done ends the session

@@ -178,7 +178,11 @@ func (r *Realm) HandleLocal(sid wamp.ID, m wamp.Message) {
 // Called on connection goroutines.
 func (r *Realm) post(ev *inbound) {
 	if err := r.in.Put(context.Background(), ev); err != nil {
-		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "err", err)
+		peer := ""
+		if ev.from != nil {
+			peer = ev.from.peer.Info().PeerAddr
+		}
+		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "peer", peer, "err", err)
 	}
 }
 
@@ -207,7 +211,7 @@ func (r *Realm) receive(v any) {
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
 	case inDetach:
 		if slowConsumer(ev.err) {
-			r.log.Warn("session closed: slow consumer", "session", ev.sid)
+			r.sessionLog(ev.sid).Warn("session closed: slow consumer")
 		}
 		if _, ok := r.outlets[ev.sid]; !ok {
 			return // already closed by the router (GOODBYE, ABORT)
@@ -250,7 +254,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		r.deliver(fx, sender)
 		for _, c := range fx.Close {
 			if c.Reason == wamp.ErrProtocolViolationURI {
-				r.log.Warn("session closed: protocol violation", "session", c.Session, "message", abortMessage(fx, c.Session))
+				r.sessionLog(c.Session).Warn("session closed: protocol violation", "message", abortMessage(fx, c.Session))
 			}
 			if out, ok := r.outlets[c.Session]; ok {
 				delete(r.outlets, c.Session)
@@ -432,4 +436,15 @@ func publishRefused(p *wamp.Published, err error) *wamp.Error {
 	}
 	return &wamp.Error{RequestType: wamp.PUBLISH, Request: p.Request, Details: wamp.Dict{}, Error: uri,
 		Args: wamp.List{"the event could not be delivered to every subscriber: " + err.Error()}}
+}
+
+// sessionLog is the realm's logger (which names the realm) with the
+// session's ID and peer address: every session-scoped line carries all
+// three. Executor-only.
+func (r *Realm) sessionLog(sid wamp.ID) *slog.Logger {
+	peer := ""
+	if p, ok := r.outlets[sid].(transport.Peer); ok {
+		peer = p.Info().PeerAddr
+	}
+	return r.log.With("session", sid, "peer", peer)
 }
