@@ -64,6 +64,9 @@ type Config struct {
 	// file is the file the configuration was loaded from ("" = flags):
 	// SIGHUP reloads it.
 	file string
+	// metricsFlag is -metrics-addr, which overrides the file's
+	// metrics.address, at a reload too.
+	metricsFlag string
 }
 
 // MetricsConfig turns on the operator's HTTP endpoint: Prometheus metrics

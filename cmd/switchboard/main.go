@@ -173,7 +173,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		c.Listeners, c.Realms = flagListeners(addr, path, rsAddr, unix, cert, key), flagRealms(realms)
 	}
 	if metricsAddr != "" {
-		c.Metrics.Address = metricsAddr
+		c.Metrics.Address, c.metricsFlag = metricsAddr, metricsAddr
 	}
 	c = c.withDefaults()
 	return c, c.Validate()

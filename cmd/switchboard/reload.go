@@ -18,13 +18,16 @@ import (
 // reloadFile reloads the file the configuration came from. Signal loop.
 func (s *server) reloadFile() {
 	s.mu.Lock()
-	file := s.cfg.file
+	file, metricsFlag := s.cfg.file, s.cfg.metricsFlag
 	s.mu.Unlock()
 	if file == "" {
 		s.log.Warn("reload: SIGHUP ignored: the configuration came from flags, not a file (-config)")
 		return
 	}
 	next, err := loadConfig(file)
+	if err == nil && metricsFlag != "" {
+		next.Metrics.Address, next.metricsFlag = metricsFlag, metricsFlag
+	}
 	if err == nil {
 		next = next.withDefaults()
 		for _, p := range next.problems() {

@@ -37,4 +37,7 @@
 //  7. The engine holds no lock to order protocol states: a connection
 //     keeps one atomic pointer (its realm, set once by its reader), every
 //     other piece of state is owned by one executor.
+//  8. When asked (Metrics), it counts handshake timeouts and
+//     authentication failures and times remote calls (metrics.go); a
+//     drain waits on the executor until no call is pending (drain.go).
 package engine
