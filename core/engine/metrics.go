@@ -85,7 +85,10 @@ func newCallClock(m *Metrics, realm wamp.URI) *callClock {
 
 // called notes a remote session's CALL. Executor-only.
 func (c *callClock) called(now time.Time, sid wamp.ID, m wamp.Message) {
-	if call, ok := m.(*wamp.Call); ok && c != nil {
+	if c == nil {
+		return
+	}
+	if call, ok := m.(*wamp.Call); ok {
 		c.start[callKey{sid, call.Request}] = now
 	}
 }
