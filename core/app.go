@@ -81,6 +81,11 @@ type Config struct {
 	// so the memory one session's unrouted messages hold is at most this
 	// plus one message (MaxMessageBytes). 0 = 1 MiB.
 	InflightBytesPerSession int
+	// Metrics, when set, receives the engine's counters (handshake
+	// timeouts, authentication failures by method) and call latencies;
+	// nil = nothing counted. What is read from state when metrics are
+	// scraped instead is in observe.go (SessionGroups, Ready).
+	Metrics *Metrics
 }
 
 func (c Config) withDefaults() Config {
@@ -193,10 +198,11 @@ type Application struct {
 	cfg Config
 	log *slog.Logger
 
-	mu           sync.RWMutex // guards realms, defaultRealm, closed and routeSets
+	mu           sync.RWMutex // guards realms, defaultRealm, closed, draining and routeSets
 	realms       map[wamp.URI]*Realm
 	defaultRealm *Realm
 	closed       bool
+	draining     bool // Drain: new sessions are refused (reload.go)
 	// routeSets are the application-wide route sets (routes_app.go), added
 	// to every realm, including realms created later.
 	routeSets [][]route
@@ -234,6 +240,7 @@ func New(cfg Config) (*Application, error) {
 		InflightPerSession:      cfg.InflightPerSession,
 		InflightBytesPerSession: cfg.InflightBytesPerSession,
 		Admit:                   a.admitCtx,
+		Metrics:                 cfg.Metrics,
 		Closed:                  a.isClosed,
 		RealmFor: func(uri wamp.URI) (*engine.Realm, bool) {
 			r, ok := a.realmFor(uri)
@@ -355,10 +362,11 @@ func (a *Application) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// isClosed reports whether new sessions are refused: Close or Drain ran.
 func (a *Application) isClosed() bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.closed
+	return a.closed || a.draining
 }
 
 // routerRealmConfig converts the public realm config into the router's.

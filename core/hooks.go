@@ -112,7 +112,7 @@ func (r *Realm) runHook(ctx context.Context, h SessionHook, s *Session) (onClose
 	defer func() {
 		if v := recover(); v != nil {
 			err = panicError(v)
-			r.log.Error("session hook panicked", "session", s.ID, "panic", v, "stack", string(debug.Stack()))
+			s.log().Error("session hook panicked", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
 	return h(ctx, s)
@@ -130,22 +130,15 @@ func (r *Realm) runCleanup(what string, s *Session, f func(context.Context)) {
 		defer a.work.done()
 		defer func() {
 			if v := recover(); v != nil {
-				r.log.Error(what+" panicked", "session", sessionID(s), "panic", v, "stack", string(debug.Stack()))
+				r.logFor(s).Error(what+" panicked", "panic", v, "stack", string(debug.Stack()))
 			}
 		}()
 		f(ctx)
 	})
 	if err != nil {
 		a.work.done()
-		r.log.Error(what+" not run: the backend refused the task", "session", sessionID(s), "err", err)
+		r.logFor(s).Error(what+" not run: the backend refused the task", "err", err)
 	}
-}
-
-func sessionID(s *Session) uint64 {
-	if s == nil {
-		return 0
-	}
-	return uint64(s.ID)
 }
 
 // tracker counts work that Application.Close waits for: sessions that have

@@ -57,7 +57,7 @@ func (r *Realm) runAuthenticator(ctx context.Context, auth Authenticator, req *A
 	defer func() {
 		if v := recover(); v != nil {
 			err = panicError(v)
-			r.log.Error("authenticator panicked", "session", req.SessionID, "panic", v, "stack", string(debug.Stack()))
+			r.sessionLog(req.SessionID, req.Transport.PeerAddr).Error("authenticator panicked", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
 	return auth(ctx, req)
@@ -75,7 +75,7 @@ func (r *Realm) refusal(hs *engine.Handshake, err error, defURI wamp.URI, defMsg
 		return &engine.Refusal{URI: wamp.CloseSystemShutdown, Message: "the router is shutting down"}
 	}
 	if hs.Context().Err() == nil {
-		r.log.Warn("session refused", "session", hs.SessionID(), "reason", string(defURI), "err", err)
+		r.sessionLog(hs.SessionID(), hs.Transport().PeerAddr).Warn("session refused", "reason", string(defURI), "err", err)
 	}
 	return &engine.Refusal{URI: defURI, Message: defMsg}
 }

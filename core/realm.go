@@ -48,6 +48,7 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 		IDs:             a.cfg.IDs,
 		InboundQueueMax: a.cfg.InboundQueueMax,
 		Log:             r.log,
+		Metrics:         a.cfg.Metrics,
 	}, (*host)(r))
 	if rc.Roles != nil {
 		roles := cloneRoles(rc.Roles)

@@ -213,7 +213,7 @@ func (r *Realm) answerSubscribe(now time.Time, rr *router.Realm, fx *router.Effe
 			uri, args, kwargs = appErrorURI(we.URI), we.Args, we.Kwargs
 		}
 		if uri == wamp.ErrRuntimeError {
-			r.log.Warn("topic handler failed", "session", sid, "err", err)
+			r.logSession(sid).Warn("topic handler failed", "err", err)
 		}
 		rr.DenySubscribe(now, sid, req, uri, args, kwargs, fx)
 	} else if id, added := rr.ApproveSubscribe(now, sid, req, fx); added && onLeave != nil {

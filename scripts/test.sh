@@ -21,6 +21,16 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== headless Chromium for the browser test (examples/browser)"
+# Debian's chromium, driven by playwright-core (pinned in tests/interop/js,
+# installed by the tests' own npm ci). Under CI the test fails without it.
+if [ ! -x /usr/bin/chromium ]; then
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== go test -race"
 go test -race -count=1 -timeout 8m ./...
 

@@ -246,6 +246,7 @@ func (q *peerCore) encodeAndWrite(bp *[]byte, m wamp.Message) error {
 	if err != nil {
 		return &encodeError{err}
 	}
+	q.cfg.stats.countOut(m, len(b))
 	return q.w.writeMessage(b)
 }
 

@@ -114,6 +114,7 @@ func (p *rsPeer) deliver(b []byte) {
 		p.h.Malformed(err)
 		return
 	}
+	p.cfg.stats.countIn(m, len(b))
 	p.h.Message(m)
 }
 

@@ -1,6 +1,10 @@
 package transport
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
 
 // Stats holds transport counters. A server or client configured with the
 // same *Stats adds to it; the router's metrics read it. All fields are safe
@@ -45,4 +49,31 @@ type Stats struct {
 	// dispatch): each is logged with its stack and closes only its
 	// connection (cause wrapping ErrReaderPanic).
 	Panics atomic.Int64
+
+	// MessagesIn counts decoded inbound messages by type code (index
+	// wamp.Type; see ByType); MessagesOut counts messages written, after
+	// encoding. BytesIn and BytesOut count their encoded sizes (WAMP
+	// payloads, without framing).
+	MessagesIn, MessagesOut [MaxTypeCode + 1]atomic.Int64
+	BytesIn, BytesOut       atomic.Int64
+}
+
+// MaxTypeCode is the highest WAMP message type code (YIELD): the last index
+// of Stats.MessagesIn and MessagesOut.
+const MaxTypeCode = int(wamp.YIELD)
+
+// countIn records one decoded inbound message of n bytes. Reader goroutine.
+func (s *Stats) countIn(m wamp.Message, n int) {
+	if t := int(m.Type()); t <= MaxTypeCode {
+		s.MessagesIn[t].Add(1)
+	}
+	s.BytesIn.Add(int64(n))
+}
+
+// countOut records one message of n bytes written. Writer goroutine.
+func (s *Stats) countOut(m wamp.Message, n int) {
+	if t := int(m.Type()); t <= MaxTypeCode {
+		s.MessagesOut[t].Add(1)
+	}
+	s.BytesOut.Add(int64(n))
 }

@@ -28,7 +28,9 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 	p := peerOf(c)
 	p.heard()
 	defer p.recoverHandler("Message")
-	m, err := p.ser.Decode(msg.Bytes())
+	b := msg.Bytes()
+	n := len(b)
+	m, err := p.ser.Decode(b)
 	_ = msg.Close()
 	if p.h == nil { // Accept failed; the connection is being closed
 		return
@@ -41,6 +43,7 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 		p.h.Malformed(err)
 		return
 	}
+	p.cfg.stats.countIn(m, n)
 	p.h.Message(m)
 	p.waitReader()
 }

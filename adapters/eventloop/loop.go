@@ -84,10 +84,11 @@ type Loop struct {
 	goid atomic.Int64
 	// gen counts task starts and cur is the site of the running task (nil
 	// while idle); the stall watchdog samples both.
-	gen    atomic.Uint64
-	cur    atomic.Pointer[site]
-	stalls atomic.Int64
-	panics atomic.Int64
+	gen     atomic.Uint64
+	cur     atomic.Pointer[site]
+	stalls  atomic.Int64
+	longest atomic.Int64 // the longest stall seen, in nanoseconds (stall.go)
+	panics  atomic.Int64
 
 	loopExit chan struct{} // closed when the loop goroutine leaves its loop
 	dogDone  chan struct{} // closed when the watchdog has exited

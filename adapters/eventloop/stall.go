@@ -32,9 +32,15 @@ func (l *Loop) watchdog() {
 				gen, since, reported = g, now, false
 				continue
 			}
-			if held := now.Sub(since); !reported && held >= l.threshold {
+			held := now.Sub(since)
+			if reported {
+				l.noteStall(held) // the stall goes on: its length grows
+				continue
+			}
+			if held >= l.threshold {
 				reported = true
 				l.stalls.Add(1)
+				l.noteStall(held)
 				l.log.Warn("eventloop: a task is holding the loop; use Offload for blocking work",
 					slog.String("kind", cur.kind),
 					slog.String("executor", cur.name),
@@ -44,3 +50,17 @@ func (l *Loop) watchdog() {
 		}
 	}
 }
+
+// noteStall records held as the longest stall if it is. Watchdog goroutine
+// (the only writer).
+func (l *Loop) noteStall(held time.Duration) {
+	if int64(held) > l.longest.Load() {
+		l.longest.Store(int64(held))
+	}
+}
+
+// LongestStall returns the longest time the watchdog saw one task hold
+// the loop, among the stalls it reported (0 when none was): like the
+// duration in the stall's log line a lower bound, sampled every half
+// threshold while the task kept holding the loop. Safe from any goroutine.
+func (l *Loop) LongestStall() time.Duration { return time.Duration(l.longest.Load()) }

@@ -57,6 +57,9 @@ func TestStallDetector(t *testing.T) {
 				!strings.Contains(w["msg"], "Offload") {
 				t.Fatalf("stall logged as %v", w)
 			}
+			if l.LongestStall() < held {
+				t.Fatalf("LongestStall() = %v, below the %v logged", l.LongestStall(), held)
+			}
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // Config is the router's configuration: what -config loads from a YAML
@@ -41,8 +44,15 @@ import (
 //	    max_connections_per_address: 100    # per source IP; 0 or absent = unlimited
 //	max_message_bytes: 16777216
 //	outbound_queue: 1024
+//	outbound_queue_bytes: 0               # 0 = 2 x max_message_bytes
+//	outbound_budget_bytes: 0              # all peers together; 0 = 1 GiB
+//	stall_timeout: 0s                     # 0 = 2.5s
+//	inflight_bytes_per_session: 0         # 0 = 1 MiB
 //	shutdown_timeout: 5s
-//	log: {level: info, json: false}
+//	drain_timeout: 10s
+//	handshake_timeout: 10s
+//	log: {level: info, format: text}      # format: text or json
+//	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
 	Backend         string           `yaml:"backend"`
 	Realms          []RealmConfig    `yaml:"realms"`
@@ -62,13 +72,39 @@ type Config struct {
 	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).
 	InflightBytesPerSession int           `yaml:"inflight_bytes_per_session"`
 	ShutdownTimeout         time.Duration `yaml:"shutdown_timeout"`
-	Log                     LogConfig     `yaml:"log"`
+	// DrainTimeout bounds how long SIGTERM (or SIGINT) waits for the calls
+	// in flight before the sessions get GOODBYE; 0 = 10s.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// HandshakeTimeout bounds connect to WELCOME (core.Config's); 0 = 10s.
+	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
+	Log              LogConfig     `yaml:"log"`
+	Metrics          MetricsConfig `yaml:"metrics"`
+
+	// file is the file the configuration was loaded from ("" = flags):
+	// SIGHUP reloads it.
+	file string
+	// metricsFlag is -metrics-addr, which overrides the file's
+	// metrics.address, at a reload too.
+	metricsFlag string
+}
+
+// MetricsConfig turns on the operator's HTTP endpoint: Prometheus metrics
+// on Path, /healthz and /readyz. Off unless Address is set.
+type MetricsConfig struct {
+	// Address is the TCP host:port to listen on; "" = off.
+	Address string `yaml:"address"`
+	// Path is where the metrics are served; "" = /metrics.
+	Path string `yaml:"path"`
 }
 
 // RealmConfig is one realm.
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
+	// MaxSessions bounds the realm's remote sessions; a HELLO beyond it is
+	// aborted with switchboard.error.too_many_sessions. 0 or absent = no
+	// limit.
+	MaxSessions int `yaml:"max_sessions"`
 	// MaxOptionListLen is core.RealmConfig.MaxOptionListLen: the most
 	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
 	// forward_for) may hold; 0 or absent = 1024.
@@ -105,6 +141,19 @@ type ListenerConfig struct {
 	// every client shares one address, and a cap the operator did not
 	// choose would refuse them.
 	MaxConnectionsPerAddress int `yaml:"max_connections_per_address"`
+	// Static, on a websocket (or both) listener, serves a directory of
+	// files over HTTP beside the WebSocket endpoint (static.go).
+	Static *StaticConfig `yaml:"static"`
+}
+
+// StaticConfig names a directory served over HTTP under a path prefix.
+type StaticConfig struct {
+	// Dir is the directory; its files are served, its subdirectories only
+	// through their index.html (no listings).
+	Dir string `yaml:"dir"`
+	// Prefix is the URL path the directory appears under; "" = "/". The
+	// WebSocket endpoint's path takes precedence inside it.
+	Prefix string `yaml:"prefix"`
 }
 
 // TLSFiles names a PEM certificate chain and its private key.
@@ -113,10 +162,16 @@ type TLSFiles struct {
 	Key  string `yaml:"key"`
 }
 
-// LogConfig selects the log level and format.
+// LogConfig selects the log level and format. Every session-scoped line
+// carries the session's ID, its realm and its peer's address.
 type LogConfig struct {
+	// Level is debug, info (the default), warn or error.
 	Level string `yaml:"level"`
-	JSON  bool   `yaml:"json"`
+	// Format is text (the default: slog's key=value lines) or json (one
+	// JSON object a line).
+	Format string `yaml:"format"`
+	// JSON is the older spelling of format: json.
+	JSON bool `yaml:"json"`
 }
 
 var backends = []string{"goroutine", "eventloop", "pool"}
@@ -135,8 +190,20 @@ func (c Config) withDefaults() Config {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 5 * time.Second
 	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = 10 * time.Second
+	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+		if c.Log.JSON {
+			c.Log.Format = "json"
+		}
+	}
+	if c.Metrics.Path == "" {
+		c.Metrics.Path = "/metrics"
 	}
 	for i := range c.Listeners {
 		l := &c.Listeners[i]
@@ -145,6 +212,13 @@ func (c Config) withDefaults() Config {
 		}
 		if len(l.Serializers) == 0 {
 			l.Serializers = []string{"json", "msgpack", "cbor"}
+		}
+		if l.Static != nil {
+			st := *l.Static // the caller's struct stays as it was
+			if st.Prefix == "" {
+				st.Prefix = "/"
+			}
+			l.Static = &st
 		}
 	}
 	return c
@@ -206,6 +280,14 @@ func (c Config) problems() []configProblem {
 		for _, p := range r.roleProblems() {
 			add(p.msg, append([]any{"realms", i}, p.path...)...)
 		}
+		if r.MaxSessions < 0 {
+			add(fmt.Sprintf("%d: want 0 (no limit) or more", r.MaxSessions), "realms", i, "max_sessions")
+		}
+		for j := range i {
+			if r.URI != "" && c.Realms[j].URI == r.URI {
+				add(fmt.Sprintf("%q: also realms[%d]", r.URI, j), "realms", i, "uri")
+			}
+		}
 	}
 	if len(c.Listeners) == 0 {
 		add("at least one listener is needed", "listeners")
@@ -233,6 +315,29 @@ func (c Config) problems() []configProblem {
 		if v.n < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default) or more", v.n), v.key)
 		}
+	}
+	if c.ShutdownTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 5s) or more", c.ShutdownTimeout), "shutdown_timeout")
+	}
+	if c.DrainTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.DrainTimeout), "drain_timeout")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		add(fmt.Sprintf("%q: want debug, info, warn or error", c.Log.Level), "log", "level")
+	}
+	switch {
+	case c.Log.Format != "text" && c.Log.Format != "json":
+		add(fmt.Sprintf("%q: want text or json", c.Log.Format), "log", "format")
+	case c.Log.JSON && c.Log.Format != "json":
+		add("json: true contradicts format: "+c.Log.Format, "log", "json")
+	}
+	if c.HandshakeTimeout < 0 {
+		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")
+	}
+	if !strings.HasPrefix(c.Metrics.Path, "/") || strings.ContainsAny(c.Metrics.Path, " {}") ||
+		c.Metrics.Path == "/healthz" || c.Metrics.Path == "/readyz" {
+		add(fmt.Sprintf("%q: want an HTTP path starting with /, not /healthz or /readyz", c.Metrics.Path), "metrics", "path")
 	}
 	return ps
 }
@@ -263,6 +368,19 @@ func (l ListenerConfig) problems() []configProblem {
 	if l.MaxConnectionsPerAddress < 0 {
 		add(fmt.Sprintf("%d: want 0 (unlimited) or more", l.MaxConnectionsPerAddress), "max_connections_per_address")
 	}
+	if st := l.Static; st != nil {
+		if l.Type == "rawsocket" {
+			add("only a websocket or both listener serves HTTP", "static")
+		}
+		if st.Dir == "" {
+			add("empty: name the directory to serve", "static", "dir")
+		}
+		if !strings.HasPrefix(st.Prefix, "/") || strings.ContainsAny(st.Prefix, " {}") {
+			add(fmt.Sprintf("%q: want a URL path starting with /", st.Prefix), "static", "prefix")
+		} else if strings.TrimSuffix(st.Prefix, "/")+"/" == l.Path {
+			add(fmt.Sprintf("%q: the WebSocket endpoint's path; the directory needs its own", st.Prefix), "static", "prefix")
+		}
+	}
 	return ps
 }
 
@@ -277,6 +395,7 @@ func loadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
+	c.file = path
 	return c, nil
 }
 
@@ -293,4 +412,10 @@ func decodeConfig(data []byte) (Config, error) {
 		err = errors.New("no YAML document (the file is empty)")
 	}
 	return c, err
+}
+
+// core is the realm's configuration for package core.
+func (r RealmConfig) core() core.RealmConfig {
+	return core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
+		MaxOptionListLen: r.MaxOptionListLen, Roles: r.coreRoles()}
 }

@@ -4,8 +4,13 @@
 //	go run ./cmd/switchboard -addr :9000 -realm a,b -rawsocket-addr :9001 -unix /tmp/sb.sock
 //	go run ./cmd/switchboard -config switchboard.yaml
 //
-// It shuts down cleanly on SIGINT or SIGTERM: every session gets GOODBYE
-// wamp.close.system_shutdown, then listeners close.
+// On SIGTERM or SIGINT it drains: the listeners stop accepting, new
+// sessions are refused, the calls in flight finish (up to drain_timeout; a
+// second signal stops waiting); then every session gets GOODBYE
+// wamp.close.system_shutdown and the process exits. SIGHUP reloads the
+// -config file: realms added, removed, their limits changed, without
+// dropping the sessions of the realms kept; an invalid file is logged and
+// the running configuration kept (lifecycle.go, reload.go).
 //
 //	go run ./cmd/switchboard bench [-backends goroutine,eventloop,pool] [-json out.json] [-quick]
 //
@@ -25,7 +30,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -118,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	var (
 		c                                Config
 		file, realms, rsAddr, unix, cert string
-		key, addr, path                  string
+		key, addr, path, metricsAddr     string
 	)
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -132,10 +136,13 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&realms, "realm", "realm1", "comma-separated realms open to anonymous clients")
 	fs.StringVar(&c.Backend, "backend", "goroutine", "scheduling backend: goroutine, eventloop or pool")
 	fs.StringVar(&c.Log.Level, "log-level", "info", "log level: debug, info, warn, error")
-	fs.BoolVar(&c.Log.JSON, "log-json", false, "log as JSON lines instead of text")
+	fs.StringVar(&c.Log.Format, "log-format", "text", "log format: text (key=value) or json (one object a line)")
+	fs.BoolVar(&c.Log.JSON, "log-json", false, "same as -log-format json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 5*time.Second, "how long shutdown waits for sessions to say GOODBYE")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM/SIGINT, how long calls in flight may finish before the GOODBYEs")
 	fs.IntVar(&c.MaxMessageBytes, "max-message-bytes", 16<<20, "largest WAMP message accepted or sent, in bytes")
 	fs.IntVar(&c.OutboundQueue, "outbound-queue", 1024, "messages queued per peer before it is disconnected as a slow consumer")
+	fs.StringVar(&metricsAddr, "metrics-addr", "", "TCP address of the operator endpoint: /metrics, /healthz, /readyz (off if empty; overrides the file's metrics.address)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -164,6 +171,9 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		c = fc
 	} else {
 		c.Listeners, c.Realms = flagListeners(addr, path, rsAddr, unix, cert, key), flagRealms(realms)
+	}
+	if metricsAddr != "" {
+		c.Metrics.Address, c.metricsFlag = metricsAddr, metricsAddr
 	}
 	c = c.withDefaults()
 	return c, c.Validate()
@@ -194,29 +204,45 @@ func flagListeners(addr, path, rsAddr, unix, cert, key string) []ListenerConfig 
 	return ls
 }
 
-// serve runs the router until SIGINT or SIGTERM.
+// serve runs the router until SIGINT or SIGTERM; SIGHUP reloads the
+// configuration file (lifecycle.go).
 func serve(args []string, stderr io.Writer) error {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	return serveSignals(args, stderr, sigs, nil)
+}
+
+// serveSignals is serve with the signals coming from sigs; started, when
+// set, gets the running server (tests).
+func serveSignals(args []string, stderr io.Writer, sigs <-chan os.Signal, started func(*server)) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	var level slog.Level
+	level := new(slog.LevelVar)
 	if err := level.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		return fmt.Errorf("log level: %w", err)
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	if c.Log.JSON {
-		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	}
-	log := slog.New(h)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	log := newLogger(stderr, c.Log.Format, level)
 	srv, err := start(c, log)
 	if err != nil {
 		return err
 	}
-	log.Info("switchboard running", "backend", c.Backend, "realms", len(c.Realms), "listeners", srv.URLs())
-	<-ctx.Done()
-	log.Info("shutting down", "timeout", c.ShutdownTimeout)
-	return srv.Shutdown(c.ShutdownTimeout)
+	srv.level = level
+	log.Info("switchboard running", "backend", c.Backend, "realms", len(c.Realms), "listeners", srv.URLs(), "metrics", srv.OpsURL())
+	if started != nil {
+		started(srv)
+	}
+	return srv.handleSignals(sigs)
+}
+
+// newLogger returns the router's logger: format "json" writes one JSON
+// object a line, anything else slog's text lines.
+func newLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

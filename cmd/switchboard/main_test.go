@@ -94,6 +94,13 @@ shutdown_timeout: 2s
 		"negative list max": "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
 		"negative conns":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
 		"negative per addr": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
+		"bad log format":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: xml}\n",
+		"json and text":     "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: text, json: true}\n",
+		"bad log level":     "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {level: loud}\n",
+		"duplicate realm":   "realms: [{uri: r}, {uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative drain":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\ndrain_timeout: -1s\n",
+		"negative sessions": "realms: [{uri: r, max_sessions: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"metrics path":      "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nmetrics: {address: ':0', path: /healthz}\n",
 	}
 	for name, text := range cases {
 		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {

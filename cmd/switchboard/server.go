@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
@@ -16,27 +17,37 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/pool"
 	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
-	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// server is a running router: backend, application and listeners.
+// server is a running router: backend, application and listeners, and
+// the operator endpoint (metrics.go).
 type server struct {
-	log       *slog.Logger
-	backend   scheduler.AsyncSupport
-	app       *core.Application
+	log     *slog.Logger
+	backend scheduler.AsyncSupport
+	app     *core.Application
+	obs     *observer  // what the metrics read
+	ops     *opsServer // the operator endpoint; nil when off
+
+	mu        sync.Mutex // guards listeners, draining and cfg
 	listeners []*listener
 	budget    *transport.OutboundBudget // shared by every listener's peers
+	draining  bool
+	cfg       Config         // the configuration running (reload.go changes it)
+	level     *slog.LevelVar // the log level, when a reload may change it; nil otherwise
 }
 
 // listener is one listening socket and what serves it.
 type listener struct {
 	url    string
 	ln     net.Listener
-	closer func()       // closes the transport servers and their peers
-	served chan error   // Serve's result
+	closer func()        // closes the transport servers and their peers
+	done   chan struct{} // closed when Serve has returned, with err set
+	err    error
 	http   *http.Server // set when HTTP (WebSocket) is served
+	ws     *transport.WebSocketServer
+	rs     *transport.RawSocketServer
 }
 
 func newBackend(name string, log *slog.Logger) scheduler.AsyncSupport {
@@ -56,16 +67,17 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	backend := newBackend(c.Backend, log)
 	realms := make([]core.RealmConfig, len(c.Realms))
 	for i, r := range c.Realms {
-		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen,
-			Roles: r.coreRoles()}
+		realms[i] = r.core()
 	}
-	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log,
-		InflightBytesPerSession: c.InflightBytesPerSession})
+	obs := newObserver()
+	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
+		HandshakeTimeout: c.HandshakeTimeout, InflightBytesPerSession: c.InflightBytesPerSession})
 	if err != nil {
 		backend.Close()
 		return nil, err
 	}
-	s := &server{log: log, backend: backend, app: app, budget: transport.NewOutboundBudget(c.OutboundBudgetBytes)}
+	s := &server{log: log, backend: backend, app: app, obs: obs, cfg: c,
+		budget: transport.NewOutboundBudget(c.OutboundBudgetBytes)}
 	for _, lc := range c.Listeners {
 		l, err := s.listen(c, lc)
 		if err != nil {
@@ -73,6 +85,12 @@ func start(c Config, log *slog.Logger) (*server, error) {
 			return nil, err
 		}
 		s.listeners = append(s.listeners, l)
+	}
+	if c.Metrics.Address != "" {
+		if err := s.startOps(c.Metrics); err != nil {
+			s.Shutdown(time.Second)
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -97,7 +115,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ln = tls.NewListener(ln, cfg)
 		scheme = map[string]string{"ws": "wss", "rs": "rss", "ws+rs": "wss+rss"}[scheme]
 	}
-	l := &listener{ln: ln, served: make(chan error, 1), url: scheme + "://" + ln.Addr().String()}
+	l := &listener{ln: ln, done: make(chan struct{}), url: scheme + "://" + ln.Addr().String()}
 	if lc.Unix != "" {
 		l.url = scheme + "+unix://" + lc.Unix
 	}
@@ -109,6 +127,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
 			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
+			Stats: s.obs.stats,
 		}, s.app)
 		if err == nil && lc.Type == "websocket" {
 			l.url += lc.Path
@@ -119,37 +138,63 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
+			Stats: s.obs.stats,
 		}, s.app)
 	}
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	s.serve(l, lc, ws, rs)
+	var h http.Handler
+	if ws != nil {
+		if h, err = httpHandler(lc, ws); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listener %s: %w", l.url, err)
+		}
+	}
+	l.ws, l.rs = ws, rs
+	s.serve(l, lc, h)
 	return l, nil
 }
 
-// serve starts the goroutine that serves l with ws and/or rs.
-func (s *server) serve(l *listener, lc ListenerConfig, ws *transport.WebSocketServer, rs *transport.RawSocketServer) {
-	var h http.Handler
-	if ws != nil {
-		mux := http.NewServeMux()
-		mux.Handle(lc.Path, ws)
-		h = mux
+// httpHandler is what a listener serves over HTTP: the WebSocket endpoint
+// at its path, and the static directory if it has one.
+func httpHandler(lc ListenerConfig, ws *transport.WebSocketServer) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle(lc.Path, ws)
+	if lc.Static != nil {
+		pattern, files, err := staticHandler(*lc.Static)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(pattern, files)
 	}
+	return mux, nil
+}
+
+// serve starts the goroutine that serves l with h (HTTP: WebSocket and
+// static files) and/or l.rs.
+func (s *server) serve(l *listener, lc ListenerConfig, h http.Handler) {
+	ws, rs := l.ws, l.rs
 	switch lc.Type {
 	case "websocket":
 		l.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		l.closer = ws.Close
-		go func() { l.served <- l.http.Serve(l.ln) }()
+		go l.run(func() error { return l.http.Serve(l.ln) })
 	case "rawsocket":
 		l.closer = rs.Close
-		go func() { l.served <- rs.Serve(l.ln) }()
+		go l.run(func() error { return rs.Serve(l.ln) })
 	case "both":
 		m := transport.NewMux(h, rs, transport.MuxConfig{Logger: s.log})
 		l.closer = func() { m.Close(); ws.Close(); rs.Close() }
-		go func() { l.served <- m.Serve(l.ln) }()
+		go l.run(func() error { return m.Serve(l.ln) })
 	}
+}
+
+// run serves the listener until it stops: its goroutine.
+func (l *listener) run(serve func() error) {
+	l.err = serve()
+	close(l.done)
 }
 
 // bind opens the listening socket: TCP, or a Unix socket whose stale file
@@ -174,6 +219,8 @@ func bind(lc ListenerConfig) (net.Listener, error) {
 
 // URLs lists the listeners' URLs, as clients dial them.
 func (s *server) URLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	urls := make([]string, len(s.listeners))
 	for i, l := range s.listeners {
 		urls[i] = l.url
@@ -186,23 +233,32 @@ func (s *server) URLs() []string {
 func (s *server) Shutdown(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	s.mu.Lock()
+	s.draining = true
+	ls := s.listeners
+	s.mu.Unlock()
 	var errs []error
 	if err := s.app.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("sessions did not all leave in time: %w", err))
 	}
-	for _, l := range s.listeners {
+	for _, l := range ls {
 		if l.http != nil {
-			if err := l.http.Shutdown(ctx); err != nil {
+			// After Drain the listener is closed already: closing it again
+			// is no error.
+			if err := l.http.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 				errs = append(errs, err)
 			}
 		} else {
 			l.ln.Close()
 		}
 		l.closer()
-		err := <-l.served
-		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, transport.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		<-l.done
+		if err := l.err; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, transport.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, fmt.Errorf("%s: %w", l.url, err))
 		}
+	}
+	if err := s.stopOps(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("metrics endpoint: %w", err))
 	}
 	if err := s.backend.Close(); err != nil {
 		errs = append(errs, err)

@@ -40,6 +40,9 @@ type Server struct {
 	// Admit is cancelled when the application starts closing: handshakes
 	// in progress end.
 	Admit context.Context
+	// Metrics, when set, counts handshake timeouts and authentication
+	// failures.
+	Metrics *Metrics
 }
 
 // Accept implements transport.Acceptor.
@@ -86,6 +89,7 @@ func (c *conn) noHello() {
 		return
 	}
 	c.srv.Log.Info("handshake timeout: no HELLO", "peer", c.peer.Info().PeerAddr)
+	c.srv.Metrics.handshakeTimedOut()
 	c.peer.Close()
 }
 

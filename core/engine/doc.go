@@ -41,4 +41,7 @@
 //  8. Requests held for the dynamic authorizer (router Effects.Authorize)
 //     go to the Host, which runs it off the executor; each verdict comes
 //     back to the router on the executor (Authorized).
+//  9. When asked (Metrics), it counts handshake timeouts and
+//     authentication failures and times remote calls (metrics.go); a
+//     drain waits on the executor until no call is pending (drain.go).
 package engine

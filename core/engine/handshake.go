@@ -43,8 +43,25 @@ type Handshake struct {
 	answers chan challengeAnswer
 
 	// Executor-owned.
-	opening bool // Host.Open's done has not come yet
-	ended   bool // HandshakeEnd came while opening
+	opening bool   // Host.Open's done has not come yet
+	ended   bool   // HandshakeEnd came while opening
+	refused bool   // the engine fed the router a refusal (not a timeout)
+	method  string // the method of the last CHALLENGE, for Metrics
+}
+
+// authMethod is the method an authentication failure is counted under:
+// the last CHALLENGE's, else the first the client offered, else
+// anonymous. Executor-only.
+func (h *Handshake) authMethod() string {
+	if h.method != "" {
+		return h.method
+	}
+	if ms, ok := h.hello.Details["authmethods"].([]any); ok && len(ms) > 0 {
+		if m, ok := ms[0].(string); ok {
+			return m
+		}
+	}
+	return "anonymous"
 }
 
 // challengeAnswer is the client's AUTHENTICATE, or why there is none.
@@ -76,6 +93,7 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 	}
 	r := h.realm
 	if h.ctx.Err() != nil || !r.ex.Post(func() {
+		h.method = method
 		r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
 			rr.AuthChallenge(now, h.sid, method, extra, fx)
 		})
@@ -126,6 +144,12 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 	case router.HandshakeAuthenticate:
 		r.host.Authenticate(h, func(info router.SessionInfo, refusal *Refusal) {
 			r.ex.Post(func() {
+				if refusal != nil {
+					h.refused = true
+					if refusal.URI != wamp.CloseSystemShutdown {
+						r.metrics.authFailed(h.authMethod())
+					}
+				}
 				r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
 					if refusal != nil {
 						rr.Refused(now, h.sid, refusal.URI, refusal.Message, fx)
@@ -155,8 +179,9 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 		h.cancel()
 	case router.HandshakeEnd:
 		h.cancel()
+		r.countEnd(h, op.Reason)
 		if op.Reason != "" {
-			r.log.Debug("handshake ended", "session", h.sid, "peer", h.c.peer.Info().PeerAddr, "reason", string(op.Reason))
+			r.sessionLog(h.sid).Debug("handshake ended", "reason", string(op.Reason))
 		}
 		if h.opening {
 			h.ended = true // the Host's done ends the session
@@ -164,6 +189,19 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 		}
 		delete(r.hs, h.sid)
 		r.host.End(h.sid)
+	}
+}
+
+// countEnd counts a handshake that ended for a reason Metrics follows. The
+// router ends a handshake with wamp.error.authentication_failed itself only
+// at its deadline; the other such ends are the engine's refusals.
+// Executor-only.
+func (r *Realm) countEnd(h *Handshake, reason wamp.URI) {
+	switch {
+	case reason == wamp.ErrAuthenticationFailed && !h.refused:
+		r.metrics.handshakeTimedOut()
+	case reason == wamp.ErrNoMatchingAuthMethod:
+		r.metrics.authFailed(h.authMethod())
 	}
 }
 
@@ -176,6 +214,7 @@ func (r *Realm) opened(h *Handshake, refusal *Refusal) {
 		r.host.End(h.sid)
 		return
 	}
+	h.refused = refusal != nil
 	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
 		if refusal != nil {
 			rr.Refused(now, h.sid, refusal.URI, refusal.Message, fx)

@@ -69,6 +69,8 @@ type RealmConfig struct {
 	IDs             IDSource
 	InboundQueueMax int
 	Log             *slog.Logger
+	// Metrics, when set, times the realm's calls (Metrics.CallLatency).
+	Metrics *Metrics
 }
 
 type inboundKind uint8
@@ -108,17 +110,20 @@ type Realm struct {
 	host Host
 
 	// Executor-owned: touched only by tasks running on ex.
-	r        *router.Realm
-	fx       router.Effects // collects the router's effects
-	fxRun    router.Effects // the effects being carried out (applyFrom double-buffers)
-	applying bool
-	outlets  map[wamp.ID]Outlet
-	local    Outlet                 // the application's own session (Attach): messages pass as values
-	hs       map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
-	timer    scheduler.Timer
-	timerAt  time.Time
-	closing  bool
-	idle     []chan struct{} // shutdown waiters, released when no session is left
+	r         *router.Realm
+	fx        router.Effects // collects the router's effects
+	fxRun     router.Effects // the effects being carried out (applyFrom double-buffers)
+	applying  bool
+	outlets   map[wamp.ID]Outlet
+	local     Outlet                 // the application's own session (Attach): messages pass as values
+	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
+	timer     scheduler.Timer
+	timerAt   time.Time
+	calls     *callClock // nil unless call latency is measured
+	metrics   *Metrics   // nil: nothing counted
+	closing   bool
+	idle      []chan struct{} // shutdown waiters, released when no session is left
+	callsIdle []chan struct{} // WaitCalls waiters, released when no call is pending (drain.go)
 }
 
 // NewRealm returns a realm's engine; host is the application's side of it.
@@ -133,6 +138,8 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		r:       router.NewRealm(cfg.Router, cfg.IDs),
 		outlets: make(map[wamp.ID]Outlet),
 		hs:      make(map[wamp.ID]*Handshake),
+		calls:   newCallClock(cfg.Metrics, cfg.Router.URI),
+		metrics: cfg.Metrics,
 	}
 	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
 	return r
@@ -188,7 +195,11 @@ func (r *Realm) HandleLocal(sid wamp.ID, m wamp.Message) {
 // Called on connection goroutines.
 func (r *Realm) post(ev *inbound) {
 	if err := r.in.Put(context.Background(), ev); err != nil {
-		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "err", err)
+		peer := ""
+		if ev.from != nil {
+			peer = ev.from.peer.Info().PeerAddr
+		}
+		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "peer", peer, "err", err)
 	}
 }
 
@@ -199,6 +210,7 @@ func (r *Realm) receive(v any) {
 	var sender transport.Peer
 	switch ev.kind {
 	case inMessage:
+		r.calls.called(now, ev.sid, ev.msg)
 		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
 		if c := ev.from; c != nil {
 			c.routed(ev.weight)
@@ -218,12 +230,13 @@ func (r *Realm) receive(v any) {
 		ev.fn()
 	case inDetach:
 		if slowConsumer(ev.err) {
-			r.log.Warn("session closed: slow consumer", "session", ev.sid)
+			r.sessionLog(ev.sid).Warn("session closed: slow consumer")
 		}
 		if _, ok := r.outlets[ev.sid]; !ok {
 			return // already closed by the router (GOODBYE, ABORT)
 		}
 		delete(r.outlets, ev.sid)
+		r.calls.left(ev.sid)
 		r.r.Detach(now, ev.sid, &r.fx)
 		r.endSession(ev.sid)
 	}
@@ -260,10 +273,11 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		r.deliver(fx, sender)
 		for _, c := range fx.Close {
 			if c.Reason == wamp.ErrProtocolViolationURI {
-				r.log.Warn("session closed: protocol violation", "session", c.Session, "message", abortMessage(fx, c.Session))
+				r.sessionLog(c.Session).Warn("session closed: protocol violation", "message", abortMessage(fx, c.Session))
 			}
 			if out, ok := r.outlets[c.Session]; ok {
 				delete(r.outlets, c.Session)
+				r.calls.left(c.Session)
 				out.Close()
 				r.endSession(c.Session)
 			}
@@ -282,6 +296,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 	}
 	r.applying = false
 	r.rearm()
+	r.releaseCallWaiters()
 	if r.closing && len(r.outlets) == 0 {
 		for _, ch := range r.idle {
 			close(ch)
@@ -318,6 +333,10 @@ func abortMessage(fx *router.Effects, sid wamp.ID) string {
 func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 	var fan, wrapped wamp.Message // the message being fanned out, wrapped once (Outbound.Shared)
 	var refused error             // why an EVENT of the acknowledged publication was not sent
+	var now time.Time
+	if r.calls != nil {
+		now = r.as.Now()
+	}
 	for i := range fx.Out {
 		o := &fx.Out[i]
 		out, ok := r.outlets[o.To]
@@ -325,6 +344,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 			continue // the session left in this step or earlier
 		}
 		msg := o.Msg
+		r.calls.answered(now, o.To, msg)
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := o.Acked && fc != nil && msg.Type() == wamp.EVENT
 		if (o.Shared || checkEvent) && out != r.local {
@@ -450,4 +470,15 @@ func publishRefused(p *wamp.Published, err error) *wamp.Error {
 	}
 	return &wamp.Error{RequestType: wamp.PUBLISH, Request: p.Request, Details: wamp.Dict{}, Error: uri,
 		Args: wamp.List{"the event could not be delivered to every subscriber: " + err.Error()}}
+}
+
+// sessionLog is the realm's logger (which names the realm) with the
+// session's ID and peer address: every session-scoped line carries all
+// three. Executor-only.
+func (r *Realm) sessionLog(sid wamp.ID) *slog.Logger {
+	peer := ""
+	if p, ok := r.outlets[sid].(transport.Peer); ok {
+		peer = p.Info().PeerAddr
+	}
+	return r.log.With("session", sid, "peer", peer)
 }

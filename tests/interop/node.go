@@ -127,6 +127,13 @@ func depsStale(dir string) (bool, string, error) {
 	if err != nil || got != want {
 		return true, fmt.Sprintf("installed autobahn %q, pinned %q", got, want), nil
 	}
+	// The browser test's packages (examples/browser), added later: an
+	// install from before them is stale.
+	for _, f := range []string{"autobahn-browser/autobahn.min.js", "playwright-core/package.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", f)); err != nil {
+			return true, f + " missing", nil
+		}
+	}
 	return false, "", nil
 }
 

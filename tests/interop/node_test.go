@@ -264,6 +264,7 @@ func TestDepsStale(t *testing.T) {
 		{"no node_modules", old, false, later, "", true, "node_modules missing"},
 		{"lock newer", later, true, old, "26.3.1", true, "package-lock.json newer"},
 		{"wrong autobahn", old, true, later, "22.11.1", true, `installed autobahn "22.11.1", pinned "26.3.1"`},
+		{"no browser packages", old, true, later, "26.3.1", true, "autobahn-browser/autobahn.min.js missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,6 +274,10 @@ func TestDepsStale(t *testing.T) {
 			if tt.installed {
 				writeFile(t, dir, "node_modules/.package-lock.json", `{}`, tt.installAt)
 				writeFile(t, dir, "node_modules/autobahn/package.json", `{"version":"`+tt.version+`"}`, tt.installAt)
+				if tt.name != "no browser packages" {
+					writeFile(t, dir, "node_modules/autobahn-browser/autobahn.min.js", `;`, tt.installAt)
+					writeFile(t, dir, "node_modules/playwright-core/package.json", `{}`, tt.installAt)
+				}
 			}
 			stale, why, err := depsStale(dir)
 			if err != nil {
