@@ -115,7 +115,7 @@ type SCRAMParams struct {
 // Validate checks the parameters; it also bounds them, so that a hostile
 // CHALLENGE cannot make a client derive a key for hours or allocate
 // without limit (iterations at most 10,000,000; argon2 memory at most
-// 1 GiB and iterations at most 1000).
+// 1 GiB and iterations at most 100,000).
 func (p SCRAMParams) Validate() error {
 	if _, err := base64.StdEncoding.DecodeString(p.Salt); err != nil || p.Salt == "" {
 		return errors.New("authcrypto: the SCRAM salt must be non-empty base64")
@@ -126,8 +126,8 @@ func (p SCRAMParams) Validate() error {
 			return fmt.Errorf("authcrypto: pbkdf2 iterations must be in 1..10000000, not %d", p.Iterations)
 		}
 	case KDFArgon2id:
-		if p.Iterations < 1 || p.Iterations > 1000 {
-			return fmt.Errorf("authcrypto: argon2id iterations must be in 1..1000, not %d", p.Iterations)
+		if p.Iterations < 1 || p.Iterations > 100_000 {
+			return fmt.Errorf("authcrypto: argon2id iterations must be in 1..100000, not %d", p.Iterations)
 		}
 		if p.Memory < 8 || p.Memory > 1<<20 {
 			return fmt.Errorf("authcrypto: argon2id memory must be in 8..1048576 KiB, not %d", p.Memory)
