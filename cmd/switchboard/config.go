@@ -50,7 +50,8 @@ type Config struct {
 	Log             LogConfig        `yaml:"log"`
 }
 
-// RealmConfig is one realm open to anonymous clients.
+// RealmConfig is one realm: open to anonymous clients, or authenticated
+// as its auth section says.
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
@@ -58,6 +59,8 @@ type RealmConfig struct {
 	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
 	// forward_for) may hold; 0 or absent = 1024.
 	MaxOptionListLen int `yaml:"max_option_list_len"`
+	// Auth, when set, authenticates the realm's sessions (AuthConfig).
+	Auth *AuthConfig `yaml:"auth"`
 }
 
 // ListenerConfig is one listening socket.
@@ -184,6 +187,12 @@ func (c Config) problems() []configProblem {
 		}
 		if r.MaxOptionListLen < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 1024) or more", r.MaxOptionListLen), "realms", i, "max_option_list_len")
+		}
+		if r.Auth != nil {
+			_, aps := r.Auth.build()
+			for _, p := range aps {
+				add(p.msg, append([]any{"realms", i, "auth"}, p.path...)...)
+			}
 		}
 	}
 	if len(c.Listeners) == 0 {
