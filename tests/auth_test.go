@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,26 +153,10 @@ func TestAuthChallengeTimeout(t *testing.T) {
 // sees to the client's handler: both ends of one TLS connection share it.)
 func TestCryptosignTLSUnique(t *testing.T) {
 	b := backends()[0]
-	as := b.New()
-	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
-	must(t, err)
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: testrouter.Serializers()}, app)
-	must(t, err)
-	hs := httptest.NewUnstartedServer(ws)
-	hs.TLS = &tls.Config{MaxVersion: tls.VersionTLS12}
-	hs.StartTLS()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		app.Close(ctx)
-		ws.Close()
-		hs.Close()
-		as.Close()
-	})
+	url, realm, roots := serveTLS(t, b, &tls.Config{MaxVersion: tls.VersionTLS12})
 	a, err := auth.New(e2eAuthConfig(t))
 	must(t, err)
 	unique := make(chan []byte, 1)
-	realm, _ := app.Realm("realm1")
 	realm.SetAuthenticator(func(ctx context.Context, req *core.AuthRequest) (*core.Identity, error) {
 		select {
 		case unique <- req.Transport.TLSUnique:
@@ -179,7 +165,6 @@ func TestCryptosignTLSUnique(t *testing.T) {
 		return a.Authenticate(ctx, req)
 	})
 	dave, _ := authenticate.KeyFromSeedHex(e2eSeed)
-	url := "wss" + hs.URL[len("https"):] + "/ws"
 	join := func(bind bool) (wamp.Dict, error) {
 		cs := authenticate.Cryptosign("dave", dave)
 		cs.AuthExtra["channel_binding"] = "tls-unique"
@@ -203,7 +188,7 @@ func TestCryptosignTLSUnique(t *testing.T) {
 		defer cancel()
 		cas := b.New()
 		defer cas.Close()
-		cfg := client.Config{Realm: "realm1", Backend: cas, TLSConfig: &tls.Config{RootCAs: poolOf(hs), MaxVersion: tls.VersionTLS12}}
+		cfg := client.Config{Realm: "realm1", Backend: cas, TLSConfig: &tls.Config{RootCAs: roots, MaxVersion: tls.VersionTLS12}}
 		cs.Apply(&cfg)
 		s, err := client.Dial(ctx, url, cfg)
 		if err != nil {
@@ -220,9 +205,52 @@ func TestCryptosignTLSUnique(t *testing.T) {
 	wantAbortReason(t, err, wamp.ErrAuthenticationDenied)
 }
 
-// poolOf trusts the test server's certificate.
-func poolOf(hs *httptest.Server) *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(hs.Certificate())
-	return p
+// serveTLS serves realm1 over a TLS WebSocket configured by tc (its
+// certificate set by httptest) until t ends; it returns the wss URL, the
+// realm and the roots that trust the server.
+func serveTLS(t *testing.T, b backend, tc *tls.Config) (string, *core.Realm, *x509.CertPool) {
+	t.Helper()
+	as := b.New()
+	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
+	must(t, err)
+	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: testrouter.Serializers()}, app)
+	must(t, err)
+	hs := httptest.NewUnstartedServer(ws)
+	hs.TLS = tc
+	hs.StartTLS()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		app.Close(ctx)
+		ws.Close()
+		hs.Close()
+		as.Close()
+	})
+	roots := x509.NewCertPool()
+	roots.AddCert(hs.Certificate())
+	realm, _ := app.Realm("realm1")
+	return "wss" + strings.TrimPrefix(hs.URL, "https") + "/ws", realm, roots
+}
+
+// On TLS 1.3, which has no tls-unique value, the binding is refused with a
+// message that says so.
+func TestCryptosignTLSUniqueRefusedOnTLS13(t *testing.T) {
+	b := backends()[0]
+	url, realm, roots := serveTLS(t, b, &tls.Config{MinVersion: tls.VersionTLS13})
+	a, err := auth.New(e2eAuthConfig(t))
+	must(t, err)
+	realm.SetAuthenticator(a.Authenticate)
+	dave, _ := authenticate.KeyFromSeedHex(e2eSeed)
+	cs := authenticate.Cryptosign("dave", dave)
+	cs.AuthExtra["channel_binding"] = "tls-unique"
+	cas := b.New()
+	defer cas.Close()
+	cfg := client.Config{Realm: "realm1", Backend: cas, TLSConfig: &tls.Config{RootCAs: roots}}
+	cs.Apply(&cfg)
+	_, err = client.Dial(ctx10s(t), url, cfg)
+	wantAbortReason(t, err, wamp.ErrNoMatchingAuthMethod)
+	var ce *client.CloseError
+	if errors.As(err, &ce); ce == nil || !strings.Contains(ce.Message, "TLS 1.3") {
+		t.Fatalf("ABORT message %v, want it to name TLS 1.3", err)
+	}
 }
