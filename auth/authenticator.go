@@ -120,7 +120,7 @@ func (a *Authenticator) guarded(ctx context.Context, req *core.AuthRequest, name
 		release, err := a.throttle.wait(ctx, addr, a.now)
 		if err != nil {
 			if errors.Is(err, errThrottled) {
-				a.log.Info("authentication refused: an attempt from this address is already waiting", "method", name, "authid", req.AuthID, "peer", req.Transport.PeerAddr)
+				a.log.Info("authentication refused: throttled after failures from this address", "method", name, "authid", req.AuthID, "peer", req.Transport.PeerAddr)
 				return nil, denied()
 			}
 			return nil, err

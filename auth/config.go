@@ -141,8 +141,15 @@ func NewSCRAMUser(password, role string, p authcrypto.SCRAMParams) (SCRAMUser, e
 // address can hold at most one waiting handshake. An address is forgotten
 // Forget after its last failure, and at most MaxAddresses are remembered
 // (the oldest is dropped first).
+//
+// The wait holds the goroutine that runs the authenticator: on the pool
+// backend that is one of its N workers. Refuse avoids that: an attempt
+// that arrives while its address owes a wait is refused at once instead
+// (authentication_denied, its credentials not checked), so nothing waits
+// and a guesser still gets no more than one checked attempt per penalty.
 type Throttle struct {
 	Disabled bool
+	Refuse   bool
 	// Delay after the first failure: 0 = 250ms.
 	Delay time.Duration
 	// MaxDelay bounds the wait: 0 = 4s. Keep it below the handshake

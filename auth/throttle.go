@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// errThrottled: an attempt from the same address already waits.
+// errThrottled: an attempt from the same address already waits, or (with
+// Throttle.Refuse) the address owes a wait.
 var errThrottled = errors.New("auth: an attempt from this address is already waiting")
 
 // throttle remembers recent failures per address (Throttle's policy).
@@ -52,8 +53,9 @@ func (t *throttle) penalty(f *failures, now time.Time) time.Duration {
 }
 
 // wait waits out addr's penalty, honouring ctx. It returns errThrottled at
-// once when another attempt from addr is waiting or running after a wait;
-// release ends this attempt's turn.
+// once when another attempt from addr is waiting or running after a wait,
+// or when Refuse is set and a wait is owed; release ends this attempt's
+// turn.
 func (t *throttle) wait(ctx context.Context, addr string, now func() time.Time) (release func(), err error) {
 	t.mu.Lock()
 	f := t.addrs[addr]
@@ -67,6 +69,10 @@ func (t *throttle) wait(ctx context.Context, addr string, now func() time.Time) 
 		return nil, errThrottled
 	}
 	d := t.penalty(f, at)
+	if d > 0 && t.cfg.Refuse {
+		t.mu.Unlock()
+		return nil, errThrottled
+	}
 	f.waiting = true
 	t.mu.Unlock()
 	release = func() {

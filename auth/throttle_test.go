@@ -136,3 +136,23 @@ func TestAddressKey(t *testing.T) {
 		}
 	}
 }
+
+// With Refuse nothing waits: an attempt owing a wait is refused at once,
+// one that comes after the penalty is checked.
+func TestThrottleRefuse(t *testing.T) {
+	now := time.Unix(1000, 0)
+	th := newThrottle(Throttle{Refuse: true}.withDefaults())
+	th.sleep = func(context.Context, time.Duration) error {
+		t.Fatal("a Refuse throttle waited")
+		return nil
+	}
+	th.failed("10.0.0.1", now)
+	if _, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(100 * time.Millisecond) }); !errors.Is(err, errThrottled) {
+		t.Fatalf("attempt during the penalty: %v, want errThrottled", err)
+	}
+	release, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(time.Second) })
+	if err != nil {
+		t.Fatalf("attempt after the penalty: %v", err)
+	}
+	release()
+}

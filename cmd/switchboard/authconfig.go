@@ -100,6 +100,7 @@ type SCRAMConfig struct {
 // ThrottleConfig is auth.Throttle.
 type ThrottleConfig struct {
 	Disabled     bool          `yaml:"disabled"`
+	Refuse       bool          `yaml:"refuse"`
 	Delay        time.Duration `yaml:"delay"`
 	MaxDelay     time.Duration `yaml:"max_delay"`
 	Forget       time.Duration `yaml:"forget"`
@@ -216,7 +217,7 @@ func (a *AuthConfig) build() (auth.Config, []configProblem) {
 	var ps []configProblem
 	add := func(msg string, path ...any) { ps = append(ps, configProblem{path, msg}) }
 	t := a.Throttle
-	cfg := auth.Config{Throttle: auth.Throttle{Disabled: t.Disabled, Delay: t.Delay, MaxDelay: t.MaxDelay, Forget: t.Forget, MaxAddresses: t.MaxAddresses}}
+	cfg := auth.Config{Throttle: auth.Throttle{Disabled: t.Disabled, Refuse: t.Refuse, Delay: t.Delay, MaxDelay: t.MaxDelay, Forget: t.Forget, MaxAddresses: t.MaxAddresses}}
 	if t.Delay < 0 || t.MaxDelay < 0 || t.Forget < 0 || t.MaxAddresses < 0 {
 		add("negative setting", "throttle")
 	}
