@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/auth/authcrypto"
@@ -90,6 +91,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *core.AuthRequest)
 		}
 		return a.guarded(ctx, req, name, m)
 	}
+	if len(offered) > 8 { // the message echoes what the client sent: keep it short
+		offered = append(offered[:8:8], "...")
+	}
 	return nil, &core.AbortError{URI: wamp.ErrNoMatchingAuthMethod,
 		Message: fmt.Sprintf("none of the offered authentication methods %q is accepted on this realm", offered)}
 }
@@ -120,7 +124,7 @@ func (a *Authenticator) guarded(ctx context.Context, req *core.AuthRequest, name
 		release, err := a.throttle.wait(ctx, addr, a.now)
 		if err != nil {
 			if errors.Is(err, errThrottled) {
-				a.log.Info("authentication refused: throttled after failures from this address", "method", name, "authid", req.AuthID, "peer", req.Transport.PeerAddr)
+				a.log.Info("authentication refused: throttled after failures from this address", "method", name, "authid", short(req.AuthID), "peer", req.Transport.PeerAddr)
 				return nil, denied()
 			}
 			return nil, err
@@ -129,7 +133,7 @@ func (a *Authenticator) guarded(ctx context.Context, req *core.AuthRequest, name
 	}
 	id, err := m(a, ctx, req)
 	if errors.Is(err, errDenied) {
-		a.log.Info("authentication denied", "method", name, "authid", req.AuthID, "peer", req.Transport.PeerAddr, "session", req.SessionID)
+		a.log.Info("authentication denied", "method", name, "authid", short(req.AuthID), "peer", req.Transport.PeerAddr, "session", req.SessionID)
 		if a.throttle != nil {
 			a.throttle.failed(addr, a.now())
 		}
@@ -199,4 +203,12 @@ func (a *Authenticator) decoyBase64(label, authid string, n int) string {
 func equalSecret(got, want string) bool {
 	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
 	return hmac.Equal(g[:], w[:])
+}
+
+// short bounds a client-chosen string (an authid) for a log line.
+func short(s string) string {
+	if len(s) <= 128 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:128], "") + "..."
 }

@@ -50,7 +50,8 @@ func (a *Authenticator) cryptosign(ctx context.Context, req *core.AuthRequest) (
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || (req.AuthID != "" && u.AuthID != "" && req.AuthID != u.AuthID) || !verifyCryptosign(pub, challenge, channelID, ans.Signature) {
+	valid := verifyCryptosign(pub, challenge, channelID, ans.Signature) // checked for unknown keys too: the same work
+	if u == nil || (req.AuthID != "" && u.AuthID != "" && req.AuthID != u.AuthID) || !valid {
 		return nil, errDenied
 	}
 	authid := u.AuthID

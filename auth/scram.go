@@ -52,12 +52,14 @@ func (a *Authenticator) scram(ctx context.Context, req *core.AuthRequest) (*core
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || ans.Extra["nonce"] != nonce || ans.Extra["channel_binding"] != nil || ans.Extra["cbind_data"] != nil {
-		return nil, errDenied
+	stored := make([]byte, 32) // an unknown user's check costs the same
+	if u != nil {
+		stored = u.StoredKey
 	}
 	proof, err := base64.StdEncoding.DecodeString(ans.Signature)
 	msg := authcrypto.SCRAMAuthMessage(req.AuthID, clientNonce, nonce, p.Salt, p.Iterations)
-	if err != nil || !authcrypto.SCRAMVerifyProof(u.StoredKey, proof, msg) {
+	valid := err == nil && authcrypto.SCRAMVerifyProof(stored, proof, msg)
+	if u == nil || !valid || ans.Extra["nonce"] != nonce || ans.Extra["channel_binding"] != nil || ans.Extra["cbind_data"] != nil {
 		return nil, errDenied
 	}
 	verifier := base64.StdEncoding.EncodeToString(authcrypto.SCRAMServerSignature(u.ServerKey, msg))

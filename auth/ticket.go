@@ -23,7 +23,11 @@ func (a *Authenticator) ticket(ctx context.Context, req *core.AuthRequest) (*cor
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Ticket == "" || !equalSecret(ans.Signature, u.Ticket) {
+	want := "" // an unknown user's comparison costs the same
+	if u != nil {
+		want = u.Ticket
+	}
+	if match := equalSecret(ans.Signature, want); u == nil || want == "" || !match {
 		return nil, errDenied
 	}
 	return &core.Identity{AuthID: req.AuthID, AuthRole: u.AuthRole, AuthMethod: authcrypto.Ticket, AuthProvider: a.provider(dynamic)}, nil

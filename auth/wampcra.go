@@ -67,7 +67,11 @@ func (a *Authenticator) wampcra(ctx context.Context, req *core.AuthRequest) (*co
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || !authcrypto.VerifyCRA(u.Secret, string(text), ans.Signature) {
+	key := "" // an unknown user's check costs the same
+	if u != nil {
+		key = u.Secret
+	}
+	if valid := authcrypto.VerifyCRA(key, string(text), ans.Signature); u == nil || !valid {
 		return nil, errDenied
 	}
 	return &core.Identity{AuthID: req.AuthID, AuthRole: u.AuthRole, AuthMethod: authcrypto.WAMPCRA, AuthProvider: a.provider(dynamic)}, nil
