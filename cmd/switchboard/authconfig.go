@@ -291,24 +291,30 @@ func (u UserConfig) addTo(cfg *auth.Config) []configProblem {
 		}
 		cfg.Cryptosign.Users = append(cfg.Cryptosign.Users, auth.CryptosignUser{AuthID: u.AuthID, AuthRole: u.Role, PubKeys: c.PubKeys})
 	}
-	if c := u.SCRAM; c != nil {
-		s, err := c.resolve()
+	if u.SCRAM != nil {
+		u.addSCRAM(cfg, add)
+	}
+	return ps
+}
+
+// addSCRAM adds the user to cfg's WAMP-SCRAM users, deriving its keys.
+func (u UserConfig) addSCRAM(cfg *auth.Config, add func(msg string, path ...any)) {
+	c := u.SCRAM
+	s, err := c.resolve()
+	if err != nil {
+		add(err.Error(), "scram")
+	}
+	p := authcrypto.SCRAMParams{KDF: c.KDF, Salt: c.Salt, Iterations: c.Iterations, Memory: c.Memory}
+	if err := p.Validate(); err != nil {
+		add(strings.TrimPrefix(err.Error(), "authcrypto: "), "scram")
+	} else if s != "" {
+		su, err := auth.NewSCRAMUser(s, u.Role, p)
 		if err != nil {
 			add(err.Error(), "scram")
 		}
-		p := authcrypto.SCRAMParams{KDF: c.KDF, Salt: c.Salt, Iterations: c.Iterations, Memory: c.Memory}
-		if err := p.Validate(); err != nil {
-			add(strings.TrimPrefix(err.Error(), "authcrypto: "), "scram")
-		} else if s != "" {
-			su, err := auth.NewSCRAMUser(s, u.Role, p)
-			if err != nil {
-				add(err.Error(), "scram")
-			}
-			if cfg.SCRAM == nil {
-				cfg.SCRAM = &auth.SCRAM{Users: map[string]auth.SCRAMUser{}}
-			}
-			cfg.SCRAM.Users[u.AuthID] = su
+		if cfg.SCRAM == nil {
+			cfg.SCRAM = &auth.SCRAM{Users: map[string]auth.SCRAMUser{}}
 		}
+		cfg.SCRAM.Users[u.AuthID] = su
 	}
-	return ps
 }
