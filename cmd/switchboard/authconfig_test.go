@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,11 +74,23 @@ func TestAuthConfigServes(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := start(c, slog.New(slog.DiscardHandler))
+	var logs syncBuffer
+	srv, err := start(c, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown(5 * time.Second)
+	defer func() {
+		out := logs.String()
+		if !strings.Contains(out, "authentication denied") {
+			t.Errorf("the refused join left no log line:\n%s", out)
+		}
+		for _, secret := range []string{testTicket, testPassword, "wrong-" + testTicket} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a secret is in the log:\n%s", out)
+			}
+		}
+	}()
 	key, _ := authenticate.KeyFromSeedHex(testSeed)
 	sc, _ := authenticate.SCRAM("erin", testPassword)
 	for _, tc := range []struct {
@@ -90,7 +103,7 @@ func TestAuthConfigServes(t *testing.T) {
 		{a: authenticate.WAMPCRA("bob", testPassword), authid: "bob", role: "writer"},
 		{a: authenticate.Cryptosign("dave", key), authid: "dave", role: "device"},
 		{a: sc, authid: "erin", role: "writer"},
-		{a: authenticate.Ticket("alice", "wrong"), fail: string(wamp.ErrAuthenticationDenied)},
+		{a: authenticate.Ticket("alice", "wrong-"+testTicket), fail: string(wamp.ErrAuthenticationDenied)},
 	} {
 		as := goroutine.New(goroutine.Config{})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -158,4 +171,22 @@ func TestAuthConfigCheck(t *testing.T) {
 			t.Fatalf("printed %q", s)
 		}
 	}
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
