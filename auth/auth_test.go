@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -403,5 +404,54 @@ func TestConfigValidate(t *testing.T) {
 	_, err := auth.New(auth.Config{Ticket: &auth.Ticket{Users: map[string]auth.TicketUser{"a": {Ticket: "hunter2"}}}, WAMPCRA: &auth.WAMPCRA{Users: map[string]auth.CRAUser{"b": {}}}})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// countChallenges wraps a's handler to count the CHALLENGEs it answers.
+func countChallenges(a authenticate.Auth, n *atomic.Int32) authenticate.Auth {
+	h := a.OnChallenge
+	a.OnChallenge = func(ctx context.Context, c *wamp.Challenge) (string, wamp.Dict, error) {
+		n.Add(1)
+		return h(ctx, c)
+	}
+	return a
+}
+
+// joinAt is join at another URL of the router.
+func joinAt(t *testing.T, url string, a authenticate.Auth) error {
+	t.Helper()
+	as := goroutine.New(goroutine.Config{})
+	defer as.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cfg := client.Config{Realm: "realm1", Backend: as}
+	a.Apply(&cfg)
+	s, err := client.Dial(ctx, url, cfg)
+	if err == nil {
+		s.Leave(ctx, "")
+	}
+	return err
+}
+
+// After a failure, an address that owes a wait gets no challenge (Refuse:
+// refused at once, even with the right secret); another address (here the
+// Unix socket) is not affected; anonymous sessions are never throttled.
+func TestThrottleEndToEnd(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Throttle = auth.Throttle{Refuse: true, Delay: time.Hour, MaxDelay: time.Hour}
+	r, _ := serve(t, cfg)
+	var n atomic.Int32
+	_, err := join(t, r, countChallenges(authenticate.Ticket("alice", "wrong"), &n))
+	wantAbort(t, err, wamp.ErrAuthenticationDenied)
+	_, err = join(t, r, countChallenges(authenticate.Ticket("alice", aliceTicket), &n))
+	wantAbort(t, err, wamp.ErrAuthenticationDenied)
+	if got := n.Load(); got != 1 {
+		t.Fatalf("%d challenges, want 1: the throttled attempt was challenged", got)
+	}
+	if d, err := join(t, r, authenticate.Auth{}); err != nil || d["authrole"] != "public" {
+		t.Fatalf("anonymous join from the throttled address: %v %v", d, err)
+	}
+	if err := joinAt(t, r.UnixURL, authenticate.Ticket("alice", aliceTicket)); err != nil {
+		t.Fatalf("join from another address: %v", err)
 	}
 }
