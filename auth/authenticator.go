@@ -98,6 +98,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *core.AuthRequest)
 		Message: fmt.Sprintf("none of the offered authentication methods %q is accepted on this realm", offered)}
 }
 
+// Methods lists the methods the realm accepts, in a fixed order.
+func (a *Authenticator) Methods() []string {
+	var out []string
+	for _, m := range []string{authcrypto.Anonymous, authcrypto.Ticket, authcrypto.WAMPCRA, authcrypto.Cryptosign, authcrypto.SCRAM} {
+		if a.method(m) != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // method returns the accepted method called name, or nil.
 func (a *Authenticator) method(name string) method {
 	switch c := &a.cfg; {

@@ -82,6 +82,9 @@ func TestAuthConfigServes(t *testing.T) {
 	defer srv.Shutdown(5 * time.Second)
 	defer func() {
 		out := logs.String()
+		if !strings.Contains(out, "methods=\"[anonymous ticket wampcra cryptosign wamp-scram]\"") {
+			t.Errorf("the realm's methods are not logged at start:\n%s", out)
+		}
 		if !strings.Contains(out, "authentication denied") {
 			t.Errorf("the refused join left no log line:\n%s", out)
 		}

@@ -234,5 +234,6 @@ func (s *server) setAuth(r RealmConfig) error {
 		return fmt.Errorf("realm %s: not created", r.URI)
 	}
 	realm.SetAuthenticator(a.Authenticate)
+	s.log.Info("realm authentication", "realm", r.URI, "methods", a.Methods(), "users", len(r.Auth.Users))
 	return nil
 }
