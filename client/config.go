@@ -19,7 +19,8 @@ var ErrConfig = errors.New("client: invalid config")
 
 // ChallengeHandler answers a CHALLENGE during the join (ticket, wampcra,
 // cryptosign, ...): it returns the AUTHENTICATE signature and extra. An
-// error aborts the join. It runs as a task of the backend (Spawn), never on
+// error aborts the join. It runs as a blocking task of the backend
+// (scheduler.SpawnBlocking: off the loop on the event loop backend), never on
 // the session's executor, so it may block; ctx ends with the session.
 type ChallengeHandler func(ctx context.Context, c *wamp.Challenge) (signature string, extra wamp.Dict, err error)
 

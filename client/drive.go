@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/peer"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
@@ -161,7 +162,9 @@ func (s *Session) onChallenge(c *wamp.Challenge) {
 			fmt.Errorf("client: CHALLENGE for %q but Config.OnChallenge is nil", c.AuthMethod), &s.fx)
 		return
 	}
-	err := s.as.Spawn(s.ctx, func(ctx context.Context) {
+	// SpawnBlocking: the handler may block (ChallengeHandler's contract),
+	// which on the event loop backend must not happen on the loop.
+	err := scheduler.SpawnBlocking(s.as, s.ctx, func(ctx context.Context) {
 		sig, extra, err := h(ctx, c)
 		s.post(func() {
 			if err != nil {

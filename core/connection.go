@@ -17,4 +17,7 @@ type Connection struct {
 	Header     http.Header
 	Cookies    []*http.Cookie
 	TLS        bool
+	// TLSUnique is the tls-unique channel-binding value (RFC 5929) of a
+	// TLS 1.2 connection; nil when not TLS, and on TLS 1.3, which has none.
+	TLSUnique []byte
 }

@@ -102,6 +102,10 @@ func (s *Session) Kill(reason wamp.URI) error {
 	return nil
 }
 
+// Sessions returns the realm's remote sessions admitted now, in no
+// particular order (a snapshot). Safe for concurrent use.
+func (r *Realm) Sessions() []*Session { return r.sessions.all() }
+
 // addCloser records a session hook's close part. After the session ended
 // it runs at once.
 func (s *Session) addCloser(f func(context.Context)) {
@@ -165,6 +169,17 @@ func (t *sessionTable) remove(id wamp.ID) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.m, id)
+}
+
+// all returns the sessions registered now.
+func (t *sessionTable) all() []*Session {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]*Session, 0, len(t.m))
+	for _, s := range t.m {
+		out = append(out, s)
+	}
+	return out
 }
 
 func (t *sessionTable) get(id wamp.ID) (*Session, bool) {

@@ -53,7 +53,7 @@ func newRSPeer(nc net.Conn, br *bufio.Reader, ser serialize.Serializer, pc *peer
 	p.cfg, p.ser, p.nc, p.w, p.self = pc, ser, nc, p, p
 	p.maxOut = min(maxOut, pc.maxMessageBytes)
 	p.wg, p.acceptor = wg, a
-	p.info = Info{Transport: "rawsocket", Serializer: ser.Name(), PeerAddr: nc.RemoteAddr().String(), TLS: isTLS(nc)}
+	p.info = Info{Transport: "rawsocket", Serializer: ser.Name(), PeerAddr: nc.RemoteAddr().String(), TLS: isTLS(nc), TLSUnique: tlsUnique(nc)}
 	return p
 }
 
@@ -228,6 +228,23 @@ func (p *rsPeer) failed(err error) {
 }
 
 // isTLS reports whether nc is, or wraps, a TLS connection.
+// tlsUnique is nc's tls-unique channel-binding value (RFC 5929), or nil:
+// not TLS, the handshake not done, TLS 1.3, or a resumed session without
+// extended master secret.
+func tlsUnique(nc net.Conn) []byte {
+	for nc != nil {
+		switch c := nc.(type) {
+		case *tls.Conn:
+			return c.ConnectionState().TLSUnique
+		case interface{ NetConn() net.Conn }:
+			nc = c.NetConn()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
 func isTLS(nc net.Conn) bool {
 	for nc != nil {
 		switch c := nc.(type) {

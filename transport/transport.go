@@ -23,6 +23,11 @@ type Info struct {
 	Header     http.Header
 	Cookies    []*http.Cookie
 	TLS        bool
+	// TLSUnique is the connection's tls-unique channel-binding value
+	// (RFC 5929: the first TLS Finished message), for authentication
+	// methods that bind to the channel. Nil when not TLS, and on TLS 1.3,
+	// which has no such value.
+	TLSUnique []byte
 }
 
 // Peer is one established connection that carries WAMP messages.

@@ -145,6 +145,9 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Cookies:    r.Cookies(),
 		TLS:        r.TLS != nil,
 	}
+	if r.TLS != nil {
+		p.info.TLSUnique = r.TLS.TLSUnique
+	}
 	s.cfg.Stats.Accepted.Add(1)
 	if !s.register(p) { // Close ran during the handshake
 		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)

@@ -97,7 +97,8 @@ type MetricsConfig struct {
 	Path string `yaml:"path"`
 }
 
-// RealmConfig is one realm.
+// RealmConfig is one realm: open to anonymous clients, or authenticated
+// as its auth section says.
 type RealmConfig struct {
 	URI       string `yaml:"uri"`
 	StrictURI bool   `yaml:"strict_uri"`
@@ -112,6 +113,8 @@ type RealmConfig struct {
 	// Roles is the realm's static authorization (config_roles.go); absent
 	// = every session may do everything.
 	Roles []RoleConfig `yaml:"roles"`
+	// Auth, when set, authenticates the realm's sessions (AuthConfig).
+	Auth *AuthConfig `yaml:"auth"`
 }
 
 // ListenerConfig is one listening socket.
@@ -286,6 +289,12 @@ func (c Config) problems() []configProblem {
 		for j := range i {
 			if r.URI != "" && c.Realms[j].URI == r.URI {
 				add(fmt.Sprintf("%q: also realms[%d]", r.URI, j), "realms", i, "uri")
+			}
+		}
+		if r.Auth != nil {
+			_, aps := r.Auth.build()
+			for _, p := range aps {
+				add(p.msg, append([]any{"realms", i, "auth"}, p.path...)...)
 			}
 		}
 	}

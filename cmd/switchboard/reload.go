@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -110,6 +111,9 @@ func (s *server) reloadRealms(ctx context.Context, cur, next []RealmConfig) []Re
 				s.log.Error("reload: realm not added", "realm", rc.URI, "err", err)
 				continue
 			}
+			if err := s.setAuth(rc); err != nil {
+				s.log.Error("reload: realm added without its authentication; it admits nobody", "realm", rc.URI, "err", err)
+			}
 			s.log.Info("reload: realm added", "realm", rc.URI)
 			running = append(running, rc)
 			continue
@@ -133,6 +137,12 @@ func (s *server) applyRealm(old, rc RealmConfig) RealmConfig {
 	if !ok {
 		log.Error("reload: realm not found")
 		return old
+	}
+	if !reflect.DeepEqual(rc.Auth, old.Auth) {
+		if err := s.reloadAuth(r, old, rc); err != nil {
+			log.Error("reload: realm authentication not changed", "err", err)
+			rc.Auth = old.Auth
+		}
 	}
 	if !reflect.DeepEqual(rc.Roles, old.Roles) {
 		// Validated with the file; a table the realm still refuses keeps
@@ -171,3 +181,38 @@ func restartKeys(cur, next Config) []string {
 	diff("metrics", cur.Metrics, next.Metrics)
 	return keys
 }
+
+// reloadAuth applies a kept realm's new auth section: the new
+// authenticator admits from now on, and the sessions of users the new
+// section no longer lists are killed with switchboard.close.user_removed.
+func (s *server) reloadAuth(r *core.Realm, old, rc RealmConfig) error {
+	if rc.Auth == nil {
+		r.SetAuthenticator(nil) // anonymous only, as a realm without auth
+	} else if err := s.setAuth(rc); err != nil {
+		return err
+	}
+	kept := map[string]bool{}
+	if rc.Auth != nil {
+		for _, u := range rc.Auth.Users {
+			kept[u.AuthID] = true
+		}
+	}
+	if old.Auth == nil {
+		return nil
+	}
+	for _, u := range old.Auth.Users {
+		if kept[u.AuthID] {
+			continue
+		}
+		for _, sess := range r.Sessions() {
+			if sess.AuthID == u.AuthID && sess.AuthMethod != "anonymous" {
+				s.log.Info("reload: user removed; closing its session", "realm", rc.URI, "authid", u.AuthID, "session", sess.ID)
+				_ = sess.Kill(userRemoved)
+			}
+		}
+	}
+	return nil
+}
+
+// userRemoved is the GOODBYE reason of a session whose user a reload removed.
+const userRemoved = "switchboard.close.user_removed"

@@ -15,8 +15,10 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/adapters/pool"
+	"github.com/switchboard-wamp/switchboard/auth"
 	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -78,6 +80,12 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	}
 	s := &server{log: log, backend: backend, app: app, obs: obs, cfg: c,
 		budget: transport.NewOutboundBudget(c.OutboundBudgetBytes)}
+	for _, r := range c.Realms {
+		if err := s.setAuth(r); err != nil {
+			s.Shutdown(time.Second)
+			return nil, err
+		}
+	}
 	for _, lc := range c.Listeners {
 		l, err := s.listen(c, lc)
 		if err != nil {
@@ -267,4 +275,27 @@ func (s *server) Shutdown(timeout time.Duration) error {
 		s.log.Info("stopped")
 	}
 	return errors.Join(errs...)
+}
+
+// setAuth gives realm r the authenticator its auth section describes.
+func (s *server) setAuth(r RealmConfig) error {
+	if r.Auth == nil {
+		return nil
+	}
+	cfg, ps := r.Auth.build()
+	if len(ps) > 0 {
+		return fmt.Errorf("realm %s: auth.%v", r.URI, ps[0])
+	}
+	cfg.Logger = s.log.With("realm", r.URI)
+	a, err := auth.New(cfg)
+	if err != nil {
+		return fmt.Errorf("realm %s: %w", r.URI, err)
+	}
+	realm, ok := s.app.Realm(wamp.URI(r.URI))
+	if !ok {
+		return fmt.Errorf("realm %s: not created", r.URI)
+	}
+	realm.SetAuthenticator(a.Authenticate)
+	s.log.Info("realm authentication", "realm", r.URI, "methods", a.Methods(), "users", len(r.Auth.Users))
+	return nil
 }

@@ -8,6 +8,8 @@
 //   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure |
 //               auth-abort | auth-admit | server-event (scenarios_sessions.js) |
 //               go-component (scenarios_component.js) |
+//               auth-ticket | auth-wampcra | auth-wampcra-salted | auth-cryptosign |
+//               auth-wrong-secret (scenarios_auth.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
@@ -30,7 +32,7 @@ globalThis.WebSocket = class extends WS {
 
 const h = require('./harness.js');
 const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'),
-  require('./scenarios_component.js'));
+  require('./scenarios_component.js'), require('./scenarios_auth.js'));
 
 main();
 
