@@ -81,7 +81,7 @@ func (r *Realm) ApproveSubscribe(now time.Time, sid SessionID, req wamp.ID, fx *
 		return 0, false
 	}
 	delete(s.pendingSubs, req)
-	return r.addSubscriber(s, req, p.topic, p.policy, fx)
+	return r.addSubscriber(now, s, req, p.topic, p.policy, fx)
 }
 
 // DenySubscribe refuses a held SUBSCRIBE with ERROR SUBSCRIBE carrying uri

@@ -19,6 +19,12 @@ func (c RealmConfig) withDefaults() RealmConfig {
 	if c.MaxOptionListLen <= 0 {
 		c.MaxOptionListLen = DefaultMaxOptionListLen
 	}
+	if c.MaxTestaments <= 0 {
+		c.MaxTestaments = DefaultMaxTestaments
+	}
+	if c.MaxTestamentBytes <= 0 {
+		c.MaxTestamentBytes = DefaultMaxTestamentBytes
+	}
 	return c
 }
 
@@ -87,6 +93,9 @@ func (r *Realm) Has(sid SessionID) bool { _, ok := r.sessions[sid]; return ok }
 
 func (r *Realm) newID() wamp.ID { return r.ids.NextID() }
 
+// idString renders an ID in decimal.
+func idString(id wamp.ID) string { return strconv.FormatUint(uint64(id), 10) }
+
 // Join admits an authenticated session and emits WELCOME to sid with
 // Details {realm, roles: {broker: {features}, dealer: {features}}, authid,
 // authrole, authmethod, authprovider[, authextra]}; realm is info.Realm when
@@ -108,6 +117,7 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
 	fx.send(sid, r.welcome(sid, info))
+	r.joined(s, fx)
 }
 
 // welcome builds WELCOME for sid admitted as info.
@@ -218,11 +228,11 @@ func (r *Realm) dispatchAction(now time.Time, act action, s *session, m wamp.Mes
 	case actCancel:
 		return do(m, func(msg *wamp.Cancel) { r.cancel(s, msg, fx) })
 	case actSubscribe:
-		return do(m, func(msg *wamp.Subscribe) { r.subscribe(s, msg, fx) })
+		return do(m, func(msg *wamp.Subscribe) { r.subscribe(now, s, msg, fx) })
 	case actUnsubscribe:
 		return do(m, func(msg *wamp.Unsubscribe) { r.unsubscribe(s, msg, fx) })
 	case actRegister:
-		return do(m, func(msg *wamp.Register) { r.register(s, msg, fx) })
+		return do(m, func(msg *wamp.Register) { r.register(now, s, msg, fx) })
 	case actUnregister:
 		return do(m, func(msg *wamp.Unregister) { r.unregister(s, msg, fx) })
 	}
@@ -278,7 +288,7 @@ func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
 			r.endHandshake(s, reason, "the router is shutting down", fx)
 			continue
 		}
-		r.startGoodbye(now, r.sessions[sid], reason, fx)
+		r.goodbye(now, r.sessions[sid], reason, emptyDetails, fx)
 	}
 }
 
@@ -287,14 +297,14 @@ func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
 // are ignored. Executor-only.
 func (r *Realm) Kill(now time.Time, sid SessionID, reason wamp.URI, fx *Effects) {
 	if s := r.sessions[sid]; s != nil && s.state == stEstablished {
-		r.startGoodbye(now, s, reason, fx)
+		r.goodbye(now, s, reason, emptyDetails, fx)
 	}
 }
 
-// startGoodbye moves s to stShuttingDown: GOODBYE out, everything it owns
-// released, the grace deadline armed.
-func (r *Realm) startGoodbye(now time.Time, s *session, reason wamp.URI, fx *Effects) {
-	fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: reason})
+// goodbye moves s to stShuttingDown: GOODBYE {details} reason out,
+// everything it owns released, the grace deadline armed.
+func (r *Realm) goodbye(now time.Time, s *session, reason wamp.URI, details wamp.Dict, fx *Effects) {
+	fx.send(s.id, &wamp.Goodbye{Details: details, Reason: reason})
 	r.release(s, fx)
 	s.state = stShuttingDown
 	r.shuttingDown++
@@ -344,10 +354,12 @@ func (r *Realm) remove(s *session, fx *Effects) {
 	delete(r.sessions, s.id)
 }
 
-// release drops s's subscriptions, registrations and pending calls
-// (idempotent: a second call finds nothing).
+// release drops s's subscriptions, registrations and pending calls, then
+// publishes its testaments and announces its departure (depart; meta
+// events). Idempotent: a second call finds nothing.
 func (r *Realm) release(s *session, fx *Effects) {
-	r.broker.dropSession(s, fx)
-	r.dealer.dropRegistrations(s)
+	r.dropSubscriptions(s, fx)
+	r.dropRegistrations(s, fx)
 	r.dropCalls(s, fx)
+	r.depart(s, fx)
 }

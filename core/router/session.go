@@ -195,6 +195,13 @@ type session struct {
 
 	// hs is the handshake's state until WELCOME; nil afterwards.
 	hs *handshake
+
+	// testaments are published when the session goes (testament.go), by
+	// scope; testamentBytes is their approximate size together.
+	testaments     [numScopes][]testament
+	testamentBytes int
+	// departed: the session's departure was handled (depart), once.
+	departed bool
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.

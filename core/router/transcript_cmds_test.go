@@ -137,6 +137,20 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 			cfg.StrictURI = true
 		case a == "approve":
 			cfg.SubscribeApproval = true
+		case a == "kill":
+			cfg.SessionKill = true
+		case strings.HasPrefix(a, "testaments="):
+			n, err := strconv.Atoi(a[len("testaments="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxTestaments = n
+		case strings.HasPrefix(a, "testamentbytes="):
+			n, err := strconv.Atoi(a[len("testamentbytes="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxTestamentBytes = n
 		case strings.HasPrefix(a, "seed="):
 			n, err := strconv.ParseUint(a[5:], 10, 64)
 			if err != nil {

@@ -258,8 +258,8 @@ func TestTranscriptMatcher(t *testing.T) {
 func TestUnvalidatedPolicies(t *testing.T) {
 	r, fx, callee, _ := newCallPair(t, false)
 	s := r.sessions[callee]
-	r.subscribe(s, &wamp.Subscribe{Request: 5, Options: wamp.Dict{"match": "regex"}, Topic: "t"}, fx)
-	r.register(s, &wamp.Register{Request: 6, Options: wamp.Dict{"invoke": "fastest"}, Procedure: "q"}, fx)
+	r.subscribe(epoch, s, &wamp.Subscribe{Request: 5, Options: wamp.Dict{"match": "regex"}, Topic: "t"}, fx)
+	r.register(epoch, s, &wamp.Register{Request: 6, Options: wamp.Dict{"invoke": "fastest"}, Procedure: "q"}, fx)
 	if len(fx.Out) != 2 {
 		t.Fatalf("got %d messages, want 2 errors", len(fx.Out))
 	}
