@@ -121,6 +121,17 @@ type RealmConfig struct {
 	// application's own calls and publications are exempt.
 	// 0 = router.DefaultMaxOptionListLen (1024).
 	MaxOptionListLen int
+	// SessionKill lets clients kill other sessions of the realm with the
+	// session meta API (wamp.session.kill, kill_by_authid,
+	// kill_by_authrole, kill_all). Off (the default), those calls are
+	// answered with wamp.error.not_authorized.
+	SessionKill bool
+	// MaxTestaments and MaxTestamentBytes bound the testaments one session
+	// may leave (wamp.session.add_testament): how many, and their
+	// approximate size together. 0 = router.DefaultMaxTestaments (16) and
+	// router.DefaultMaxTestamentBytes (64 KiB).
+	MaxTestaments     int
+	MaxTestamentBytes int
 }
 
 // inherit fills rc's zero-valued fields from d.
@@ -134,6 +145,13 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	}
 	if rc.MaxOptionListLen == 0 {
 		rc.MaxOptionListLen = d.MaxOptionListLen
+	}
+	rc.SessionKill = rc.SessionKill || d.SessionKill
+	if rc.MaxTestaments == 0 {
+		rc.MaxTestaments = d.MaxTestaments
+	}
+	if rc.MaxTestamentBytes == 0 {
+		rc.MaxTestamentBytes = d.MaxTestamentBytes
 	}
 	return rc
 }
@@ -149,6 +167,10 @@ func (rc RealmConfig) Validate() error {
 		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
 	case rc.MaxOptionListLen < 0:
 		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
+	case rc.MaxTestaments < 0:
+		return fmt.Errorf("%w: realm %q: MaxTestaments %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestaments)
+	case rc.MaxTestamentBytes < 0:
+		return fmt.Errorf("%w: realm %q: MaxTestamentBytes %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestamentBytes)
 	}
 	return nil
 }
@@ -332,5 +354,6 @@ func (rc RealmConfig) routerConfig() router.RealmConfig {
 	// SubscribeApproval: every SUBSCRIBE is offered to the topic handlers
 	// (topics.go), which approve it in the same step when none matches.
 	return router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
-		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen}
+		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen, SessionKill: rc.SessionKill,
+		MaxTestaments: rc.MaxTestaments, MaxTestamentBytes: rc.MaxTestamentBytes}
 }

@@ -23,6 +23,9 @@ import (
 //	realms:
 //	  - uri: realm1
 //	    max_option_list_len: 1024   # entries in a list-valued option (exclude, eligible, ...)
+//	    session_kill: false         # allow wamp.session.kill* (meta API)
+//	    max_testaments: 16          # testaments per session (wamp.session.add_testament)
+//	    max_testament_bytes: 65536  # their approximate size together
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
 //	    address: 127.0.0.1:8080
@@ -58,6 +61,15 @@ type RealmConfig struct {
 	// entries a list-valued option (a PUBLISH's exclude/eligible lists,
 	// forward_for) may hold; 0 or absent = 1024.
 	MaxOptionListLen int `yaml:"max_option_list_len"`
+	// SessionKill is core.RealmConfig.SessionKill: clients may kill other
+	// sessions with wamp.session.kill, kill_by_authid, kill_by_authrole
+	// and kill_all; false or absent = refused (not_authorized).
+	SessionKill bool `yaml:"session_kill"`
+	// MaxTestaments and MaxTestamentBytes are core.RealmConfig's: the
+	// testaments one session may leave, how many (0 or absent = 16) and
+	// their approximate size together (0 or absent = 65536 bytes).
+	MaxTestaments     int `yaml:"max_testaments"`
+	MaxTestamentBytes int `yaml:"max_testament_bytes"`
 }
 
 // ListenerConfig is one listening socket.
@@ -184,6 +196,12 @@ func (c Config) problems() []configProblem {
 		}
 		if r.MaxOptionListLen < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 1024) or more", r.MaxOptionListLen), "realms", i, "max_option_list_len")
+		}
+		if r.MaxTestaments < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 16) or more", r.MaxTestaments), "realms", i, "max_testaments")
+		}
+		if r.MaxTestamentBytes < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 65536) or more", r.MaxTestamentBytes), "realms", i, "max_testament_bytes")
 		}
 	}
 	if len(c.Listeners) == 0 {

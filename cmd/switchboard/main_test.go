@@ -69,7 +69,7 @@ func TestConfigFile(t *testing.T) {
 	}
 	good := write(`
 backend: eventloop
-realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50}]
+realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50, session_kill: true, max_testaments: 4, max_testament_bytes: 1000}]
 listeners:
   - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json], max_connections: 7, max_connections_per_address: 3}
   - {type: rawsocket, unix: /tmp/switchboard-test.sock}
@@ -79,21 +79,24 @@ shutdown_timeout: 2s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 || c.ShutdownTimeout != 2*time.Second ||
+	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 ||
+		!c.Realms[1].SessionKill || c.Realms[0].SessionKill || c.Realms[1].MaxTestaments != 4 || c.Realms[1].MaxTestamentBytes != 1000 || c.ShutdownTimeout != 2*time.Second ||
 		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" ||
 		c.Listeners[0].MaxConnections != 7 || c.Listeners[0].MaxConnectionsPerAddress != 3 || c.Listeners[1].MaxConnections != 0 {
 		t.Fatalf("loaded %+v", c)
 	}
 	cases := map[string]string{
-		"unknown key":       "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
-		"no listener":       "realms: [{uri: r}]\n",
-		"bad type":          "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
-		"address and unix":  "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
-		"bad serializer":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
-		"half tls":          "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
-		"negative list max": "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
-		"negative conns":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
-		"negative per addr": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
+		"unknown key":              "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
+		"no listener":              "realms: [{uri: r}]\n",
+		"bad type":                 "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
+		"address and unix":         "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
+		"bad serializer":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
+		"half tls":                 "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
+		"negative list max":        "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative testaments":      "realms: [{uri: r, max_testaments: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative testament bytes": "realms: [{uri: r, max_testament_bytes: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative conns":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
+		"negative per addr":        "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
 	}
 	for name, text := range cases {
 		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {

@@ -55,7 +55,8 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	backend := newBackend(c.Backend, log)
 	realms := make([]core.RealmConfig, len(c.Realms))
 	for i, r := range c.Realms {
-		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen}
+		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen,
+			SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes}
 	}
 	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log})
 	if err != nil {
