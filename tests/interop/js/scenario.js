@@ -7,6 +7,7 @@
 // Usage: node scenario.js <url> <realm> <scenario> <serializer>
 //   scenario:   js-callee-caller | call-go | pubsub | no-such-procedure |
 //               auth-abort | auth-admit | server-event (scenarios_sessions.js) |
+//               meta-api (scenarios_meta.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
@@ -28,7 +29,8 @@ globalThis.WebSocket = class extends WS {
 };
 
 const h = require('./harness.js');
-const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'));
+const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'),
+  require('./scenarios_meta.js'));
 
 main();
 
