@@ -115,6 +115,14 @@ type RealmConfig struct {
 	// additive.)
 	MaxTestaments     int
 	MaxTestamentBytes int
+	// RetainedTopics turns event retention on (broker_retain.go): at most
+	// this many topics keep their last publication with options.retain,
+	// for subscribers asking get_retained; each such event may be at most
+	// RetainedEventMaxBytes (approximately; 0 =
+	// DefaultRetainedEventMaxBytes). 0 = off, and event_retention is not
+	// announced. (Added by core/router; additive.)
+	RetainedTopics        int
+	RetainedEventMaxBytes int
 }
 
 // Defaults of RealmConfig.MaxTestaments and MaxTestamentBytes: a client

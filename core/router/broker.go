@@ -41,6 +41,8 @@ type broker struct {
 	// metaScratch holds the subscriptions of one meta event or testament
 	// (meta_events.go), apart from matches.
 	metaScratch []*subscription
+	// retained are the topics' retained events (broker_retain.go).
+	retained map[wamp.URI]*retainedEvent
 }
 
 func newBroker() broker {
@@ -75,7 +77,8 @@ func (r *Realm) subscribe(now time.Time, s *session, m *wamp.Subscribe, fx *Effe
 		r.holdSubscribe(s, m, policy, fx)
 		return
 	}
-	r.addSubscriber(now, s, m.Request, m.Topic, policy, fx)
+	getRetained, _ := wamp.OptBool(m.Options, wamp.OptGetRetained)
+	r.addSubscriber(now, s, m.Request, m.Topic, policy, getRetained, fx)
 }
 
 // addSubscriber makes s a subscriber of (topic, policy), creating the
@@ -83,7 +86,9 @@ func (r *Realm) subscribe(now time.Time, s *session, m *wamp.Subscribe, fx *Effe
 // reports the subscription ID and whether s was added (false when it
 // already was a subscriber). The subscription meta events follow the
 // SUBSCRIBED: on_create when the subscription is new, then on_subscribe.
-func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp.URI, policy matchPolicy, fx *Effects) (wamp.ID, bool) {
+// With getRetained, the retained events the subscription matches come
+// right after the SUBSCRIBED (broker_retain.go).
+func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp.URI, policy matchPolicy, getRetained bool, fx *Effects) (wamp.ID, bool) {
 	b := &r.broker
 	sub, ok := b.index.get(topic, policy)
 	if !ok {
@@ -102,6 +107,9 @@ func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp
 			Topic: topic, Match: policy.String()})
 	}
 	fx.send(s.id, &wamp.Subscribed{Request: req, Subscription: sub.id})
+	if getRetained && !already {
+		r.sendRetained(s, sub, fx)
+	}
 	if !ok {
 		r.subscriptionCreated(s, sub, fx)
 	}

@@ -50,6 +50,11 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs}
 	events := len(fx.Out)
 	fanout(&p, b.matches, f, fx)
+	if r.cfg.RetainedTopics > 0 {
+		if retain, _ := wamp.OptBool(m.Options, wamp.OptRetain); retain {
+			r.retain(&p, m.Options)
+		}
+	}
 	if ack {
 		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: p.id})
 		for i := range fx.Out[events:] {

@@ -2,6 +2,7 @@ package router
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -24,6 +25,9 @@ func (c RealmConfig) withDefaults() RealmConfig {
 	}
 	if c.MaxTestamentBytes <= 0 {
 		c.MaxTestamentBytes = DefaultMaxTestamentBytes
+	}
+	if c.RetainedEventMaxBytes <= 0 {
+		c.RetainedEventMaxBytes = DefaultRetainedEventMaxBytes
 	}
 	return c
 }
@@ -67,16 +71,27 @@ func NewRealm(cfg RealmConfig, ids IDSource) *Realm {
 		sessions: map[SessionID]*session{},
 		broker:   newBroker(),
 		dealer:   newDealer(),
-		welcomeRoles: wamp.Dict{
-			"broker": wamp.Dict{"features": brokerFeatures},
-			"dealer": wamp.Dict{"features": dealerFeatures},
-		},
+	}
+	r.welcomeRoles = wamp.Dict{
+		"broker": wamp.Dict{"features": r.brokerFeatures()},
+		"dealer": wamp.Dict{"features": dealerFeatures},
 	}
 	r.rng.state = cfg.RandomSeed
 	if r.rng.state == 0 {
 		r.rng.state = uint64(ids.NextID())
 	}
 	return r
+}
+
+// brokerFeatures are the broker features this realm announces: the
+// broker's, plus those its configuration turns on.
+func (r *Realm) brokerFeatures() wamp.Dict {
+	if r.cfg.RetainedTopics <= 0 {
+		return brokerFeatures
+	}
+	f := maps.Clone(brokerFeatures)
+	f[wamp.FeatureEventRetention] = true
+	return f
 }
 
 // URI returns the realm's name.

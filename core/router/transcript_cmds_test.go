@@ -145,6 +145,18 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.MaxTestaments = n
+		case strings.HasPrefix(a, "retain="):
+			n, err := strconv.Atoi(a[len("retain="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.RetainedTopics = n
+		case strings.HasPrefix(a, "retainbytes="):
+			n, err := strconv.Atoi(a[len("retainbytes="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.RetainedEventMaxBytes = n
 		case strings.HasPrefix(a, "testamentbytes="):
 			n, err := strconv.Atoi(a[len("testamentbytes="):])
 			if err != nil {
