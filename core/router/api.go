@@ -123,6 +123,10 @@ type RealmConfig struct {
 	// announced. (Added by core/router; additive.)
 	RetainedTopics        int
 	RetainedEventMaxBytes int
+	// History lists the subscriptions whose events the realm keeps for
+	// wamp.subscription.get_events (broker_history.go); event_history is
+	// announced when it is not empty. (Added by core/router; additive.)
+	History []HistoryConfig
 }
 
 // Defaults of RealmConfig.MaxTestaments and MaxTestamentBytes: a client

@@ -27,6 +27,10 @@ type subscription struct {
 	match matchPolicy
 	// created is when the first subscriber made it (subscription meta API).
 	created time.Time
+	// history, when set, keeps the events published to it
+	// (RealmConfig.History); such a subscription stays without
+	// subscribers.
+	history *eventHistory
 	// subscribers in subscription order (deterministic fan-out order).
 	subscribers []*session
 }
@@ -43,6 +47,9 @@ type broker struct {
 	metaScratch []*subscription
 	// retained are the topics' retained events (broker_retain.go).
 	retained map[wamp.URI]*retainedEvent
+	// histories counts the subscriptions that keep an event history
+	// (broker_history.go).
+	histories int
 }
 
 func newBroker() broker {
@@ -152,7 +159,7 @@ func (b *broker) leave(sub *subscription, s *session, req wamp.ID, fx *Effects) 
 	if i := slices.Index(sub.subscribers, s); i >= 0 {
 		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
 	}
-	if len(sub.subscribers) == 0 {
+	if len(sub.subscribers) == 0 && sub.history == nil {
 		b.index.remove(sub.topic, sub.match)
 		delete(b.byID, sub.id)
 		return true

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"time"
+
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -15,7 +17,7 @@ import (
 // (ERROR wamp.error.invalid_uri); Internal sessions may. A list-valued
 // option longer than the realm's MaxOptionListLen is refused first
 // (ERROR wamp.error.invalid_argument), before any matching or filtering.
-func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
+func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects) {
 	// Option types were checked by wamp.ValidateOptions.
 	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
 	if msg := r.listOverLimit(s, m); msg != "" {
@@ -50,6 +52,9 @@ func (r *Realm) publish(s *session, m *wamp.Publish, fx *Effects) {
 	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs}
 	events := len(fx.Out)
 	fanout(&p, b.matches, f, fx)
+	if b.histories > 0 {
+		r.record(now, &p, m.Options, b.matches)
+	}
 	if r.cfg.RetainedTopics > 0 {
 		if retain, _ := wamp.OptBool(m.Options, wamp.OptRetain); retain {
 			r.retain(&p, m.Options)

@@ -139,4 +139,11 @@
 // RealmConfig.MaxTestamentBytes together. Features: session_meta_api
 // (broker and dealer), registration_meta_api, testament_meta_api (dealer),
 // subscription_meta_api (broker).
+//
+// Event retention (broker_retain.go; RealmConfig.RetainedTopics, off by
+// default) and event history (broker_history.go; RealmConfig.History,
+// wamp.subscription.get_events) are bounded per topic and per history by
+// count and approximate bytes; event_retention and event_history are
+// announced only when configured. A publication costs them one check each
+// when they are off.
 package router

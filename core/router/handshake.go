@@ -108,6 +108,7 @@ func (r *Realm) Hello(now time.Time, sid SessionID, hello *wamp.Hello, cfg Hello
 	if _, dup := r.sessions[sid]; dup {
 		panic("router: Hello: session ID already in the realm")
 	}
+	r.startHistories(now)
 	s := &session{id: sid, feats: parseFeatures(hello.Details), hs: &handshake{hello: hello, realm: cfg.Realm, transport: cfg.Transport}}
 	r.sessions[sid] = s
 	r.handshaking++

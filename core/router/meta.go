@@ -59,6 +59,7 @@ func init() {
 		"wamp.subscription.get":               (*Realm).subscriptionGet,
 		"wamp.subscription.list_subscribers":  (*Realm).subscriptionListSubscribers,
 		"wamp.subscription.count_subscribers": (*Realm).subscriptionCountSubscribers,
+		"wamp.subscription.get_events":        (*Realm).subscriptionGetEvents,
 	}
 }
 

@@ -52,6 +52,9 @@ type Realm struct {
 	// closing is set by Shutdown: later Joins are refused with closeReason.
 	closing     bool
 	closeReason wamp.URI
+	// historiesStarted: the subscriptions of cfg.History exist
+	// (broker_history.go).
+	historiesStarted bool
 
 	// welcomeRoles is WELCOME.Details.roles, shared by every WELCOME.
 	welcomeRoles wamp.Dict
@@ -86,11 +89,16 @@ func NewRealm(cfg RealmConfig, ids IDSource) *Realm {
 // brokerFeatures are the broker features this realm announces: the
 // broker's, plus those its configuration turns on.
 func (r *Realm) brokerFeatures() wamp.Dict {
-	if r.cfg.RetainedTopics <= 0 {
+	if r.cfg.RetainedTopics <= 0 && len(r.cfg.History) == 0 {
 		return brokerFeatures
 	}
 	f := maps.Clone(brokerFeatures)
-	f[wamp.FeatureEventRetention] = true
+	if r.cfg.RetainedTopics > 0 {
+		f[wamp.FeatureEventRetention] = true
+	}
+	if len(r.cfg.History) > 0 {
+		f[wamp.FeatureEventHistory] = true
+	}
 	return f
 }
 
@@ -129,6 +137,7 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	if _, dup := r.sessions[sid]; dup {
 		panic("router: Join: session ID already in the realm")
 	}
+	r.startHistories(now)
 	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
 	fx.send(sid, r.welcome(sid, info))
@@ -231,7 +240,7 @@ func (r *Realm) dispatchAction(now time.Time, act action, s *session, m wamp.Mes
 	case actYield:
 		return do(m, func(msg *wamp.Yield) { r.yield(s, msg, fx) })
 	case actPublish:
-		return do(m, func(msg *wamp.Publish) { r.publish(s, msg, fx) })
+		return do(m, func(msg *wamp.Publish) { r.publish(now, s, msg, fx) })
 	case actError:
 		return do(m, func(msg *wamp.Error) {
 			if msg.RequestType != wamp.INVOCATION {

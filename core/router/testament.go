@@ -156,16 +156,23 @@ func valueSize(v any, limit int) int {
 			return
 		}
 		switch x := v.(type) {
+		case nil:
 		case string:
 			n += len(x) + 2
 		case []byte:
 			n += len(x) + 2
 		case wamp.List:
+			if x == nil {
+				return
+			}
 			n += 2
 			for _, e := range x {
 				walk(e)
 			}
 		case wamp.Dict:
+			if x == nil {
+				return
+			}
 			n += 2
 			for k, e := range x {
 				n += len(k) + 3

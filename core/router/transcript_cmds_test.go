@@ -145,6 +145,19 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.MaxTestaments = n
+		case strings.HasPrefix(a, "history="): // history=topic[,match[,limit[,bytes]]]
+			f := strings.Split(a[len("history="):], ",")
+			hc := HistoryConfig{Topic: wamp.URI(f[0])}
+			if len(f) > 1 {
+				hc.Match = f[1]
+			}
+			if len(f) > 2 {
+				hc.Limit, _ = strconv.Atoi(f[2])
+			}
+			if len(f) > 3 {
+				hc.MaxBytes, _ = strconv.Atoi(f[3])
+			}
+			cfg.History = append(cfg.History, hc)
 		case strings.HasPrefix(a, "retain="):
 			n, err := strconv.Atoi(a[len("retain="):])
 			if err != nil {

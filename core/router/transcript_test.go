@@ -46,7 +46,7 @@ import (
 //	state                      counts of sessions, subscriptions, registrations, calls
 //	fallback <s>|- off|unmatched|all  SetFallback; answers "reg <id>" or "error <text>"
 //	realm [strict] [approve] [kill] [seed=N] [goodbye=D] [maxlist=N] [testaments=N] [testamentbytes=N]
-//	      [retain=N] [retainbytes=N]
+//	      [retain=N] [retainbytes=N] [history=topic[,match[,limit[,bytes]]]]...
 //	                           replace the realm (before any join); kill: RealmConfig.SessionKill
 //	verbose on|off             print WELCOME details in full (default off)
 //	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
