@@ -12,7 +12,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // Config is the router's configuration: what -config loads from a YAML
@@ -26,6 +28,8 @@ import (
 //	    session_kill: false         # allow wamp.session.kill* (meta API)
 //	    max_testaments: 16          # testaments per session (wamp.session.add_testament)
 //	    max_testament_bytes: 65536  # their approximate size together
+//	    retained_topics: 1000       # event retention on, for at most 1000 topics
+//	    history: [{topic: com.example.log, match: prefix, limit: 100}]   # wamp.subscription.get_events
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
 //	    address: 127.0.0.1:8080
@@ -70,6 +74,24 @@ type RealmConfig struct {
 	// their approximate size together (0 or absent = 65536 bytes).
 	MaxTestaments     int `yaml:"max_testaments"`
 	MaxTestamentBytes int `yaml:"max_testament_bytes"`
+	// RetainedTopics and RetainedEventMaxBytes are core.RealmConfig's:
+	// event retention for at most that many topics (0 or absent = off),
+	// each event of at most that size (0 or absent = 16384 bytes).
+	RetainedTopics        int `yaml:"retained_topics"`
+	RetainedEventMaxBytes int `yaml:"retained_event_max_bytes"`
+	// History is core.RealmConfig.History: the subscriptions whose events
+	// wamp.subscription.get_events returns.
+	History []HistoryConfig `yaml:"history"`
+}
+
+// HistoryConfig is core.HistoryConfig: one subscription keeping its
+// events (match exact when absent; limit 0 or absent = 100 events,
+// max_bytes 0 or absent = 262144).
+type HistoryConfig struct {
+	Topic    string `yaml:"topic"`
+	Match    string `yaml:"match"`
+	Limit    int    `yaml:"limit"`
+	MaxBytes int    `yaml:"max_bytes"`
 }
 
 // ListenerConfig is one listening socket.
@@ -203,6 +225,17 @@ func (c Config) problems() []configProblem {
 		if r.MaxTestamentBytes < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 65536) or more", r.MaxTestamentBytes), "realms", i, "max_testament_bytes")
 		}
+		if r.RetainedTopics < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default: no retention) or more", r.RetainedTopics), "realms", i, "retained_topics")
+		}
+		if r.RetainedEventMaxBytes < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 16384) or more", r.RetainedEventMaxBytes), "realms", i, "retained_event_max_bytes")
+		}
+		for j, h := range r.History {
+			if msg := h.problem(); msg != "" {
+				add(msg, "realms", i, "history", j)
+			}
+		}
 	}
 	if len(c.Listeners) == 0 {
 		add("at least one listener is needed", "listeners")
@@ -277,4 +310,9 @@ func decodeConfig(data []byte) (Config, error) {
 		err = errors.New("no YAML document (the file is empty)")
 	}
 	return c, err
+}
+
+// problem says what is wrong with h, or "".
+func (h HistoryConfig) problem() string {
+	return core.ValidHistory(core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
 }

@@ -56,7 +56,12 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	realms := make([]core.RealmConfig, len(c.Realms))
 	for i, r := range c.Realms {
 		realms[i] = core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxOptionListLen: r.MaxOptionListLen,
-			SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes}
+			SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes,
+			RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes}
+		for _, h := range r.History {
+			realms[i].History = append(realms[i].History,
+				core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
+		}
 	}
 	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log})
 	if err != nil {
