@@ -147,7 +147,32 @@ type RealmConfig struct {
 	Authorizer         Authorizer
 	AuthorizerCacheTTL time.Duration
 	MaxHeldRequests    int
+	// SessionKill lets clients kill other sessions of the realm with the
+	// session meta API (wamp.session.kill, kill_by_authid,
+	// kill_by_authrole, kill_all). Off (the default), those calls are
+	// answered with wamp.error.not_authorized.
+	SessionKill bool
+	// MaxTestaments and MaxTestamentBytes bound the testaments one session
+	// may leave (wamp.session.add_testament): how many, and their
+	// approximate size together. 0 = router.DefaultMaxTestaments (16) and
+	// router.DefaultMaxTestamentBytes (64 KiB).
+	MaxTestaments     int
+	MaxTestamentBytes int
+	// RetainedTopics turns event retention on (PUBLISH retain, SUBSCRIBE
+	// get_retained): at most this many topics keep their last retained
+	// event, each of at most RetainedEventMaxBytes (approximately; 0 =
+	// router.DefaultRetainedEventMaxBytes, 16 KiB). 0 = off.
+	RetainedTopics        int
+	RetainedEventMaxBytes int
+	// History lists the subscriptions (topic and match) whose events the
+	// realm keeps for wamp.subscription.get_events, each bounded by Limit
+	// events and MaxBytes (0 = 100 events, 256 KiB). Empty = no history.
+	History []HistoryConfig
 }
+
+// HistoryConfig keeps the event history of one subscription (router
+// package: HistoryConfig).
+type HistoryConfig = router.HistoryConfig
 
 // inherit fills rc's zero-valued fields from d.
 func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
@@ -173,6 +198,22 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	if rc.MaxHeldRequests == 0 {
 		rc.MaxHeldRequests = d.MaxHeldRequests
 	}
+	rc.SessionKill = rc.SessionKill || d.SessionKill
+	if rc.MaxTestaments == 0 {
+		rc.MaxTestaments = d.MaxTestaments
+	}
+	if rc.MaxTestamentBytes == 0 {
+		rc.MaxTestamentBytes = d.MaxTestamentBytes
+	}
+	if rc.RetainedTopics == 0 {
+		rc.RetainedTopics = d.RetainedTopics
+	}
+	if rc.RetainedEventMaxBytes == 0 {
+		rc.RetainedEventMaxBytes = d.RetainedEventMaxBytes
+	}
+	if rc.History == nil {
+		rc.History = d.History
+	}
 	return rc
 }
 
@@ -187,8 +228,37 @@ func (rc RealmConfig) Validate() error {
 		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
 	case rc.MaxOptionListLen < 0:
 		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
+	case rc.MaxTestaments < 0:
+		return fmt.Errorf("%w: realm %q: MaxTestaments %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestaments)
+	case rc.MaxTestamentBytes < 0:
+		return fmt.Errorf("%w: realm %q: MaxTestamentBytes %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestamentBytes)
+	case rc.RetainedTopics < 0 || rc.RetainedEventMaxBytes < 0:
+		return fmt.Errorf("%w: realm %q: RetainedTopics %d and RetainedEventMaxBytes %d must not be negative",
+			ErrRealmConfig, rc.URI, rc.RetainedTopics, rc.RetainedEventMaxBytes)
+	}
+	for i, h := range rc.History {
+		if err := ValidHistory(h); err != "" {
+			return fmt.Errorf("%w: realm %q: History[%d]: %s", ErrRealmConfig, rc.URI, i, err)
+		}
 	}
 	return rc.validateAuthz()
+}
+
+// ValidHistory says what is wrong with h, or "" when it is a valid
+// RealmConfig.History entry.
+func ValidHistory(h HistoryConfig) string {
+	switch h.Match {
+	case "", wamp.MatchExact, wamp.MatchPrefix, wamp.MatchWildcard:
+	default:
+		return fmt.Sprintf("match %q: want exact, prefix or wildcard", h.Match)
+	}
+	switch {
+	case h.Topic == "" || !wamp.ValidURI(h.Topic, false, h.Match == wamp.MatchWildcard):
+		return fmt.Sprintf("topic %q is not a valid URI", h.Topic)
+	case h.Limit < 0 || h.MaxBytes < 0:
+		return "Limit and MaxBytes must not be negative"
+	}
+	return ""
 }
 
 // Application is a WAMP router plus the application's own procedures and
@@ -374,7 +444,9 @@ func (rc RealmConfig) routerConfig() router.RealmConfig {
 	// SubscribeApproval: every SUBSCRIBE is offered to the topic handlers
 	// (topics.go), which approve it in the same step when none matches.
 	c := router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
-		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen}
+		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen, SessionKill: rc.SessionKill,
+		MaxTestaments: rc.MaxTestaments, MaxTestamentBytes: rc.MaxTestamentBytes,
+		RetainedTopics: rc.RetainedTopics, RetainedEventMaxBytes: rc.RetainedEventMaxBytes, History: rc.History}
 	rc.authzConfig(&c)
 	return c
 }

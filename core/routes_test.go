@@ -82,7 +82,7 @@ func TestRoutesMostSpecificWins(t *testing.T) {
 		if err := realm.AddRoutes(ctx, &all); err != nil {
 			t.Fatal(err)
 		}
-		wantWAMPError(t, callErr(realm.Call(ctx, "wamp.session.count", nil, nil, nil)), wamp.ErrNoSuchProcedure)
+		wantWAMPError(t, callErr(realm.Call(ctx, "wamp.example.none", nil, nil, nil)), wamp.ErrNoSuchProcedure)
 		if res, err := realm.Call(ctx, "org.none", nil, nil, nil); err != nil || res.Args[0] != "everything" {
 			t.Errorf("org.none after a catch-all: %v %v", res, err)
 		}

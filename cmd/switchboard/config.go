@@ -29,6 +29,11 @@ import (
 //	    roles:                      # static authorization (config_roles.go)
 //	      - name: anonymous
 //	        permissions: [{uri: com.example.public., match: prefix, allow: [call, subscribe]}]
+//	    session_kill: false         # allow wamp.session.kill* (meta API)
+//	    max_testaments: 16          # testaments per session (wamp.session.add_testament)
+//	    max_testament_bytes: 65536  # their approximate size together
+//	    retained_topics: 1000       # event retention on, for at most 1000 topics
+//	    history: [{topic: com.example.log, match: prefix, limit: 100}]   # wamp.subscription.get_events
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
 //	    address: 127.0.0.1:8080
@@ -115,6 +120,33 @@ type RealmConfig struct {
 	Roles []RoleConfig `yaml:"roles"`
 	// Auth, when set, authenticates the realm's sessions (AuthConfig).
 	Auth *AuthConfig `yaml:"auth"`
+	// SessionKill is core.RealmConfig.SessionKill: clients may kill other
+	// sessions with wamp.session.kill, kill_by_authid, kill_by_authrole
+	// and kill_all; false or absent = refused (not_authorized).
+	SessionKill bool `yaml:"session_kill"`
+	// MaxTestaments and MaxTestamentBytes are core.RealmConfig's: the
+	// testaments one session may leave, how many (0 or absent = 16) and
+	// their approximate size together (0 or absent = 65536 bytes).
+	MaxTestaments     int `yaml:"max_testaments"`
+	MaxTestamentBytes int `yaml:"max_testament_bytes"`
+	// RetainedTopics and RetainedEventMaxBytes are core.RealmConfig's:
+	// event retention for at most that many topics (0 or absent = off),
+	// each event of at most that size (0 or absent = 16384 bytes).
+	RetainedTopics        int `yaml:"retained_topics"`
+	RetainedEventMaxBytes int `yaml:"retained_event_max_bytes"`
+	// History is core.RealmConfig.History: the subscriptions whose events
+	// wamp.subscription.get_events returns.
+	History []HistoryConfig `yaml:"history"`
+}
+
+// HistoryConfig is core.HistoryConfig: one subscription keeping its
+// events (match exact when absent; limit 0 or absent = 100 events,
+// max_bytes 0 or absent = 262144).
+type HistoryConfig struct {
+	Topic    string `yaml:"topic"`
+	Match    string `yaml:"match"`
+	Limit    int    `yaml:"limit"`
+	MaxBytes int    `yaml:"max_bytes"`
 }
 
 // ListenerConfig is one listening socket.
@@ -297,6 +329,23 @@ func (c Config) problems() []configProblem {
 				add(p.msg, append([]any{"realms", i, "auth"}, p.path...)...)
 			}
 		}
+		if r.MaxTestaments < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 16) or more", r.MaxTestaments), "realms", i, "max_testaments")
+		}
+		if r.MaxTestamentBytes < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 65536) or more", r.MaxTestamentBytes), "realms", i, "max_testament_bytes")
+		}
+		if r.RetainedTopics < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default: no retention) or more", r.RetainedTopics), "realms", i, "retained_topics")
+		}
+		if r.RetainedEventMaxBytes < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 16384) or more", r.RetainedEventMaxBytes), "realms", i, "retained_event_max_bytes")
+		}
+		for j, h := range r.History {
+			if msg := h.problem(); msg != "" {
+				add(msg, "realms", i, "history", j)
+			}
+		}
 	}
 	if len(c.Listeners) == 0 {
 		add("at least one listener is needed", "listeners")
@@ -425,6 +474,17 @@ func decodeConfig(data []byte) (Config, error) {
 
 // core is the realm's configuration for package core.
 func (r RealmConfig) core() core.RealmConfig {
-	return core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
-		MaxOptionListLen: r.MaxOptionListLen, Roles: r.coreRoles()}
+	rc := core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
+		MaxOptionListLen: r.MaxOptionListLen, Roles: r.coreRoles(),
+		SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes,
+		RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes}
+	for _, h := range r.History {
+		rc.History = append(rc.History, core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
+	}
+	return rc
+}
+
+// problem says what is wrong with h, or "".
+func (h HistoryConfig) problem() string {
+	return core.ValidHistory(core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
 }

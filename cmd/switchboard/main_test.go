@@ -69,7 +69,7 @@ func TestConfigFile(t *testing.T) {
 	}
 	good := write(`
 backend: eventloop
-realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50}]
+realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50, session_kill: true, max_testaments: 4, max_testament_bytes: 1000, retained_topics: 5, history: [{topic: com.log, match: prefix, limit: 3}]}]
 listeners:
   - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json], max_connections: 7, max_connections_per_address: 3}
   - {type: rawsocket, unix: /tmp/switchboard-test.sock}
@@ -79,28 +79,34 @@ shutdown_timeout: 2s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 || c.ShutdownTimeout != 2*time.Second ||
+	if c.Backend != "eventloop" || !c.Realms[1].StrictURI || c.Realms[1].MaxOptionListLen != 50 ||
+		!c.Realms[1].SessionKill || c.Realms[0].SessionKill || c.Realms[1].MaxTestaments != 4 || c.Realms[1].MaxTestamentBytes != 1000 ||
+		c.Realms[1].RetainedTopics != 5 || len(c.Realms[1].History) != 1 || c.Realms[1].History[0].Limit != 3 || c.ShutdownTimeout != 2*time.Second ||
 		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" ||
 		c.Listeners[0].MaxConnections != 7 || c.Listeners[0].MaxConnectionsPerAddress != 3 || c.Listeners[1].MaxConnections != 0 {
 		t.Fatalf("loaded %+v", c)
 	}
 	cases := map[string]string{
-		"unknown key":       "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
-		"no listener":       "realms: [{uri: r}]\n",
-		"bad type":          "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
-		"address and unix":  "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
-		"bad serializer":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
-		"half tls":          "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
-		"negative list max": "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
-		"negative conns":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
-		"negative per addr": "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
-		"bad log format":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: xml}\n",
-		"json and text":     "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: text, json: true}\n",
-		"bad log level":     "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {level: loud}\n",
-		"duplicate realm":   "realms: [{uri: r}, {uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\n",
-		"negative drain":    "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\ndrain_timeout: -1s\n",
-		"negative sessions": "realms: [{uri: r, max_sessions: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
-		"metrics path":      "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nmetrics: {address: ':0', path: /healthz}\n",
+		"unknown key":              "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nbakend: pool\n",
+		"no listener":              "realms: [{uri: r}]\n",
+		"bad type":                 "realms: [{uri: r}]\nlisteners: [{type: http, address: ':0'}]\n",
+		"address and unix":         "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', unix: /x}]\n",
+		"bad serializer":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
+		"half tls":                 "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
+		"negative list max":        "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative conns":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
+		"negative per addr":        "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
+		"bad log format":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: xml}\n",
+		"json and text":            "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: text, json: true}\n",
+		"bad log level":            "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {level: loud}\n",
+		"duplicate realm":          "realms: [{uri: r}, {uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative drain":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\ndrain_timeout: -1s\n",
+		"negative sessions":        "realms: [{uri: r, max_sessions: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"metrics path":             "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nmetrics: {address: ':0', path: /healthz}\n",
+		"negative testaments":      "realms: [{uri: r, max_testaments: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"history bad match":        "realms: [{uri: r, history: [{topic: com.x, match: regex}]}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative retained":        "realms: [{uri: r, retained_topics: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative testament bytes": "realms: [{uri: r, max_testament_bytes: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
 	}
 	for name, text := range cases {
 		if _, err := parseFlags([]string{"-config", write(text)}, io.Discard); err == nil {

@@ -123,7 +123,40 @@ type RealmConfig struct {
 	Authorizer         bool
 	AuthorizerCacheTTL time.Duration
 	MaxHeldRequests    int
+	// SessionKill lets sessions call wamp.session.kill, kill_by_authid,
+	// kill_by_authrole and kill_all (session meta API). Off: those calls
+	// are answered with ERROR wamp.error.not_authorized. (Added by
+	// core/router; additive.)
+	SessionKill bool
+	// MaxTestaments is the most testaments (wamp.session.add_testament)
+	// one session may hold, both scopes together; 0 =
+	// DefaultMaxTestaments. MaxTestamentBytes bounds the approximate size
+	// of their payloads (topic, args, kwargs, publish options) together;
+	// 0 = DefaultMaxTestamentBytes. A testament beyond either is refused
+	// with ERROR wamp.error.invalid_argument. (Added by core/router;
+	// additive.)
+	MaxTestaments     int
+	MaxTestamentBytes int
+	// RetainedTopics turns event retention on (broker_retain.go): at most
+	// this many topics keep their last publication with options.retain,
+	// for subscribers asking get_retained; each such event may be at most
+	// RetainedEventMaxBytes (approximately; 0 =
+	// DefaultRetainedEventMaxBytes). 0 = off, and event_retention is not
+	// announced. (Added by core/router; additive.)
+	RetainedTopics        int
+	RetainedEventMaxBytes int
+	// History lists the subscriptions whose events the realm keeps for
+	// wamp.subscription.get_events (broker_history.go); event_history is
+	// announced when it is not empty. (Added by core/router; additive.)
+	History []HistoryConfig
 }
+
+// Defaults of RealmConfig.MaxTestaments and MaxTestamentBytes: a client
+// announces its departure on a few topics, not a history.
+const (
+	DefaultMaxTestaments     = 16
+	DefaultMaxTestamentBytes = 64 << 10
+)
 
 // DefaultMaxOptionListLen is RealmConfig.MaxOptionListLen's zero-value
 // meaning. Black- and white-lists name sessions, authids or roles that one
@@ -153,4 +186,9 @@ type SessionInfo struct {
 	// empty, is WELCOME.Details.authextra. (Added by core/router; additive.)
 	Realm     wamp.URI
 	AuthExtra wamp.Dict
+	// Transport describes the session's connection for the session meta
+	// API (the "transport" dict of wamp.session.get and on_join); nil
+	// leaves it out. Immutable once given. (Added by core/router;
+	// additive.)
+	Transport wamp.Dict
 }

@@ -14,6 +14,8 @@ var brokerFeatures = wamp.Dict{
 	"publisher_identification":      true,
 	"subscriber_blackwhite_listing": true,
 	"pattern_based_subscription":    true,
+	"session_meta_api":              true,
+	"subscription_meta_api":         true,
 }
 
 // subscription is one (topic, match policy) pair with its subscribers. All
@@ -23,6 +25,12 @@ type subscription struct {
 	id    wamp.ID
 	topic wamp.URI
 	match matchPolicy
+	// created is when the first subscriber made it (subscription meta API).
+	created time.Time
+	// history, when set, keeps the events published to it
+	// (RealmConfig.History); such a subscription stays without
+	// subscribers.
+	history *eventHistory
 	// subscribers in subscription order (deterministic fan-out order).
 	subscribers []*session
 }
@@ -34,6 +42,14 @@ type broker struct {
 	// scratch buffers reused across publications.
 	matches []*subscription
 	filter  publishFilter
+	// metaScratch holds the subscriptions of one meta event or testament
+	// (meta_events.go), apart from matches.
+	metaScratch []*subscription
+	// retained are the topics' retained events (broker_retain.go).
+	retained map[wamp.URI]*retainedEvent
+	// histories counts the subscriptions that keep an event history
+	// (broker_history.go).
+	histories int
 }
 
 func newBroker() broker {
@@ -74,18 +90,22 @@ func (r *Realm) subscribe(now time.Time, s *session, m *wamp.Subscribe, fx *Effe
 		r.holdSubscribe(s, m, policy, fx)
 		return
 	}
-	r.addSubscriber(s, m.Request, m.Topic, policy, fx)
+	getRetained, _ := wamp.OptBool(m.Options, wamp.OptGetRetained)
+	r.addSubscriber(now, s, m.Request, m.Topic, policy, getRetained, fx)
 }
 
 // addSubscriber makes s a subscriber of (topic, policy), creating the
 // subscription if needed, and answers SUBSCRIBED to request req. It
 // reports the subscription ID and whether s was added (false when it
-// already was a subscriber).
-func (r *Realm) addSubscriber(s *session, req wamp.ID, topic wamp.URI, policy matchPolicy, fx *Effects) (wamp.ID, bool) {
+// already was a subscriber). The subscription meta events follow the
+// SUBSCRIBED: on_create when the subscription is new, then on_subscribe.
+// With getRetained, the retained events the subscription matches come
+// right after the SUBSCRIBED (broker_retain.go).
+func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp.URI, policy matchPolicy, getRetained bool, fx *Effects) (wamp.ID, bool) {
 	b := &r.broker
 	sub, ok := b.index.get(topic, policy)
 	if !ok {
-		sub = &subscription{id: r.newID(), topic: topic, match: policy}
+		sub = &subscription{id: r.newID(), topic: topic, match: policy, created: now}
 		b.index.add(topic, policy, sub)
 		b.byID[sub.id] = sub
 	}
@@ -100,6 +120,15 @@ func (r *Realm) addSubscriber(s *session, req wamp.ID, topic wamp.URI, policy ma
 			Topic: topic, Match: policy.String()})
 	}
 	fx.send(s.id, &wamp.Subscribed{Request: req, Subscription: sub.id})
+	if getRetained && !already {
+		r.sendRetained(s, sub, fx)
+	}
+	if !ok {
+		r.subscriptionCreated(s, sub, fx)
+	}
+	if !already {
+		r.emitIDs(topicSubscriptionSubscribe, s.id, sub.id, fx)
+	}
 	return sub.id, !already
 }
 
@@ -111,29 +140,44 @@ func (r *Realm) unsubscribe(s *session, m *wamp.Unsubscribe, fx *Effects) {
 		fx.send(s.id, errorMsg(wamp.UNSUBSCRIBE, m.Request, wamp.ErrNoSuchSubscription, "no such subscription"))
 		return
 	}
-	r.broker.leave(sub, s, m.Request, fx)
+	deleted := r.broker.leave(sub, s, m.Request, fx)
 	fx.send(s.id, &wamp.Unsubscribed{Request: m.Request})
+	r.unsubscribed(s, sub.id, deleted, fx)
+}
+
+// unsubscribed announces that s left subscription id
+// (wamp.subscription.on_unsubscribe [session, subscription]), and its
+// deletion when s was its last subscriber (on_delete, same payload).
+func (r *Realm) unsubscribed(s *session, id wamp.ID, deleted bool, fx *Effects) {
+	r.emitIDs(topicSubscriptionUnsub, s.id, id, fx)
+	if deleted {
+		r.emitIDs(topicSubscriptionDelete, s.id, id, fx)
+	}
 }
 
 // leave removes s from sub (NoticeUnsubscribed with request req, 0 when
-// the session is leaving) and deletes sub when its last subscriber left.
-func (b *broker) leave(sub *subscription, s *session, req wamp.ID, fx *Effects) {
+// the session is leaving) and deletes sub when its last subscriber left,
+// which it reports.
+func (b *broker) leave(sub *subscription, s *session, req wamp.ID, fx *Effects) bool {
 	delete(s.subs, sub.id)
 	fx.notify(Notice{Kind: NoticeUnsubscribed, Session: s.id, Request: req, Subscription: sub.id,
 		Topic: sub.topic, Match: sub.match.String()})
 	if i := slices.Index(sub.subscribers, s); i >= 0 {
 		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
 	}
-	if len(sub.subscribers) == 0 {
+	if len(sub.subscribers) == 0 && sub.history == nil {
 		b.index.remove(sub.topic, sub.match)
 		delete(b.byID, sub.id)
+		return true
 	}
+	return false
 }
 
-// dropSession removes s from all its subscriptions, in subscription ID
-// order (so that notices are deterministic), and forgets the SUBSCRIBEs it
-// had waiting for approval.
-func (b *broker) dropSession(s *session, fx *Effects) {
+// dropSubscriptions removes s from all its subscriptions, in
+// subscription ID order (so that notices are deterministic), and forgets
+// the SUBSCRIBEs it had waiting for approval. The meta events follow once
+// s is out of every subscription, so none reaches the leaving session.
+func (r *Realm) dropSubscriptions(s *session, fx *Effects) {
 	s.pendingSubs = nil
 	if len(s.subs) == 0 {
 		return
@@ -143,7 +187,11 @@ func (b *broker) dropSession(s *session, fx *Effects) {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		b.leave(s.subs[id], s, 0, fx)
+	deleted := make([]bool, len(ids))
+	for i, id := range ids {
+		deleted[i] = r.broker.leave(s.subs[id], s, 0, fx)
+	}
+	for i, id := range ids {
+		r.unsubscribed(s, id, deleted[i], fx)
 	}
 }

@@ -58,8 +58,9 @@ type Notice struct {
 
 // pendingSub is a SUBSCRIBE held for the driver's approval.
 type pendingSub struct {
-	topic  wamp.URI
-	policy matchPolicy
+	topic       wamp.URI
+	policy      matchPolicy
+	getRetained bool
 }
 
 func (fx *Effects) notify(n Notice) { fx.Notify = append(fx.Notify, n) }
@@ -81,7 +82,7 @@ func (r *Realm) ApproveSubscribe(now time.Time, sid SessionID, req wamp.ID, fx *
 		return 0, false
 	}
 	delete(s.pendingSubs, req)
-	return r.addSubscriber(s, req, p.topic, p.policy, fx)
+	return r.addSubscriber(now, s, req, p.topic, p.policy, p.getRetained, fx)
 }
 
 // DenySubscribe refuses a held SUBSCRIBE with ERROR SUBSCRIBE carrying uri
@@ -114,7 +115,8 @@ func (r *Realm) holdSubscribe(s *session, m *wamp.Subscribe, policy matchPolicy,
 	if s.pendingSubs == nil {
 		s.pendingSubs = map[wamp.ID]pendingSub{}
 	}
-	s.pendingSubs[m.Request] = pendingSub{topic: m.Topic, policy: policy}
+	getRetained, _ := wamp.OptBool(m.Options, wamp.OptGetRetained)
+	s.pendingSubs[m.Request] = pendingSub{topic: m.Topic, policy: policy, getRetained: getRetained}
 	fx.notify(Notice{Kind: NoticeSubscribeRequest, Session: s.id, Request: m.Request, Topic: m.Topic,
 		Match: policy.String(), Options: m.Options})
 }

@@ -1,8 +1,9 @@
 package router
 
 import (
-	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"time"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // publish handles PUBLISH: one EVENT value per matching subscription,
@@ -53,13 +54,45 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 		}
 		return
 	}
-	pub := r.newID()
 	f := &b.filter
 	f.set(s, m.Options, b.matches)
 	defer f.reset()
-	var exactDetails, patternDetails wamp.Dict
+	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs}
 	events := len(fx.Out)
-	for _, sub := range b.matches {
+	fanout(&p, b.matches, f, fx)
+	if b.histories > 0 {
+		r.record(now, &p, m.Options, b.matches)
+	}
+	if r.cfg.RetainedTopics > 0 {
+		if retain, _ := wamp.OptBool(m.Options, wamp.OptRetain); retain {
+			r.retain(&p, m.Options)
+		}
+	}
+	if ack {
+		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: p.id})
+		for i := range fx.Out[events:] {
+			fx.Out[events+i].Acked = true
+		}
+	}
+}
+
+// publication is one publication being delivered.
+type publication struct {
+	from     *session // the publisher; nil for the router's own meta events
+	id       wamp.ID
+	topic    wamp.URI
+	disclose bool // publisher identification (from is not nil)
+	args     wamp.List
+	kwargs   wamp.Dict
+}
+
+// fanout delivers p to the subscribers of matches that f allows: one
+// EVENT value per subscription, the same pointer for each of its
+// receivers (Outbound.Shared when there are several). Client
+// publications, testaments and meta events all take this path.
+func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effects) {
+	var exactDetails, patternDetails wamp.Dict
+	for _, sub := range matches {
 		var ev *wamp.Event
 		first := len(fx.Out)
 		for _, sess := range sub.subscribers {
@@ -67,15 +100,15 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 				continue
 			}
 			if ev == nil {
-				ev = &wamp.Event{Subscription: sub.id, Publication: pub, Args: m.Args, Kwargs: m.Kwargs}
+				ev = &wamp.Event{Subscription: sub.id, Publication: p.id, Args: p.args, Kwargs: p.kwargs}
 				if sub.match == matchExact {
 					if exactDetails == nil {
-						exactDetails = eventDetails(s, disclose, "")
+						exactDetails = eventDetails(p.from, p.disclose, "")
 					}
 					ev.Details = exactDetails
 				} else {
 					if patternDetails == nil {
-						patternDetails = eventDetails(s, disclose, m.Topic)
+						patternDetails = eventDetails(p.from, p.disclose, p.topic)
 					}
 					ev.Details = patternDetails
 				}
@@ -88,12 +121,6 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 			}
 		}
 	}
-	if ack {
-		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: pub})
-		for i := range fx.Out[events:] {
-			fx.Out[events+i].Acked = true
-		}
-	}
 }
 
 // eventDetails builds EVENT.Details: "topic" for pattern subscriptions
@@ -101,6 +128,7 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 // asked for disclose_me (publisher identification). One dict serves every
 // EVENT of the same kind in a publication.
 func eventDetails(pub *session, disclose bool, topic wamp.URI) wamp.Dict {
+	disclose = disclose && pub != nil
 	if !disclose && topic == "" {
 		return emptyDetails
 	}

@@ -16,6 +16,9 @@ var dealerFeatures = wamp.Dict{
 	"caller_identification":      true,
 	"pattern_based_registration": true,
 	"shared_registration":        true,
+	"session_meta_api":           true,
+	"registration_meta_api":      true,
+	"testament_meta_api":         true,
 }
 
 // invokePolicy is a registration's options.invoke (shared registration).
@@ -44,6 +47,8 @@ type registration struct {
 	procedure wamp.URI
 	match     matchPolicy
 	invoke    invokePolicy
+	// created is when the first callee made it (registration meta API).
+	created time.Time
 	// callees in registration order ("first" is callees[0], "last" the end).
 	callees []*session
 	// next is the roundrobin cursor into callees.
@@ -67,7 +72,9 @@ func newDealer() dealer {
 // for, or already registered by this very session, is
 // procedure_already_exists; otherwise a shared registration gains a callee.
 // Clients may not register under the reserved "wamp." prefix
-// (invalid_uri); Internal sessions may.
+// (invalid_uri); Internal sessions may. The registration meta events
+// follow the REGISTERED: on_create when the registration is new, then
+// on_register.
 func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effects) {
 	policy, okMatch := parseMatch(m.Options)
 	invoke, okInvoke := parseInvoke(m.Options)
@@ -103,7 +110,7 @@ func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effect
 			return
 		}
 	} else {
-		reg = &registration{id: r.newID(), procedure: m.Procedure, match: policy, invoke: invoke}
+		reg = &registration{id: r.newID(), procedure: m.Procedure, match: policy, invoke: invoke, created: now}
 		d.index.add(m.Procedure, policy, reg)
 		d.byID[reg.id] = reg
 	}
@@ -113,6 +120,10 @@ func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effect
 	}
 	s.regs[reg.id] = reg
 	fx.send(s.id, &wamp.Registered{Request: m.Request, Registration: reg.id})
+	if !exists {
+		r.registrationCreated(s, reg, fx)
+	}
+	r.emitIDs(topicRegistrationRegister, s.id, reg.id, fx)
 }
 
 // parseInvoke reads options.invoke (already type-checked by
@@ -135,12 +146,24 @@ func (r *Realm) unregister(s *session, m *wamp.Unregister, fx *Effects) {
 		fx.send(s.id, errorMsg(wamp.UNREGISTER, m.Request, wamp.ErrNoSuchRegistration, "no such registration"))
 		return
 	}
-	r.dealer.leave(reg, s)
+	deleted := r.dealer.leave(reg, s)
 	fx.send(s.id, &wamp.Unregistered{Request: m.Request})
+	r.unregistered(s, reg.id, deleted, fx)
 }
 
-// leave removes callee s from reg, deleting reg when it was the last one.
-func (d *dealer) leave(reg *registration, s *session) {
+// unregistered announces that callee s left registration id
+// (wamp.registration.on_unregister [session, registration]), and its
+// deletion when s was its last callee (on_delete, same payload).
+func (r *Realm) unregistered(s *session, id wamp.ID, deleted bool, fx *Effects) {
+	r.emitIDs(topicRegistrationUnreg, s.id, id, fx)
+	if deleted {
+		r.emitIDs(topicRegistrationDelete, s.id, id, fx)
+	}
+}
+
+// leave removes callee s from reg, deleting reg when it was the last one,
+// which it reports.
+func (d *dealer) leave(reg *registration, s *session) bool {
 	delete(s.regs, reg.id)
 	if i := slices.Index(reg.callees, s); i >= 0 {
 		reg.callees = slices.Delete(reg.callees, i, i+1)
@@ -154,15 +177,32 @@ func (d *dealer) leave(reg *registration, s *session) {
 	if len(reg.callees) == 0 {
 		d.index.remove(reg.procedure, reg.match)
 		delete(d.byID, reg.id)
+		return true
 	}
+	return false
 }
 
-// dropRegistrations removes s from all its registrations.
-func (d *dealer) dropRegistrations(s *session) {
-	for _, reg := range s.regs {
-		d.leave(reg, s)
-	}
+// dropRegistrations removes s from all its registrations, in
+// registration ID order, then announces it (meta events), and drops the
+// fallback if s is its callee.
+func (r *Realm) dropRegistrations(s *session, fx *Effects) {
+	d := &r.dealer
 	d.dropFallback(s)
+	if len(s.regs) == 0 {
+		return
+	}
+	ids := make([]wamp.ID, 0, len(s.regs))
+	for id := range s.regs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	deleted := make([]bool, len(ids))
+	for i, id := range ids {
+		deleted[i] = d.leave(s.regs[id], s)
+	}
+	for i, id := range ids {
+		r.unregistered(s, id, deleted[i], fx)
+	}
 }
 
 // pickCallee chooses the callee of reg for one call per its invoke policy.

@@ -45,11 +45,12 @@ func newCallTable() callTable {
 // progressDetails is RESULT.Details of a progressive result (shared, immutable).
 var progressDetails = wamp.Dict{wamp.OptProgress: true}
 
-// call handles CALL: resolve the registration (exact, else longest prefix,
-// else best wildcard; calls under the reserved "wamp." prefix resolve exact
-// registrations only), or the fallback callee when its mode takes the call
-// (dealer_fallback.go), pick a callee, send it an INVOCATION and remember
-// the call.
+// call handles CALL: a meta procedure is answered by the router itself
+// (meta.go); otherwise resolve the registration (exact, else longest
+// prefix, else best wildcard; calls under the reserved "wamp." prefix
+// resolve exact registrations only), or the fallback callee when its mode
+// takes the call (dealer_fallback.go), pick a callee, send it an
+// INVOCATION and remember the call.
 func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	fail := func(uri wamp.URI, msg string) { fx.send(s.id, errorMsg(wamp.CALL, m.Request, uri, msg)) }
 	// Option types were checked by wamp.ValidateOptions.
@@ -72,7 +73,11 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		fail(wamp.ErrInvalidArgument, msg)
 		return
 	}
-	reg, policy, found := r.dealer.index.best(m.Procedure, !reserved(m.Procedure))
+	meta := reserved(m.Procedure)
+	if meta && r.metaCall(now, s, m, fx) {
+		return
+	}
+	reg, policy, found := r.dealer.index.best(m.Procedure, !meta)
 	// An exact hit proves the URI valid (validated at REGISTER).
 	if (!found || policy != matchExact) && !validURI(m.Procedure, r.cfg.StrictURI, false) {
 		fail(wamp.ErrInvalidURI, "invalid procedure URI "+quote(string(m.Procedure)))

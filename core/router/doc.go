@@ -136,6 +136,33 @@
 // driver calls ApproveSubscribe or DenySubscribe; events published
 // meanwhile do not reach it. Invalid SUBSCRIBEs are answered at once, and
 // subscribing again to a subscription the session already has is answered
-// at once. The subscription meta API is not implemented, so
-// subscription_meta_api is not announced.
+// at once.
+//
+// Meta API (meta.go, meta_session.go, meta_lookup.go, meta_events.go):
+// the router answers the session, registration and subscription meta
+// procedures (wamp.session.count, list, get, kill*, add_testament,
+// flush_testaments; wamp.registration.list, lookup, match, get,
+// list_callees, count_callees; wamp.subscription.list, lookup, match, get,
+// list_subscribers, count_subscribers) itself, with RESULT or ERROR and no
+// INVOCATION; the only cost to other CALLs is a prefix check. Meta events
+// (wamp.session.on_join/on_leave, wamp.registration.on_create/on_register/
+// on_unregister/on_delete, wamp.subscription.on_create/on_subscribe/
+// on_unsubscribe/on_delete) are publications of the router through the
+// broker's fan-out, built only when someone subscribes; they follow the
+// reply to the request that caused them, and a leaving session's events
+// follow its removal from every subscription. The session meta API shows
+// established non-Internal sessions only; kill* needs
+// RealmConfig.SessionKill (else wamp.error.not_authorized). Testaments
+// (testament.go) are published when a session goes, however it goes, but
+// not at Shutdown; each session holds at most RealmConfig.MaxTestaments of
+// RealmConfig.MaxTestamentBytes together. Features: session_meta_api
+// (broker and dealer), registration_meta_api, testament_meta_api (dealer),
+// subscription_meta_api (broker).
+//
+// Event retention (broker_retain.go; RealmConfig.RetainedTopics, off by
+// default) and event history (broker_history.go; RealmConfig.History,
+// wamp.subscription.get_events) are bounded per topic and per history by
+// count and approximate bytes; event_retention and event_history are
+// announced only when configured. A publication costs them one check each
+// when they are off.
 package router

@@ -77,12 +77,16 @@ type HelloConfig struct {
 	// Realm, when set, is the realm name WELCOME reports (a session placed
 	// in the application's default realm): SessionInfo.Realm.
 	Realm wamp.URI
+	// Transport, when set, is SessionInfo.Transport of the admitted
+	// session (the session meta API's "transport" dict).
+	Transport wamp.Dict
 }
 
 // handshake is a session's state until WELCOME.
 type handshake struct {
 	hello      *wamp.Hello
 	realm      wamp.URI
+	transport  wamp.Dict
 	seq        uint64 // identifies the live handshake deadline
 	lastMethod string // the method of the last CHALLENGE
 }
@@ -104,7 +108,8 @@ func (r *Realm) Hello(now time.Time, sid SessionID, hello *wamp.Hello, cfg Hello
 	if _, dup := r.sessions[sid]; dup {
 		panic("router: Hello: session ID already in the realm")
 	}
-	s := &session{id: sid, feats: parseFeatures(hello.Details), hs: &handshake{hello: hello, realm: cfg.Realm}}
+	r.startHistories(now)
+	s := &session{id: sid, feats: parseFeatures(hello.Details), hs: &handshake{hello: hello, realm: cfg.Realm, transport: cfg.Transport}}
 	r.sessions[sid] = s
 	r.handshaking++
 	if !cfg.Deadline.IsZero() {
@@ -189,6 +194,9 @@ func (r *Realm) admit(s *session, info SessionInfo, fx *Effects) {
 	if s.hs.realm != "" {
 		info.Realm = s.hs.realm
 	}
+	if info.Transport == nil {
+		info.Transport = s.hs.transport
+	}
 	s.info = info
 	s.state = stOpening
 	fx.handshake(HandshakeOp{Session: s.id, Kind: HandshakeOpen, Hello: s.hs.hello, Info: info})
@@ -217,6 +225,7 @@ func (r *Realm) Opened(_ time.Time, sid SessionID, fx *Effects) {
 	r.handshaking--
 	fx.send(sid, r.welcome(sid, s.info))
 	fx.handshake(HandshakeOp{Session: sid, Kind: HandshakeWelcome})
+	r.joined(s, fx)
 }
 
 // authenticate hands the client's AUTHENTICATE to the authenticator.

@@ -2,6 +2,7 @@ package router
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -21,6 +22,15 @@ func (c RealmConfig) withDefaults() RealmConfig {
 	}
 	if c.MaxHeldRequests <= 0 {
 		c.MaxHeldRequests = DefaultMaxHeldRequests
+	}
+	if c.MaxTestaments <= 0 {
+		c.MaxTestaments = DefaultMaxTestaments
+	}
+	if c.MaxTestamentBytes <= 0 {
+		c.MaxTestamentBytes = DefaultMaxTestamentBytes
+	}
+	if c.RetainedEventMaxBytes <= 0 {
+		c.RetainedEventMaxBytes = DefaultRetainedEventMaxBytes
 	}
 	return c
 }
@@ -46,6 +56,9 @@ type Realm struct {
 	// closing is set by Shutdown: later Joins are refused with closeReason.
 	closing     bool
 	closeReason wamp.URI
+	// historiesStarted: the subscriptions of cfg.History exist
+	// (broker_history.go).
+	historiesStarted bool
 
 	// welcomeRoles is WELCOME.Details.roles, shared by every WELCOME.
 	welcomeRoles wamp.Dict
@@ -65,16 +78,32 @@ func NewRealm(cfg RealmConfig, ids IDSource) *Realm {
 		sessions: map[SessionID]*session{},
 		broker:   newBroker(),
 		dealer:   newDealer(),
-		welcomeRoles: wamp.Dict{
-			"broker": wamp.Dict{"features": brokerFeatures},
-			"dealer": wamp.Dict{"features": dealerFeatures},
-		},
+	}
+	r.welcomeRoles = wamp.Dict{
+		"broker": wamp.Dict{"features": r.brokerFeatures()},
+		"dealer": wamp.Dict{"features": dealerFeatures},
 	}
 	r.rng.state = cfg.RandomSeed
 	if r.rng.state == 0 {
 		r.rng.state = uint64(ids.NextID())
 	}
 	return r
+}
+
+// brokerFeatures are the broker features this realm announces: the
+// broker's, plus those its configuration turns on.
+func (r *Realm) brokerFeatures() wamp.Dict {
+	if r.cfg.RetainedTopics <= 0 && len(r.cfg.History) == 0 {
+		return brokerFeatures
+	}
+	f := maps.Clone(brokerFeatures)
+	if r.cfg.RetainedTopics > 0 {
+		f[wamp.FeatureEventRetention] = true
+	}
+	if len(r.cfg.History) > 0 {
+		f[wamp.FeatureEventHistory] = true
+	}
+	return f
 }
 
 // URI returns the realm's name.
@@ -90,6 +119,9 @@ func (r *Realm) SessionCount() int { return len(r.sessions) - r.handshaking }
 func (r *Realm) Has(sid SessionID) bool { _, ok := r.sessions[sid]; return ok }
 
 func (r *Realm) newID() wamp.ID { return r.ids.NextID() }
+
+// idString renders an ID in decimal.
+func idString(id wamp.ID) string { return strconv.FormatUint(uint64(id), 10) }
 
 // Join admits an authenticated session and emits WELCOME to sid with
 // Details {realm, roles: {broker: {features}, dealer: {features}}, authid,
@@ -109,9 +141,11 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	if _, dup := r.sessions[sid]; dup {
 		panic("router: Join: session ID already in the realm")
 	}
+	r.startHistories(now)
 	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
 	r.sessions[sid] = s
 	fx.send(sid, r.welcome(sid, info))
+	r.joined(s, fx)
 }
 
 // welcome builds WELCOME for sid admitted as info.
@@ -298,7 +332,7 @@ func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
 			r.endHandshake(s, reason, "the router is shutting down", fx)
 			continue
 		}
-		r.startGoodbye(now, r.sessions[sid], reason, fx)
+		r.goodbye(now, r.sessions[sid], reason, emptyDetails, fx)
 	}
 }
 
@@ -307,14 +341,14 @@ func (r *Realm) Shutdown(now time.Time, reason wamp.URI, fx *Effects) {
 // are ignored. Executor-only.
 func (r *Realm) Kill(now time.Time, sid SessionID, reason wamp.URI, fx *Effects) {
 	if s := r.sessions[sid]; s != nil && s.state == stEstablished {
-		r.startGoodbye(now, s, reason, fx)
+		r.goodbye(now, s, reason, emptyDetails, fx)
 	}
 }
 
-// startGoodbye moves s to stShuttingDown: GOODBYE out, everything it owns
-// released, the grace deadline armed.
-func (r *Realm) startGoodbye(now time.Time, s *session, reason wamp.URI, fx *Effects) {
-	fx.send(s.id, &wamp.Goodbye{Details: emptyDetails, Reason: reason})
+// goodbye moves s to stShuttingDown: GOODBYE {details} reason out,
+// everything it owns released, the grace deadline armed.
+func (r *Realm) goodbye(now time.Time, s *session, reason wamp.URI, details wamp.Dict, fx *Effects) {
+	fx.send(s.id, &wamp.Goodbye{Details: details, Reason: reason})
 	r.release(s, fx)
 	s.state = stShuttingDown
 	r.shuttingDown++
@@ -364,11 +398,13 @@ func (r *Realm) remove(s *session, fx *Effects) {
 	delete(r.sessions, s.id)
 }
 
-// release drops s's subscriptions, registrations and pending calls
-// (idempotent: a second call finds nothing).
+// release drops s's subscriptions, registrations and pending calls, then
+// publishes its testaments and announces its departure (depart; meta
+// events). Idempotent: a second call finds nothing.
 func (r *Realm) release(s *session, fx *Effects) {
-	r.broker.dropSession(s, fx)
-	r.dealer.dropRegistrations(s)
+	r.dropSubscriptions(s, fx)
+	r.dropRegistrations(s, fx)
 	r.dropCalls(s, fx)
 	s.held, s.verdict, s.authzCache = nil, nil, nil
+	r.depart(s, fx)
 }

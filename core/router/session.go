@@ -202,6 +202,12 @@ type session struct {
 	held       []heldReq
 	verdict    *verdict
 	authzCache map[authzKey]authzEntry
+	// testaments are published when the session goes (testament.go), by
+	// scope; testamentBytes is their approximate size together.
+	testaments     [numScopes][]testament
+	testamentBytes int
+	// departed: the session's departure was handled (depart), once.
+	departed bool
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.

@@ -150,6 +150,45 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 			cfg.StrictURI = true
 		case a == "approve":
 			cfg.SubscribeApproval = true
+		case a == "kill":
+			cfg.SessionKill = true
+		case strings.HasPrefix(a, "testaments="):
+			n, err := strconv.Atoi(a[len("testaments="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxTestaments = n
+		case strings.HasPrefix(a, "history="): // history=topic[,match[,limit[,bytes]]]
+			f := strings.Split(a[len("history="):], ",")
+			hc := HistoryConfig{Topic: wamp.URI(f[0])}
+			if len(f) > 1 {
+				hc.Match = f[1]
+			}
+			if len(f) > 2 {
+				hc.Limit, _ = strconv.Atoi(f[2])
+			}
+			if len(f) > 3 {
+				hc.MaxBytes, _ = strconv.Atoi(f[3])
+			}
+			cfg.History = append(cfg.History, hc)
+		case strings.HasPrefix(a, "retain="):
+			n, err := strconv.Atoi(a[len("retain="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.RetainedTopics = n
+		case strings.HasPrefix(a, "retainbytes="):
+			n, err := strconv.Atoi(a[len("retainbytes="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.RetainedEventMaxBytes = n
+		case strings.HasPrefix(a, "testamentbytes="):
+			n, err := strconv.Atoi(a[len("testamentbytes="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxTestamentBytes = n
 		case strings.HasPrefix(a, "seed="):
 			n, err := strconv.ParseUint(a[5:], 10, 64)
 			if err != nil {

@@ -45,7 +45,9 @@ import (
 //	deadline                   NextDeadline, relative to the clock
 //	state                      counts of sessions, subscriptions, registrations, calls
 //	fallback <s>|- off|unmatched|all  SetFallback; answers "reg <id>" or "error <text>"
-//	realm [strict] [approve] [seed=N] [goodbye=D] [maxlist=N]  replace the realm (before any join)
+//	realm [strict] [approve] [kill] [seed=N] [goodbye=D] [maxlist=N] [testaments=N] [testamentbytes=N]
+//	      [retain=N] [retainbytes=N] [history=topic[,match[,limit[,bytes]]]]...
+//	                           replace the realm (before any join); kill: RealmConfig.SessionKill
 //	verbose on|off             print WELCOME details in full (default off)
 //	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
 //	approve <s> <req>          ApproveSubscribe; answers "subscription <id> added|not-added"

@@ -10,6 +10,7 @@
 //               go-component (scenarios_component.js) |
 //               auth-ticket | auth-wampcra | auth-wampcra-salted | auth-cryptosign |
 //               auth-wrong-secret (scenarios_auth.js) |
+//               meta-api (scenarios_meta.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
@@ -32,7 +33,7 @@ globalThis.WebSocket = class extends WS {
 
 const h = require('./harness.js');
 const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'),
-  require('./scenarios_component.js'), require('./scenarios_auth.js'));
+  require('./scenarios_component.js'), require('./scenarios_auth.js'), require('./scenarios_meta.js'));
 
 main();
 
