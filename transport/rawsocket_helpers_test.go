@@ -148,6 +148,9 @@ func (c *rsRaw) readFrame() (typ byte, payload []byte, err error) {
 func (c *rsRaw) readMessage(t testing.TB) []byte {
 	t.Helper()
 	for {
+		// Each frame gets its own deadline: a test reading megabytes under
+		// the race detector on a loaded machine may take longer in all.
+		_ = c.SetReadDeadline(time.Now().Add(waitFor))
 		typ, p, err := c.readFrame()
 		if err != nil {
 			t.Fatalf("reading a frame: %v", err)
