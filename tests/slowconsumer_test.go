@@ -79,6 +79,13 @@ func TestStalledSubscriberIsClosedPublisherUnharmed(t *testing.T) {
 // and a shared OutboundBudget it returns.
 func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *transport.OutboundBudget) {
 	t.Helper()
+	return startBudgetRouterPing(t, b, 0)
+}
+
+// startBudgetRouterPing is startBudgetRouter with a keep-alive ping
+// interval (0 = the default, 30 s).
+func startBudgetRouterPing(t *testing.T, b backend, ping time.Duration) (string, *transport.Stats, *transport.OutboundBudget) {
+	t.Helper()
 	as := b.New()
 	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
@@ -88,7 +95,7 @@ func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *tran
 	stats, budget := new(transport.Stats), transport.NewOutboundBudget(64<<20)
 	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
 		Serializers: []serialize.Serializer{serialize.JSON}, Stats: stats, MaxMessageBytes: 1 << 20,
-		OutboundBudget: budget, StallTimeout: 500 * time.Millisecond,
+		OutboundBudget: budget, StallTimeout: 500 * time.Millisecond, PingInterval: ping,
 	}, app)
 	if err != nil {
 		t.Fatal(err)
@@ -107,31 +114,70 @@ func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *tran
 	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws", stats, budget
 }
 
+// A callee that stops reading (and so stops answering pings) never makes
+// its callers hang: keep-alive evicts it, and the call it held fails with
+// an ERROR; the caller stays joined.
+func TestStalledCalleeFailsItsCalls(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		url, stats, _ := startBudgetRouterPing(t, b, 200*time.Millisecond)
+		dialStalled(t, url, `[64,1,{},"com.example.stuck"]`, int(wamp.REGISTERED))
+		caller := dialVia(t, b, url, serialize.JSON)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_, err := caller.Call(ctx, "com.example.stuck", wamp.List{1}, nil, nil) // no call timeout
+		var ce *client.Error
+		if !errors.As(err, &ce) {
+			t.Fatalf("call to a stalled callee: %v, want an ERROR from the router", err)
+		}
+		t.Logf("the caller got %v", err)
+		if got := stats.KeepaliveTimeouts.Load(); got < 1 {
+			t.Errorf("KeepaliveTimeouts = %d, want the stalled callee evicted by keep-alive", got)
+		}
+		if _, err := caller.Call(ctx, "com.example.stuck", nil, nil, nil); !errors.As(err, &ce) || ce.URI != wamp.ErrNoSuchProcedure {
+			t.Errorf("after the eviction: %v, want %s", err, wamp.ErrNoSuchProcedure)
+		}
+	})
+}
+
 // dialStalledSubscriber joins realm1 over a raw WebSocket with a small
 // receive buffer, subscribes to topic, and then never reads again.
 func dialStalledSubscriber(t *testing.T, wsURL string, topic wamp.URI) {
+	t.Helper()
+	dialStalled(t, wsURL, `[32,1,{},"`+string(topic)+`"]`, int(wamp.SUBSCRIBED))
+}
+
+// dialStalled joins realm1 over a raw WebSocket with a small receive
+// buffer, sends req, reads the reply of type want, and then never reads
+// (nor writes) again.
+func dialStalled(t *testing.T, wsURL, req string, want int) {
 	t.Helper()
 	host := strings.TrimPrefix(strings.TrimSuffix(wsURL, "/ws"), "ws://")
 	nc, err := net.Dial("tcp", host)
 	must(t, err)
 	t.Cleanup(func() { nc.Close() })
 	must(t, nc.(*net.TCPConn).SetReadBuffer(4096))
-	req := "GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	upgrade := "GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
 		"Sec-WebSocket-Protocol: wamp.2.json\r\n\r\n"
-	_, err = io.WriteString(nc, req)
+	_, err = io.WriteString(nc, upgrade)
 	must(t, err)
 	c := &burstConn{nc: nc, br: bufio.NewReader(nc)}
 	resp, err := http.ReadResponse(c.br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
-	c.write(t, `[1,"realm1",{"roles":{"subscriber":{}}}]`)
+	c.write(t, `[1,"realm1",{"roles":{"subscriber":{},"callee":{}}}]`)
 	if typ := c.readType(t); typ != int(wamp.WELCOME) {
 		t.Fatalf("got message type %d, want WELCOME", typ)
 	}
-	c.write(t, `[32,1,{},"`+string(topic)+`"]`)
-	if typ := c.readType(t); typ != int(wamp.SUBSCRIBED) {
-		t.Fatalf("got message type %d, want SUBSCRIBED", typ)
+	c.write(t, req)
+	for {
+		typ := c.readType(t)
+		if typ == want {
+			return
+		}
+		if typ != 0 { // 0: a control frame (a ping)
+			t.Fatalf("got message type %d, want %d", typ, want)
+		}
 	}
 }
