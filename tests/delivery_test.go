@@ -29,17 +29,25 @@ const deliveryLimit = 64 << 10
 // and a MaxMessageBytes of deliveryLimit; it returns the ws:// URL.
 func startLimitedRouter(t *testing.T, b backend) (string, *transport.Stats) {
 	t.Helper()
+	stats := new(transport.Stats)
+	return startWSRouter(t, b, transport.WebSocketConfig{
+		Serializers:     []serialize.Serializer{serialize.JSON, serialize.MsgPack, serialize.CBOR},
+		MaxMessageBytes: deliveryLimit, Stats: stats,
+	}), stats
+}
+
+// startWSRouter serves realm1 of a new application on a backend of kind b
+// over a WebSocket server configured by cfg; it returns the ws:// URL.
+// Everything stops when the test ends.
+func startWSRouter(t *testing.T, b backend, cfg transport.WebSocketConfig) string {
+	t.Helper()
 	as := b.New()
 	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
 	if err != nil {
 		as.Close()
 		t.Fatal(err)
 	}
-	stats := new(transport.Stats)
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
-		Serializers:     []serialize.Serializer{serialize.JSON, serialize.MsgPack, serialize.CBOR},
-		MaxMessageBytes: deliveryLimit, Stats: stats,
-	}, app)
+	ws, err := transport.NewWebSocketServer(cfg, app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +62,7 @@ func startLimitedRouter(t *testing.T, b backend) (string, *transport.Stats) {
 		hs.Close()
 		as.Close()
 	})
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws", stats
+	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
 }
 
 // eventSink collects the first argument of every event of a subscription.

@@ -7,13 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
-	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/transport"
@@ -86,32 +84,12 @@ func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *tran
 // interval (0 = the default, 30 s).
 func startBudgetRouterPing(t *testing.T, b backend, ping time.Duration) (string, *transport.Stats, *transport.OutboundBudget) {
 	t.Helper()
-	as := b.New()
-	app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
-	if err != nil {
-		as.Close()
-		t.Fatal(err)
-	}
 	stats, budget := new(transport.Stats), transport.NewOutboundBudget(64<<20)
-	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{
+	url := startWSRouter(t, b, transport.WebSocketConfig{
 		Serializers: []serialize.Serializer{serialize.JSON}, Stats: stats, MaxMessageBytes: 1 << 20,
 		OutboundBudget: budget, StallTimeout: 500 * time.Millisecond, PingInterval: ping,
-	}, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(ws)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := app.Close(ctx); err != nil {
-			t.Errorf("app.Close: %v", err)
-		}
-		ws.Close()
-		hs.Close()
-		as.Close()
 	})
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws", stats, budget
+	return url, stats, budget
 }
 
 // A callee that stops reading (and so stops answering pings) never makes
