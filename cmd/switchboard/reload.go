@@ -188,8 +188,12 @@ func restartKeys(cur, next Config) []string {
 // reloadAuth applies a kept realm's new auth section: the new
 // authenticator admits from now on, and the sessions of users the new
 // section no longer lists are killed with switchboard.close.user_removed.
+// A removed user whose authentication was under way with the old
+// authenticator is refused when it ends (server.guarded); what remains
+// is the instant between that check and the session's admission.
 func (s *server) reloadAuth(r *core.Realm, old, rc RealmConfig) error {
 	if rc.Auth == nil {
+		s.setRealmAuth(rc.URI, nil)
 		r.SetAuthenticator(nil) // anonymous only, as a realm without auth
 	} else if err := s.setAuth(rc); err != nil {
 		return err

@@ -158,3 +158,75 @@ func TestReloadUsersAndRoles(t *testing.T) {
 		}
 	}
 }
+
+// A user removed by a reload while its authentication is under way (its
+// CHALLENGE answered only after the reload) is refused: it does not slip
+// in after reloadAuth closed the user's sessions. A kept user in the same
+// position joins.
+func TestReloadRemovesUserMidChallenge(t *testing.T) {
+	bobFile := filepath.Join(t.TempDir(), "bob.ticket")
+	if err := os.WriteFile(bobFile, []byte("bob-ticket"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runFile(t, reloadAuthYAML(bobFile, "call", "alice", "bob"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// held starts a join whose CHALLENGE is answered when release closes.
+	held := func(authid string) (challenged chan struct{}, release chan struct{}, result chan error) {
+		challenged, release, result = make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		a := authenticate.Ticket(authid, authid+"-ticket")
+		answer := a.OnChallenge
+		a.OnChallenge = func(ctx context.Context, c *wamp.Challenge) (string, wamp.Dict, error) {
+			close(challenged)
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return "", nil, ctx.Err()
+			}
+			return answer(ctx, c)
+		}
+		cfg := client.Config{Realm: "realm1", Backend: r.be, Logger: quietLog()}
+		a.Apply(&cfg)
+		go func() {
+			s, err := client.Dial(ctx, r.srv.URLs()[0], cfg)
+			if err == nil {
+				s.Leave(ctx, "")
+			}
+			result <- err
+		}()
+		return challenged, release, result
+	}
+	wait := func(what string, ch chan struct{}) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+	aliceChallenged, aliceRelease, aliceResult := held("alice")
+	wait("alice's challenge", aliceChallenged)
+	bobChallenged, bobRelease, bobResult := held("bob")
+	wait("bob's challenge", bobChallenged)
+
+	r.write(t, reloadAuthYAML(bobFile, "call", "bob"))
+	r.sigs <- syscall.SIGHUP
+	waitUntil(t, "the reload", func() bool { return strings.Contains(r.logs.String(), "msg=reloaded") })
+	close(aliceRelease)
+	close(bobRelease)
+	for name, res := range map[string]chan error{"alice": aliceResult, "bob": bobResult} {
+		var err error
+		select {
+		case err = <-res:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s's join did not end", name)
+		}
+		var ce *client.CloseError
+		switch {
+		case name == "bob" && err != nil:
+			t.Errorf("bob, kept, answering after the reload: %v", err)
+		case name == "alice" && (!errors.As(err, &ce) || ce.Reason != wamp.ErrAuthenticationDenied):
+			t.Errorf("alice, removed, answering after the reload: %v, want ABORT %s", err, wamp.ErrAuthenticationDenied)
+		}
+	}
+}
