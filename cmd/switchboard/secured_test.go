@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -75,7 +76,9 @@ func startSecured(t *testing.T) (*server, *syncBuffer) {
 // ticket, salted WAMP-CRA and cryptosign (role member), each may do what
 // its role allows and gets wamp.error.not_authorized for the rest; a wrong
 // secret of each method gets ABORT wamp.error.authentication_denied; no
-// secret reaches the log. autobahn-js joins the same router by each method
+// secret reaches the log; a client.Component joins it as a member and as
+// an anonymous session (securedComponents). autobahn-js joins the same
+// router by each method
 // (every serializer) and checks the same allowed and denied actions.
 func TestSecuredExample(t *testing.T) {
 	srv, _ := startSecured(t)
@@ -150,6 +153,8 @@ func TestSecuredExample(t *testing.T) {
 		}
 	}
 
+	t.Run("component", func(t *testing.T) { securedComponents(ctx, t, url) })
+
 	t.Run("autobahn-js", func(t *testing.T) {
 		for _, ser := range []string{"json", "msgpack", "cbor"} {
 			for _, sc := range []string{"secured-anonymous", "secured-ticket", "secured-wampcra-salted", "secured-cryptosign"} {
@@ -204,6 +209,62 @@ func checkSecuredActions(ctx context.Context, t *testing.T, s *client.Session, n
 			t.Errorf("%s: %v, want it allowed", a.what, err)
 		case !allowed && (!errors.As(err, &we) || we.URI != wamp.ErrNotAuthorized):
 			t.Errorf("%s: %v, want %s", a.what, err, wamp.ErrNotAuthorized)
+		}
+	}
+}
+
+// securedComponents: a client.Component authenticated by ticket
+// (authenticate's Auth.Component) declares a procedure under com.example.
+// and calls it from Main; an anonymous one declaring a procedure is
+// refused by the roles, which fails its join with
+// wamp.error.not_authorized (fatal here, so Start ends).
+func securedComponents(ctx context.Context, t *testing.T, url string) {
+	for _, tc := range []struct {
+		name string
+		auth client.Auth
+		proc wamp.URI
+		want wamp.URI // "" = Main's call succeeds
+	}{
+		{"member", authenticate.Ticket("alice", securedTicket).Component(), "com.example.component.echo", ""},
+		{"anonymous", client.Auth{}, "com.example.public.component", wamp.ErrNotAuthorized},
+	} {
+		be := goroutine.New(goroutine.Config{})
+		var called bool
+		c, err := client.NewComponent(client.ComponentConfig{
+			Transports: []client.TransportConfig{{URL: url}},
+			Realm:      "realm1",
+			Backend:    be,
+			Auth:       tc.auth,
+			Logger:     quietLog(),
+			IsFatal: func(err error) bool {
+				var we *client.Error
+				return errors.As(err, &we) && we.URI == wamp.ErrNotAuthorized
+			},
+			Main: func(ctx context.Context, s *client.Session) error {
+				res, err := s.Call(ctx, tc.proc, wamp.List{"hi"}, nil, nil)
+				if err == nil && (len(res.Args) != 1 || res.Args[0] != "hi") {
+					err = fmt.Errorf("result %v", res.Args)
+				}
+				called = err == nil
+				return err
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Register(tc.proc, func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+			return &client.Result{Args: inv.Args}, nil
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Start(ctx)
+		be.Close()
+		var we *client.Error
+		switch {
+		case tc.want == "" && (err != nil || !called):
+			t.Errorf("%s component: Start %v, Main's call succeeded %v", tc.name, err, called)
+		case tc.want != "" && (!errors.As(err, &we) || we.URI != tc.want || called):
+			t.Errorf("%s component: Start %v, want %s", tc.name, err, tc.want)
 		}
 	}
 }
