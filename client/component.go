@@ -34,6 +34,10 @@ type Auth struct {
 	AuthMethods []string
 	AuthExtra   wamp.Dict
 	OnChallenge ChallengeHandler
+	// CheckWelcome is each session's Config.CheckWelcome: a refused
+	// WELCOME fails the join (ErrWelcomeRefused), which is retried like a
+	// failed connection unless IsFatal says otherwise.
+	CheckWelcome func(details wamp.Dict) error
 }
 
 // SessionFactory returns the hooks of one new session, given the realm
@@ -170,7 +174,7 @@ func (cfg ComponentConfig) validate() error {
 func (cfg ComponentConfig) sessionConfig() Config {
 	return Config{
 		Realm: cfg.Realm, Backend: cfg.Backend, AuthID: cfg.Auth.AuthID, AuthMethods: cfg.Auth.AuthMethods,
-		AuthExtra: cfg.Auth.AuthExtra, OnChallenge: cfg.Auth.OnChallenge, Extra: cfg.Extra,
+		AuthExtra: cfg.Auth.AuthExtra, OnChallenge: cfg.Auth.OnChallenge, CheckWelcome: cfg.Auth.CheckWelcome, Extra: cfg.Extra,
 		Logger: cfg.Logger, JoinTimeout: cfg.JoinTimeout, EventQueueMax: cfg.EventQueueMax, InboxSize: cfg.InboxSize,
 	}
 }

@@ -42,6 +42,12 @@ type Config struct {
 	// OnChallenge answers CHALLENGE. Nil: a CHALLENGE aborts the join with
 	// wamp.error.authentication_failed.
 	OnChallenge ChallengeHandler
+	// CheckWelcome, when set, checks WELCOME's details before Hooks.OnJoin
+	// runs: mutual authentication, such as WAMP-SCRAM's server signature
+	// (client/authenticate's Apply sets it). An error (or a panic) makes
+	// the session leave at once, without OnJoin or OnReady: Join fails
+	// with an error matching ErrWelcomeRefused and wrapping it.
+	CheckWelcome func(details wamp.Dict) error
 	// Hooks are the session's lifecycle callbacks (see Hooks).
 	Hooks Hooks
 	// Extra is handed to the application through Session.Extra; it is

@@ -105,6 +105,11 @@ func leaveDetails(e *CloseError) *LeaveDetails {
 // errJoinHook wraps the error of a Hooks.OnJoin that refused the session.
 var errJoinHook = errors.New("join hook")
 
+// ErrWelcomeRefused is matched by the error of a join whose WELCOME
+// Config.CheckWelcome refused (a router that failed mutual
+// authentication); the error wraps the check's.
+var ErrWelcomeRefused = errors.New("client: WELCOME refused")
+
 // hook queues f on the session's hook strand. Executor-only (the strand
 // keeps the order in which the executor saw the lifecycle steps).
 func (s *Session) hook(name string, f func()) bool {
@@ -134,12 +139,16 @@ func (s *Session) connectedHook() {
 // joinedHooks runs OnJoin and OnReady, then releases Join. Executor-only.
 func (s *Session) joinedHooks() {
 	h := s.cfg.Hooks
-	if h.OnJoin == nil && h.OnReady == nil {
+	if h.OnJoin == nil && h.OnReady == nil && s.cfg.CheckWelcome == nil {
 		close(s.ready)
 		return
 	}
 	d := sessionDetails(s.cfg.Realm, s.id, s.details, s.tp.Info())
 	ok := s.hook("OnJoin", func() {
+		if err := s.checkWelcome(d.Details); err != nil {
+			s.post(func() { s.leaveAfterHook(fmt.Errorf("%w: %w", ErrWelcomeRefused, err)) })
+			return
+		}
 		if err := s.runJoinHook(d); err != nil {
 			s.post(func() { s.leaveAfterHook(fmt.Errorf("%w: %w", errJoinHook, err)) })
 			return
@@ -152,6 +161,19 @@ func (s *Session) joinedHooks() {
 	if !ok {
 		s.abort(wamp.CloseNormal, scheduler.ErrClosed)
 	}
+}
+
+// checkWelcome calls Config.CheckWelcome, turning a panic into an error.
+func (s *Session) checkWelcome(details wamp.Dict) (err error) {
+	if s.cfg.CheckWelcome == nil {
+		return nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("client: CheckWelcome panicked: %v", v)
+		}
+	}()
+	return s.cfg.CheckWelcome(details)
 }
 
 // runJoinHook calls OnJoin, turning a panic into an error.

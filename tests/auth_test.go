@@ -62,12 +62,7 @@ func joinAuth(t *testing.T, b backend, url string, ser serialize.Serializer, a a
 		return nil, err
 	}
 	defer s.Leave(ctx, "")
-	if a.CheckWelcome != nil {
-		if err := a.CheckWelcome(s.Details()); err != nil {
-			return nil, err
-		}
-	}
-	return s.Details(), nil
+	return s.Details(), nil // a.CheckWelcome, set by Apply, ran before Dial returned
 }
 
 func TestAuthMethodsEndToEnd(t *testing.T) {

@@ -32,15 +32,25 @@ type Auth struct {
 	AuthExtra   wamp.Dict
 	OnChallenge client.ChallengeHandler
 	// CheckWelcome, when not nil, checks the router's WELCOME details
-	// after the join (WAMP-SCRAM's server signature: mutual
-	// authentication). Call it with Session.Details() and leave the session
-	// if it fails; a client.Config has no hook for it.
+	// (WAMP-SCRAM's server signature: mutual authentication). Apply and
+	// Component put it in the session's configuration, where it runs on
+	// every join before Hooks.OnJoin: a router that fails it is left at
+	// once and the join fails with client.ErrWelcomeRefused.
 	CheckWelcome func(details wamp.Dict) error
 }
 
-// Apply sets cfg's AuthID, AuthMethods, AuthExtra and OnChallenge.
+// Apply sets cfg's AuthID, AuthMethods, AuthExtra, OnChallenge and
+// CheckWelcome.
 func (a Auth) Apply(cfg *client.Config) {
 	cfg.AuthID, cfg.AuthMethods, cfg.AuthExtra, cfg.OnChallenge = a.AuthID, a.AuthMethods, a.AuthExtra, a.OnChallenge
+	cfg.CheckWelcome = a.CheckWelcome
+}
+
+// Component returns a as a client.Auth, for a client.ComponentConfig or
+// an ApplicationRunner, CheckWelcome included.
+func (a Auth) Component() client.Auth {
+	return client.Auth{AuthID: a.AuthID, AuthMethods: a.AuthMethods, AuthExtra: a.AuthExtra,
+		OnChallenge: a.OnChallenge, CheckWelcome: a.CheckWelcome}
 }
 
 // ErrChallenge is wrapped by a handler's error for a CHALLENGE it cannot

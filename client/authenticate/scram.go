@@ -59,7 +59,10 @@ func SCRAM(authid, password string) (Auth, error) {
 		mu.Lock()
 		msg, srv := authMsg, serverKey
 		mu.Unlock()
-		extra, _ := d["authextra"].(wamp.Dict)
+		extra, ok := d["authextra"].(wamp.Dict)
+		if !ok {
+			extra, _ = d["authextra"].(map[string]any)
+		}
 		v, _ := extra["verifier"].(string)
 		got, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(v, "v="))
 		if srv == nil || err != nil || !hmac.Equal(got, authcrypto.SCRAMServerSignature(srv, msg)) {

@@ -211,6 +211,22 @@ func (s SecretRef) resolve() (string, error) {
 	return s.Secret, nil
 }
 
+// readsSecrets reports whether a user's secret comes from a file or the
+// environment (whose value a reload must read again). Nil-safe.
+func (a *AuthConfig) readsSecrets() bool {
+	if a == nil {
+		return false
+	}
+	external := func(r SecretRef) bool { return r.SecretFile != "" || r.SecretEnv != "" }
+	for _, u := range a.Users {
+		if (u.Ticket != nil && external(u.Ticket.SecretRef)) || (u.WAMPCRA != nil && external(u.WAMPCRA.SecretRef)) ||
+			(u.SCRAM != nil && external(u.SCRAM.SecretRef)) {
+			return true
+		}
+	}
+	return false
+}
+
 // build turns the realm's auth section into an auth.Config, resolving
 // secrets; problems have key paths relative to the auth section.
 func (a *AuthConfig) build() (auth.Config, []configProblem) {

@@ -130,7 +130,10 @@ func (s *server) applyRealm(old, rc RealmConfig) RealmConfig {
 		log.Warn("reload: strict_uri changes only at a restart (or remove the realm, reload, add it back); the running value is kept")
 		rc.StrictURI = old.StrictURI
 	}
-	if reflect.DeepEqual(rc, old) {
+	// A secret read from a file or the environment may have changed with
+	// the same text: such an auth section is applied again.
+	authChanged := !reflect.DeepEqual(rc.Auth, old.Auth) || rc.Auth.readsSecrets()
+	if reflect.DeepEqual(rc, old) && !authChanged {
 		return rc
 	}
 	r, ok := s.app.Realm(wamp.URI(rc.URI))
@@ -138,7 +141,7 @@ func (s *server) applyRealm(old, rc RealmConfig) RealmConfig {
 		log.Error("reload: realm not found")
 		return old
 	}
-	if !reflect.DeepEqual(rc.Auth, old.Auth) {
+	if authChanged {
 		if err := s.reloadAuth(r, old, rc); err != nil {
 			log.Error("reload: realm authentication not changed", "err", err)
 			rc.Auth = old.Auth
@@ -185,8 +188,12 @@ func restartKeys(cur, next Config) []string {
 // reloadAuth applies a kept realm's new auth section: the new
 // authenticator admits from now on, and the sessions of users the new
 // section no longer lists are killed with switchboard.close.user_removed.
+// A removed user whose authentication was under way with the old
+// authenticator is refused when it ends (server.guarded); what remains
+// is the instant between that check and the session's admission.
 func (s *server) reloadAuth(r *core.Realm, old, rc RealmConfig) error {
 	if rc.Auth == nil {
+		s.setRealmAuth(rc.URI, nil)
 		r.SetAuthenticator(nil) // anonymous only, as a realm without auth
 	} else if err := s.setAuth(rc); err != nil {
 		return err

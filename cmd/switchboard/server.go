@@ -36,8 +36,16 @@ type server struct {
 	listeners []*listener
 	budget    *transport.OutboundBudget // shared by every listener's peers
 	draining  bool
-	cfg       Config         // the configuration running (reload.go changes it)
-	level     *slog.LevelVar // the log level, when a reload may change it; nil otherwise
+	cfg       Config                // the configuration running (reload.go changes it)
+	level     *slog.LevelVar        // the log level, when a reload may change it; nil otherwise
+	auths     map[string]*realmAuth // by realm URI: the authentication admitting now
+}
+
+// realmAuth is a realm's authenticator and the users its auth section
+// lists.
+type realmAuth struct {
+	a     *auth.Authenticator
+	users map[string]bool
 }
 
 // listener is one listening socket and what serves it.
@@ -295,7 +303,43 @@ func (s *server) setAuth(r RealmConfig) error {
 	if !ok {
 		return fmt.Errorf("realm %s: not created", r.URI)
 	}
-	realm.SetAuthenticator(a.Authenticate)
+	ra := &realmAuth{a: a, users: map[string]bool{}}
+	for _, u := range r.Auth.Users {
+		ra.users[u.AuthID] = true
+	}
+	s.setRealmAuth(r.URI, ra)
+	realm.SetAuthenticator(s.guarded(r.URI, ra))
 	s.log.Info("realm authentication", "realm", r.URI, "methods", a.Methods(), "users", len(r.Auth.Users))
 	return nil
+}
+
+// setRealmAuth records what admits to realm now (nil: anonymous only).
+func (s *server) setRealmAuth(realm string, ra *realmAuth) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.auths == nil {
+		s.auths = map[string]*realmAuth{}
+	}
+	s.auths[realm] = ra
+}
+
+// guarded is ra's authenticator for realm, which refuses a user that a
+// reload removed while its authentication was under way (a CHALLENGE
+// answered after the reload): such a session would join after reloadAuth
+// closed the user's sessions.
+func (s *server) guarded(realm string, ra *realmAuth) core.Authenticator {
+	return func(ctx context.Context, req *core.AuthRequest) (*core.Identity, error) {
+		id, err := ra.a.Authenticate(ctx, req)
+		if err != nil || id == nil || id.AuthMethod == "anonymous" {
+			return id, err
+		}
+		s.mu.Lock()
+		cur := s.auths[realm]
+		s.mu.Unlock()
+		if cur != ra && (cur == nil || !cur.users[id.AuthID]) {
+			s.log.Info("authentication denied: the user was removed by a reload during its authentication", "realm", realm, "authid", id.AuthID)
+			return nil, &core.AbortError{URI: wamp.ErrAuthenticationDenied, Message: "authentication denied"}
+		}
+		return id, nil
+	}
 }

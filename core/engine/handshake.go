@@ -195,13 +195,15 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 
 // countEnd counts a handshake that ended for a reason Metrics follows. The
 // router ends a handshake with wamp.error.authentication_failed itself only
-// at its deadline; the other such ends are the engine's refusals.
+// at its deadline, and with wamp.error.no_matching_auth_method itself for a
+// realm without an authenticator; the other such ends are the engine's
+// refusals, counted when they were made (h.refused).
 // Executor-only.
 func (r *Realm) countEnd(h *Handshake, reason wamp.URI) {
 	switch {
 	case reason == wamp.ErrAuthenticationFailed && !h.refused:
 		r.metrics.handshakeTimedOut()
-	case reason == wamp.ErrNoMatchingAuthMethod:
+	case reason == wamp.ErrNoMatchingAuthMethod && !h.refused:
 		r.metrics.authFailed(h.authMethod())
 	}
 }

@@ -28,9 +28,11 @@ type Metrics struct {
 }
 
 // AuthMethods are the labels authentication failures are counted under:
-// the WAMP authentication methods, and "other" for any name a client
-// made up (a label must not take values from the network unbounded).
-var AuthMethods = [...]string{"anonymous", "ticket", "wampcra", "cryptosign", "scram", "cookie", "tls", "other"}
+// the WAMP authentication methods by their authmethod names (WAMP-SCRAM's
+// is "wamp-scram", as package auth and autobahn send it), and "other" for
+// any name a client made up (a label must not take values from the
+// network unbounded).
+var AuthMethods = [...]string{"anonymous", "ticket", "wampcra", "cryptosign", "wamp-scram", "cookie", "tls", "other"}
 
 // authMethodIndex returns the index of method in AuthMethods.
 func authMethodIndex(method string) int {

@@ -9,7 +9,9 @@
 //               auth-abort | auth-admit | server-event (scenarios_sessions.js) |
 //               go-component (scenarios_component.js) |
 //               auth-ticket | auth-wampcra | auth-wampcra-salted | auth-cryptosign |
-//               auth-wrong-secret (scenarios_auth.js) |
+//               auth-wrong-secret | secured-anonymous | secured-ticket |
+//               secured-wampcra-salted | secured-cryptosign |
+//               secured-wrong-ticket (scenarios_auth.js) |
 //               meta-api (scenarios_meta.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
