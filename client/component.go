@@ -279,23 +279,57 @@ func (c *Component) Session(ctx context.Context) (*Session, error) {
 
 // Call calls procedure on the current session, waiting for one as Session
 // does. A call is sent once: if the session ends before the result, it
-// fails (matching ErrSessionClosed) and is not repeated.
+// fails (matching ErrSessionClosed) and is not repeated. A call the
+// session refused without sending it (it had begun to leave: the router
+// is shutting down, say) waits for the next session instead.
 func (c *Component) Call(ctx context.Context, procedure wamp.URI, args wamp.List, kwargs wamp.Dict, opts *CallOptions) (*Result, error) {
-	s, err := c.Session(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("client: call %s: %w", procedure, err)
+	for {
+		s, err := c.Session(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("client: call %s: %w", procedure, err)
+		}
+		res, err := s.Call(ctx, procedure, args, kwargs, opts)
+		if !notSent(err) || c.awaitOther(ctx, s) != nil {
+			return res, err
+		}
 	}
-	return s.Call(ctx, procedure, args, kwargs, opts)
 }
 
 // Publish publishes on the current session, waiting for one as Session
-// does.
+// does; like Call, a publication the session refused without sending it
+// waits for the next session.
 func (c *Component) Publish(ctx context.Context, topic wamp.URI, args wamp.List, kwargs wamp.Dict, opts *PublishOptions) error {
-	s, err := c.Session(ctx)
-	if err != nil {
-		return fmt.Errorf("client: publish %s: %w", topic, err)
+	for {
+		s, err := c.Session(ctx)
+		if err != nil {
+			return fmt.Errorf("client: publish %s: %w", topic, err)
+		}
+		err = s.Publish(ctx, topic, args, kwargs, opts)
+		if !notSent(err) || c.awaitOther(ctx, s) != nil {
+			return err
+		}
 	}
-	return s.Publish(ctx, topic, args, kwargs, opts)
+}
+
+// awaitOther waits until s is no longer the current session (it ended);
+// it fails when ctx ends first or the component is done.
+func (c *Component) awaitOther(ctx context.Context, s *Session) error {
+	for {
+		c.mu.Lock()
+		cur, over, ch := c.current, c.over, c.changed
+		c.mu.Unlock()
+		switch {
+		case over:
+			return ErrComponentDone
+		case cur != s:
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // setCurrent publishes the ready session (nil when it ended) and wakes

@@ -85,8 +85,13 @@ func TestComponentSurvivesRouterRestart(t *testing.T) {
 				errc := startComponent(t, e.c)
 				first := wait(t, e.readies)
 				serves(t, r.client(t), e, "before")
+				old := currentSession(t, e.c)
 
 				r.stop()
+				// The call below is made while disconnected: once the old
+				// session has ended (a call sent before the router's GOODBYE
+				// arrives fails with the session, and is never repeated).
+				waitClosed(t, old)
 				pending := make(chan error, 1)
 				go func() {
 					ctx, cancel := context.WithTimeout(context.Background(), guard)
@@ -408,5 +413,25 @@ func TestComponentAuth(t *testing.T) {
 	err := wait(t, startComponent(t, newComp("wrong", make(chan *SessionDetails, 1))))
 	if !errors.Is(err, ErrTransportsExhausted) || !strings.Contains(err.Error(), "authentication_denied") {
 		t.Fatalf("Start with a wrong ticket: %v", err)
+	}
+}
+
+// currentSession returns c's joined session.
+func currentSession(t *testing.T, c *Component) *Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	s, err := c.Session(ctx)
+	must(t, err)
+	return s
+}
+
+// waitClosed waits (bounded) until s has ended.
+func waitClosed(t *testing.T, s *Session) {
+	t.Helper()
+	select {
+	case <-s.Done():
+	case <-time.After(guard):
+		t.Fatalf("session %d did not end within %v", s.ID(), guard)
 	}
 }

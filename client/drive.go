@@ -138,6 +138,9 @@ func (s *Session) complete(c peer.Completion) {
 	if c.Err != nil && errors.Is(c.Err, peer.ErrSessionClosed) && s.closeErr != nil {
 		c.Err = s.closeErr
 	}
+	if c.Err != nil && c.Request == 0 {
+		c.Err = &notSentError{c.Err} // refused before an ID was drawn
+	}
 	if t, ok := c.Token.(completer); ok {
 		t.complete(s, c)
 	}

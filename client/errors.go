@@ -54,6 +54,20 @@ func errorFromMsg(m *wamp.Error) *Error {
 	return &Error{URI: m.Error, Args: m.Args, Kwargs: m.Kwargs, Details: m.Details}
 }
 
+// notSentError marks a request the session refused before sending it (it
+// was not joined, or already leaving): a Component may send it again on
+// its next session without it ever running twice.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// notSent reports whether err is a request that was never sent.
+func notSent(err error) bool {
+	var ns *notSentError
+	return errors.As(err, &ns)
+}
+
 // CloseError tells why a session ended. It matches ErrSessionClosed with
 // errors.Is, and its Cause (a transport error, ErrJoinTimeout, a context
 // error, ...) as well.
