@@ -92,7 +92,11 @@ func TestServerCloseClosesAllPeersWithoutLeaks(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	a, accepted := acceptInto(t, nil)
 	srv, err := NewWebSocketServer(WebSocketConfig{
+		// Pings tick (their timers must not leak), but a peer is never
+		// closed for silence: on a loaded machine a 20 ms pong can be late,
+		// and the close cause asserted below is the server's.
 		Serializers: []serialize.Serializer{codecJSON}, Logger: quietLogger, PingInterval: 20 * time.Millisecond,
+		PongTimeout: time.Minute,
 	}, a)
 	if err != nil {
 		t.Fatal(err)
