@@ -11,7 +11,10 @@ import (
 // backend, and over JSON on the others: a wampy callee and caller (plain
 // and keyword payloads, Go procedures, progressive results, cancel, the
 // unknown-procedure error) and a wampy subscriber with exact, prefix and
-// wildcard subscriptions fed by a wampy publisher and by Go. wampy sends
+// wildcard subscriptions fed by a wampy publisher and by Go, and payload
+// passthru mode between two wampy sessions (a call answered in passthru
+// mode, a publication; end-to-end CBOR over msgpack and CBOR sessions, a
+// custom scheme over JSON). wampy sends
 // JavaScript undefined option values as msgpack ext 0 and CBOR simple 23;
 // every request here carries some. The scenarios check their values in JS;
 // the assertions here check the summary again.
@@ -44,6 +47,12 @@ func TestWampyJS(t *testing.T) {
 						wantJSON(t, got, "prefix", `["from-go","from-wampy","prefix-only"]`)
 						wantJSON(t, got, "wildcard", `["from-go","from-wampy"]`)
 						wantJSON(t, got, "event_kwargs", `{"k":1}`)
+					})
+					t.Run("ppt", func(t *testing.T) {
+						got := runWampy(t, r.URL, "wampy-ppt", ser)
+						wantJSON(t, got, "echo_args", `["secret",7,"back"]`)
+						wantJSON(t, got, "echo_kwargs", `{"k":"v"}`)
+						wantJSON(t, got, "event_args", `["opaque"]`)
 					})
 				})
 			}

@@ -216,10 +216,46 @@ async function wampyPubSub(cfg) {
   return Object.assign(result, { event_kwargs: fromWampy.kwargs, prefix_topics: prefixTopics });
 }
 
+// wampyPPT: payload passthru mode between two wampy sessions through the
+// router, which forwards the payload untouched: with msgpack and CBOR
+// sessions the payload is end-to-end CBOR (ppt_scheme "wamp"); with JSON,
+// which has no native bytes in wampy, a custom scheme with the "native"
+// serializer. A call (both ways in passthru mode) and a publication.
+async function wampyPPT(cfg) {
+  const p = 'com.example.wampy.' + cfg.serializer + '.ppt.';
+  const opts = cfg.serializer === 'json'
+    ? { ppt_scheme: 'x_switchboard', ppt_serializer: 'native' }
+    : { ppt_scheme: 'wamp', ppt_serializer: 'cbor' };
+  const callee = await join(cfg, 'ppt-callee');
+  const caller = await join(cfg, 'ppt-caller');
+  let invDetails = null;
+  await step(callee.register(p + 'echo', ({ argsList, argsDict, details }) => {
+    invDetails = details;
+    return { argsList: argsList.concat(['back']), argsDict, options: Object.assign({}, opts) };
+  }), 'register ppt echo');
+  const res = await step(caller.call(p + 'echo', { argsList: ['secret', 7], argsDict: { k: 'v' } }, Object.assign({}, opts)),
+    'call ppt echo');
+  check(deepEqual(res.argsList, ['secret', 7, 'back']) && deepEqual(res.argsDict, { k: 'v' }),
+    'ppt echo = ' + show({ args: res.argsList, kwargs: res.argsDict }), { res });
+  check(invDetails && invDetails.ppt_scheme === opts.ppt_scheme && invDetails.ppt_serializer === opts.ppt_serializer,
+    'INVOCATION details ' + show(invDetails) + ', want ' + show(opts));
+  check(res.details && res.details.ppt_scheme === opts.ppt_scheme, 'RESULT details ' + show(res.details));
+
+  const got = events('ppt subscriber');
+  await step(callee.subscribe(p + 'news', got.handler), 'subscribe ppt news');
+  await step(caller.publish(p + 'news', { argsList: ['opaque'], argsDict: { n: 1 } }, Object.assign({}, opts)),
+    'publish ppt news');
+  await got.wait(1);
+  check(deepEqual(got.got[0].args, ['opaque']) && deepEqual(got.got[0].kwargs, { n: 1 }),
+    'ppt event ' + show(got.got));
+  return { ppt_scheme: opts.ppt_scheme, echo_args: res.argsList, echo_kwargs: res.argsDict, event_args: got.got[0].args };
+}
+
 module.exports = {
   version, makeSerializer, errText, closeAll, join, step, failure, events,
   scenarios: {
     'wampy-rpc': wampyRPC,
     'wampy-pubsub': wampyPubSub,
+    'wampy-ppt': wampyPPT,
   },
 };
