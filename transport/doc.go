@@ -164,7 +164,8 @@
 // discarded, the connection is closed (WebSocket: close code 1008 "slow
 // consumer", written after the in-flight write, which is bounded by
 // WriteTimeout; RawSocket: the socket is closed), Stats.SlowConsumers is
-// incremented, one Warn line is logged, and Handler.Closed receives
+// incremented, one Debug line is logged (with the queue sizes; the
+// Handler, which knows the session, logs the close), and Handler.Closed receives
 // ErrSlowConsumer. A receiver whose socket stops taking bytes is closed
 // after WriteTimeout. Nothing is ever dropped silently. After a local close
 // or abort, inbound messages are no longer delivered.

@@ -201,7 +201,7 @@ func (q *peerCore) checkStall() {
 	// frame could reach it. Closing the socket ends that write and the
 	// reader now; the cause stays ErrSlowConsumer.
 	_ = q.nc.Close()
-	q.cfg.logger.Warn("transport: closing slow consumer: nothing written while it held its senders",
+	q.cfg.logger.Debug("transport: closing slow consumer: nothing written while it held its senders",
 		"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
 		"grace", q.cfg.stallGrace())
 }

@@ -131,7 +131,9 @@ func (q *peerCore) Send(m wamp.Message) bool {
 		if start {
 			go q.writeLoop()
 		}
-		q.cfg.logger.Warn("transport: closing slow consumer: "+why,
+		// Debug: the Handler is told (ErrSlowConsumer) and the session owner
+		// logs the close at info, naming the session.
+		q.cfg.logger.Debug("transport: closing slow consumer: "+why,
 			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
 			"queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
 		return false

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -206,9 +205,6 @@ func (c *conn) Refused(m wamp.Message, err error) {
 	}
 	r.post(&inbound{kind: inRefused, sid: c.sid, msg: m, err: err})
 }
-
-// slowConsumer reports whether a connection ended as a slow consumer.
-func slowConsumer(cause error) bool { return errors.Is(cause, transport.ErrSlowConsumer) }
 
 func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
 	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}

@@ -229,12 +229,14 @@ func (r *Realm) receive(v any) {
 	case inFunc:
 		ev.fn()
 	case inDetach:
-		if slowConsumer(ev.err) {
-			r.sessionLog(ev.sid).Warn("session closed: slow consumer")
-		}
 		if _, ok := r.outlets[ev.sid]; !ok {
-			return // already closed by the router (GOODBYE, ABORT)
+			return // already closed by the router (GOODBYE, ABORT), and logged
 		}
+		reason := "connection closed"
+		if ev.err != nil {
+			reason = ev.err.Error()
+		}
+		r.logClosed(ev.sid, transportClose(ev.err), reason, "", true)
 		delete(r.outlets, ev.sid)
 		r.calls.left(ev.sid)
 		r.r.Detach(now, ev.sid, &r.fx)
@@ -272,10 +274,11 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		}
 		r.deliver(fx, sender)
 		for _, c := range fx.Close {
-			if c.Reason == wamp.ErrProtocolViolationURI {
-				r.sessionLog(c.Session).Warn("session closed: protocol violation", "message", abortMessage(fx, c.Session))
-			}
 			if out, ok := r.outlets[c.Session]; ok {
+				msg := closeMessage(fx, c.Session)
+				_, handshaking := r.hs[c.Session]
+				what, abnormal := routerClose(c.Reason, msg, handshaking)
+				r.logClosed(c.Session, what, string(c.Reason), msg, abnormal)
 				delete(r.outlets, c.Session)
 				r.calls.left(c.Session)
 				out.Close()
@@ -315,18 +318,6 @@ func (r *Realm) authorize(op router.AuthorizeOp) {
 			})
 		})
 	})
-}
-
-// abortMessage returns Details.message of the last ABORT fx sends to sid,
-// for the log line of a session the router closes.
-func abortMessage(fx *router.Effects, sid wamp.ID) string {
-	for i := len(fx.Out) - 1; i >= 0; i-- {
-		if a, ok := fx.Out[i].Msg.(*wamp.Abort); ok && fx.Out[i].To == sid {
-			msg, _ := a.Details["message"].(string)
-			return msg
-		}
-	}
-	return ""
 }
 
 // deliver sends fx.Out in order. Executor-only.

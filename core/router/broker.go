@@ -16,6 +16,7 @@ var brokerFeatures = wamp.Dict{
 	"pattern_based_subscription":    true,
 	"session_meta_api":              true,
 	"subscription_meta_api":         true,
+	"payload_passthru_mode":         true,
 }
 
 // subscription is one (topic, match policy) pair with its subscribers. All

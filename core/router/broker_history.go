@@ -114,7 +114,7 @@ func (r *Realm) record(now time.Time, p *publication, opts wamp.Dict, matches []
 		if size > h.maxBytes {
 			continue
 		}
-		h.events = append(h.events, historyEvent{at: now, pub: p.id, topic: p.topic, details: eventDetails(p.from, p.disclose, topic),
+		h.events = append(h.events, historyEvent{at: now, pub: p.id, topic: p.topic, details: eventDetails(p.from, p.disclose, topic, nil),
 			args: p.args, kwargs: p.kwargs, lists: lists, size: size})
 		h.bytes += size
 		drop := 0

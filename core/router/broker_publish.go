@@ -22,6 +22,11 @@ import (
 // (ERROR wamp.error.invalid_argument), before any matching or filtering.
 func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects) {
 	// Option types were checked by wamp.ValidateOptions.
+	ppt := wamp.IsPPT(m.Options)
+	if ppt && s.feats&featPublisherPPT == 0 {
+		r.violate(s, pptUnannounced("PUBLISH", wamp.RolePublisher), fx)
+		return
+	}
 	ack, _ := wamp.OptBool(m.Options, wamp.OptAcknowledge)
 	if msg := r.listOverLimit(s, m); msg != "" {
 		if ack {
@@ -58,12 +63,15 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 	f.set(s, m.Options, b.matches)
 	defer f.reset()
 	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs}
+	if ppt {
+		p.ppt = m.Options
+	}
 	events := len(fx.Out)
 	fanout(&p, b.matches, f, fx)
-	if b.histories > 0 {
+	if b.histories > 0 && !ppt {
 		r.record(now, &p, m.Options, b.matches)
 	}
-	if r.cfg.RetainedTopics > 0 {
+	if r.cfg.RetainedTopics > 0 && !ppt {
 		if retain, _ := wamp.OptBool(m.Options, wamp.OptRetain); retain {
 			r.retain(&p, m.Options)
 		}
@@ -84,6 +92,10 @@ type publication struct {
 	disclose bool // publisher identification (from is not nil)
 	args     wamp.List
 	kwargs   wamp.Dict
+	// ppt holds the PUBLISH options in payload passthru mode (ppt.go):
+	// their ppt_* keys go into EVENT.Details, and only subscribers that
+	// announced the feature receive it.
+	ppt wamp.Dict
 }
 
 // fanout delivers p to the subscribers of matches that f allows: one
@@ -96,19 +108,19 @@ func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effec
 		var ev *wamp.Event
 		first := len(fx.Out)
 		for _, sess := range sub.subscribers {
-			if !f.allows(sess) {
+			if !f.allows(sess) || p.ppt != nil && sess.feats&featSubscriberPPT == 0 {
 				continue
 			}
 			if ev == nil {
 				ev = &wamp.Event{Subscription: sub.id, Publication: p.id, Args: p.args, Kwargs: p.kwargs}
 				if sub.match == matchExact {
 					if exactDetails == nil {
-						exactDetails = eventDetails(p.from, p.disclose, "")
+						exactDetails = eventDetails(p.from, p.disclose, "", p.ppt)
 					}
 					ev.Details = exactDetails
 				} else {
 					if patternDetails == nil {
-						patternDetails = eventDetails(p.from, p.disclose, p.topic)
+						patternDetails = eventDetails(p.from, p.disclose, p.topic, p.ppt)
 					}
 					ev.Details = patternDetails
 				}
@@ -125,14 +137,16 @@ func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effec
 
 // eventDetails builds EVENT.Details: "topic" for pattern subscriptions
 // (spec, pattern-based subscription) and the publisher's identity when it
-// asked for disclose_me (publisher identification). One dict serves every
+// asked for disclose_me (publisher identification), and the ppt_* options
+// of a publication in payload passthru mode. One dict serves every
 // EVENT of the same kind in a publication.
-func eventDetails(pub *session, disclose bool, topic wamp.URI) wamp.Dict {
+func eventDetails(pub *session, disclose bool, topic wamp.URI, ppt wamp.Dict) wamp.Dict {
 	disclose = disclose && pub != nil
-	if !disclose && topic == "" {
+	if !disclose && topic == "" && ppt == nil {
 		return emptyDetails
 	}
 	d := make(wamp.Dict, 4)
+	wamp.CopyPPT(d, ppt)
 	if topic != "" {
 		d[wamp.DetailTopic] = string(topic)
 	}

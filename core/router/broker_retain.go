@@ -55,7 +55,7 @@ func (r *Realm) retain(p *publication, opts wamp.Dict) {
 	exMe, present := wamp.OptBool(opts, wamp.OptExcludeMe)
 	ev := &retainedEvent{pub: p.id, publisher: p.from.id, excludeMe: exMe || !present, opts: opts, args: p.args, kwargs: p.kwargs}
 	if p.disclose {
-		ev.identity = eventDetails(p.from, true, "")
+		ev.identity = eventDetails(p.from, true, "", nil)
 	}
 	b.retained[p.topic] = ev
 }

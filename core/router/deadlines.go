@@ -148,11 +148,15 @@ func (r *Realm) Expire(now time.Time, fx *Effects) {
 			fx.close(s.id, s.goodbyeReason)
 			r.remove(s, fx)
 		case dlHandshake:
-			r.endHandshake(r.sessions[d.key.sid], wamp.ErrAuthenticationFailed, "handshake timed out", fx)
+			r.endHandshake(r.sessions[d.key.sid], wamp.ErrAuthenticationFailed, HandshakeTimedOut, fx)
 		}
 	}
 	r.compactDeadlines()
 }
+
+// HandshakeTimedOut is the message of the ABORT (wamp.error.authentication_failed)
+// that ends a handshake not finished by its deadline.
+const HandshakeTimedOut = "handshake timed out"
 
 // NextDeadline returns the earliest live deadline, if any; the driver arms
 // one timer for it. Stale entries at the top are discarded. Executor-only.

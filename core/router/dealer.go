@@ -19,6 +19,7 @@ var dealerFeatures = wamp.Dict{
 	"session_meta_api":           true,
 	"registration_meta_api":      true,
 	"testament_meta_api":         true,
+	"payload_passthru_mode":      true,
 }
 
 // invokePolicy is a registration's options.invoke (shared registration).

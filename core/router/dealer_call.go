@@ -69,11 +69,23 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		r.violate(s, "CALL request ID already in use by a pending call", fx)
 		return
 	}
+	if wamp.IsPPT(m.Options) {
+		if s.feats&featCallerPPT == 0 {
+			r.violate(s, pptUnannounced("CALL", wamp.RoleCaller), fx)
+			return
+		}
+		o.ppt = m.Options
+	}
 	if msg := r.listOverLimit(s, m); msg != "" {
 		fail(wamp.ErrInvalidArgument, msg)
 		return
 	}
 	meta := reserved(m.Procedure)
+	if meta && o.ppt != nil {
+		// The router's own procedures would have to read the payload.
+		fail(wamp.ErrFeatureNotSupported, "procedure "+quote(string(m.Procedure))+" does not take a payload in payload passthru mode")
+		return
+	}
 	if meta && r.metaCall(now, s, m, fx) {
 		return
 	}
@@ -101,6 +113,10 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	default:
 		callee, regID = r.pickCallee(reg), reg.id
 	}
+	if o.ppt != nil && callee.feats&featCalleePPT == 0 {
+		fail(wamp.ErrFeatureNotSupported, "the callee of "+quote(string(m.Procedure))+" did not announce payload_passthru_mode")
+		return
+	}
 	o.progress = o.progress && callee.feats&featCalleeProgress != 0
 	inv := &wamp.Invocation{
 		Request:      callee.nextInvocation(),
@@ -124,12 +140,14 @@ type callOpts struct {
 	timeoutMs int64 // 1..wamp.MaxTimeoutMs, or 0 = no timeout
 	progress  bool  // receive_progress, and the callee supports it
 	disclose  bool
+	ppt       wamp.Dict // the CALL's options when in payload passthru mode
 }
 
 // invocationDetails builds INVOCATION.Details: "procedure" for pattern
 // registrations and the fallback, the caller's identity on disclose_me
-// (caller identification), and receive_progress when the caller asked for
-// progressive results and the callee announced support for them.
+// (caller identification), receive_progress when the caller asked for
+// progressive results and the callee announced support for them, and the
+// CALL's ppt_* options in payload passthru mode.
 //
 // An Internal callee (the application's own session) is trusted with
 // more: it always gets the caller's identity (so that application handlers
@@ -138,10 +156,11 @@ type callOpts struct {
 // asked for disclosure, so the application can honour the caller's wish).
 func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
 	internal := callee.info.Internal
-	if !pattern && !o.disclose && !o.progress && !internal {
+	if !pattern && !o.disclose && !o.progress && !internal && o.ppt == nil {
 		return emptyDetails
 	}
 	d := make(wamp.Dict, 4)
+	wamp.CopyPPT(d, o.ppt)
 	if pattern {
 		d[wamp.DetailProcedure] = string(proc)
 	}
@@ -168,21 +187,39 @@ func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o c
 // (options.progress=true) becomes a RESULT with details.progress=true and
 // leaves the call pending; it is discarded when the caller did not ask for
 // progressive results (the caller could not tell it from the final result).
+// In payload passthru mode the ppt_* options go into RESULT.Details (see
+// ppt.go for a caller or callee without the feature).
 // A YIELD for an unknown or finished invocation is discarded (spec: the
 // call may have been canceled or timed out meanwhile).
 func (r *Realm) yield(s *session, m *wamp.Yield, fx *Effects) {
 	t := &r.dealer.calls
+	ppt := wamp.IsPPT(m.Options)
+	if ppt && s.feats&featCalleePPT == 0 {
+		r.violate(s, pptUnannounced("YIELD", wamp.RoleCallee), fx)
+		return
+	}
 	pc := t.byInv[callKey{s.id, m.Request}]
 	if pc == nil {
 		return
 	}
-	if progress, _ := wamp.OptBool(m.Options, wamp.OptProgress); progress {
+	if ppt && r.pptRefusedByCaller(pc, fx) {
+		return
+	}
+	progress, _ := wamp.OptBool(m.Options, wamp.OptProgress)
+	details := emptyDetails
+	if progress {
+		details = progressDetails
+	}
+	if ppt {
+		details = withPPT(details, m.Options)
+	}
+	if progress {
 		if pc.progress {
-			fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: progressDetails, Args: m.Args, Kwargs: m.Kwargs})
+			fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: details, Args: m.Args, Kwargs: m.Kwargs})
 		}
 		return
 	}
-	fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: emptyDetails, Args: m.Args, Kwargs: m.Kwargs})
+	fx.send(pc.caller.id, &wamp.Result{Request: pc.callerReq, Details: details, Args: m.Args, Kwargs: m.Kwargs})
 	t.finish(pc)
 }
 
@@ -202,8 +239,16 @@ func (r *Realm) calleeError(s *session, m *wamp.Error, fx *Effects) {
 		return
 	}
 	t := &r.dealer.calls
+	ppt := wamp.IsPPT(m.Details)
+	if ppt && s.feats&featCalleePPT == 0 {
+		r.violate(s, pptUnannounced("ERROR", wamp.RoleCallee), fx)
+		return
+	}
 	pc := t.byInv[callKey{s.id, m.Request}]
 	if pc == nil {
+		return
+	}
+	if ppt && r.pptRefusedByCaller(pc, fx) {
 		return
 	}
 	details := m.Details

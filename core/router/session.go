@@ -157,7 +157,20 @@ type features uint16
 const (
 	featCalleeProgress  features = 1 << iota // callee.progressive_call_results
 	featCalleeCanceling                      // callee.call_canceling
+	featCallerPPT                            // caller.payload_passthru_mode
+	featCalleePPT                            // callee.payload_passthru_mode
+	featPublisherPPT                         // publisher.payload_passthru_mode
+	featSubscriberPPT                        // subscriber.payload_passthru_mode
 )
+
+// pptFeatures are the payload passthru bits per client role.
+var pptFeatures = [...]struct {
+	role string
+	bit  features
+}{
+	{wamp.RoleCaller, featCallerPPT}, {wamp.RoleCallee, featCalleePPT},
+	{wamp.RolePublisher, featPublisherPPT}, {wamp.RoleSubscriber, featSubscriberPPT},
+}
 
 // clientRoles are the roles a client may announce in HELLO.
 var clientRoles = map[string]bool{
@@ -220,7 +233,9 @@ func (s *session) nextInvocation() wamp.ID {
 }
 
 // parseFeatures reads the client features the router acts on from
-// HELLO.Details.roles.<role>.features.
+// HELLO.Details.roles.<role>.features. Payload passthru mode counts under
+// the spec's name (payload_passthru_mode) and autobahn's
+// (payload_transparency).
 func parseFeatures(details wamp.Dict) features {
 	var fs features
 	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults) {
@@ -228,6 +243,13 @@ func parseFeatures(details wamp.Dict) features {
 	}
 	if wamp.HasFeature(details, wamp.RoleCallee, wamp.FeatureCallCanceling) {
 		fs |= featCalleeCanceling
+	}
+	// Payload passthru mode under the spec's name or autobahn's.
+	for _, f := range pptFeatures {
+		if wamp.HasFeature(details, f.role, wamp.FeaturePayloadPassthruMode) ||
+			wamp.HasFeature(details, f.role, wamp.FeaturePayloadTransparency) {
+			fs |= f.bit
+		}
 	}
 	return fs
 }

@@ -78,7 +78,10 @@ var optionRules = map[Type][]optRule{
 // keys pass. Unlike FromList's structural checks this is a separate step, so
 // a client library can choose to be lenient. The error wraps
 // ErrProtocolViolation and names the key, e.g. "PUBLISH: Options.acknowledge:
-// not a bool". Pure; safe for concurrent use.
+// not a bool". The payload passthru keys (ppt_*, see IsPPT) are strings, and
+// when any is present ppt_scheme must be too, with a serializer the
+// specification allows for a predefined scheme. Pure; safe for concurrent
+// use.
 func ValidateOptions(m Message) error {
 	rules := optionRules[m.Type()]
 	if len(rules) == 0 {
@@ -96,6 +99,9 @@ func ValidateOptions(m Message) error {
 		if problem := checkKind(v, r); problem != "" {
 			return violationf(m.Type().String(), ": ", name, ".", r.key, ": ", problem)
 		}
+	}
+	if problem := checkPPT(m.Type(), d); problem != "" {
+		return violationf(m.Type().String(), ": ", name, ": ", problem)
 	}
 	return nil
 }
@@ -217,6 +223,8 @@ func optionsOf(m Message) (string, Dict) {
 	case *Unsubscribed:
 		return "Details", x.Details
 	case *Unregistered:
+		return "Details", x.Details
+	case *Error:
 		return "Details", x.Details
 	}
 	return "", nil

@@ -129,7 +129,8 @@ func depsStale(dir string) (bool, string, error) {
 	}
 	// The browser test's packages (examples/browser), added later: an
 	// install from before them is stale.
-	for _, f := range []string{"autobahn-browser/autobahn.min.js", "playwright-core/package.json"} {
+	// wampy (the wampy.js scenarios) likewise.
+	for _, f := range []string{"autobahn-browser/autobahn.min.js", "playwright-core/package.json", "wampy/package.json"} {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", f)); err != nil {
 			return true, f + " missing", nil
 		}
@@ -170,6 +171,9 @@ type ScenarioSpec struct {
 	// Timeout is the script's own watchdog (INTEROP_TIMEOUT_MS). Zero keeps
 	// the script's default of 15s.
 	Timeout time.Duration
+	// Script is the entry point in tests/interop/js: scenario.js
+	// (autobahn-js) when empty, or wampy_scenario.js (wampy.js).
+	Script string
 }
 
 // ScenarioRun is the outcome of one scenario.js process.
@@ -190,7 +194,11 @@ func (r ScenarioRun) OK() bool { return r.Result["ok"] == true }
 // ended first, or no result line was printed; a scenario that ran and failed
 // is not an error: see ScenarioRun.OK. Safe for concurrent use.
 func ExecScenario(ctx context.Context, jsDir string, spec ScenarioSpec) (ScenarioRun, error) {
-	cmd := exec.CommandContext(ctx, "node", "scenario.js", spec.URL, spec.Realm, spec.Scenario, spec.Serializer)
+	script := spec.Script
+	if script == "" {
+		script = "scenario.js"
+	}
+	cmd := exec.CommandContext(ctx, "node", script, spec.URL, spec.Realm, spec.Scenario, spec.Serializer)
 	cmd.Dir = jsDir
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Env = os.Environ()
@@ -202,7 +210,7 @@ func ExecScenario(ctx context.Context, jsDir string, spec ScenarioSpec) (Scenari
 	runErr := cmd.Run()
 	run := ScenarioRun{ExitCode: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
 	if ctx.Err() != nil {
-		return run, fmt.Errorf("interop: node scenario.js %s killed: %w", spec.Scenario, ctx.Err())
+		return run, fmt.Errorf("interop: node %s %s killed: %w", script, spec.Scenario, ctx.Err())
 	}
 	var exitErr *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &exitErr) {
@@ -242,10 +250,17 @@ func lastResultLine(stdout string) (map[string]any, error) {
 // exited 0.
 func RunScenario(t testing.TB, url, realm, scenario, serializer string) map[string]any {
 	t.Helper()
+	return RunSpec(t, ScenarioSpec{URL: url, Realm: realm, Scenario: scenario, Serializer: serializer})
+}
+
+// RunSpec is RunScenario for a full ScenarioSpec (another script, a
+// watchdog).
+func RunSpec(t testing.TB, spec ScenarioSpec) map[string]any {
+	t.Helper()
+	scenario, serializer := spec.Scenario, spec.Serializer
 	dir := EnsureNodeDeps(t)
 	ctx, cancel := context.WithTimeout(context.Background(), ScenarioTimeout)
 	defer cancel()
-	spec := ScenarioSpec{URL: url, Realm: realm, Scenario: scenario, Serializer: serializer}
 	run, err := ExecScenario(ctx, dir, spec)
 	if err != nil {
 		t.Fatalf("interop %s/%s: %v\nstdout:\n%s\nstderr:\n%s", scenario, serializer, err, run.Stdout, run.Stderr)

@@ -265,6 +265,7 @@ func TestDepsStale(t *testing.T) {
 		{"lock newer", later, true, old, "26.3.1", true, "package-lock.json newer"},
 		{"wrong autobahn", old, true, later, "22.11.1", true, `installed autobahn "22.11.1", pinned "26.3.1"`},
 		{"no browser packages", old, true, later, "26.3.1", true, "autobahn-browser/autobahn.min.js missing"},
+		{"no wampy", old, true, later, "26.3.1", true, "wampy/package.json missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,6 +278,9 @@ func TestDepsStale(t *testing.T) {
 				if tt.name != "no browser packages" {
 					writeFile(t, dir, "node_modules/autobahn-browser/autobahn.min.js", `;`, tt.installAt)
 					writeFile(t, dir, "node_modules/playwright-core/package.json", `{}`, tt.installAt)
+				}
+				if tt.name != "no wampy" {
+					writeFile(t, dir, "node_modules/wampy/package.json", `{}`, tt.installAt)
 				}
 			}
 			stale, why, err := depsStale(dir)
