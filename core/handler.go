@@ -40,7 +40,11 @@ type Invocation struct {
 	// (Routes.Regex); nil for other routes.
 	Params map[string]string
 
-	ctx             context.Context // the handler's context
+	ctx             context.Context // the handler's context (&hctx; nil for an Invocation the engine did not create)
+	h               Handler
+	env             handlerEnv       // invocation_ctx.go
+	vals            invocationValues // the parent of the handler's task
+	hctx            handlerCtx       // the handler's context
 	l               *localSession
 	req             wamp.ID
 	receiveProgress bool
