@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // Errors of Invocation.Progress.
@@ -105,6 +106,12 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 		return err
 	}
 	l, req := inv.l, inv.req
+	if l.loop && !inv.offloaded && scheduler.OnLoop(l.realm.as) {
+		// A handler on the event loop answers there (runInvocation): its
+		// reports go out there too, before its final answer.
+		l.progress(req, args, kwargs)
+		return nil
+	}
 	if !l.realm.e.Post(func() { l.progress(req, args, kwargs) }) {
 		return ErrClosed
 	}

@@ -78,6 +78,14 @@ func runInvocation(ctx context.Context) {
 		return
 	}
 	req := call.req
+	if l.loop && !call.offloaded {
+		// On an event loop this task runs on the loop, which runs the
+		// realm's executor too: answer here rather than post the answer
+		// behind the loop's queue (as Realm.Register does on the loop;
+		// handlers are spawned, never run inside a realm task).
+		l.finish(req, res, err)
+		return
+	}
 	l.realm.e.Post(func() { l.finish(req, res, err) })
 }
 
