@@ -201,8 +201,8 @@ func (d *jsonDecoder) binaryOf(s string) (any, bool) {
 // with length and capacity 0 it cannot be written through, and appending
 // to it allocates.
 var (
-	emptyJSONSlice      = make([]any, 0)
-	emptyJSONList   any = emptyJSONSlice
+	emptyJSONSlice     = make([]any, 0)
+	emptyJSONList  any = emptyJSONSlice
 )
 
 // array parses a list at d.i (which holds '[') into a value.
