@@ -88,7 +88,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: switchboard bench [flags]\n\n"+
 			"Measures the router on each backend, in a child process, against a raw WebSocket echo\n"+
-			"server (the floor): RPC latency and throughput, pub/sub fan-out, idle session memory.\n\nFlags:\n")
+			"server (the floor): RPC latency and throughput, pub/sub fan-out, session setup and\n"+
+			"teardown, idle session memory.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
