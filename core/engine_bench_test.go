@@ -84,3 +84,63 @@ func (p *benchPeer) Send(m wamp.Message) bool {
 // Close reports Closed from another goroutine, as a transport's reader does.
 func (p *benchPeer) Close()               { p.once.Do(func() { go p.h.Closed(nil) }) }
 func (p *benchPeer) Info() transport.Info { return transport.Info{Transport: "bench"} }
+
+// BenchmarkEngineRemoteCall measures one CALL through the engine to a
+// procedure of another session and its RESULT, with no transport or
+// codec: caller and callee are in-memory peers, the callee answering each
+// INVOCATION with YIELD. It is the engine's and router's own cost of a
+// remote call (two messages in, two out) on each backend.
+func BenchmarkEngineRemoteCall(b *testing.B) {
+	for _, bk := range []struct {
+		name string
+		new  func() scheduler.AsyncSupport
+	}{
+		{"goroutine", func() scheduler.AsyncSupport { return goroutine.New(goroutine.Config{}) }},
+		{"eventloop", func() scheduler.AsyncSupport { return eventloop.New(eventloop.Config{}) }},
+	} {
+		b.Run(bk.name, func(b *testing.B) {
+			as := bk.new()
+			defer as.Close()
+			app, err := core.New(core.Config{Backend: as, Realms: []core.RealmConfig{{URI: "realm1"}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() {
+				b.StopTimer()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				app.Close(ctx)
+			}()
+			join := func(role string) *benchPeer {
+				p := &benchPeer{out: make(chan wamp.Message, 16)}
+				p.h = app.Accept(p)
+				p.h.Message(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{role: wamp.Dict{}}}})
+				if _, ok := (<-p.out).(*wamp.Welcome); !ok {
+					b.Fatal("want WELCOME")
+				}
+				return p
+			}
+			callee, caller := join("callee"), join("caller")
+			defer callee.Close()
+			defer caller.Close()
+			callee.h.Message(&wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "com.example.echo"})
+			if _, ok := (<-callee.out).(*wamp.Registered); !ok {
+				b.Fatal("want REGISTERED")
+			}
+			args := wamp.List{"x"}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				caller.h.Message(&wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "com.example.echo", Args: args})
+				inv, ok := (<-callee.out).(*wamp.Invocation)
+				if !ok {
+					b.Fatal("want INVOCATION")
+				}
+				callee.h.Message(&wamp.Yield{Request: inv.Request, Options: wamp.Dict{}, Args: inv.Args})
+				if _, ok := (<-caller.out).(*wamp.Result); !ok {
+					b.Fatal("want RESULT")
+				}
+			}
+		})
+	}
+}

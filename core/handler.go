@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
 // Errors of Invocation.Progress.
@@ -40,7 +41,11 @@ type Invocation struct {
 	// (Routes.Regex); nil for other routes.
 	Params map[string]string
 
-	ctx             context.Context // the handler's context
+	ctx             context.Context // the handler's context (&hctx; nil for an Invocation the engine did not create)
+	h               Handler
+	env             handlerEnv       // invocation_ctx.go
+	vals            invocationValues // the parent of the handler's task
+	hctx            handlerCtx       // the handler's context
 	l               *localSession
 	req             wamp.ID
 	receiveProgress bool
@@ -101,6 +106,12 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 		return err
 	}
 	l, req := inv.l, inv.req
+	if l.loop && !inv.offloaded && scheduler.OnLoop(l.realm.as) {
+		// A handler on the event loop answers there (runInvocation): its
+		// reports go out there too, before its final answer.
+		l.progress(req, args, kwargs)
+		return nil
+	}
 	if !l.realm.e.Post(func() { l.progress(req, args, kwargs) }) {
 		return ErrClosed
 	}

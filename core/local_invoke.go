@@ -26,7 +26,7 @@ type fallbackToken struct{}
 
 // runningCall is an invocation whose handler runs.
 type runningCall struct {
-	cancel      context.CancelFunc
+	inv         *Invocation
 	interrupted bool // INTERRUPT arrived: a plain error now means canceled
 }
 
@@ -49,26 +49,44 @@ func (l *localSession) invoke(in *peer.Invocation) {
 		_ = l.p.InvocationError(m.Request, wamp.ErrNoSuchProcedure, wamp.List{msg}, nil, l.fx)
 		return
 	}
+	call.h = h
 	call.receiveProgress = in.ReceiveProgress
 	if id := call.Caller(); id != 0 && id != l.sid {
 		call.Session, _ = l.realm.Session(id)
 	}
-	ctx, cancel := context.WithCancel(l.realm.handlerContext(context.Background(), call.Session)) // deps.go: Dep, RealmFrom
-	base := context.WithValue(ctx, invocationKey{}, call)
-	call.ctx = base
-	req := m.Request
-	l.running[req] = runningCall{cancel: cancel}
-	err := l.realm.as.Spawn(base, func(ctx context.Context) {
-		res, err := l.runHandler(ctx, h, call)
-		if err == errOffload {
-			l.offload(base, h, call)
-			return
-		}
-		l.realm.e.Post(func() { l.finish(req, res, err) })
-	})
-	if err != nil {
-		l.finish(req, nil, err)
+	// The contexts live in the Invocation (invocation_ctx.go): the realm
+	// and session for Dep, RealmFrom and SessionFrom, the invocation for
+	// InvocationFrom, the cancellation for INTERRUPT.
+	call.env = handlerEnv{realm: l.realm, session: call.Session}
+	call.vals = invocationValues{Context: context.Background(), inv: call}
+	call.hctx.inv = call
+	call.ctx = &call.hctx
+	l.running[call.req] = runningCall{inv: call}
+	if err := l.realm.as.Spawn(&call.vals, runInvocation); err != nil {
+		l.finish(call.req, nil, err)
 	}
+}
+
+// runInvocation is the spawned task of an invocation (a function, not a
+// closure: the invocation comes with the task's context).
+func runInvocation(ctx context.Context) {
+	call, _ := InvocationFrom(ctx)
+	l := call.l
+	res, err := l.runHandler(ctx, call.h, call)
+	if err == errOffload {
+		l.offload(&call.vals, call.h, call)
+		return
+	}
+	req := call.req
+	if l.loop && !call.offloaded {
+		// On an event loop this task runs on the loop, which runs the
+		// realm's executor too: answer here rather than post the answer
+		// behind the loop's queue (as Realm.Register does on the loop;
+		// handlers are spawned, never run inside a realm task).
+		l.finish(req, res, err)
+		return
+	}
+	l.realm.e.Post(func() { l.finish(req, res, err) })
 }
 
 // offload runs a Blocking handler as blocking work of the backend
@@ -110,10 +128,10 @@ func (l *localSession) resolve(in *peer.Invocation, call *Invocation) (Handler, 
 
 // runHandler runs h, turning a panic into an error.
 func (l *localSession) runHandler(ctx context.Context, h Handler, inv *Invocation) (res *Result, err error) {
-	// Progress checks the very context the handler gets (the backend's
-	// task context, a child of the one INTERRUPT cancels), so that both
-	// see a cancellation at once.
-	inv.ctx = ctx
+	// The handler's context (handlerCtx, which Progress checks too) is the
+	// backend's task context plus the invocation's cancellation.
+	inv.hctx.setTask(ctx)
+	ctx = &inv.hctx
 	defer func() {
 		if err != errOffload {
 			inv.ended.Store(true)
@@ -142,7 +160,6 @@ func (l *localSession) finish(req wamp.ID, res *Result, err error) {
 		return // the session has ended
 	}
 	delete(l.running, req)
-	rc.cancel()
 	if err != nil {
 		l.fail(req, err, rc.interrupted)
 	} else if res != nil {
@@ -168,7 +185,7 @@ func (l *localSession) interrupt(req wamp.ID) {
 	if rc, ok := l.running[req]; ok {
 		rc.interrupted = true
 		l.running[req] = rc
-		rc.cancel()
+		rc.inv.hctx.interrupt()
 	}
 }
 
@@ -176,7 +193,7 @@ func (l *localSession) interrupt(req wamp.ID) {
 // Executor-only.
 func (l *localSession) stopHandlers() {
 	for req, rc := range l.running {
-		rc.cancel()
+		rc.inv.hctx.interrupt()
 		delete(l.running, req)
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // benchPhases are the measurement phases run against each router.
-var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "idle"}
+var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "sessions", "idle"}
 
 // benchConfig is the bench's settings, from its flags.
 type benchConfig struct {
@@ -36,6 +36,35 @@ type benchConfig struct {
 	JSONPath      string        `json:"-"`
 	CPUProfileDir string        `json:"-"`
 	Exe           string        `json:"-"` // the binary re-executed for children
+	// CompareExe is another build of switchboard whose router children are
+	// measured too, each right after this build's on the same backend:
+	// its results are the backends named "<backend>@compare".
+	CompareExe string `json:"compare_exe,omitempty"`
+}
+
+// compareSuffix marks the backends of the -compare build.
+const compareSuffix = "@compare"
+
+// routers lists the router runs of c, in order: each backend, followed
+// by the same backend of the -compare build when there is one.
+func (c benchConfig) routers() []string {
+	var out []string
+	for _, b := range c.Backends {
+		out = append(out, b)
+		if c.CompareExe != "" {
+			out = append(out, b+compareSuffix)
+		}
+	}
+	return out
+}
+
+// routerExe returns the binary and backend of a router run named by
+// routers.
+func (c benchConfig) routerExe(run string) (exe, backend string) {
+	if b, ok := strings.CutSuffix(run, compareSuffix); ok {
+		return c.CompareExe, b
+	}
+	return c.Exe, run
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
@@ -54,11 +83,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
 	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
 	fs.IntVar(&c.PayloadBytes, "payload", 64, "bytes of the string argument of every call and event")
+	fs.StringVar(&c.CompareExe, "compare", "", "path of another switchboard binary (say, a build of main) whose router is measured right after each backend of this one, in the same run: columns <backend>"+compareSuffix)
 	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write CPU profiles of each router child (router-<backend>.pprof) and of the echo child here, and the router's heap with the idle sessions joined (router-<backend>.heap.pprof)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: switchboard bench [flags]\n\n"+
 			"Measures the router on each backend, in a child process, against a raw WebSocket echo\n"+
-			"server (the floor): RPC latency and throughput, pub/sub fan-out, idle session memory.\n\nFlags:\n")
+			"server (the floor): RPC latency and throughput, pub/sub fan-out, session setup and\n"+
+			"teardown, idle session memory.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -203,7 +234,7 @@ func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		return nil, fmt.Errorf("echo floor: %w", err)
 	}
 	defer echo.stop()
-	for _, b := range cfg.Backends {
+	for _, b := range cfg.routers() {
 		em, err := echo.measure(ctx, progress)
 		if err != nil {
 			return nil, fmt.Errorf("echo floor: %w", err)
@@ -233,16 +264,17 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 // childArgs returns the hidden subcommand's arguments, with a CPU profile
 // path when profiles were asked for.
-func childArgs(cfg benchConfig, sub, backend string) []string {
+func childArgs(cfg benchConfig, sub, run string) []string {
 	args := []string{sub, "-addr", "127.0.0.1:0", "-serializer", cfg.Serializer}
-	if backend != "" {
+	if run != "" {
+		_, backend := cfg.routerExe(run)
 		args = append(args, "-backend", backend)
 	}
 	if cfg.CPUProfileDir != "" {
 		name := "echo.pprof"
-		if backend != "" {
-			name = "router-" + backend + ".pprof"
-			args = append(args, "-memprofile", filepath.Join(cfg.CPUProfileDir, "router-"+backend+".heap.pprof"))
+		if run != "" {
+			name = "router-" + run + ".pprof"
+			args = append(args, "-memprofile", filepath.Join(cfg.CPUProfileDir, "router-"+run+".heap.pprof"))
 		}
 		args = append(args, "-cpuprofile", filepath.Join(cfg.CPUProfileDir, name))
 	}

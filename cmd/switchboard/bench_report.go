@@ -107,6 +107,9 @@ func benchRows(cfg benchConfig) []benchRow {
 		add(fmt.Sprintf("fanout.s%d.p99_us", n), fmt.Sprintf("fan-out to %d: publish-to-deliver p99", n), "µs", "echo.p99_us")
 		add(fmt.Sprintf("fanout.s%d.cpu_us", n), fmt.Sprintf("fan-out to %d: router CPU/delivered event", n), "µs", fmt.Sprintf("echo.c%d.cpu_us", ref))
 	}
+	phase = "sessions"
+	add("sessions.c8.per_s", fmt.Sprintf("connect + join + leave, %d in parallel: sessions/s", sessionWorkers), "1/s", "")
+	add("sessions.c8.cpu_us", fmt.Sprintf("connect + join + leave, %d in parallel: router CPU/session", sessionWorkers), "µs", "")
 	phase = "idle"
 	add("idle.rss_per_session_b", fmt.Sprintf("idle session (%d joined): RSS", cfg.IdleSessions), "B", "")
 	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")
@@ -146,14 +149,14 @@ func (r *benchResults) printTable(w io.Writer) {
 	r.computeRatios()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := []string{"metric", "unit"}
-	for _, b := range r.Config.Backends {
+	for _, b := range r.Config.routers() {
 		head = append(head, b+" (×echo)")
 	}
 	head = append(head, "echo floor (mean)")
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, row := range r.Rows {
 		cells := []string{row.Label, row.Unit}
-		for _, b := range r.Config.Backends {
+		for _, b := range r.Config.routers() {
 			v, ok := r.Backends[b][row.Key]
 			cell := "-"
 			if ok {

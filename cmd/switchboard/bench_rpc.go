@@ -37,7 +37,8 @@ type progressFunc func(format string, a ...any)
 // runRouterBench starts the router child for backend and runs every phase
 // against it.
 func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr io.Writer, progress progressFunc) (metrics, error) {
-	ch, err := startChild("router "+backend, cfg.Exe, childArgs(cfg, cmdBenchRouter, backend), stderr)
+	exe, _ := cfg.routerExe(backend)
+	ch, err := startChild("router "+backend, exe, childArgs(cfg, cmdBenchRouter, backend), stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +53,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"rpc-latency":    e.rpcLatency,
 		"rpc-throughput": e.rpcThroughput,
 		"fanout":         e.fanoutAll,
+		"sessions":       e.sessionChurn,
 		"idle":           e.idleMemory,
 	}
 	for _, p := range cfg.Phases {

@@ -167,3 +167,30 @@ func TestBenchInterrupted(t *testing.T) {
 	}
 	wantNoChildren(t)
 }
+
+// With -compare, every backend is measured on a second binary too, right
+// after this one's, and reported as "<backend>@compare" (here the second
+// binary is this one again).
+func TestBenchCompare(t *testing.T) {
+	cfg := tinyBench(t, "goroutine")
+	cfg.Phases = []string{"sessions"}
+	cfg.CompareExe = cfg.Exe
+	var log bytes.Buffer
+	res, err := runBench(context.Background(), cfg, &log)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, log.String())
+	}
+	if got := fmt.Sprint(cfg.routers()); got != "[goroutine goroutine@compare]" {
+		t.Fatalf("router runs %s", got)
+	}
+	for _, run := range cfg.routers() {
+		wantPositive(t, run+" sessions/s", res.Backends[run], "sessions.c8.per_s")
+		wantPositive(t, run+" CPU/session", res.Backends[run], "sessions.c8.cpu_us")
+	}
+	var table bytes.Buffer
+	res.printTable(&table)
+	if !strings.Contains(table.String(), "goroutine@compare (×echo)") {
+		t.Fatalf("no column of the compared build:\n%s", table.String())
+	}
+	wantNoChildren(t)
+}

@@ -170,7 +170,9 @@ func (c *conn) toRealm(r *Realm, m wamp.Message) {
 			c.fc.Pause()
 		}
 	}
-	r.post(&inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w})
+	ev := inboundPool.Get().(*inbound)
+	*ev = inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w}
+	r.post(ev)
 }
 
 // weigh is a message's share of the in-flight bound: its estimated size,

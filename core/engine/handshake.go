@@ -126,7 +126,7 @@ func (r *Realm) hello(sid wamp.ID, c *conn, hello *wamp.Hello) {
 	cfg := router.HelloConfig{
 		Deadline:     c.start.Add(c.srv.HandshakeTimeout),
 		Authenticate: r.host.Authenticates(),
-		Transport:    transportDetails(c.peer.Info()),
+		Transport:    transportInfo(c.peer.Info()),
 	}
 	if hello.Realm != r.uri {
 		cfg.Realm = hello.Realm
@@ -227,10 +227,10 @@ func (r *Realm) opened(h *Handshake, refusal *Refusal) {
 	})
 }
 
-// transportDetails is the session meta API's "transport" dict of a
+// transportInfo is what the session meta API's "transport" dict says of a
 // connection (wamp.session.get, wamp.session.on_join): its kind
 // ("websocket", "rawsocket"), serializer, peer address and whether it is
 // TLS. Headers and cookies stay out: they may hold credentials.
-func transportDetails(info transport.Info) wamp.Dict {
-	return wamp.Dict{"type": info.Transport, "serializer": info.Serializer, "peer": info.PeerAddr, "tls": info.TLS}
+func transportInfo(info transport.Info) router.TransportInfo {
+	return router.TransportInfo{Type: info.Transport, Serializer: info.Serializer, Peer: info.PeerAddr, TLS: info.TLS}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -97,6 +98,11 @@ type inbound struct {
 	weight int64  // inMessage: its share of the connection's in-flight bound
 	fn     func() // inFunc
 }
+
+// inboundPool recycles the inbound events of messages (inMessage), the
+// one kind every routed message has: the realm returns each to the pool
+// as it takes the message out. Others are rare and left to the collector.
+var inboundPool = sync.Pool{New: func() any { return new(inbound) }}
 
 // Realm is one realm's engine: its router, bound to one serial executor,
 // its sessions' outlets, its deadline timer. Methods are safe for
@@ -210,10 +216,13 @@ func (r *Realm) receive(v any) {
 	var sender transport.Peer
 	switch ev.kind {
 	case inMessage:
-		r.calls.called(now, ev.sid, ev.msg)
-		r.r.Handle(now, ev.sid, ev.msg, &r.fx)
-		if c := ev.from; c != nil {
-			c.routed(ev.weight)
+		sid, msg, c, w := ev.sid, ev.msg, ev.from, ev.weight
+		*ev = inbound{}
+		inboundPool.Put(ev)
+		r.calls.called(now, sid, msg)
+		r.r.Handle(now, sid, msg, &r.fx)
+		if c != nil {
+			c.routed(w)
 			sender = c.peer
 		}
 	case inHello:

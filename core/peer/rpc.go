@@ -13,6 +13,12 @@ const (
 	CancelKillNoWait = "killnowait"
 )
 
+// noOptions is the empty options (or details) dict of the messages this
+// peer sends most often (a final YIELD, an INVOCATION's ERROR): one shared
+// map instead of one per message. Nothing may write to it; the router and
+// the serializers only read a message's options.
+var noOptions = wamp.Dict{}
+
 // registration is a procedure registered by this session.
 type registration struct {
 	token         any
@@ -217,7 +223,7 @@ func (p *Peer) onInterrupt(m *wamp.Interrupt, out *Effects) {
 // unknown or already answered, and with ErrSessionClosed after the session
 // left the established state.
 func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress bool, out *Effects) error {
-	opts := wamp.Dict{}
+	opts := noOptions
 	if progress {
 		inv, err := p.openInvocation(request)
 		if err != nil {
@@ -226,7 +232,7 @@ func (p *Peer) Yield(request wamp.ID, args wamp.List, kwargs wamp.Dict, progress
 		if !inv.receiveProgress {
 			return ErrProgressNotRequested
 		}
-		opts["progress"] = true
+		opts = wamp.Dict{"progress": true}
 	} else if err := p.closeInvocation(request); err != nil {
 		return err
 	}
@@ -241,7 +247,7 @@ func (p *Peer) InvocationError(request wamp.ID, uri wamp.URI, args wamp.List, kw
 		return err
 	}
 	out.Send = append(out.Send, &wamp.Error{
-		RequestType: wamp.INVOCATION, Request: request, Details: wamp.Dict{},
+		RequestType: wamp.INVOCATION, Request: request, Details: noOptions,
 		Error: uri, Args: args, Kwargs: kwargs,
 	})
 	return nil

@@ -187,8 +187,25 @@ type SessionInfo struct {
 	Realm     wamp.URI
 	AuthExtra wamp.Dict
 	// Transport describes the session's connection for the session meta
-	// API (the "transport" dict of wamp.session.get and on_join); nil
-	// leaves it out. Immutable once given. (Added by core/router;
-	// additive.)
-	Transport wamp.Dict
+	// API (the "transport" dict of wamp.session.get and on_join); the
+	// zero value leaves it out. (Added by core/router; additive.)
+	Transport TransportInfo
+}
+
+// TransportInfo describes a session's connection. It is kept as plain
+// fields and becomes the meta API's "transport" dict only when asked for
+// (Dict): an idle session holds 40 bytes instead of a map.
+type TransportInfo struct {
+	Type       string // "websocket", "rawsocket", ...
+	Serializer string
+	Peer       string // the peer's address
+	TLS        bool
+}
+
+// Dict is the session meta API's "transport" dict, nil for the zero value.
+func (t TransportInfo) Dict() wamp.Dict {
+	if t == (TransportInfo{}) {
+		return nil
+	}
+	return wamp.Dict{"type": t.Type, "serializer": t.Serializer, "peer": t.Peer, "tls": t.TLS}
 }

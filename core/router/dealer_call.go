@@ -165,9 +165,10 @@ func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o c
 		d[wamp.DetailProcedure] = string(proc)
 	}
 	if o.disclose || internal {
-		d[wamp.DetailCaller] = int64(caller.id)
-		d[wamp.DetailCallerAuthID] = caller.info.AuthID
-		d[wamp.DetailCallerAuthRole] = caller.info.AuthRole
+		b := caller.callerBoxes()
+		d[wamp.DetailCaller] = b.id
+		d[wamp.DetailCallerAuthID] = b.authID
+		d[wamp.DetailCallerAuthRole] = b.authRole
 	}
 	if o.progress {
 		d[wamp.OptReceiveProgress] = true

@@ -79,14 +79,14 @@ type HelloConfig struct {
 	Realm wamp.URI
 	// Transport, when set, is SessionInfo.Transport of the admitted
 	// session (the session meta API's "transport" dict).
-	Transport wamp.Dict
+	Transport TransportInfo
 }
 
 // handshake is a session's state until WELCOME.
 type handshake struct {
 	hello      *wamp.Hello
 	realm      wamp.URI
-	transport  wamp.Dict
+	transport  TransportInfo
 	seq        uint64 // identifies the live handshake deadline
 	lastMethod string // the method of the last CHALLENGE
 }
@@ -194,7 +194,7 @@ func (r *Realm) admit(s *session, info SessionInfo, fx *Effects) {
 	if s.hs.realm != "" {
 		info.Realm = s.hs.realm
 	}
-	if info.Transport == nil {
+	if info.Transport == (TransportInfo{}) {
 		info.Transport = s.hs.transport
 	}
 	s.info = info

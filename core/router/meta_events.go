@@ -65,8 +65,8 @@ func sessionDetails(s *session) wamp.Dict {
 		"authmethod":   s.info.AuthMethod,
 		"authprovider": s.info.AuthProvider,
 	}
-	if s.info.Transport != nil {
-		d["transport"] = s.info.Transport
+	if t := s.info.Transport.Dict(); t != nil {
+		d["transport"] = t
 	}
 	return d
 }

@@ -221,6 +221,22 @@ type session struct {
 	testamentBytes int
 	// departed: the session's departure was handled (depart), once.
 	departed bool
+	// boxed is the session's identity as INVOCATION details values, made
+	// at its first disclosed call (callerBoxes).
+	boxed *callerBoxes
+}
+
+// callerBoxes are a caller's ID, authid and authrole as the values of
+// INVOCATION details: boxed once per session rather than once per call.
+type callerBoxes struct{ id, authID, authRole any }
+
+// callerBoxes returns s's boxed identity, made once. s.info is fixed from
+// WELCOME on.
+func (s *session) callerBoxes() *callerBoxes {
+	if s.boxed == nil {
+		s.boxed = &callerBoxes{id: int64(s.id), authID: s.info.AuthID, authRole: s.info.AuthRole}
+	}
+	return s.boxed
 }
 
 // nextInvocation returns the next session-scoped INVOCATION request ID.

@@ -200,15 +200,31 @@ func (d *jsonDecoder) binaryOf(s string) (any, bool) {
 // emptyJSONList is the value of every empty JSON array. Sharing it is safe:
 // with length and capacity 0 it cannot be written through, and appending
 // to it allocates.
-var emptyJSONList any = make([]any, 0)
+var (
+	emptyJSONSlice     = make([]any, 0)
+	emptyJSONList  any = emptyJSONSlice
+)
 
-// array parses a list at d.i (which holds '[').
+// array parses a list at d.i (which holds '[') into a value.
 func (d *jsonDecoder) array(depth int) (any, error) {
+	l, err := d.list(depth)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(l) == 0:
+		return emptyJSONList, nil // boxed once
+	}
+	return l, nil
+}
+
+// list parses a list at d.i (which holds '['); the top-level array's
+// elements (Arguments) are kept as the slice, never boxed.
+func (d *jsonDecoder) list(depth int) ([]any, error) {
 	d.i++
 	d.skipSpaces()
 	if d.i < len(d.b) && d.b[d.i] == ']' {
 		d.i++
-		return emptyJSONList, nil
+		return emptyJSONSlice, nil
 	}
 	var buf [8]any
 	elems := buf[:0]

@@ -41,11 +41,11 @@ func (h *hotFields) payload(i int) (wamp.List, wamp.Dict) {
 	var args wamp.List
 	var kwargs wamp.Dict
 	if i < h.n {
-		a, ok := h.env[i].v.([]any)
-		if !ok || h.env[i].kind != elemAny {
+		if e := &h.env[i]; e.kind == elemList {
+			args = e.l
+		} else {
 			h.ok = false
 		}
-		args = a
 	}
 	if i+1 < h.n {
 		kwargs = h.dict(i + 1)

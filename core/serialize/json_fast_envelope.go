@@ -9,13 +9,14 @@ import (
 const maxEnvelope = 7
 
 // jsonElem is one element of the top-level array, kept unboxed when it is
-// an integer or a string so that the message can be built without the
-// intermediate []any.
+// an integer, a string or a list so that the message can be built without
+// the intermediate []any (and without boxing its Arguments).
 type jsonElem struct {
 	kind elemKind
 	n    int64
 	s    string
-	v    any // elemAny
+	l    []any // elemList
+	v    any   // elemAny
 }
 
 type elemKind uint8
@@ -24,6 +25,7 @@ const (
 	elemAny elemKind = iota
 	elemInt
 	elemStr
+	elemList
 )
 
 func (e *jsonElem) boxed() any {
@@ -32,6 +34,8 @@ func (e *jsonElem) boxed() any {
 		return e.n
 	case elemStr:
 		return e.s
+	case elemList:
+		return e.l
 	}
 	return e.v
 }
@@ -89,6 +93,10 @@ func (d *jsonDecoder) element(e *jsonElem) error {
 			}
 			e.kind, e.s = elemStr, s
 			return nil
+		case c == '[':
+			l, err := d.list(2)
+			e.kind, e.l = elemList, l
+			return err
 		case c == '-' || (c >= '0' && c <= '9'):
 			n, f, isInt, err := d.numberParts()
 			if isInt {
