@@ -164,6 +164,12 @@ type RealmConfig struct {
 	// router.DefaultRetainedEventMaxBytes, 16 KiB). 0 = off.
 	RetainedTopics        int
 	RetainedEventMaxBytes int
+	// MaxPendingCallsPerSession bounds the calls one client session may
+	// have outstanding (routed, not yet answered); a CALL beyond it is
+	// answered at once with ERROR switchboard.error.too_many_pending_calls
+	// (router.ErrTooManyPendingCalls). The application's own calls are
+	// exempt. 0 = router.DefaultMaxPendingCallsPerSession (1000).
+	MaxPendingCallsPerSession int
 	// History lists the subscriptions (topic and match) whose events the
 	// realm keeps for wamp.subscription.get_events, each bounded by Limit
 	// events and MaxBytes (0 = 100 events, 256 KiB). Empty = no history.
@@ -211,6 +217,9 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	if rc.RetainedEventMaxBytes == 0 {
 		rc.RetainedEventMaxBytes = d.RetainedEventMaxBytes
 	}
+	if rc.MaxPendingCallsPerSession == 0 {
+		rc.MaxPendingCallsPerSession = d.MaxPendingCallsPerSession
+	}
 	if rc.History == nil {
 		rc.History = d.History
 	}
@@ -228,6 +237,8 @@ func (rc RealmConfig) Validate() error {
 		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
 	case rc.MaxOptionListLen < 0:
 		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
+	case rc.MaxPendingCallsPerSession < 0:
+		return fmt.Errorf("%w: realm %q: MaxPendingCallsPerSession %d < 0", ErrRealmConfig, rc.URI, rc.MaxPendingCallsPerSession)
 	case rc.MaxTestaments < 0:
 		return fmt.Errorf("%w: realm %q: MaxTestaments %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestaments)
 	case rc.MaxTestamentBytes < 0:
@@ -446,7 +457,8 @@ func (rc RealmConfig) routerConfig() router.RealmConfig {
 	c := router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
 		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen, SessionKill: rc.SessionKill,
 		MaxTestaments: rc.MaxTestaments, MaxTestamentBytes: rc.MaxTestamentBytes,
-		RetainedTopics: rc.RetainedTopics, RetainedEventMaxBytes: rc.RetainedEventMaxBytes, History: rc.History}
+		RetainedTopics: rc.RetainedTopics, RetainedEventMaxBytes: rc.RetainedEventMaxBytes, History: rc.History,
+		MaxPendingCallsPerSession: rc.MaxPendingCallsPerSession}
 	rc.authzConfig(&c)
 	return c
 }

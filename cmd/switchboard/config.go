@@ -33,6 +33,7 @@ import (
 //	    max_testaments: 16          # testaments per session (wamp.session.add_testament)
 //	    max_testament_bytes: 65536  # their approximate size together
 //	    retained_topics: 1000       # event retention on, for at most 1000 topics
+//	    max_pending_calls_per_session: 1000   # outstanding CALLs per session
 //	    history: [{topic: com.example.log, match: prefix, limit: 100}]   # wamp.subscription.get_events
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
@@ -134,6 +135,9 @@ type RealmConfig struct {
 	// each event of at most that size (0 or absent = 16384 bytes).
 	RetainedTopics        int `yaml:"retained_topics"`
 	RetainedEventMaxBytes int `yaml:"retained_event_max_bytes"`
+	// MaxPendingCallsPerSession is core.RealmConfig's: the calls one
+	// session may have outstanding (0 or absent = 1000).
+	MaxPendingCallsPerSession int `yaml:"max_pending_calls_per_session"`
 	// History is core.RealmConfig.History: the subscriptions whose events
 	// wamp.subscription.get_events returns.
 	History []HistoryConfig `yaml:"history"`
@@ -329,6 +333,9 @@ func (c Config) problems() []configProblem {
 				add(p.msg, append([]any{"realms", i, "auth"}, p.path...)...)
 			}
 		}
+		if r.MaxPendingCallsPerSession < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 1000) or more", r.MaxPendingCallsPerSession), "realms", i, "max_pending_calls_per_session")
+		}
 		if r.MaxTestaments < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 16) or more", r.MaxTestaments), "realms", i, "max_testaments")
 		}
@@ -477,7 +484,8 @@ func (r RealmConfig) core() core.RealmConfig {
 	rc := core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
 		MaxOptionListLen: r.MaxOptionListLen, Roles: r.coreRoles(),
 		SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes,
-		RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes}
+		RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes,
+		MaxPendingCallsPerSession: r.MaxPendingCallsPerSession}
 	for _, h := range r.History {
 		rc.History = append(rc.History, core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
 	}
