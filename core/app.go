@@ -29,6 +29,10 @@ var (
 // it is Switchboard's own, like wamp.CloseSlowConsumer.
 const ReasonTooManySessions wamp.URI = "switchboard.error.too_many_sessions"
 
+// ReasonTooManyHandshakes is the ABORT reason of a HELLO beyond
+// Config.MaxHandshakes or MaxHandshakesPerAddress.
+const ReasonTooManyHandshakes = engine.ReasonTooManyHandshakes
+
 // Config configures an Application. Only Backend is required.
 type Config struct {
 	// Backend schedules all of the application's work. Required.
@@ -81,12 +85,34 @@ type Config struct {
 	// so the memory one session's unrouted messages hold is at most this
 	// plus one message (MaxMessageBytes). 0 = 1 MiB.
 	InflightBytesPerSession int
+	// MaxHandshakes bounds the sessions in their handshake (HELLO
+	// received, no WELCOME yet: authenticating, or in the session hooks'
+	// open parts) across all realms, and MaxHandshakesPerAddress those
+	// from one source IP (unix sockets count in the total only). A HELLO
+	// beyond either is answered with ABORT
+	// switchboard.error.too_many_handshakes (engine.ReasonTooManyHandshakes)
+	// and counted (Metrics.HandshakesRefused); sessions already joined are
+	// not affected. With HandshakeTimeout they bound what a flood of HELLOs
+	// that never finish authentication can hold. 0 = 4096 and 256; a
+	// negative value is no limit.
+	MaxHandshakes           int
+	MaxHandshakesPerAddress int
 	// Metrics, when set, receives the engine's counters (handshake
 	// timeouts, authentication failures by method) and call latencies;
 	// nil = nothing counted. What is read from state when metrics are
 	// scraped instead is in observe.go (SessionGroups, Ready).
 	Metrics *Metrics
 }
+
+// Defaults of Config.MaxHandshakes and MaxHandshakesPerAddress. A
+// handshake lasts milliseconds when nothing is wrong, so thousands in
+// flight at once mean a flood; what each holds is its connection's
+// buffers and its HELLO (at most the transport's message limit), for at
+// most HandshakeTimeout.
+const (
+	DefaultMaxHandshakes           = 4096
+	DefaultMaxHandshakesPerAddress = 256
+)
 
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
@@ -106,6 +132,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InflightBytesPerSession == 0 {
 		c.InflightBytesPerSession = 1 << 20
+	}
+	if c.MaxHandshakes == 0 {
+		c.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if c.MaxHandshakesPerAddress == 0 {
+		c.MaxHandshakesPerAddress = DefaultMaxHandshakesPerAddress
 	}
 	return c
 }
@@ -320,6 +352,8 @@ func New(cfg Config) (*Application, error) {
 		HandshakeTimeout:        cfg.HandshakeTimeout,
 		InflightPerSession:      cfg.InflightPerSession,
 		InflightBytesPerSession: cfg.InflightBytesPerSession,
+		MaxHandshakes:           cfg.MaxHandshakes,
+		MaxHandshakesPerAddress: cfg.MaxHandshakesPerAddress,
 		Admit:                   a.admitCtx,
 		Metrics:                 cfg.Metrics,
 		Closed:                  a.isClosed,

@@ -57,6 +57,8 @@ import (
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
 //	handshake_timeout: 10s
+//	max_handshakes: 0                     # sessions between HELLO and WELCOME; 0 = 4096, -1 = no limit
+//	max_handshakes_per_address: 0         # the same per source IP; 0 = 256, -1 = no limit
 //	log: {level: info, format: text}      # format: text or json
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
@@ -83,8 +85,13 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// HandshakeTimeout bounds connect to WELCOME (core.Config's); 0 = 10s.
 	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
-	Log              LogConfig     `yaml:"log"`
-	Metrics          MetricsConfig `yaml:"metrics"`
+	// MaxHandshakes and MaxHandshakesPerAddress are core.Config's: the
+	// sessions in their handshake (HELLO received, no WELCOME yet) in
+	// total and per source IP; 0 or absent = 4096 and 256, -1 = no limit.
+	MaxHandshakes           int           `yaml:"max_handshakes"`
+	MaxHandshakesPerAddress int           `yaml:"max_handshakes_per_address"`
+	Log                     LogConfig     `yaml:"log"`
+	Metrics                 MetricsConfig `yaml:"metrics"`
 
 	// file is the file the configuration was loaded from ("" = flags):
 	// SIGHUP reloads it.
@@ -396,6 +403,12 @@ func (c Config) problems() []configProblem {
 		add(fmt.Sprintf("%q: want text or json", c.Log.Format), "log", "format")
 	case c.Log.JSON && c.Log.Format != "json":
 		add("json: true contradicts format: "+c.Log.Format, "log", "json")
+	}
+	if c.MaxHandshakes < -1 {
+		add(fmt.Sprintf("%d: want -1 (no limit), 0 (the default, 4096) or more", c.MaxHandshakes), "max_handshakes")
+	}
+	if c.MaxHandshakesPerAddress < -1 {
+		add(fmt.Sprintf("%d: want -1 (no limit), 0 (the default, 256) or more", c.MaxHandshakesPerAddress), "max_handshakes_per_address")
 	}
 	if c.HandshakeTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")

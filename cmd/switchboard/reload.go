@@ -177,6 +177,8 @@ func restartKeys(cur, next Config) []string {
 	diff("max_message_bytes", cur.MaxMessageBytes, next.MaxMessageBytes)
 	diff("outbound_queue", cur.OutboundQueue, next.OutboundQueue)
 	diff("handshake_timeout", cur.HandshakeTimeout, next.HandshakeTimeout)
+	diff("max_handshakes", cur.MaxHandshakes, next.MaxHandshakes)
+	diff("max_handshakes_per_address", cur.MaxHandshakesPerAddress, next.MaxHandshakesPerAddress)
 	diff("log.format", cur.Log.Format, next.Log.Format)
 	diff("metrics", cur.Metrics, next.Metrics)
 	return keys

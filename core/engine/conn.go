@@ -43,6 +43,15 @@ type Server struct {
 	// Metrics, when set, counts handshake timeouts and authentication
 	// failures.
 	Metrics *Metrics
+	// MaxHandshakes bounds the sessions in their handshake (HELLO
+	// received, no WELCOME yet) across all realms, and
+	// MaxHandshakesPerAddress those from one source IP (not applied to
+	// unix sockets). A HELLO beyond either is answered with ABORT
+	// ReasonTooManyHandshakes and the connection closed. 0 = no limit.
+	MaxHandshakes           int
+	MaxHandshakesPerAddress int
+
+	hs hsLimiter
 }
 
 // Accept implements transport.Acceptor.
@@ -80,6 +89,10 @@ type conn struct {
 	// inflight weighs the messages handed to the realm and not yet routed
 	// (see weigh).
 	inflight atomic.Int64
+	// hsHeld: the connection holds a place among the handshakes in flight
+	// (hslimit.go), counted under hsKey.
+	hsHeld atomic.Bool
+	hsKey  string
 }
 
 // noHello closes a connection that sent no HELLO in time. If a HELLO
@@ -115,6 +128,9 @@ func (c *conn) Message(m wamp.Message) {
 		}
 	}
 	c.timer.Stop()
+	if abort == nil {
+		abort = c.admitHandshake()
+	}
 	if abort != nil {
 		c.refuse(abort)
 		return
@@ -152,6 +168,7 @@ func (c *conn) Malformed(err error) {
 
 // Closed implements transport.Handler.
 func (c *conn) Closed(cause error) {
+	c.handshakeDone()
 	r := c.realm.Load()
 	if r == nil {
 		c.timer.Stop()
