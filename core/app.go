@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/switchboard-wamp/switchboard/core/engine"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
@@ -97,6 +98,15 @@ type Config struct {
 	// negative value is no limit.
 	MaxHandshakes           int
 	MaxHandshakesPerAddress int
+	// RateLimit, when positive, is each remote session's message rate
+	// limit (messages per second, counted from HELLO on), with bursts of
+	// RateBurst messages (0 = one second's worth). A session over it is
+	// slowed down, not refused: its connection's reader pauses until its
+	// token bucket refills, so the peer's sends wait in TCP (counted in
+	// Metrics.RateLimited). The clock is the backend's (Backend.Now).
+	// 0 (or anything but a positive finite number) = no limit, the default.
+	RateLimit float64
+	RateBurst int
 	// Metrics, when set, receives the engine's counters (handshake
 	// timeouts, authentication failures by method) and call latencies;
 	// nil = nothing counted. What is read from state when metrics are
@@ -132,6 +142,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InflightBytesPerSession == 0 {
 		c.InflightBytesPerSession = 1 << 20
+	}
+	if !(c.RateLimit > 0) || math.IsInf(c.RateLimit, 1) {
+		c.RateLimit = 0 // not a positive finite rate (NaN included): no limit
 	}
 	if c.MaxHandshakes == 0 {
 		c.MaxHandshakes = DefaultMaxHandshakes
@@ -354,6 +367,8 @@ func New(cfg Config) (*Application, error) {
 		InflightBytesPerSession: cfg.InflightBytesPerSession,
 		MaxHandshakes:           cfg.MaxHandshakes,
 		MaxHandshakesPerAddress: cfg.MaxHandshakesPerAddress,
+		RateLimit:               cfg.RateLimit,
+		RateBurst:               cfg.RateBurst,
 		Admit:                   a.admitCtx,
 		Metrics:                 cfg.Metrics,
 		Closed:                  a.isClosed,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -59,6 +60,8 @@ import (
 //	handshake_timeout: 10s
 //	max_handshakes: 0                     # sessions between HELLO and WELCOME; 0 = 4096, -1 = no limit
 //	max_handshakes_per_address: 0         # the same per source IP; 0 = 256, -1 = no limit
+//	rate_limit: 0                         # messages per second per session; 0 = no limit
+//	rate_burst: 0                         # burst; 0 = one second's worth
 //	log: {level: info, format: text}      # format: text or json
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
@@ -88,10 +91,15 @@ type Config struct {
 	// MaxHandshakes and MaxHandshakesPerAddress are core.Config's: the
 	// sessions in their handshake (HELLO received, no WELCOME yet) in
 	// total and per source IP; 0 or absent = 4096 and 256, -1 = no limit.
-	MaxHandshakes           int           `yaml:"max_handshakes"`
-	MaxHandshakesPerAddress int           `yaml:"max_handshakes_per_address"`
-	Log                     LogConfig     `yaml:"log"`
-	Metrics                 MetricsConfig `yaml:"metrics"`
+	MaxHandshakes           int `yaml:"max_handshakes"`
+	MaxHandshakesPerAddress int `yaml:"max_handshakes_per_address"`
+	// RateLimit and RateBurst are core.Config's: each session's messages
+	// per second and burst; 0 or absent = no limit (a session over its
+	// rate is slowed down: its reader pauses).
+	RateLimit float64       `yaml:"rate_limit"`
+	RateBurst int           `yaml:"rate_burst"`
+	Log       LogConfig     `yaml:"log"`
+	Metrics   MetricsConfig `yaml:"metrics"`
 
 	// file is the file the configuration was loaded from ("" = flags):
 	// SIGHUP reloads it.
@@ -409,6 +417,12 @@ func (c Config) problems() []configProblem {
 	}
 	if c.MaxHandshakesPerAddress < -1 {
 		add(fmt.Sprintf("%d: want -1 (no limit), 0 (the default, 256) or more", c.MaxHandshakesPerAddress), "max_handshakes_per_address")
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		add(fmt.Sprintf("%v: want 0 (no limit) or a positive rate", c.RateLimit), "rate_limit")
+	}
+	if c.RateBurst < 0 {
+		add(fmt.Sprintf("%d: want 0 (one second's worth) or more", c.RateBurst), "rate_burst")
 	}
 	if c.HandshakeTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")

@@ -179,6 +179,8 @@ func restartKeys(cur, next Config) []string {
 	diff("handshake_timeout", cur.HandshakeTimeout, next.HandshakeTimeout)
 	diff("max_handshakes", cur.MaxHandshakes, next.MaxHandshakes)
 	diff("max_handshakes_per_address", cur.MaxHandshakesPerAddress, next.MaxHandshakesPerAddress)
+	diff("rate_limit", cur.RateLimit, next.RateLimit)
+	diff("rate_burst", cur.RateBurst, next.RateBurst)
 	diff("log.format", cur.Log.Format, next.Log.Format)
 	diff("metrics", cur.Metrics, next.Metrics)
 	return keys

@@ -50,6 +50,12 @@ type Server struct {
 	// ReasonTooManyHandshakes and the connection closed. 0 = no limit.
 	MaxHandshakes           int
 	MaxHandshakesPerAddress int
+	// RateLimit, when positive, bounds the messages each connection may
+	// send per second once it sent HELLO, with bursts of RateBurst (0 = one
+	// second's worth): beyond it the connection's reader is paused until
+	// its token bucket refills (ratelimit.go). 0 = no limit.
+	RateLimit float64
+	RateBurst int
 
 	hs hsLimiter
 }
@@ -93,6 +99,8 @@ type conn struct {
 	// (hslimit.go), counted under hsKey.
 	hsHeld atomic.Bool
 	hsKey  string
+	// rate is the connection's token bucket (Server.RateLimit). Reader only.
+	rate rateBucket
 }
 
 // noHello closes a connection that sent no HELLO in time. If a HELLO
@@ -181,6 +189,7 @@ func (c *conn) Closed(cause error) {
 // weigh InflightBytesPerSession, the peer's reader is paused (it waits
 // after this message) until the realm catches up. Reader goroutine.
 func (c *conn) toRealm(r *Realm, m wamp.Message) {
+	c.limitRate()
 	w := c.weigh(m)
 	if c.fc != nil {
 		limit := int64(c.srv.InflightBytesPerSession)
