@@ -87,6 +87,14 @@ func TestComponentSurvivesRouterRestart(t *testing.T) {
 				serves(t, r.client(t), e, "before")
 
 				r.stop()
+				// The component learns of the stop on its own goroutines:
+				// a call made before it did would go to the closing
+				// session (which the scheduler decides), not wait.
+				eventually(t, "the component to drop its stopped session", func() bool {
+					e.c.mu.Lock()
+					defer e.c.mu.Unlock()
+					return e.c.current == nil
+				})
 				pending := make(chan error, 1)
 				go func() {
 					ctx, cancel := context.WithTimeout(context.Background(), guard)

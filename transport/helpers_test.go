@@ -327,6 +327,20 @@ func wantCloseCode(t *testing.T, err error, code int, remote bool) {
 	}
 }
 
+// recvWithin receives one value from ch, or fails the test once waitFor
+// passes: a test never hangs on a receive.
+func recvWithin[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitFor):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
+	}
+}
+
 // eventually polls cond until it holds or waitFor passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
