@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -178,7 +179,10 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 		}
 		pub.write(t, msgs...)
 		msgs = msgs[:0]
-		const calls = 2000
+		// As many calls as one session may have pending (the realm's
+		// default MaxPendingCallsPerSession): all of them may be
+		// outstanding at once, and none is refused.
+		const calls = router.DefaultMaxPendingCallsPerSession
 		for i := range calls {
 			msgs = append(msgs, fmt.Sprintf(`[48,%d,{},"com.burst.echo",[%d]]`, i+1, i))
 		}
