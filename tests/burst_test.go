@@ -213,12 +213,12 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 	})
 }
 
-// waitUntil polls cond until it holds, failing after 60s: the one wait
+// waitUntil polls cond until it holds, failing after guard: the one wait
 // helper of this package. The poll interval only bounds how soon a
 // condition that already holds is seen; no outcome depends on it.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(guard)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

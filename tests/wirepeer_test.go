@@ -77,8 +77,8 @@ func (p *wirePeer) recv() []any {
 		default:
 		}
 		p.t.Fatalf("connection closed while waiting for a message: %v", err)
-	case <-time.After(10 * time.Second):
-		p.t.Fatalf("no message from the router within 10s")
+	case <-time.After(guard):
+		p.t.Fatalf("no message from the router within %v", guard)
 	}
 	return nil
 }
@@ -133,8 +133,8 @@ func (p *wirePeer) wantClosed() {
 		case err := <-p.closed:
 			p.closed <- err
 			return
-		case <-time.After(10 * time.Second):
-			p.t.Fatalf("connection not closed within 10s")
+		case <-time.After(guard):
+			p.t.Fatalf("connection not closed within %v", guard)
 		}
 	}
 }
