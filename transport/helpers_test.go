@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // waitFor is the failure guard of every wait in these tests: generous, it
 // only bounds a broken test, it never measures speed.
-const waitFor = 10 * time.Second
+const waitFor = 60 * time.Second
 
 var quietLogger = slog.New(slog.DiscardHandler)
 
