@@ -218,7 +218,7 @@ func TestEngineShutdownClosesSessions(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
 	must(t, e.app.Close(ctx))
-	<-s.Done()
+	wait(t, s.Done())
 	var ce *CloseError
 	if !errors.As(s.Err(), &ce) || ce.Reason != wamp.CloseSystemShutdown || !ce.Goodbye {
 		t.Fatalf("Err = %v", s.Err())

@@ -130,7 +130,7 @@ func join(t *testing.T, cfg Config) (*Session, *fakeRouter) {
 		t.Fatalf("HELLO realm %q, want %q", h.Realm, cfg.Realm)
 	}
 	r.send(&wamp.Welcome{Session: 4242, Details: wamp.Dict{"authrole": "anonymous"}})
-	got := <-done
+	got := wait(t, done)
 	if got.err != nil {
 		t.Fatalf("join: %v", got.err)
 	}
@@ -139,7 +139,7 @@ func join(t *testing.T, cfg Config) (*Session, *fakeRouter) {
 		case <-got.s.Done():
 		default:
 			r.end.cut(errors.New("test cleanup"))
-			<-got.s.Done()
+			wait(t, got.s.Done())
 		}
 	})
 	return got.s, r
@@ -160,7 +160,7 @@ type callResult struct {
 	err error
 }
 
-func wait[T any](t *testing.T, c chan T) T {
+func wait[T any](t *testing.T, c <-chan T) T {
 	t.Helper()
 	select {
 	case v := <-c:
@@ -169,6 +169,19 @@ func wait[T any](t *testing.T, c chan T) T {
 		t.Fatal("timed out")
 		var zero T
 		return zero
+	}
+}
+
+// eventually polls cond until it holds, or fails the test once guard has
+// passed: the package's one wait-until helper.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(guard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -81,7 +81,7 @@ func TestJoin(t *testing.T) {
 		t.Fatalf("Err on an open session: %v", s.Err())
 	}
 	r.end.cut(io.EOF)
-	<-s.Done()
+	wait(t, s.Done())
 }
 
 func TestJoinAbort(t *testing.T) {
@@ -219,7 +219,7 @@ func TestLeave(t *testing.T) {
 	r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut})
 	must(t, wait(t, errc))
 	r.expectClosed()
-	<-s.Done()
+	wait(t, s.Done())
 	if err := s.Err(); !errors.Is(err, ErrSessionClosed) {
 		t.Fatalf("Err after leave = %v", err)
 	}
@@ -261,7 +261,7 @@ func TestRouterGoodbye(t *testing.T) {
 	if !errors.As(res.err, &ce) || ce.Reason != wamp.CloseSystemShutdown || !ce.Remote || ce.Message != "maintenance" {
 		t.Fatalf("pending call err = %v", res.err)
 	}
-	<-s.Done()
+	wait(t, s.Done())
 	r.expectClosed()
 	if err := s.Leave(context.Background(), ""); !errors.Is(err, ErrSessionClosed) {
 		t.Fatalf("Leave after close = %v", err)
@@ -283,7 +283,7 @@ func TestConnectionDropFailsPending(t *testing.T) {
 			t.Fatalf("call err = %v, want ErrSessionClosed wrapping the cause", res.err)
 		}
 	}
-	<-s.Done()
+	wait(t, s.Done())
 	if !errors.Is(s.Err(), io.ErrUnexpectedEOF) {
 		t.Fatalf("Err = %v", s.Err())
 	}
@@ -296,7 +296,7 @@ func TestProtocolViolationByRouter(t *testing.T) {
 	if a.Reason != wamp.ErrProtocolViolationURI {
 		t.Fatalf("ABORT %+v", a)
 	}
-	<-s.Done()
+	wait(t, s.Done())
 	r.expectClosed()
 }
 
@@ -307,5 +307,5 @@ func TestMalformedFromRouter(t *testing.T) {
 	if a.Reason != wamp.ErrProtocolViolationURI || a.Details["message"] != "bad frame" {
 		t.Fatalf("ABORT %+v", a)
 	}
-	<-s.Done()
+	wait(t, s.Done())
 }

@@ -186,7 +186,7 @@ func TestEventOverflowAbortsSession(t *testing.T) {
 	if a.Reason != wamp.CloseSlowConsumer {
 		t.Fatalf("ABORT %+v", a)
 	}
-	<-s.Done()
+	wait(t, s.Done())
 	if !errors.Is(s.Err(), ErrEventOverflow) {
 		t.Fatalf("Err = %v", s.Err())
 	}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/switchboard-wamp/switchboard/core/engine"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
@@ -28,6 +29,10 @@ var (
 // RealmConfig.MaxSessions sessions already. The spec has no URI for it, so
 // it is Switchboard's own, like wamp.CloseSlowConsumer.
 const ReasonTooManySessions wamp.URI = "switchboard.error.too_many_sessions"
+
+// ReasonTooManyHandshakes is the ABORT reason of a HELLO beyond
+// Config.MaxHandshakes or MaxHandshakesPerAddress.
+const ReasonTooManyHandshakes = engine.ReasonTooManyHandshakes
 
 // Config configures an Application. Only Backend is required.
 type Config struct {
@@ -81,12 +86,43 @@ type Config struct {
 	// so the memory one session's unrouted messages hold is at most this
 	// plus one message (MaxMessageBytes). 0 = 1 MiB.
 	InflightBytesPerSession int
+	// MaxHandshakes bounds the sessions in their handshake (HELLO
+	// received, no WELCOME yet: authenticating, or in the session hooks'
+	// open parts) across all realms, and MaxHandshakesPerAddress those
+	// from one source IP (unix sockets count in the total only). A HELLO
+	// beyond either is answered with ABORT
+	// switchboard.error.too_many_handshakes (engine.ReasonTooManyHandshakes)
+	// and counted (Metrics.HandshakesRefused); sessions already joined are
+	// not affected. With HandshakeTimeout they bound what a flood of HELLOs
+	// that never finish authentication can hold. 0 = 4096 and 256; a
+	// negative value is no limit.
+	MaxHandshakes           int
+	MaxHandshakesPerAddress int
+	// RateLimit, when positive, is each remote session's message rate
+	// limit (messages per second, counted from HELLO on), with bursts of
+	// RateBurst messages (0 = one second's worth). A session over it is
+	// slowed down, not refused: its connection's reader pauses until its
+	// token bucket refills, so the peer's sends wait in TCP (counted in
+	// Metrics.RateLimited). The clock is the backend's (Backend.Now).
+	// 0 (or anything but a positive finite number) = no limit, the default.
+	RateLimit float64
+	RateBurst int
 	// Metrics, when set, receives the engine's counters (handshake
 	// timeouts, authentication failures by method) and call latencies;
 	// nil = nothing counted. What is read from state when metrics are
 	// scraped instead is in observe.go (SessionGroups, Ready).
 	Metrics *Metrics
 }
+
+// Defaults of Config.MaxHandshakes and MaxHandshakesPerAddress. A
+// handshake lasts milliseconds when nothing is wrong, so thousands in
+// flight at once mean a flood; what each holds is its connection's
+// buffers and its HELLO (at most the transport's message limit), for at
+// most HandshakeTimeout.
+const (
+	DefaultMaxHandshakes           = 4096
+	DefaultMaxHandshakesPerAddress = 256
+)
 
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
@@ -106,6 +142,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InflightBytesPerSession == 0 {
 		c.InflightBytesPerSession = 1 << 20
+	}
+	if !(c.RateLimit > 0) || math.IsInf(c.RateLimit, 1) {
+		c.RateLimit = 0 // not a positive finite rate (NaN included): no limit
+	}
+	if c.MaxHandshakes == 0 {
+		c.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if c.MaxHandshakesPerAddress == 0 {
+		c.MaxHandshakesPerAddress = DefaultMaxHandshakesPerAddress
 	}
 	return c
 }
@@ -164,6 +209,12 @@ type RealmConfig struct {
 	// router.DefaultRetainedEventMaxBytes, 16 KiB). 0 = off.
 	RetainedTopics        int
 	RetainedEventMaxBytes int
+	// MaxPendingCallsPerSession bounds the calls one client session may
+	// have outstanding (routed, not yet answered); a CALL beyond it is
+	// answered at once with ERROR switchboard.error.too_many_pending_calls
+	// (router.ErrTooManyPendingCalls). The application's own calls are
+	// exempt. 0 = router.DefaultMaxPendingCallsPerSession (1000).
+	MaxPendingCallsPerSession int
 	// History lists the subscriptions (topic and match) whose events the
 	// realm keeps for wamp.subscription.get_events, each bounded by Limit
 	// events and MaxBytes (0 = 100 events, 256 KiB). Empty = no history.
@@ -211,6 +262,9 @@ func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	if rc.RetainedEventMaxBytes == 0 {
 		rc.RetainedEventMaxBytes = d.RetainedEventMaxBytes
 	}
+	if rc.MaxPendingCallsPerSession == 0 {
+		rc.MaxPendingCallsPerSession = d.MaxPendingCallsPerSession
+	}
 	if rc.History == nil {
 		rc.History = d.History
 	}
@@ -228,6 +282,8 @@ func (rc RealmConfig) Validate() error {
 		return fmt.Errorf("%w: realm %q: GoodbyeTimeout %v < 0", ErrRealmConfig, rc.URI, rc.GoodbyeTimeout)
 	case rc.MaxOptionListLen < 0:
 		return fmt.Errorf("%w: realm %q: MaxOptionListLen %d < 0", ErrRealmConfig, rc.URI, rc.MaxOptionListLen)
+	case rc.MaxPendingCallsPerSession < 0:
+		return fmt.Errorf("%w: realm %q: MaxPendingCallsPerSession %d < 0", ErrRealmConfig, rc.URI, rc.MaxPendingCallsPerSession)
 	case rc.MaxTestaments < 0:
 		return fmt.Errorf("%w: realm %q: MaxTestaments %d < 0", ErrRealmConfig, rc.URI, rc.MaxTestaments)
 	case rc.MaxTestamentBytes < 0:
@@ -309,6 +365,10 @@ func New(cfg Config) (*Application, error) {
 		HandshakeTimeout:        cfg.HandshakeTimeout,
 		InflightPerSession:      cfg.InflightPerSession,
 		InflightBytesPerSession: cfg.InflightBytesPerSession,
+		MaxHandshakes:           cfg.MaxHandshakes,
+		MaxHandshakesPerAddress: cfg.MaxHandshakesPerAddress,
+		RateLimit:               cfg.RateLimit,
+		RateBurst:               cfg.RateBurst,
 		Admit:                   a.admitCtx,
 		Metrics:                 cfg.Metrics,
 		Closed:                  a.isClosed,
@@ -446,7 +506,8 @@ func (rc RealmConfig) routerConfig() router.RealmConfig {
 	c := router.RealmConfig{URI: rc.URI, StrictURI: rc.StrictURI, GoodbyeTimeout: rc.GoodbyeTimeout,
 		SubscribeApproval: true, MaxOptionListLen: rc.MaxOptionListLen, SessionKill: rc.SessionKill,
 		MaxTestaments: rc.MaxTestaments, MaxTestamentBytes: rc.MaxTestamentBytes,
-		RetainedTopics: rc.RetainedTopics, RetainedEventMaxBytes: rc.RetainedEventMaxBytes, History: rc.History}
+		RetainedTopics: rc.RetainedTopics, RetainedEventMaxBytes: rc.RetainedEventMaxBytes, History: rc.History,
+		MaxPendingCallsPerSession: rc.MaxPendingCallsPerSession}
 	rc.authzConfig(&c)
 	return c
 }

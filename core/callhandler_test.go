@@ -50,18 +50,18 @@ func TestSetCallHandler(t *testing.T) {
 		if err != nil || res.Args[0] != int64(6) {
 			t.Fatalf("com.sum: %v %v", res, err)
 		}
-		if inv := <-seen; inv.Procedure != "com.sum" || inv.Session != nil {
+		if inv := waitFor(t, seen, "the request"); inv.Procedure != "com.sum" || inv.Session != nil {
 			t.Errorf("request %+v: want procedure com.sum, no session (the application called)", inv)
 		}
 		wantWAMPError(t, callErr(realm.Call(ctx, "com.sum", wamp.List{"x"}, nil, nil)), wamp.ErrInvalidArgument)
-		<-seen
+		waitFor(t, seen, "the request")
 		wantWAMPError(t, callErr(realm.Call(ctx, "com.none", nil, nil, nil)), wamp.ErrNoSuchProcedure)
-		<-seen
+		waitFor(t, seen, "the request")
 		for _, uri := range []wamp.URI{"com.routed", "com.remote"} {
 			if res, err := realm.Call(ctx, uri, nil, nil, nil); err != nil || res.Args[0] != "handler" {
 				t.Errorf("%s: %v %v, want the call handler's answer", uri, res, err)
 			}
-			<-seen
+			waitFor(t, seen, "the request")
 		}
 
 		// A remote caller: the request carries its session and options.
@@ -70,7 +70,7 @@ func TestSetCallHandler(t *testing.T) {
 		if r, ok := final.(*wamp.Result); !ok || r.Args[0] != int64(42) {
 			t.Fatalf("remote com.sum: %#v", final)
 		}
-		inv := <-seen
+		inv := waitFor(t, seen, "the remote request")
 		if inv.Session == nil || inv.Session.ID != p.sid || inv.Caller() != p.sid {
 			t.Errorf("request session %v (caller %d), want session %d", inv.Session, inv.Caller(), p.sid)
 		}

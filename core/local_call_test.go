@@ -51,7 +51,7 @@ func TestRealmCallRemoteCallee(t *testing.T) {
 		}
 		callee.send(&wamp.Yield{Request: inv.Request, Options: wamp.Dict{"progress": true}, Args: wamp.List{"half"}})
 		callee.send(&wamp.Yield{Request: inv.Request, Options: wamp.Dict{}, Args: wamp.List{int64(42)}})
-		a := <-done
+		a := waitFor(t, done, "the call's result")
 		if a.err != nil || a.res.Args[0] != int64(42) || len(got) != 1 || got[0] != "half" {
 			t.Fatalf("%+v %v, progress %v", a.res, a.err, got)
 		}
@@ -61,7 +61,7 @@ func TestRealmCallRemoteCallee(t *testing.T) {
 		inv = callee.recv().(*wamp.Invocation)
 		callee.send(&wamp.Error{RequestType: wamp.INVOCATION, Request: inv.Request, Details: wamp.Dict{}, Error: "com.example.nope",
 			Args: wamp.List{"no"}, Kwargs: wamp.Dict{"why": "test"}})
-		a = <-done
+		a = waitFor(t, done, "the call's error")
 		var we *core.Error
 		if !errors.As(a.err, &we) || we.URI != "com.example.nope" || we.Args[0] != "no" || we.Kwargs["why"] != "test" {
 			t.Fatalf("err = %#v", a.err)
@@ -214,11 +214,11 @@ func TestBlockingHandler(t *testing.T) {
 			res, err := realm.Call(ctx, "com.wait", nil, nil, &core.CallOptions{Progress: func(*core.Result) { n++ }})
 			done <- answer{res, err, n}
 		}()
-		<-waiting
+		waitFor(t, waiting, "the handler to wait")
 		if _, err := realm.Call(ctx, "com.release", nil, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		a := <-done
+		a := waitFor(t, done, "the released call")
 		if a.err != nil || a.res.Args[0] != "released" || a.progress != 1 {
 			t.Fatalf("%+v", a)
 		}

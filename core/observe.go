@@ -91,3 +91,8 @@ func (a *Application) Ready(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Handshakes returns the sessions in their handshake now (HELLO received,
+// no WELCOME or end yet), every realm together: what Config.MaxHandshakes
+// bounds. Safe for concurrent use.
+func (a *Application) Handshakes() int { return a.srv.InHandshake() }

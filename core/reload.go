@@ -60,17 +60,21 @@ func (a *Application) RemoveRealm(ctx context.Context, uri wamp.URI) error {
 
 // SetLimits applies the limits of rc to the running realm, its other
 // fields are ignored: MaxSessions for sessions admitted from now on
-// (sessions beyond a lowered limit stay), MaxOptionListLen for requests
-// routed from now on. Zero values mean what they mean in RealmConfig (no
-// session limit; 1024). Safe for concurrent use.
+// (sessions beyond a lowered limit stay), MaxOptionListLen and
+// MaxPendingCallsPerSession for requests routed from now on. Zero values
+// mean what they mean in RealmConfig (no session limit; 1024; 1000). Safe
+// for concurrent use.
 func (r *Realm) SetLimits(rc RealmConfig) error {
-	if rc.MaxSessions < 0 || rc.MaxOptionListLen < 0 {
+	if rc.MaxSessions < 0 || rc.MaxOptionListLen < 0 || rc.MaxPendingCallsPerSession < 0 {
 		return fmt.Errorf("%w: realm %q: negative limit", ErrRealmConfig, r.uri)
 	}
 	r.sessions.mu.Lock()
 	r.sessions.max = rc.MaxSessions
 	r.sessions.mu.Unlock()
 	if err := r.e.SetMaxOptionListLen(rc.MaxOptionListLen); err != nil {
+		return ErrClosed
+	}
+	if err := r.e.SetMaxPendingCallsPerSession(rc.MaxPendingCallsPerSession); err != nil {
 		return ErrClosed
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -178,7 +179,10 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 		}
 		pub.write(t, msgs...)
 		msgs = msgs[:0]
-		const calls = 2000
+		// As many calls as one session may have pending (the realm's
+		// default MaxPendingCallsPerSession): all of them may be
+		// outstanding at once, and none is refused.
+		const calls = router.DefaultMaxPendingCallsPerSession
 		for i := range calls {
 			msgs = append(msgs, fmt.Sprintf(`[48,%d,{},"com.burst.echo",[%d]]`, i+1, i))
 		}
@@ -209,12 +213,12 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 	})
 }
 
-// waitUntil polls cond until it holds, failing after 60s: the one wait
+// waitUntil polls cond until it holds, failing after guard: the one wait
 // helper of this package. The poll interval only bounds how soon a
 // condition that already holds is seen; no outcome depends on it.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(guard)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

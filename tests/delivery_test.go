@@ -78,13 +78,7 @@ func (c eventSink) handle(e *client.Event) {
 
 func (c eventSink) next(t *testing.T) any {
 	t.Helper()
-	select {
-	case v := <-c:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event within 10s")
-	}
-	return nil
+	return recvWithin(t, c, "an event")
 }
 
 func TestOversizeOrUnencodableDeliveryAnswersTheSender(t *testing.T) {

@@ -129,7 +129,7 @@ func TestRPC(t *testing.T) {
 			must(t, err)
 			_, err = caller.Call(ctx, "com.example.hang", nil, nil, &client.CallOptions{Timeout: 50 * time.Millisecond})
 			wantErrorURI(t, err, wamp.ErrTimeout)
-			<-interrupted // the router interrupted the callee
+			recvWithin(t, interrupted, "INTERRUPT after the timeout")
 
 			cctx, cancel := context.WithCancel(ctx)
 			go func() { time.Sleep(20 * time.Millisecond); cancel() }()
@@ -137,7 +137,7 @@ func TestRPC(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled call: err = %v, want context.Canceled", err)
 			}
-			<-interrupted // CANCEL reached the callee as INTERRUPT
+			recvWithin(t, interrupted, "INTERRUPT after the cancel")
 		})
 		t.Run("callee leaves mid-call", func(t *testing.T) {
 			leaver := dialClient(t, b, r)
@@ -153,9 +153,9 @@ func TestRPC(t *testing.T) {
 				_, err := caller.Call(ctx, "com.example.leaving", nil, nil, nil)
 				errc <- err
 			}()
-			<-started
+			recvWithin(t, started, "the call to start")
 			must(t, leaver.Leave(ctx, ""))
-			wantErrorURI(t, <-errc, wamp.ErrCanceled)
+			wantErrorURI(t, recvWithin(t, errc, "the call's error"), wamp.ErrCanceled)
 		})
 	})
 }

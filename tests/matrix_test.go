@@ -58,7 +58,7 @@ func TestMatrix(t *testing.T) {
 					_, err := s.Subscribe(ctx, topic, func(e *client.Event) { got <- e }, nil)
 					must(t, err)
 					must(t, callee.Publish(ctx, topic, args, kwargs, &client.PublishOptions{Acknowledge: true}))
-					e := <-got
+					e := recvWithin(t, got, "the event")
 					checkPayload(t, "event from a JSON publisher", e.Args, e.Kwargs)
 				})
 			}

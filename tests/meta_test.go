@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
@@ -25,16 +24,10 @@ func subscribeQueue(t *testing.T, ctx context.Context, s *client.Session, topic 
 	return q
 }
 
-// next returns the next event, failing the test after 10 s without one.
+// next returns the next event, failing the test after guard without one.
 func (q eventQueue) next(t *testing.T, what string) *client.Event {
 	t.Helper()
-	select {
-	case e := <-q:
-		return e
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no %s event", what)
-		return nil
-	}
+	return recvWithin(t, q, what+" event")
 }
 
 // call1 calls procedure and returns its one positional result.

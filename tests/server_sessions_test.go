@@ -52,7 +52,7 @@ func recvWithin[T any](t *testing.T, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(10 * time.Second):
+	case <-time.After(guard):
 		t.Fatalf("timed out waiting for %s", what)
 		var zero T
 		return zero

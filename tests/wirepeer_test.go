@@ -77,8 +77,8 @@ func (p *wirePeer) recv() []any {
 		default:
 		}
 		p.t.Fatalf("connection closed while waiting for a message: %v", err)
-	case <-time.After(wireWait):
-		p.t.Fatalf("no message from the router within %v", wireWait)
+	case <-time.After(guard):
+		p.t.Fatalf("no message from the router within %v", guard)
 	}
 	return nil
 }
@@ -133,8 +133,8 @@ func (p *wirePeer) wantClosed() {
 		case err := <-p.closed:
 			p.closed <- err
 			return
-		case <-time.After(wireWait):
-			p.t.Fatalf("connection not closed within %v", wireWait)
+		case <-time.After(guard):
+			p.t.Fatalf("connection not closed within %v", guard)
 		}
 	}
 }
@@ -173,8 +173,3 @@ func jsonText(v any) string {
 	}
 	return strings.TrimSpace(string(b))
 }
-
-// wireWait bounds each wait for the router: generous, because a loaded
-// 2-core machine running the race detector may take seconds to decode the
-// hostile tests' megabyte frames; a router that never answers still fails.
-const wireWait = 60 * time.Second

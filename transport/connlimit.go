@@ -104,3 +104,10 @@ func addrKey(remote string) string {
 	}
 	return host
 }
+
+// SourceIP is the per-address key the connection limits use for remote (a
+// net.Addr's String or an http.Request's RemoteAddr): its host part as a
+// canonical IP (IPv4-mapped IPv6 addresses as IPv4), or "" when it has
+// none (unix sockets). Other per-address limits use it so that all count
+// a source alike.
+func SourceIP(remote string) string { return addrKey(remote) }

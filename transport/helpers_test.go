@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // waitFor is the failure guard of every wait in these tests: generous, it
 // only bounds a broken test, it never measures speed.
-const waitFor = 10 * time.Second
+const waitFor = 60 * time.Second
 
 var quietLogger = slog.New(slog.DiscardHandler)
 
@@ -324,6 +324,20 @@ func wantCloseCode(t *testing.T, err error, code int, remote bool) {
 	}
 	if ce.Code != code || ce.Remote != remote {
 		t.Fatalf("cause %v, want code %d remote %v", ce, code, remote)
+	}
+}
+
+// recvWithin receives one value from ch, or fails the test once waitFor
+// passes: a test never hangs on a receive.
+func recvWithin[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitFor):
+		t.Fatalf("timed out waiting for %s", what)
+		var zero T
+		return zero
 	}
 }
 

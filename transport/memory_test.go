@@ -410,27 +410,9 @@ func TestPipeConcurrentOnGoroutineBackend(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	deadline := time.Now().Add(10 * time.Second) // failure guard only
-	for {
-		if _, msgs, _, _ := la.snapshot(); len(msgs) == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			_, msgs, _, _ := la.snapshot()
-			t.Fatalf("echoed %d of %d", len(msgs), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "every message echoed", func() bool { _, msgs, _, _ := la.snapshot(); return len(msgs) == n })
 	a.Close()
-	for {
-		if _, _, _, c := lb.snapshot(); c == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("b not closed")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "b closed", func() bool { _, _, _, c := lb.snapshot(); return c == 1 })
 	_, msgs, _, _ := la.snapshot()
 	last := map[int64]int64{0: 0, 1: int64(n)} // per sender goroutine
 	for _, m := range msgs {

@@ -93,7 +93,7 @@ func TestWebSocketClientReaderPanic(t *testing.T) {
 	frames <- []byte{0x81}
 	close(frames)
 	wantPanicCause(t, cr.waitClosed(t), st)
-	<-done
+	recvWithin(t, done, "the fake server to finish")
 }
 
 func TestWebSocketClientHandshakePanic(t *testing.T) {
@@ -115,7 +115,7 @@ func TestWebSocketClientHandshakePanic(t *testing.T) {
 	if got := st.Panics.Load(); got != 1 {
 		t.Errorf("Panics = %d, want 1", got)
 	}
-	<-done
+	recvWithin(t, done, "the fake server to finish")
 }
 
 // rsClientHello performs a client's RawSocket handshake on c (serializer
@@ -147,7 +147,7 @@ func TestRawSocketServerReaderPanic(t *testing.T) {
 	pc.armed.Store(true)
 	_, _ = cEnd.Write([]byte{0})
 	wantPanicCause(t, sr.waitClosed(t), srv.stats)
-	<-served
+	recvWithin(t, served, "Serve to return")
 }
 
 func TestRawSocketServerHandshakePanic(t *testing.T) {
@@ -159,7 +159,7 @@ func TestRawSocketServerHandshakePanic(t *testing.T) {
 	served := make(chan struct{})
 	go func() { defer close(served); srv.ServeConn(pc) }()
 	_, _ = cEnd.Write([]byte{rsMagic})
-	<-served
+	recvWithin(t, served, "Serve to return")
 	if got := srv.stats.Panics.Load(); got != 1 {
 		t.Errorf("Panics = %d, want 1", got)
 	}
@@ -188,7 +188,7 @@ func TestRawSocketServerHandshakePanicReleasesSlot(t *testing.T) {
 	served := make(chan struct{})
 	go func() { defer close(served); srv.ServeConn(nilAddrConn{s1}) }()
 	rsClientHello(t, c1) // the reply goes out; then newRSPeer panics
-	<-served
+	recvWithin(t, served, "Serve to return")
 	if got := srv.stats.Panics.Load(); got != 1 {
 		t.Fatalf("Panics = %d, want 1", got)
 	}
@@ -241,7 +241,7 @@ func TestRawSocketClientReaderPanic(t *testing.T) {
 	frames <- []byte{0}
 	close(frames)
 	wantPanicCause(t, cr.waitClosed(t), st)
-	<-done
+	recvWithin(t, done, "the fake peer to finish")
 }
 
 func TestRawSocketClientHandshakePanic(t *testing.T) {
@@ -260,7 +260,7 @@ func TestRawSocketClientHandshakePanic(t *testing.T) {
 	if got := st.Panics.Load(); got != 1 {
 		t.Errorf("Panics = %d, want 1", got)
 	}
-	<-done
+	recvWithin(t, done, "the fake peer to finish")
 }
 
 // panicListener hands out connections whose reads panic.

@@ -160,7 +160,7 @@ func TestWebSocketBatchesQueuedMessages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, conns := startGatedServer(t, tc.compression)
 			raw := rawDial(t, ts.addr, "wamp.2.json")
-			gc := <-conns
+			gc := recvWithin(t, conns, "the accepted connection")
 			sr := nextPeer(t, ts.accepted)
 			gc.armed.Store(true)
 			if !sr.peer.Send(event(0)) {
@@ -204,7 +204,7 @@ func TestWebSocketBatchesQueuedMessages(t *testing.T) {
 func TestWebSocketBatchedFramesWellFormed(t *testing.T) {
 	ts, conns := startGatedServer(t, false)
 	raw := rawDial(t, ts.addr, "wamp.2.json")
-	gc := <-conns
+	gc := recvWithin(t, conns, "the accepted connection")
 	sr := nextPeer(t, ts.accepted)
 	gc.armed.Store(true)
 	sizes := []int{0, 1, 64 << 10, 2000}
@@ -466,7 +466,7 @@ func TestWebSocketNoDataAfterCloseEcho(t *testing.T) {
 			if f, err := strictReadFrame(raw.br, false); err == nil {
 				t.Fatalf("opcode %d frame of %d octets after the close frame", f.op, len(f.payload))
 			}
-			<-done
+			recvWithin(t, done, "the raw reader to finish")
 			wantCloseCode(t, sr.waitClosed(t), closeNormal, true)
 		})
 	}

@@ -123,7 +123,7 @@ func FuzzWebSocketServer(f *testing.F) {
 		case <-time.After(waitFor): // failure guard only
 			t.Fatal("Handler.Closed was not called")
 		}
-		<-drained
+		recvWithin(t, drained, "the pipe to drain")
 		if n := st.Panics.Load(); n != 0 {
 			t.Fatalf("%d panics reached the recovery", n)
 		}

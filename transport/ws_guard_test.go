@@ -424,5 +424,5 @@ func TestWebSocketClientBoundsHandshakeResponse(t *testing.T) {
 	if !errors.Is(err, errWSPreambleTooLarge) {
 		t.Fatalf("dial error %v, want errWSPreambleTooLarge", err)
 	}
-	<-done
+	recvWithin(t, done, "the fake server to finish")
 }

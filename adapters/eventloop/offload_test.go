@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/testkit"
@@ -89,7 +90,11 @@ func TestOffloadMaxBoundsHelpers(t *testing.T) {
 		}
 	}
 	for range limit {
-		<-started
+		select {
+		case <-started:
+		case <-time.After(testkit.Guard):
+			t.Fatal("the offloaded tasks did not start")
+		}
 	}
 	if n := running.Load(); n != limit {
 		t.Fatalf("%d work functions running with the gate shut, want %d", n, limit)

@@ -2,6 +2,7 @@ package goroutine_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -47,13 +48,8 @@ func TestIdleExecutorsOwnNoGoroutine(t *testing.T) {
 	testkit.Wait(t, all, "one task per executor")
 	// Drainers exit just after their last task; give them the time to.
 	const margin = 5
-	deadline := time.Now().Add(testkit.Guard)
-	for runtime.NumGoroutine() > before+margin && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := runtime.NumGoroutine(); got > before+margin {
-		t.Fatalf("%d idle executors hold %d goroutines (before: %d)", n, got-before, before)
-	}
+	testkit.Eventually(t, fmt.Sprintf("%d idle executors to hold at most %d goroutines (before: %d)", n, margin, before),
+		func() bool { return runtime.NumGoroutine() <= before+margin })
 	runtime.KeepAlive(executors)
 }
 

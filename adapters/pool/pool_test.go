@@ -34,17 +34,8 @@ func newPool(t *testing.T, cfg pool.Config) *pool.Pool {
 	return p
 }
 
-// eventually polls cond until it holds or testkit.Guard expires.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testkit.Guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, testkit.Guard)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// eventually is testkit.Eventually.
+var eventually = testkit.Eventually
 
 // TestBoundedHandlers: 10,000 executors each post work while 10,000
 // spawned tasks block on a shared gate. No more than Workers spawned tasks

@@ -176,13 +176,17 @@ func statCPU(pid int) (time.Duration, error) {
 }
 
 // rssBytes returns a process's resident set size (VmRSS).
-func rssBytes(pid int) (int64, error) {
+func rssBytes(pid int) (int64, error) { return procStatusBytes(pid, "VmRSS:") }
+
+// procStatusBytes returns a size field of /proc/PID/status (VmRSS:, or
+// VmHWM: for the peak resident set size), in bytes.
+func procStatusBytes(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			f := strings.Fields(v)
 			kb, err := strconv.ParseInt(f[0], 10, 64)
 			if err != nil {
@@ -191,7 +195,7 @@ func rssBytes(pid int) (int64, error) {
 			return kb * 1024, nil
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 // raiseNoFile lifts the soft open-file limit to the hard limit, for the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ import (
 //	    max_testaments: 16          # testaments per session (wamp.session.add_testament)
 //	    max_testament_bytes: 65536  # their approximate size together
 //	    retained_topics: 1000       # event retention on, for at most 1000 topics
+//	    max_pending_calls_per_session: 1000   # outstanding CALLs per session
 //	    history: [{topic: com.example.log, match: prefix, limit: 100}]   # wamp.subscription.get_events
 //	listeners:
 //	  - type: websocket           # websocket, rawsocket, or both (one port; the first byte decides)
@@ -56,6 +58,10 @@ import (
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
 //	handshake_timeout: 10s
+//	max_handshakes: 0                     # sessions between HELLO and WELCOME; 0 = 4096, -1 = no limit
+//	max_handshakes_per_address: 0         # the same per source IP; 0 = 256, -1 = no limit
+//	rate_limit: 0                         # messages per second per session; 0 = no limit
+//	rate_burst: 0                         # burst; 0 = one second's worth
 //	log: {level: info, format: text}      # format: text or json
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
 type Config struct {
@@ -82,8 +88,18 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// HandshakeTimeout bounds connect to WELCOME (core.Config's); 0 = 10s.
 	HandshakeTimeout time.Duration `yaml:"handshake_timeout"`
-	Log              LogConfig     `yaml:"log"`
-	Metrics          MetricsConfig `yaml:"metrics"`
+	// MaxHandshakes and MaxHandshakesPerAddress are core.Config's: the
+	// sessions in their handshake (HELLO received, no WELCOME yet) in
+	// total and per source IP; 0 or absent = 4096 and 256, -1 = no limit.
+	MaxHandshakes           int `yaml:"max_handshakes"`
+	MaxHandshakesPerAddress int `yaml:"max_handshakes_per_address"`
+	// RateLimit and RateBurst are core.Config's: each session's messages
+	// per second and burst; 0 or absent = no limit (a session over its
+	// rate is slowed down: its reader pauses).
+	RateLimit float64       `yaml:"rate_limit"`
+	RateBurst int           `yaml:"rate_burst"`
+	Log       LogConfig     `yaml:"log"`
+	Metrics   MetricsConfig `yaml:"metrics"`
 
 	// file is the file the configuration was loaded from ("" = flags):
 	// SIGHUP reloads it.
@@ -134,6 +150,9 @@ type RealmConfig struct {
 	// each event of at most that size (0 or absent = 16384 bytes).
 	RetainedTopics        int `yaml:"retained_topics"`
 	RetainedEventMaxBytes int `yaml:"retained_event_max_bytes"`
+	// MaxPendingCallsPerSession is core.RealmConfig's: the calls one
+	// session may have outstanding (0 or absent = 1000).
+	MaxPendingCallsPerSession int `yaml:"max_pending_calls_per_session"`
 	// History is core.RealmConfig.History: the subscriptions whose events
 	// wamp.subscription.get_events returns.
 	History []HistoryConfig `yaml:"history"`
@@ -329,6 +348,9 @@ func (c Config) problems() []configProblem {
 				add(p.msg, append([]any{"realms", i, "auth"}, p.path...)...)
 			}
 		}
+		if r.MaxPendingCallsPerSession < 0 {
+			add(fmt.Sprintf("%d: want 0 (the default, 1000) or more", r.MaxPendingCallsPerSession), "realms", i, "max_pending_calls_per_session")
+		}
 		if r.MaxTestaments < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default, 16) or more", r.MaxTestaments), "realms", i, "max_testaments")
 		}
@@ -389,6 +411,18 @@ func (c Config) problems() []configProblem {
 		add(fmt.Sprintf("%q: want text or json", c.Log.Format), "log", "format")
 	case c.Log.JSON && c.Log.Format != "json":
 		add("json: true contradicts format: "+c.Log.Format, "log", "json")
+	}
+	if c.MaxHandshakes < -1 {
+		add(fmt.Sprintf("%d: want -1 (no limit), 0 (the default, 4096) or more", c.MaxHandshakes), "max_handshakes")
+	}
+	if c.MaxHandshakesPerAddress < -1 {
+		add(fmt.Sprintf("%d: want -1 (no limit), 0 (the default, 256) or more", c.MaxHandshakesPerAddress), "max_handshakes_per_address")
+	}
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		add(fmt.Sprintf("%v: want 0 (no limit) or a positive rate", c.RateLimit), "rate_limit")
+	}
+	if c.RateBurst < 0 {
+		add(fmt.Sprintf("%d: want 0 (one second's worth) or more", c.RateBurst), "rate_burst")
 	}
 	if c.HandshakeTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 10s) or more", c.HandshakeTimeout), "handshake_timeout")
@@ -477,7 +511,8 @@ func (r RealmConfig) core() core.RealmConfig {
 	rc := core.RealmConfig{URI: wamp.URI(r.URI), StrictURI: r.StrictURI, MaxSessions: r.MaxSessions,
 		MaxOptionListLen: r.MaxOptionListLen, Roles: r.coreRoles(),
 		SessionKill: r.SessionKill, MaxTestaments: r.MaxTestaments, MaxTestamentBytes: r.MaxTestamentBytes,
-		RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes}
+		RetainedTopics: r.RetainedTopics, RetainedEventMaxBytes: r.RetainedEventMaxBytes,
+		MaxPendingCallsPerSession: r.MaxPendingCallsPerSession}
 	for _, h := range r.History {
 		rc.History = append(rc.History, core.HistoryConfig{Topic: wamp.URI(h.Topic), Match: h.Match, Limit: h.Limit, MaxBytes: h.MaxBytes})
 	}

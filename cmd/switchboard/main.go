@@ -17,6 +17,12 @@
 // measures the router on each backend against a raw WebSocket echo server
 // (see bench.go).
 //
+//	go run ./cmd/switchboard soak [-backends ...] [-cycles 100000] [-sessions 50] [-duration 30s]
+//
+// runs connect/join/leave cycles and then mixed RPC and pub/sub on each
+// backend, and prints whether the router's goroutines and heap came back
+// to their baseline (see soak.go).
+//
 //	go run ./cmd/switchboard version
 //
 // prints four lines, "version: ", "revision: ", "modified: " and "go: "
@@ -85,6 +91,8 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "bench":
 			return benchMain(args[1:], stdout, stderr)
+		case "soak":
+			return soakMain(args[1:], stdout, stderr)
 		case "version":
 			return versionMain(args[1:], stdout, stderr)
 		case "config":
@@ -100,6 +108,7 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 
 const usageText = `Usage: switchboard [flags]                 run the router
        switchboard bench [flags]           benchmark it on each backend (see switchboard bench -h)
+       switchboard soak [flags]            churn and mixed load on each backend; goroutines and heap must come back (see switchboard soak -h)
        switchboard version                 print the version, VCS revision and Go version
        switchboard config check FILE       validate FILE as -config FILE would; exit 1 if invalid
 

@@ -69,11 +69,15 @@ func TestConfigFile(t *testing.T) {
 	}
 	good := write(`
 backend: eventloop
-realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50, session_kill: true, max_testaments: 4, max_testament_bytes: 1000, retained_topics: 5, history: [{topic: com.log, match: prefix, limit: 3}]}]
+realms: [{uri: realm1}, {uri: strict, strict_uri: true, max_option_list_len: 50, session_kill: true, max_testaments: 4, max_testament_bytes: 1000, retained_topics: 5, history: [{topic: com.log, match: prefix, limit: 3}], max_pending_calls_per_session: 7}]
 listeners:
   - {type: websocket, address: "127.0.0.1:0", serializers: [cbor, json], max_connections: 7, max_connections_per_address: 3}
   - {type: rawsocket, unix: /tmp/switchboard-test.sock}
 shutdown_timeout: 2s
+max_handshakes: 9
+max_handshakes_per_address: -1
+rate_limit: 2.5
+rate_burst: 4
 `)
 	c, err := parseFlags([]string{"-config", good}, io.Discard)
 	if err != nil {
@@ -83,7 +87,9 @@ shutdown_timeout: 2s
 		!c.Realms[1].SessionKill || c.Realms[0].SessionKill || c.Realms[1].MaxTestaments != 4 || c.Realms[1].MaxTestamentBytes != 1000 ||
 		c.Realms[1].RetainedTopics != 5 || len(c.Realms[1].History) != 1 || c.Realms[1].History[0].Limit != 3 || c.ShutdownTimeout != 2*time.Second ||
 		c.Listeners[0].Serializers[0] != "cbor" || c.Listeners[1].Unix == "" || c.Listeners[0].Path != "/ws" ||
-		c.Listeners[0].MaxConnections != 7 || c.Listeners[0].MaxConnectionsPerAddress != 3 || c.Listeners[1].MaxConnections != 0 {
+		c.Listeners[0].MaxConnections != 7 || c.Listeners[0].MaxConnectionsPerAddress != 3 || c.Listeners[1].MaxConnections != 0 ||
+		c.Realms[1].MaxPendingCallsPerSession != 7 || c.Realms[1].core().MaxPendingCallsPerSession != 7 ||
+		c.MaxHandshakes != 9 || c.MaxHandshakesPerAddress != -1 || c.RateLimit != 2.5 || c.RateBurst != 4 {
 		t.Fatalf("loaded %+v", c)
 	}
 	cases := map[string]string{
@@ -94,6 +100,10 @@ shutdown_timeout: 2s
 		"bad serializer":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', serializers: [xml]}]\n",
 		"half tls":                 "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', tls: {cert: a}}]\n",
 		"negative list max":        "realms: [{uri: r, max_option_list_len: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"negative pending calls":   "realms: [{uri: r, max_pending_calls_per_session: -1}]\nlisteners: [{type: websocket, address: ':0'}]\n",
+		"handshakes below -1":      "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nmax_handshakes: -2\n",
+		"negative rate":            "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nrate_limit: -1\n",
+		"negative burst":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nrate_burst: -1\n",
 		"negative conns":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0', max_connections: -1}]\n",
 		"negative per addr":        "realms: [{uri: r}]\nlisteners: [{type: rawsocket, address: ':0', max_connections_per_address: -2}]\n",
 		"bad log format":           "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\nlog: {format: xml}\n",

@@ -101,6 +101,10 @@ var (
 		"Refused authentications, by method.", []string{"method"}, nil)
 	descHSTimeouts = prometheus.NewDesc(metricsNamespace+"_handshake_timeouts_total",
 		"Connections closed because HELLO or WELCOME did not come within the handshake timeout.", nil, nil)
+	descHSRefused = prometheus.NewDesc(metricsNamespace+"_handshakes_refused_total",
+		"HELLOs refused because too many sessions were in their handshake (max_handshakes, max_handshakes_per_address).", nil, nil)
+	descRateLimited = prometheus.NewDesc(metricsNamespace+"_rate_limited_total",
+		"Times a session's reader was paused because it sent faster than rate_limit.", nil, nil)
 	descStalls = prometheus.NewDesc(metricsNamespace+"_eventloop_stalls_total",
 		"Times a task held the event loop longer than the stall threshold (eventloop backend).", nil, nil)
 	descLongest = prometheus.NewDesc(metricsNamespace+"_eventloop_longest_stall_seconds",
@@ -116,7 +120,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descMsgIn, descMsgOut, descBytesIn, descBytesOut, descQueue,
-		descQueueMax, descQueueBytes, descQueueBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts} {
+		descQueueMax, descQueueBytes, descQueueBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts, descHSRefused, descRateLimited} {
 		ch <- d
 	}
 	switch c.s.backend.(type) {
@@ -176,6 +180,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descAuthFail, fails[i], m)
 	}
 	counter(descHSTimeouts, c.s.obs.engine.HandshakeTimeouts.Load())
+	counter(descHSRefused, c.s.obs.engine.HandshakesRefused.Load())
+	counter(descRateLimited, c.s.obs.engine.RateLimited.Load())
 	switch b := c.s.backend.(type) {
 	case *eventloop.Loop:
 		counter(descStalls, b.Stalls())

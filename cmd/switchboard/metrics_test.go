@@ -87,8 +87,11 @@ func testMetricsScenario(t *testing.T, backend string) {
 	}
 	noHello(t, srv.URLs()[1])
 
-	waitUntil(t, "the handshake timeout to be counted", func() bool {
-		return scrapeMetrics(t, ops)["switchboard_handshake_timeouts_total"] >= 1
+	// The refused and the silent connections close on the router's own
+	// goroutines: when they are gone is the scheduler's choice, so wait.
+	waitUntil(t, "the handshake timeout to be counted and the refused connections closed", func() bool {
+		m := scrapeMetrics(t, ops)
+		return m["switchboard_handshake_timeouts_total"] >= 1 && m["switchboard_connections"] == 2
 	})
 	after := scrapeMetrics(t, ops)
 	grew := func(series string, by float64) {

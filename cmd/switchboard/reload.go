@@ -156,13 +156,16 @@ func (s *server) applyRealm(old, rc RealmConfig) RealmConfig {
 		}
 		log.Info("reload: realm roles changed", slog.Int("roles", len(rc.Roles)))
 	}
-	if rc.MaxSessions != old.MaxSessions || rc.MaxOptionListLen != old.MaxOptionListLen {
+	if rc.MaxSessions != old.MaxSessions || rc.MaxOptionListLen != old.MaxOptionListLen ||
+		rc.MaxPendingCallsPerSession != old.MaxPendingCallsPerSession {
 		if err := r.SetLimits(rc.core()); err != nil {
 			log.Error("reload: realm limits not changed", "err", err)
 			rc.MaxSessions, rc.MaxOptionListLen = old.MaxSessions, old.MaxOptionListLen
+			rc.MaxPendingCallsPerSession = old.MaxPendingCallsPerSession
 			return rc
 		}
-		log.Info("reload: realm limits changed", slog.Int("max_sessions", rc.MaxSessions), slog.Int("max_option_list_len", rc.MaxOptionListLen))
+		log.Info("reload: realm limits changed", slog.Int("max_sessions", rc.MaxSessions), slog.Int("max_option_list_len", rc.MaxOptionListLen),
+			slog.Int("max_pending_calls_per_session", rc.MaxPendingCallsPerSession))
 	}
 	return rc
 }
@@ -180,6 +183,10 @@ func restartKeys(cur, next Config) []string {
 	diff("max_message_bytes", cur.MaxMessageBytes, next.MaxMessageBytes)
 	diff("outbound_queue", cur.OutboundQueue, next.OutboundQueue)
 	diff("handshake_timeout", cur.HandshakeTimeout, next.HandshakeTimeout)
+	diff("max_handshakes", cur.MaxHandshakes, next.MaxHandshakes)
+	diff("max_handshakes_per_address", cur.MaxHandshakesPerAddress, next.MaxHandshakesPerAddress)
+	diff("rate_limit", cur.RateLimit, next.RateLimit)
+	diff("rate_burst", cur.RateBurst, next.RateBurst)
 	diff("log.format", cur.Log.Format, next.Log.Format)
 	diff("metrics", cur.Metrics, next.Metrics)
 	return keys

@@ -81,7 +81,9 @@ func start(c Config, log *slog.Logger) (*server, error) {
 	}
 	obs := newObserver()
 	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
-		HandshakeTimeout: c.HandshakeTimeout, InflightBytesPerSession: c.InflightBytesPerSession})
+		HandshakeTimeout: c.HandshakeTimeout, InflightBytesPerSession: c.InflightBytesPerSession,
+		MaxHandshakes: c.MaxHandshakes, MaxHandshakesPerAddress: c.MaxHandshakesPerAddress,
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst})
 	if err != nil {
 		backend.Close()
 		return nil, err

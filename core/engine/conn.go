@@ -42,6 +42,21 @@ type Server struct {
 	// Metrics, when set, counts handshake timeouts and authentication
 	// failures.
 	Metrics *Metrics
+	// MaxHandshakes bounds the sessions in their handshake (HELLO
+	// received, no WELCOME yet) across all realms, and
+	// MaxHandshakesPerAddress those from one source IP (not applied to
+	// unix sockets). A HELLO beyond either is answered with ABORT
+	// ReasonTooManyHandshakes and the connection closed. 0 = no limit.
+	MaxHandshakes           int
+	MaxHandshakesPerAddress int
+	// RateLimit, when positive, bounds the messages each connection may
+	// send per second once it sent HELLO, with bursts of RateBurst (0 = one
+	// second's worth): beyond it the connection's reader is paused until
+	// its token bucket refills (ratelimit.go). 0 = no limit.
+	RateLimit float64
+	RateBurst int
+
+	hs hsLimiter
 }
 
 // Accept implements transport.Acceptor.
@@ -79,6 +94,12 @@ type conn struct {
 	// inflight weighs the messages handed to the realm and not yet routed
 	// (see weigh).
 	inflight atomic.Int64
+	// hsHeld: the connection holds a place among the handshakes in flight
+	// (hslimit.go), counted under hsKey.
+	hsHeld atomic.Bool
+	hsKey  string
+	// rate is the connection's token bucket (Server.RateLimit). Reader only.
+	rate rateBucket
 }
 
 // noHello closes a connection that sent no HELLO in time. If a HELLO
@@ -114,6 +135,9 @@ func (c *conn) Message(m wamp.Message) {
 		}
 	}
 	c.timer.Stop()
+	if abort == nil {
+		abort = c.admitHandshake()
+	}
 	if abort != nil {
 		c.refuse(abort)
 		return
@@ -151,6 +175,7 @@ func (c *conn) Malformed(err error) {
 
 // Closed implements transport.Handler.
 func (c *conn) Closed(cause error) {
+	c.handshakeDone()
 	r := c.realm.Load()
 	if r == nil {
 		c.timer.Stop()
@@ -163,6 +188,7 @@ func (c *conn) Closed(cause error) {
 // weigh InflightBytesPerSession, the peer's reader is paused (it waits
 // after this message) until the realm catches up. Reader goroutine.
 func (c *conn) toRealm(r *Realm, m wamp.Message) {
+	c.limitRate()
 	w := c.weigh(m)
 	if c.fc != nil {
 		limit := int64(c.srv.InflightBytesPerSession)

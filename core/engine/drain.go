@@ -45,3 +45,13 @@ func (r *Realm) SetMaxOptionListLen(n int) error {
 	}
 	return nil
 }
+
+// SetMaxPendingCallsPerSession changes the realm's limit on one session's
+// pending calls (router.Realm.SetMaxPendingCallsPerSession) for calls
+// routed after it. Safe for concurrent use; it does not wait.
+func (r *Realm) SetMaxPendingCallsPerSession(n int) error {
+	if !r.ex.Post(func() { r.r.SetMaxPendingCallsPerSession(n) }) {
+		return ErrClosed
+	}
+	return nil
+}

@@ -176,9 +176,11 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 			r.opened(h, refusal)
 		}
 	case router.HandshakeWelcome:
+		h.c.handshakeDone()
 		delete(r.hs, h.sid)
 		h.cancel()
 	case router.HandshakeEnd:
+		h.c.handshakeDone()
 		h.cancel()
 		r.countEnd(h, op.Reason)
 		if op.Reason != "" {

@@ -18,6 +18,13 @@ type Metrics struct {
 	// did not end in time: no HELLO, or no WELCOME within the handshake
 	// timeout (authentication and session hooks included).
 	HandshakeTimeouts atomic.Int64
+	// HandshakesRefused counts HELLOs refused because too many sessions
+	// were in their handshake (Server.MaxHandshakes,
+	// MaxHandshakesPerAddress).
+	HandshakesRefused atomic.Int64
+	// RateLimited counts the times a connection's reader was paused
+	// because it sent faster than Server.RateLimit.
+	RateLimited atomic.Int64
 	// authFailures counts refused authentications by method (AuthMethods).
 	authFailures [len(AuthMethods)]atomic.Int64
 	// CallLatency, when set, is called once per realm (when the realm is
@@ -57,6 +64,18 @@ func (m *Metrics) AuthFailures() [len(AuthMethods)]int64 {
 func (m *Metrics) authFailed(method string) {
 	if m != nil {
 		m.authFailures[authMethodIndex(method)].Add(1)
+	}
+}
+
+func (m *Metrics) rateLimited() {
+	if m != nil {
+		m.RateLimited.Add(1)
+	}
+}
+
+func (m *Metrics) handshakeRefused() {
+	if m != nil {
+		m.HandshakesRefused.Add(1)
 	}
 }
 

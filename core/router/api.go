@@ -145,6 +145,13 @@ type RealmConfig struct {
 	// announced. (Added by core/router; additive.)
 	RetainedTopics        int
 	RetainedEventMaxBytes int
+	// MaxPendingCallsPerSession bounds the CALLs one session may have
+	// routed and not yet answered (as caller). A CALL beyond it is refused
+	// at once with ERROR ErrTooManyPendingCalls and nothing is routed or
+	// remembered; the session's other calls go on. Internal sessions are
+	// exempt. 0 = DefaultMaxPendingCallsPerSession. (Added by core/router;
+	// additive.)
+	MaxPendingCallsPerSession int
 	// History lists the subscriptions whose events the realm keeps for
 	// wamp.subscription.get_events (broker_history.go); event_history is
 	// announced when it is not empty. (Added by core/router; additive.)
@@ -157,6 +164,20 @@ const (
 	DefaultMaxTestaments     = 16
 	DefaultMaxTestamentBytes = 64 << 10
 )
+
+// DefaultMaxPendingCallsPerSession is
+// RealmConfig.MaxPendingCallsPerSession's zero-value meaning: far more
+// calls than any client keeps outstanding on purpose, while bounding the
+// call records (about 200 bytes each with their index entries) one session
+// can make the router hold.
+const DefaultMaxPendingCallsPerSession = 1000
+
+// ErrTooManyPendingCalls answers a CALL beyond
+// RealmConfig.MaxPendingCallsPerSession. No spec URI means "this caller
+// has too many calls outstanding" (wamp.error.unavailable and
+// no_available_callee speak of callees, invalid_argument of the payload),
+// so the router uses its own, under switchboard.error.
+const ErrTooManyPendingCalls wamp.URI = "switchboard.error.too_many_pending_calls"
 
 // DefaultMaxOptionListLen is RealmConfig.MaxOptionListLen's zero-value
 // meaning. Black- and white-lists name sessions, authids or roles that one

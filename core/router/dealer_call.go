@@ -89,6 +89,11 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	if meta && r.metaCall(now, s, m, fx) {
 		return
 	}
+	if s.calling >= r.cfg.MaxPendingCallsPerSession && !s.info.Internal {
+		fail(ErrTooManyPendingCalls, "too many calls pending (at most "+strconv.Itoa(r.cfg.MaxPendingCallsPerSession)+
+			" per session); wait for a result before calling again")
+		return
+	}
 	reg, policy, found := r.dealer.index.best(m.Procedure, !meta)
 	// An exact hit proves the URI valid (validated at REGISTER).
 	if (!found || policy != matchExact) && !validURI(m.Procedure, r.cfg.StrictURI, false) {
@@ -273,6 +278,7 @@ func (t *callTable) add(caller *session, req wamp.ID, callee *session, inv wamp.
 	t.byInv[callKey{callee.id, inv}] = pc
 	t.byReq[callKey{caller.id, req}] = pc
 	caller.pending++
+	caller.calling++
 	callee.pending++
 	return pc
 }
@@ -283,6 +289,7 @@ func (t *callTable) finish(pc *pendingCall) {
 	delete(t.byInv, callKey{pc.callee.id, pc.inv})
 	delete(t.byReq, callKey{pc.caller.id, pc.callerReq})
 	pc.caller.pending--
+	pc.caller.calling--
 	pc.callee.pending--
 	if pc.timeout {
 		t.withDeadline--

@@ -17,3 +17,14 @@ func (r *Realm) SetMaxOptionListLen(n int) {
 	}
 	r.cfg.MaxOptionListLen = n
 }
+
+// SetMaxPendingCallsPerSession changes
+// RealmConfig.MaxPendingCallsPerSession for the CALLs routed from now on
+// (calls already pending stay, even beyond a lowered limit); n <= 0
+// restores DefaultMaxPendingCallsPerSession. Executor-only.
+func (r *Realm) SetMaxPendingCallsPerSession(n int) {
+	if n <= 0 {
+		n = DefaultMaxPendingCallsPerSession
+	}
+	r.cfg.MaxPendingCallsPerSession = n
+}

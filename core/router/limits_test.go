@@ -49,3 +49,31 @@ func TestSetMaxOptionListLen(t *testing.T) {
 		t.Fatal("3 excluded refused after the default came back")
 	}
 }
+
+// SetMaxPendingCallsPerSession applies to the CALLs routed afterwards;
+// calls already pending stay; 0 is the default again.
+func TestSetMaxPendingCallsPerSession(t *testing.T) {
+	r, fx, _, caller := newCallPair(t, false)
+	call := func(req wamp.ID) wamp.Message {
+		fx.Reset()
+		r.Handle(epoch, caller, &wamp.Call{Request: req, Options: wamp.Dict{}, Procedure: "p"}, fx)
+		return fx.Out[len(fx.Out)-1].Msg
+	}
+	r.SetMaxPendingCallsPerSession(2)
+	for req := wamp.ID(1); req <= 2; req++ {
+		if _, ok := call(req).(*wamp.Invocation); !ok {
+			t.Fatalf("call %d under a limit of 2 not routed", req)
+		}
+	}
+	if e, ok := call(3).(*wamp.Error); !ok || e.Error != ErrTooManyPendingCalls {
+		t.Fatalf("third call under a limit of 2: %#v", e)
+	}
+	r.SetMaxPendingCallsPerSession(1) // lowered below what is pending: those stay
+	if n := r.PendingCalls(); n != 2 {
+		t.Fatalf("PendingCalls = %d after lowering the limit", n)
+	}
+	r.SetMaxPendingCallsPerSession(0)
+	if _, ok := call(4).(*wamp.Invocation); !ok {
+		t.Fatal("call refused after the default (1000) came back")
+	}
+}

@@ -23,6 +23,9 @@ func (c RealmConfig) withDefaults() RealmConfig {
 	if c.MaxHeldRequests <= 0 {
 		c.MaxHeldRequests = DefaultMaxHeldRequests
 	}
+	if c.MaxPendingCallsPerSession <= 0 {
+		c.MaxPendingCallsPerSession = DefaultMaxPendingCallsPerSession
+	}
 	if c.MaxTestaments <= 0 {
 		c.MaxTestaments = DefaultMaxTestaments
 	}

@@ -201,6 +201,9 @@ type session struct {
 	// pending counts pending calls this session is caller or callee of, so
 	// that removal only scans the call table when it has to.
 	pending int
+	// calling counts the pending calls this session is the caller of
+	// (RealmConfig.MaxPendingCallsPerSession).
+	calling int
 
 	// goodbyeSeq identifies the live goodbye deadline (stShuttingDown).
 	goodbyeSeq    uint64

@@ -195,6 +195,12 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
 			}
 			cfg.RandomSeed = n
+		case strings.HasPrefix(a, "pendingcalls="):
+			n, err := strconv.Atoi(a[len("pendingcalls="):])
+			if err != nil {
+				tr.t.Fatalf("%s:%d: %v", tr.file, lineNo, err)
+			}
+			cfg.MaxPendingCallsPerSession = n
 		case strings.HasPrefix(a, "maxlist="):
 			n, err := strconv.Atoi(a[8:])
 			if err != nil {

@@ -45,7 +45,7 @@ import (
 //	deadline                   NextDeadline, relative to the clock
 //	state                      counts of sessions, subscriptions, registrations, calls
 //	fallback <s>|- off|unmatched|all  SetFallback; answers "reg <id>" or "error <text>"
-//	realm [strict] [approve] [kill] [seed=N] [goodbye=D] [maxlist=N] [testaments=N] [testamentbytes=N]
+//	realm [strict] [approve] [kill] [seed=N] [goodbye=D] [maxlist=N] [pendingcalls=N] [testaments=N] [testamentbytes=N]
 //	      [retain=N] [retainbytes=N] [history=topic[,match[,limit[,bytes]]]]...
 //	                           replace the realm (before any join); kill: RealmConfig.SessionKill
 //	verbose on|off             print WELCOME details in full (default off)

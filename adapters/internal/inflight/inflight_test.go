@@ -3,6 +3,7 @@ package inflight
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 func isIdle(g *Gate) bool {
@@ -89,7 +90,11 @@ func TestGateConcurrent(t *testing.T) {
 			})
 		}
 		g.Close()
-		<-g.Idle()
+		select {
+		case <-g.Idle():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the gate did not become idle after Close")
+		}
 		wg.Wait()
 		if early || inFlight != 0 {
 			t.Fatalf("Idle while work was in flight (early=%v, left=%d)", early, inFlight)

@@ -38,6 +38,19 @@ func Wait(t testing.TB, ch <-chan struct{}, what string) {
 	}
 }
 
+// Eventually polls cond until it holds, or fails the test once Guard has
+// passed: the adapters' one wait-until helper.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Guard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %v", what, Guard)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // Block posts a task that holds ex (on the event loop: the whole loop)
 // until release is called, or Guard has passed, and waits for it to start.
 // release is idempotent.
