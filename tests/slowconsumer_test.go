@@ -74,8 +74,7 @@ func TestStalledSubscriberIsClosedPublisherUnharmed(t *testing.T) {
 }
 
 // startBudgetRouter serves realm1 over WebSocket (json) with a short
-// StallTimeout (2s: a reading subscriber on a loaded machine under the
-// race detector must never look stalled; 500ms was not enough), a 1 MiB message limit (so a 2 MiB byte budget per peer)
+// StallTimeout, a 1 MiB message limit (so a 2 MiB byte budget per peer)
 // and a shared OutboundBudget it returns.
 func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *transport.OutboundBudget) {
 	t.Helper()
