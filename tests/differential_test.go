@@ -24,7 +24,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
-// The differential test (DESIGN.md, "Deterministic tests" 5) runs one
+// The differential test runs one
 // multi-session scenario on schedtest.Virtual under several seeds and on
 // every real backend, each time over the in-memory transport with JSON
 // round trips, records what every session receives, and requires each
