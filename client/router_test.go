@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/internal/testwait"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
@@ -176,13 +177,7 @@ func wait[T any](t *testing.T, c <-chan T) T {
 // passed: the package's one wait-until helper.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, what, guard, cond)
 }
 
 func must(t *testing.T, err error) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -228,43 +229,23 @@ type HistoryConfig = router.HistoryConfig
 // inherit fills rc's zero-valued fields from d.
 func (rc RealmConfig) inherit(d RealmConfig) RealmConfig {
 	rc.StrictURI = rc.StrictURI || d.StrictURI
-	if rc.GoodbyeTimeout == 0 {
-		rc.GoodbyeTimeout = d.GoodbyeTimeout
-	}
-	if rc.MaxSessions == 0 {
-		rc.MaxSessions = d.MaxSessions
-	}
-	if rc.MaxOptionListLen == 0 {
-		rc.MaxOptionListLen = d.MaxOptionListLen
-	}
+	rc.GoodbyeTimeout = cmp.Or(rc.GoodbyeTimeout, d.GoodbyeTimeout)
+	rc.MaxSessions = cmp.Or(rc.MaxSessions, d.MaxSessions)
+	rc.MaxOptionListLen = cmp.Or(rc.MaxOptionListLen, d.MaxOptionListLen)
 	if rc.Roles == nil {
 		rc.Roles = d.Roles
 	}
 	if rc.Authorizer == nil {
 		rc.Authorizer = d.Authorizer
 	}
-	if rc.AuthorizerCacheTTL == 0 {
-		rc.AuthorizerCacheTTL = d.AuthorizerCacheTTL
-	}
-	if rc.MaxHeldRequests == 0 {
-		rc.MaxHeldRequests = d.MaxHeldRequests
-	}
+	rc.AuthorizerCacheTTL = cmp.Or(rc.AuthorizerCacheTTL, d.AuthorizerCacheTTL)
+	rc.MaxHeldRequests = cmp.Or(rc.MaxHeldRequests, d.MaxHeldRequests)
 	rc.SessionKill = rc.SessionKill || d.SessionKill
-	if rc.MaxTestaments == 0 {
-		rc.MaxTestaments = d.MaxTestaments
-	}
-	if rc.MaxTestamentBytes == 0 {
-		rc.MaxTestamentBytes = d.MaxTestamentBytes
-	}
-	if rc.RetainedTopics == 0 {
-		rc.RetainedTopics = d.RetainedTopics
-	}
-	if rc.RetainedEventMaxBytes == 0 {
-		rc.RetainedEventMaxBytes = d.RetainedEventMaxBytes
-	}
-	if rc.MaxPendingCallsPerSession == 0 {
-		rc.MaxPendingCallsPerSession = d.MaxPendingCallsPerSession
-	}
+	rc.MaxTestaments = cmp.Or(rc.MaxTestaments, d.MaxTestaments)
+	rc.MaxTestamentBytes = cmp.Or(rc.MaxTestamentBytes, d.MaxTestamentBytes)
+	rc.RetainedTopics = cmp.Or(rc.RetainedTopics, d.RetainedTopics)
+	rc.RetainedEventMaxBytes = cmp.Or(rc.RetainedEventMaxBytes, d.RetainedEventMaxBytes)
+	rc.MaxPendingCallsPerSession = cmp.Or(rc.MaxPendingCallsPerSession, d.MaxPendingCallsPerSession)
 	if rc.History == nil {
 		rc.History = d.History
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
 	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/internal/testwait"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
@@ -161,13 +162,7 @@ func TestCloseAbortsAdmissions(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, what, 10*time.Second, cond)
 }
 
 func testBackend(t *testing.T) scheduler.AsyncSupport {

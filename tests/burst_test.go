@@ -12,11 +12,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/internal/testwait"
 )
 
 // A burst from one session slows that session down; it never gets peers
@@ -218,11 +218,5 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 // condition that already holds is seen; no outcome depends on it.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testwait.Until(t, what, guard, cond)
 }

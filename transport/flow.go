@@ -161,7 +161,7 @@ func (q *peerCore) Throttle(sender Peer) {
 }
 
 // watchStallLocked starts watching a peer that begins to hold senders: if
-// its socket then takes no bytes for a whole stallGrace (progress is
+// its socket then takes no bytes for a whole StallTimeout (progress is
 // counted per chunk of progressChunk bytes, so a large message being
 // written slowly is progress), the peer has stopped reading, and holding
 // its senders until WriteTimeout would stall them for nothing. Called with
@@ -169,13 +169,13 @@ func (q *peerCore) Throttle(sender Peer) {
 func (q *peerCore) watchStallLocked() {
 	q.stallMark = q.wroteBytes.Load()
 	if q.stallTimer == nil {
-		q.stallTimer = time.AfterFunc(q.cfg.stallGrace(), q.checkStall)
+		q.stallTimer = time.AfterFunc(q.cfg.stall, q.checkStall)
 		return
 	}
-	q.stallTimer.Reset(q.cfg.stallGrace())
+	q.stallTimer.Reset(q.cfg.stall)
 }
 
-// checkStall runs stallGrace after watchStallLocked (timer goroutine): a
+// checkStall runs StallTimeout after watchStallLocked (timer goroutine): a
 // peer still holding senders that wrote nothing meanwhile is closed as a
 // slow consumer; one that made progress is watched for another period.
 func (q *peerCore) checkStall() {
@@ -186,29 +186,16 @@ func (q *peerCore) checkStall() {
 	}
 	if w := q.wroteBytes.Load(); w != q.stallMark {
 		q.stallMark = w
-		q.stallTimer.Reset(q.cfg.stallGrace())
+		q.stallTimer.Reset(q.cfg.stall)
 		q.mu.Unlock()
 		return
 	}
-	pending, pendingBytes := q.pending, q.pendingBytes
-	q.cfg.stats.SlowConsumers.Add(1) // counted before anyone can see the close
-	start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
-	q.mu.Unlock()
-	if start {
-		go q.writeLoop()
-	}
+	q.slowConsumerUnlock("nothing written while it held its senders", "grace", q.cfg.stall)
 	// The writer is stuck in a write the peer does not take: no close
 	// frame could reach it. Closing the socket ends that write and the
 	// reader now; the cause stays ErrSlowConsumer.
 	_ = q.nc.Close()
-	q.cfg.logger.Debug("transport: closing slow consumer: nothing written while it held its senders",
-		"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
-		"grace", q.cfg.stallGrace())
 }
-
-// stallGrace is how long a peer that holds senders may write nothing
-// before it is closed as a slow consumer: a quarter of WriteTimeout.
-func (pc *peerConfig) stallGrace() time.Duration { return pc.stall }
 
 // Pause implements FlowControl.
 func (q *peerCore) Pause() { q.gate.pause() }

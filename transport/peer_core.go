@@ -124,18 +124,7 @@ func (q *peerCore) Send(m wamp.Message) bool {
 		return false
 	}
 	if why := q.overBudgetLocked(n); why != "" {
-		pending, pendingBytes := q.pending, q.pendingBytes
-		q.cfg.stats.SlowConsumers.Add(1) // counted before anyone can see the close
-		start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
-		q.mu.Unlock()
-		if start {
-			go q.writeLoop()
-		}
-		// Debug: the Handler is told (ErrSlowConsumer) and the session owner
-		// logs the close at info, naming the session.
-		q.cfg.logger.Debug("transport: closing slow consumer: "+why,
-			"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes,
-			"queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
+		q.slowConsumerUnlock(why, "queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
 		return false
 	}
 	q.queue = append(q.queue, m)
@@ -150,6 +139,23 @@ func (q *peerCore) Send(m wamp.Message) bool {
 		go q.writeLoop()
 	}
 	return true
+}
+
+// slowConsumerUnlock closes q as a slow consumer for why: counted before
+// anyone can see the close, the queue discarded, the writer told. Called
+// with q.mu held; returns with it released. Logged at Debug: the Handler
+// is told (ErrSlowConsumer) and the session owner logs the close at info,
+// naming the session.
+func (q *peerCore) slowConsumerUnlock(why string, attrs ...any) {
+	pending, pendingBytes := q.pending, q.pendingBytes
+	q.cfg.stats.SlowConsumers.Add(1)
+	start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
+	q.mu.Unlock()
+	if start {
+		go q.writeLoop()
+	}
+	q.cfg.logger.Debug("transport: closing slow consumer: "+why, append([]any{
+		"transport", q.info.Transport, "peer", q.info.PeerAddr, "queued", pending, "queued_bytes", pendingBytes}, attrs...)...)
 }
 
 // Close flushes what is queued (bounded by WriteTimeout), then closes the

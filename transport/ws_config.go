@@ -156,7 +156,7 @@ type peerConfig struct {
 	pingInterval    time.Duration   // <= 0: keepalive disabled
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
-	stall           time.Duration // stallGrace (flow.go): WriteTimeout/4
+	stall           time.Duration // StallTimeout (flow.go): WriteTimeout/4 unless set
 	logger          *slog.Logger
 	stats           *Stats
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,16 +99,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see bench -h)", fs.Arg(0))
 	}
-	for _, b := range strings.Split(backends, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			c.Backends = append(c.Backends, b)
-		}
-	}
-	for _, p := range strings.Split(phases, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.Phases = append(c.Phases, p)
-		}
-	}
+	c.Backends, c.Phases = splitList(backends), splitList(phases)
 	var err error
 	if c.Concurrency, err = parseInts(conc); err != nil {
 		return c, fmt.Errorf("-concurrency: %w", err)
@@ -141,7 +133,7 @@ func (c benchConfig) validate() error {
 		return errors.New("-backends: none given")
 	}
 	for _, b := range c.Backends {
-		if !contains(backendNames, b) {
+		if !slices.Contains(backendNames, b) {
 			return fmt.Errorf("-backends: unknown backend %q (want %v)", b, backendNames)
 		}
 	}
@@ -149,7 +141,7 @@ func (c benchConfig) validate() error {
 		return errors.New("-phases: none given")
 	}
 	for _, p := range c.Phases {
-		if !contains(benchPhases, p) {
+		if !slices.Contains(benchPhases, p) {
 			return fmt.Errorf("-phases: unknown phase %q (want %v)", p, benchPhases)
 		}
 	}
@@ -169,10 +161,7 @@ func (c benchConfig) validate() error {
 
 func parseInts(s string) ([]int, error) {
 	var out []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
+	for _, f := range splitList(s) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("%q is not a positive integer", f)
@@ -182,13 +171,16 @@ func parseInts(s string) ([]int, error) {
 	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// splitList splits a comma-separated flag value, dropping spaces and
+// empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
 }
 
 // benchMain runs the whole bench: the echo floor, then each backend, then

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-wamp/switchboard/internal/testwait"
 )
 
 // waitUntil polls cond until it holds, failing after 30s: the one wait
@@ -15,13 +17,7 @@ import (
 // condition that already holds is seen; no outcome depends on it.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, what, 30*time.Second, cond)
 }
 
 // quietLog discards the server's logs.

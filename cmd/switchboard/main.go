@@ -43,7 +43,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -190,10 +189,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 
 func flagRealms(list string) []RealmConfig {
 	var rs []RealmConfig
-	for _, r := range strings.Split(list, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			rs = append(rs, RealmConfig{URI: r})
-		}
+	for _, r := range splitList(list) {
+		rs = append(rs, RealmConfig{URI: r})
 	}
 	return rs
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,12 +68,10 @@ func parseSoakFlags(args []string, stderr io.Writer) (soakConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see soak -h)", fs.Arg(0))
 	}
-	for _, b := range strings.Split(backends, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			if !contains(backendNames, b) {
-				return c, fmt.Errorf("-backends: unknown backend %q (want %v)", b, backendNames)
-			}
-			c.Backends = append(c.Backends, b)
+	c.Backends = splitList(backends)
+	for _, b := range c.Backends {
+		if !slices.Contains(backendNames, b) {
+			return c, fmt.Errorf("-backends: unknown backend %q (want %v)", b, backendNames)
 		}
 	}
 	switch {

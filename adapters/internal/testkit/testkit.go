@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/internal/testwait"
 	"github.com/switchboard-wamp/switchboard/scheduler"
 )
 
@@ -42,13 +43,7 @@ func Wait(t testing.TB, ch <-chan struct{}, what string) {
 // passed: the adapters' one wait-until helper.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, Guard)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, what, Guard, cond)
 }
 
 // Block posts a task that holds ex (on the event loop: the whole loop)
