@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,6 +40,7 @@ type benchConfig struct {
 	NoFile        uint64        `json:"nofile_limit"` // RLIMIT_NOFILE after raising it
 	JSONPath      string        `json:"-"`
 	ChartPath     string        `json:"-"`
+	FromJSON      string        `json:"-"` // measure nothing: table and chart of this earlier -json file
 	CPUProfileDir string        `json:"-"`
 	Exe           string        `json:"-"` // the binary re-executed for children
 	// CompareExe is another build of switchboard whose router children are
@@ -90,6 +92,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.IntVar(&blockSessions, "block-sessions", 0, "sessions of the block-sessions phase, each with a call waiting in a blocking handler (0 = 10000, or 1000 with -quick)")
 	fs.IntVar(&c.BlockCallers, "block-callers", 256, "concurrent callers of the block-io phase (handlers blocking 2-5 ms)")
 	fs.StringVar(&c.ChartPath, "chart", "", "write an SVG chart of the latency figures (p50 and p99 per phase and backend, echo floor beside them) to this file")
+	fs.StringVar(&c.FromJSON, "from-json", "", "measure nothing: print the table of this earlier -json file (and write its chart with -chart)")
 	fs.IntVar(&c.PayloadBytes, "payload", 64, "bytes of the string argument of every call and event")
 	fs.StringVar(&c.CompareExe, "compare", "", "path of another switchboard binary (say, a build of main) whose router is measured right after each backend of this one, in the same run: columns <backend>"+compareSuffix)
 	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write CPU profiles of each router child (router-<backend>.pprof) and of the echo child here, and the router's heap with the idle sessions joined (router-<backend>.heap.pprof)")
@@ -209,6 +212,9 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.FromJSON != "" {
+		return replotBench(cfg, stdout)
+	}
 	if cfg.Exe == "" {
 		if cfg.Exe, err = os.Executable(); err != nil {
 			return err
@@ -229,6 +235,35 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.JSONPath != "" {
 		return res.writeJSON(cfg.JSONPath)
+	}
+	return nil
+}
+
+// replotBench prints the table of an earlier -json file and writes its
+// chart when -chart is given.
+func replotBench(cfg benchConfig, stdout io.Writer) error {
+	b, err := os.ReadFile(cfg.FromJSON)
+	if err != nil {
+		return err
+	}
+	var res benchResults
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("-from-json %s: %w", cfg.FromJSON, err)
+	}
+	if len(res.Backends) == 0 || len(res.Rows) == 0 {
+		return fmt.Errorf("-from-json %s: no bench results in it", cfg.FromJSON)
+	}
+	for _, m := range []*map[string]metrics{&res.EchoRuns, &res.Backends, &res.Ratios} {
+		if *m == nil {
+			*m = map[string]metrics{}
+		}
+	}
+	if res.Echo == nil {
+		res.Echo = metrics{}
+	}
+	res.printTable(stdout)
+	if cfg.ChartPath != "" {
+		return res.writeChart(cfg.ChartPath)
 	}
 	return nil
 }

@@ -20,10 +20,9 @@ import (
 // chartPanel is one latency figure: its label and the keys of its p50 and
 // p99 rows and of the echo figures beside them.
 type chartPanel struct {
-	phase, title       string
-	p50, p99           string
-	echoP50, echoP99   string
-	hasEchoP50, hasP99 bool
+	phase, title     string
+	p50, p99         string
+	echoP50, echoP99 string // "" when the figure has no echo floor
 }
 
 // chartPanels lists the latency figures of rows, in table order.
@@ -38,9 +37,10 @@ func chartPanels(rows []benchRow) []chartPanel {
 		if !ok {
 			continue
 		}
-		p := chartPanel{phase: base, title: strings.TrimSuffix(r.Label, ": p50"), p50: r.Key, echoP50: r.Echo, hasEchoP50: r.Echo != ""}
+		title := strings.TrimRight(strings.TrimSuffix(r.Label, "p50"), " :")
+		p := chartPanel{phase: base, title: title, p50: r.Key, echoP50: r.Echo}
 		if r99, ok := byKey[base+".p99_us"]; ok {
-			p.p99, p.echoP99, p.hasP99 = r99.Key, r99.Echo, true
+			p.p99, p.echoP99 = r99.Key, r99.Echo
 		}
 		out = append(out, p)
 	}
@@ -68,16 +68,17 @@ func (r *benchResults) writeChart(path string) error {
 
 // chartSVG writes the chart as an SVG document.
 func (r *benchResults) chartSVG(w io.Writer) {
-	panels := chartPanels(r.Rows)
-	groups := append(r.Config.routers(), "echo")
-	panelH := 26 + len(groups)*(2*chartBarH+chartGap)
-	height := 64 + len(panels)*panelH + 24
 	var body strings.Builder
 	y := 64
-	for _, p := range panels {
+	for _, p := range chartPanels(r.Rows) {
+		groups := r.Config.routers()
+		if p.echoP50 != "" {
+			groups = append(groups, "echo")
+		}
 		r.chartPanel(&body, p, groups, y)
-		y += panelH
+		y += 26 + len(groups)*(2*chartBarH+chartGap)
 	}
+	height := y + 24
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		chartWidth, height, chartWidth, height)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="#ffffff"/>`+"\n")
@@ -141,9 +142,6 @@ func (r *benchResults) chartPanel(w *strings.Builder, p chartPanel, groups []str
 // ("" where there is none).
 func (r *benchResults) chartKeys(p chartPanel, group string) []string {
 	if group == "echo" {
-		if !p.hasEchoP50 {
-			return nil
-		}
 		return []string{p.echoP50, p.echoP99}
 	}
 	return []string{p.p50, p.p99}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,5 +152,39 @@ func TestChartMissingFigure(t *testing.T) {
 	}
 	if !strings.Contains(svg.String(), "json&lt;&amp;&gt;") {
 		t.Error("text is not escaped")
+	}
+}
+
+// -from-json measures nothing: it prints the table of an earlier run's
+// JSON and draws its chart, the same one the run would have drawn.
+func TestBenchFromJSON(t *testing.T) {
+	dir := t.TempDir()
+	res := fakeResults(t)
+	in := filepath.Join(dir, "run.json")
+	if err := res.writeJSON(in); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	res.chartSVG(&want)
+	chart := filepath.Join(dir, "chart.svg")
+	var out bytes.Buffer
+	if err := benchMain([]string{"-from-json", in, "-chart", chart}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "interleaved: RPC in-process Go procedure, 1 caller: p50") {
+		t.Fatalf("no table:\n%s", out.String())
+	}
+	got, err := os.ReadFile(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatal("the chart of the JSON differs from the run's own")
+	}
+	if err := os.WriteFile(in, []byte(`{"rows":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := benchMain([]string{"-from-json", in}, io.Discard, io.Discard); err == nil {
+		t.Fatal("a JSON file without results: no error")
 	}
 }
