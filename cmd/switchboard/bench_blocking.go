@@ -32,12 +32,8 @@ import (
 
 // blockSessions is the block-sessions phase.
 func (e *loadEnv) blockSessions(m metrics) error {
-	ctl := newBenchCtl(e.router.addrs.WS)
-	if _, err := ctl.mem(e.ctx); err != nil {
-		if errors.Is(err, errNoCtl) {
-			e.progress("%s: skipped, %v", e.name, err)
-			return nil
-		}
+	ctl, ok, err := e.benchCtl()
+	if !ok {
 		return err
 	}
 	n := e.cfg.BlockSessions
@@ -94,6 +90,21 @@ func (e *loadEnv) blockSessions(m metrics) error {
 	m["blocksess.stack_added_per_call_b"] = float64(held.StackInuse-idle.StackInuse) / float64(n)
 	m["blocksess.drain_ms"] = float64(drain) / float64(time.Millisecond)
 	return nil
+}
+
+// benchCtl returns the router child's control client, or ok false when
+// the router has no control endpoints (nor the blocking procedures: a
+// -compare build older than them), which skips the phase.
+func (e *loadEnv) benchCtl() (ctl *benchCtl, ok bool, err error) {
+	ctl = newBenchCtl(e.router.addrs.WS)
+	if _, err := ctl.mem(e.ctx); err != nil {
+		if errors.Is(err, errNoCtl) {
+			e.progress("%s: skipped, %v", e.name, err)
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return ctl, true, nil
 }
 
 // forEachConn runs f on every connection, 32 at a time; it returns the
@@ -167,6 +178,9 @@ var blockIOLevels = []struct {
 // flight each, to a handler that blocks 2–5 ms, then to one that blocks
 // 20–50 ms.
 func (e *loadEnv) blockIO(m metrics) error {
+	if _, ok, err := e.benchCtl(); !ok {
+		return err
+	}
 	c := e.cfg.BlockCallers
 	callers, err := e.dialN(c)
 	if err != nil {
