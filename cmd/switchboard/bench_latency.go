@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -62,23 +63,12 @@ func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benc
 		}
 		routers = append(routers, ch)
 		e := &loadEnv{ctx: ctx, name: run, progress: progress, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
-		ss, err := e.dialN(2)
+		ts, ss, err := e.latencyTargets()
+		sessions = append(sessions, ss...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", run, err)
 		}
-		sessions = append(sessions, ss...)
-		caller, callee := ss[0], ss[1]
-		if _, err := callee.Register(ctx, procRemoteEcho, func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
-			return &client.Result{Args: inv.Args, Kwargs: inv.Kwargs}, nil
-		}, nil); err != nil {
-			return fmt.Errorf("%s: %w", run, err)
-		}
-		for _, k := range []struct {
-			key  string
-			proc wamp.URI
-		}{{"inproc", procEcho}, {"remote", procRemoteEcho}} {
-			targets = append(targets, &latencyTarget{run: run, key: k.key, op: func() error { return e.call(caller, k.proc) }})
-		}
+		targets = append(targets, ts...)
 	}
 	progress("%s: %d targets interleaved, %d rounds", latencyPhase, len(targets), latencyRounds)
 	slice := max(cfg.Phase/latencyRounds, time.Millisecond)
@@ -95,26 +85,51 @@ func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benc
 			}
 		}
 	}
+	storeLatency(res, targets[0], targets[1:])
+	return nil
+}
+
+// latencyTargets joins a caller and a callee, which registers the remote
+// echo, and returns the router's two targets (the in-process and the
+// remote echo) and the sessions, to leave at the end, even on an error.
+func (e *loadEnv) latencyTargets() ([]*latencyTarget, []*client.Session, error) {
+	ss, err := e.dialN(2)
+	if err != nil {
+		return nil, nil, err
+	}
+	caller, callee := ss[0], ss[1]
+	if _, err := callee.Register(e.ctx, procRemoteEcho, func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+		return &client.Result{Args: inv.Args, Kwargs: inv.Kwargs}, nil
+	}, nil); err != nil {
+		return nil, ss, err
+	}
+	var out []*latencyTarget
+	for _, k := range []struct {
+		key  string
+		proc wamp.URI
+	}{{"inproc", procEcho}, {"remote", procRemoteEcho}} {
+		out = append(out, &latencyTarget{run: e.name, key: k.key, op: func() error { return e.call(caller, k.proc) }})
+	}
+	return out, ss, nil
+}
+
+// storeLatency puts the figures of the echo target and the routers'
+// targets into res.
+func storeLatency(res *benchResults, echo *latencyTarget, targets []*latencyTarget) {
 	echoM := metrics{}
-	echoM["echo.lat.p50_us"], echoM["echo.lat.p99_us"] = percentiles(targets[0].samples)
-	for _, t := range targets[1:] {
-		m := res.Backends[t.run]
-		if m == nil {
-			m = metrics{}
-			res.Backends[t.run] = m
+	echoM["echo.lat.p50_us"], echoM["echo.lat.p99_us"] = percentiles(echo.samples)
+	for _, t := range targets {
+		if res.Backends[t.run] == nil {
+			res.Backends[t.run] = metrics{}
 		}
+		m := res.Backends[t.run]
 		m["lat."+t.key+".p50_us"], m["lat."+t.key+".p99_us"] = percentiles(t.samples)
 		m["lat."+t.key+".calls"] = float64(len(t.samples))
-		em := res.EchoRuns[t.run]
-		if em == nil {
-			em = metrics{}
-			res.EchoRuns[t.run] = em
+		if res.EchoRuns[t.run] == nil {
+			res.EchoRuns[t.run] = metrics{}
 		}
-		for k, v := range echoM {
-			em[k] = v
-		}
+		maps.Copy(res.EchoRuns[t.run], echoM)
 	}
-	return nil
 }
 
 // timedOps runs op back to back for d (at least once) and returns each
