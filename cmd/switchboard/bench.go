@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,7 +22,7 @@ import (
 )
 
 // benchPhases are the measurement phases run against each router.
-var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "sessions", "idle"}
+var benchPhases = []string{latencyPhase, "rpc-latency", "rpc-throughput", "fanout", "sessions", "idle", "block-sessions", "block-io"}
 
 // benchConfig is the bench's settings, from its flags.
 type benchConfig struct {
@@ -32,9 +34,13 @@ type benchConfig struct {
 	Fanout        []int         `json:"fanout"`
 	Phases        []string      `json:"phases"`
 	IdleSessions  int           `json:"idle_sessions"`
+	BlockSessions int           `json:"block_sessions"` // sessions of block-sessions, each with a call waiting
+	BlockCallers  int           `json:"block_callers"`  // callers of block-io
 	PayloadBytes  int           `json:"payload_bytes"`
 	NoFile        uint64        `json:"nofile_limit"` // RLIMIT_NOFILE after raising it
 	JSONPath      string        `json:"-"`
+	ChartPath     string        `json:"-"`
+	FromJSON      string        `json:"-"` // measure nothing: table and chart of this earlier -json file
 	CPUProfileDir string        `json:"-"`
 	Exe           string        `json:"-"` // the binary re-executed for children
 	// CompareExe is another build of switchboard whose router children are
@@ -71,7 +77,7 @@ func (c benchConfig) routerExe(run string) (exe, backend string) {
 func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	var c benchConfig
 	var backends, conc, fanout, phases string
-	var idle int
+	var idle, blockSessions int
 	fs := flag.NewFlagSet("switchboard bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&backends, "backends", strings.Join(backendNames, ","), "comma-separated backends to measure")
@@ -83,6 +89,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.StringVar(&conc, "concurrency", "1,16,256", "concurrent callers of the throughput phases")
 	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
 	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
+	fs.IntVar(&blockSessions, "block-sessions", 0, "sessions of the block-sessions phase, each with a call waiting in a blocking handler (0 = 10000, or 1000 with -quick)")
+	fs.IntVar(&c.BlockCallers, "block-callers", 256, "concurrent callers of the block-io phase (handlers blocking 2-5 ms)")
+	fs.StringVar(&c.ChartPath, "chart", "", "write an SVG chart of the latency figures (p50 and p99 per phase and backend, echo floor beside them) to this file")
+	fs.StringVar(&c.FromJSON, "from-json", "", "measure nothing: print the table of this earlier -json file (and write its chart with -chart)")
 	fs.IntVar(&c.PayloadBytes, "payload", 64, "bytes of the string argument of every call and event")
 	fs.StringVar(&c.CompareExe, "compare", "", "path of another switchboard binary (say, a build of main) whose router is measured right after each backend of this one, in the same run: columns <backend>"+compareSuffix)
 	fs.StringVar(&c.CPUProfileDir, "cpuprofile-dir", "", "write CPU profiles of each router child (router-<backend>.pprof) and of the echo child here, and the router's heap with the idle sessions joined (router-<backend>.heap.pprof)")
@@ -90,7 +100,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 		fmt.Fprintf(fs.Output(), "Usage: switchboard bench [flags]\n\n"+
 			"Measures the router on each backend, in a child process, against a raw WebSocket echo\n"+
 			"server (the floor): RPC latency and throughput, pub/sub fan-out, session setup and\n"+
-			"teardown, idle session memory.\n\nFlags:\n")
+			"teardown, idle session memory, and handlers that block (block-sessions: goroutines\n"+
+			"and memory with thousands of calls waiting; block-io: calls/s when each blocks 2-5 ms).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -107,7 +118,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	if c.Fanout, err = parseInts(fanout); err != nil {
 		return c, fmt.Errorf("-fanout: %w", err)
 	}
-	c.IdleSessions = idle
+	c.IdleSessions, c.BlockSessions = idle, blockSessions
 	c = c.withDefaults()
 	return c, c.validate()
 }
@@ -123,6 +134,12 @@ func (c benchConfig) withDefaults() benchConfig {
 		c.IdleSessions = 10000
 		if c.Quick {
 			c.IdleSessions = 1000
+		}
+	}
+	if c.BlockSessions == 0 {
+		c.BlockSessions = 10000
+		if c.Quick {
+			c.BlockSessions = 1000
 		}
 	}
 	return c
@@ -153,6 +170,10 @@ func (c benchConfig) validate() error {
 		return errors.New("-duration: negative")
 	case c.IdleSessions < 1:
 		return errors.New("-idle-sessions: want at least 1")
+	case c.BlockSessions < 1:
+		return errors.New("-block-sessions: want at least 1")
+	case c.BlockCallers < 1:
+		return errors.New("-block-callers: want at least 1")
 	case c.PayloadBytes < 0:
 		return errors.New("-payload: negative")
 	}
@@ -191,6 +212,9 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.FromJSON != "" {
+		return replotBench(cfg, stdout)
+	}
 	if cfg.Exe == "" {
 		if cfg.Exe, err = os.Executable(); err != nil {
 			return err
@@ -204,8 +228,42 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.printTable(stdout)
+	if cfg.ChartPath != "" {
+		if err := res.writeChart(cfg.ChartPath); err != nil {
+			return err
+		}
+	}
 	if cfg.JSONPath != "" {
 		return res.writeJSON(cfg.JSONPath)
+	}
+	return nil
+}
+
+// replotBench prints the table of an earlier -json file and writes its
+// chart when -chart is given.
+func replotBench(cfg benchConfig, stdout io.Writer) error {
+	b, err := os.ReadFile(cfg.FromJSON)
+	if err != nil {
+		return err
+	}
+	var res benchResults
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("-from-json %s: %w", cfg.FromJSON, err)
+	}
+	if len(res.Backends) == 0 || len(res.Rows) == 0 {
+		return fmt.Errorf("-from-json %s: no bench results in it", cfg.FromJSON)
+	}
+	for _, m := range []*map[string]metrics{&res.EchoRuns, &res.Backends, &res.Ratios} {
+		if *m == nil {
+			*m = map[string]metrics{}
+		}
+	}
+	if res.Echo == nil {
+		res.Echo = metrics{}
+	}
+	res.printTable(stdout)
+	if cfg.ChartPath != "" {
+		return res.writeChart(cfg.ChartPath)
 	}
 	return nil
 }
@@ -226,15 +284,32 @@ func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 		return nil, fmt.Errorf("echo floor: %w", err)
 	}
 	defer echo.stop()
+	if slices.Contains(cfg.Phases, latencyPhase) {
+		if err := runLatency(ctx, cfg, echo, res, stderr, progress); err != nil {
+			return nil, fmt.Errorf("%s: %w", latencyPhase, err)
+		}
+	}
+	// The other phases measure one backend at a time.
+	each := cfg
+	each.Phases = slices.DeleteFunc(slices.Clone(cfg.Phases), func(p string) bool { return p == latencyPhase })
 	for _, b := range cfg.routers() {
+		if len(each.Phases) == 0 {
+			break
+		}
 		em, err := echo.measure(ctx, progress)
 		if err != nil {
 			return nil, fmt.Errorf("echo floor: %w", err)
 		}
+		if res.EchoRuns[b] != nil { // the latency phase's echo figures
+			maps.Copy(em, res.EchoRuns[b])
+		}
 		res.EchoRuns[b] = em
-		m, err := runRouterBench(ctx, cfg, b, stderr, progress)
+		m, err := runRouterBench(ctx, each, b, stderr, progress)
 		if err != nil {
 			return nil, fmt.Errorf("backend %s: %w", b, err)
+		}
+		if res.Backends[b] != nil {
+			maps.Copy(m, res.Backends[b])
 		}
 		res.Backends[b] = m
 	}

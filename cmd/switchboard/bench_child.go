@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -137,6 +135,10 @@ func benchRouterMain(args []string, stdout, stderr io.Writer) error {
 	if err := registerBenchProcs(realm, f.memprofile); err != nil {
 		return err
 	}
+	g := newGate()
+	if err := registerBlockingProcs(realm, g); err != nil {
+		return err
+	}
 	ws, err := transport.NewWebSocketServer(transport.WebSocketConfig{Serializers: []serialize.Serializer{ser}, Logger: log}, app)
 	if err != nil {
 		return err
@@ -154,7 +156,10 @@ func benchRouterMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: ws, ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle(benchCtlPath, benchCtlHandler(g, f.memprofile))
+	mux.Handle("/", ws)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(wsLn) }()
 	go func() { _ = rs.Serve(rsLn) }()
 	stopProfile, err := startProfile(f.cpuprofile)
@@ -187,21 +192,13 @@ func registerBenchProcs(realm *core.Realm, memprofile string) error {
 	}
 	// Blocking: a full GC holds the caller for milliseconds.
 	_, err := realm.Register(ctx, procMem, core.Blocking(func(context.Context, *core.Invocation) (*core.Result, error) {
-		debug.FreeOSMemory()
-		if memprofile != "" {
-			if err := writeHeapProfile(memprofile); err != nil {
-				return nil, err
-			}
-		}
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		rss, err := rssBytes(os.Getpid())
+		ms, err := readMemStats(memprofile)
 		if err != nil {
 			return nil, err
 		}
 		return &core.Result{Kwargs: wamp.Dict{
-			"rss": rss, "heap_inuse": int64(ms.HeapInuse), "stack_inuse": int64(ms.StackInuse),
-			"sys": int64(ms.Sys), "goroutines": int64(runtime.NumGoroutine()),
+			"rss": ms.RSS, "heap_inuse": ms.HeapInuse, "stack_inuse": ms.StackInuse,
+			"sys": ms.Sys, "goroutines": ms.Goroutines,
 		}}, nil
 	}), nil)
 	return err

@@ -43,28 +43,35 @@ func joinRaw(addr string) (net.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("rawsocket handshake refused: % x", reply)
 	}
-	frame := make([]byte, 4, 4+len(rawHello))
-	binary.BigEndian.PutUint32(frame, uint32(len(rawHello))) // type 0: message
-	if _, err := c.Write(append(frame, rawHello...)); err != nil {
+	if err := writeRawFrames(c, string(rawHello)); err != nil {
 		c.Close()
 		return nil, err
 	}
-	var hdr [4]byte
-	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+	typ, body, err := readRawFrame(c)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	body := make([]byte, binary.BigEndian.Uint32(hdr[:])&0xFFFFFF)
-	if _, err := io.ReadFull(c, body); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if hdr[0] != 0 || !bytes.HasPrefix(body, []byte("[2,")) {
+	if typ != 0 || !bytes.HasPrefix(body, []byte("[2,")) {
 		c.Close()
 		return nil, fmt.Errorf("expected WELCOME, got %.80q", body)
 	}
 	_ = c.SetDeadline(time.Time{})
 	return c, nil
+}
+
+// readRawFrame reads one RawSocket frame: its type (0 message, 1 PING,
+// 2 PONG) and body.
+func readRawFrame(c net.Conn) (byte, []byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	body := make([]byte, binary.BigEndian.Uint32(hdr[:])&0xFFFFFF)
+	if _, err := io.ReadFull(c, body); err != nil {
+		return 0, nil, err
+	}
+	return hdr[0], body, nil
 }
 
 // joinRawN joins n idle sessions, 32 at a time.

@@ -84,6 +84,8 @@ func benchRows(cfg benchConfig) []benchRow {
 			rows = append(rows, benchRow{phase, key, label, unit, echo})
 		}
 	}
+	phase = latencyPhase
+	latencyRows(add)
 	kinds := []struct{ key, name string }{{"inproc", "in-process Go procedure"}, {"remote", "remote callee"}}
 	phase = "rpc-latency"
 	for _, k := range kinds {
@@ -115,6 +117,7 @@ func benchRows(cfg benchConfig) []benchRow {
 	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")
 	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
+	blockRows(cfg, func(p, key, label, unit string) { phase = p; add(key, label, unit, "") })
 	return rows
 }
 

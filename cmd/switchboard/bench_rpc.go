@@ -22,13 +22,15 @@ import (
 // loadEnv is the load generator's side of one router run: Go clients on
 // the goroutine backend, over loopback WebSockets.
 type loadEnv struct {
-	ctx     context.Context
-	cfg     benchConfig
-	router  *child
-	as      scheduler.AsyncSupport
-	ser     serialize.Serializer
-	log     *slog.Logger
-	payload string
+	ctx      context.Context
+	name     string // the router run: a backend, or "<backend>@compare"
+	progress progressFunc
+	cfg      benchConfig
+	router   *child
+	as       scheduler.AsyncSupport
+	ser      serialize.Serializer
+	log      *slog.Logger
+	payload  string
 }
 
 // progressFunc reports what the bench is doing, on stderr.
@@ -47,7 +49,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	as := goroutine.New(goroutine.Config{Logger: log})
 	defer as.Close()
-	e := &loadEnv{ctx: ctx, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
+	e := &loadEnv{ctx: ctx, name: backend, progress: progress, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
 	m := metrics{}
 	phases := map[string]func(metrics) error{
 		"rpc-latency":    e.rpcLatency,
@@ -55,6 +57,8 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"fanout":         e.fanoutAll,
 		"sessions":       e.sessionChurn,
 		"idle":           e.idleMemory,
+		"block-sessions": e.blockSessions,
+		"block-io":       e.blockIO,
 	}
 	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {

@@ -37,16 +37,19 @@ func TestParseBenchFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Backends) != 3 || c.Phase != time.Second || c.IdleSessions != 10000 || fmt.Sprint(c.Concurrency) != "[1 16 256]" {
+	if len(c.Backends) != 3 || c.Phase != time.Second || c.IdleSessions != 10000 || fmt.Sprint(c.Concurrency) != "[1 16 256]" ||
+		c.BlockSessions != 10000 || c.BlockCallers != 256 || c.ChartPath != "" || len(c.Phases) != len(benchPhases) {
 		t.Fatalf("defaults: %+v", c)
 	}
-	c, err = parseBenchFlags([]string{"-quick", "-backends", "pool", "-fanout", "2, 5"}, io.Discard)
-	if err != nil || c.Phase != 200*time.Millisecond || c.IdleSessions != 1000 || fmt.Sprint(c.Fanout) != "[2 5]" {
+	c, err = parseBenchFlags([]string{"-quick", "-backends", "pool", "-fanout", "2, 5", "-chart", "c.svg"}, io.Discard)
+	if err != nil || c.Phase != 200*time.Millisecond || c.IdleSessions != 1000 || fmt.Sprint(c.Fanout) != "[2 5]" ||
+		c.BlockSessions != 1000 || c.ChartPath != "c.svg" {
 		t.Fatalf("-quick: %+v, %v", c, err)
 	}
 	for _, bad := range [][]string{
 		{"-backends", "threads"}, {"-backends", ""}, {"-serializer", "xml"}, {"-concurrency", "0"},
 		{"-fanout", "a"}, {"-duration", "-1s"}, {"-payload", "-1"}, {"extra"},
+		{"-phases", "latency,nap"}, {"-block-sessions", "-1"}, {"-block-callers", "0"},
 	} {
 		if _, err := parseBenchFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v: no error", bad)
@@ -63,7 +66,8 @@ func tinyBench(t *testing.T, backend string) benchConfig {
 	t.Helper()
 	t.Setenv(benchChildEnv, "1")
 	cfg, err := parseBenchFlags([]string{"-quick", "-backends", backend, "-duration", "30ms",
-		"-concurrency", "1,3", "-fanout", "1,4", "-idle-sessions", "300"}, io.Discard)
+		"-concurrency", "1,3", "-fanout", "1,4", "-idle-sessions", "300",
+		"-block-sessions", "200", "-block-callers", "3"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +101,11 @@ func TestBenchQuick(t *testing.T) {
 	}
 	m := got.Backends["eventloop"]
 	for _, row := range got.Rows {
-		wantPositive(t, "eventloop "+row.Key, m, row.Key)
+		if mayBeZero[row.Key] {
+			wantFinite(t, "eventloop "+row.Key, m, row.Key)
+		} else {
+			wantPositive(t, "eventloop "+row.Key, m, row.Key)
+		}
 		if row.Echo != "" {
 			wantPositive(t, "echo "+row.Echo, got.Echo, row.Echo)
 			wantPositive(t, "echo run "+row.Echo, got.EchoRuns["eventloop"], row.Echo)
@@ -112,6 +120,22 @@ func TestBenchQuick(t *testing.T) {
 		t.Fatalf("JSON has %d rows and config %+v", len(got.Rows), got.Config)
 	}
 	wantNoChildren(t)
+}
+
+// mayBeZero are the figures that are differences of two probes: a
+// backend may add nothing (the pool's goroutines), and memory returned to
+// the OS in between can make one negative.
+var mayBeZero = map[string]bool{
+	"blocksess.goroutines_added": true, "blocksess.rss_added_per_call_b": true,
+	"blocksess.heap_added_per_call_b": true, "blocksess.stack_added_per_call_b": true,
+}
+
+func wantFinite(t *testing.T, what string, m metrics, key string) {
+	t.Helper()
+	v, ok := m[key]
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		t.Errorf("%s = %v (present %v), want a finite number", what, v, ok)
+	}
 }
 
 func wantPositive(t *testing.T, what string, m metrics, key string) {
@@ -191,6 +215,54 @@ func TestBenchCompare(t *testing.T) {
 	res.printTable(&table)
 	if !strings.Contains(table.String(), "goroutine@compare (×echo)") {
 		t.Fatalf("no column of the compared build:\n%s", table.String())
+	}
+	wantNoChildren(t)
+}
+
+// The phases that show what each backend is for run on every backend in
+// one bench: the interleaved latency phase (all routers at once), the
+// sessions waiting in blocking handlers and the blocking throughput. The
+// goroutine counts are structure, not timing: every waiting handler is a
+// goroutine of its own on the goroutine backend, while the pool's workers
+// and the event loop's offload helpers (64) are bounded.
+func TestBenchBlockingPhases(t *testing.T) {
+	cfg := tinyBench(t, "goroutine")
+	cfg.Backends = backendNames
+	cfg.Phases = []string{latencyPhase, "block-sessions", "block-io"}
+	cfg.ChartPath = filepath.Join(t.TempDir(), "latency.svg")
+	var log bytes.Buffer
+	res, err := runBench(context.Background(), cfg, &log)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, log.String())
+	}
+	var table bytes.Buffer
+	res.printTable(&table)
+	for _, b := range backendNames {
+		for _, row := range res.Rows {
+			if mayBeZero[row.Key] {
+				wantFinite(t, b+" "+row.Key, res.Backends[b], row.Key)
+			} else {
+				wantPositive(t, b+" "+row.Key, res.Backends[b], row.Key)
+			}
+			if row.Echo != "" {
+				wantPositive(t, b+" ratio "+row.Key, res.Ratios[b], row.Key)
+			}
+		}
+	}
+	n := float64(cfg.BlockSessions)
+	if g := res.Backends["goroutine"]["blocksess.goroutines_added"]; g < n {
+		t.Errorf("goroutine backend: %v goroutines added by %v waiting calls, want one each", g, n)
+	}
+	for _, b := range []string{"eventloop", "pool"} {
+		if g := res.Backends[b]["blocksess.goroutines_added"]; g > n/2 {
+			t.Errorf("%s: %v goroutines added by %v waiting calls, want a bounded number", b, g, n)
+		}
+	}
+	if err := res.writeChart(cfg.ChartPath); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cfg.ChartPath); err != nil {
+		t.Fatal(err)
 	}
 	wantNoChildren(t)
 }
