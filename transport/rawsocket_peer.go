@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
@@ -47,7 +46,7 @@ var _ Peer = (*rsPeer)(nil)
 // newRSPeer builds a peer on an established connection. br is the reader
 // the handshake used (it may hold frames the other end sent early); maxIn
 // is the limit this end announced, maxOut the other end's.
-func newRSPeer(nc net.Conn, br *bufio.Reader, ser serialize.Serializer, pc *peerConfig,
+func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerConfig,
 	maxOut int, wg *sync.WaitGroup, a Acceptor) *rsPeer {
 	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes}}
 	p.cfg, p.ser, p.nc, p.w, p.self = pc, ser, nc, p, p

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -183,7 +182,7 @@ const rsKeepBuf = 64 << 10
 // allocated beyond the announced maximum. A payload is valid until the
 // next call. Not safe for concurrent use: the reader goroutine owns it.
 type rsFrameReader struct {
-	br      *bufio.Reader
+	br      *idleReader
 	max     int // payload limit this end announced
 	buf     []byte
 	hdr     [rsHeaderLen]byte
@@ -195,7 +194,7 @@ type rsFrameReader struct {
 // wrapping ErrRawSocketProtocol that the frame breaks the rules.
 func (fr *rsFrameReader) next() (typ byte, payload []byte, err error) {
 	if fr.discard > 0 {
-		_, _ = fr.br.Discard(fr.discard) // peeked already: cannot fail
+		fr.br.Discard(fr.discard) // peeked already
 		fr.discard = 0
 	}
 	if _, err = io.ReadFull(fr.br, fr.hdr[:]); err != nil {

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -176,7 +175,7 @@ func (s *RawSocketServer) handshake(nc net.Conn, first []byte, refusal limitRefu
 		}
 	}()
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
-	br := bufio.NewReaderSize(nc, s.cfg.ReadBufferBytes)
+	br := newIdleReader(nc, s.cfg.ReadBufferBytes)
 	var hello [4]byte
 	n := copy(hello[:], first)
 	if n == 0 { // read the first octet alone: garbage fails at once
