@@ -189,6 +189,16 @@ type rsFrameReader struct {
 	discard int // bytes of the last in-place payload still to skip
 }
 
+// idle reports whether nothing is buffered past the frames returned (and
+// no read error is waiting): the next frame needs a read.
+func (fr *rsFrameReader) idle() bool {
+	if fr.discard > 0 {
+		fr.br.Discard(fr.discard)
+		fr.discard = 0
+	}
+	return fr.br.Buffered() == 0 && fr.br.err == nil
+}
+
 // next returns the next frame. io.EOF means the stream ended cleanly
 // between frames; io.ErrUnexpectedEOF that it ended inside one; an error
 // wrapping ErrRawSocketProtocol that the frame breaks the rules.

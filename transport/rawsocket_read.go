@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"io"
 	"sync"
 )
@@ -29,6 +30,8 @@ type idleReader struct {
 	// small is the buffer of an idle reader.
 	small [rsSmallRead]byte
 }
+
+var errInvalidRead = errors.New("transport: the connection's Read returned an invalid count")
 
 // readPools holds one pool of read buffers per size (a *sync.Pool by int).
 var readPools sync.Map
@@ -94,6 +97,15 @@ func (ir *idleReader) Peek(n int) ([]byte, error) {
 	return ir.buf[ir.r : ir.r+n], nil
 }
 
+// wait reads once into an empty buffer (the small one), keeping a read
+// error for the next call: the parked reader's wait (rsPeer.waitAndRead).
+func (ir *idleReader) wait() {
+	if ir.r == ir.w && ir.err == nil {
+		ir.release()
+		ir.fill()
+	}
+}
+
 // fill reads into the free end of buf until some bytes or an error come
 // (a reader that keeps returning 0, nil gets io.ErrNoProgress, as from
 // bufio).
@@ -101,7 +113,8 @@ func (ir *idleReader) fill() {
 	for range 100 {
 		m, err := ir.rd.Read(ir.buf[ir.w:])
 		if m < 0 || m > len(ir.buf)-ir.w {
-			panic("transport: reader returned an invalid count")
+			ir.err = errInvalidRead
+			return
 		}
 		ir.w += m
 		if err != nil {
