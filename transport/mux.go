@@ -177,7 +177,7 @@ func (m *Mux) dispatch(c net.Conn) {
 	m.forget(c)
 	if err == nil && first == rsMagic && m.rs != nil && m.rs.enter() {
 		counted = false
-		m.wg.Done() // counted by the RawSocketServer from here
+		m.wg.Done()        // counted by the RawSocketServer from here
 		handedOff := false // then the peer's end marks the WaitGroup done
 		defer func() {
 			if !handedOff {
