@@ -190,13 +190,18 @@ type rsFrameReader struct {
 }
 
 // idle reports whether nothing is buffered past the frames returned (and
-// no read error is waiting): the next frame needs a read.
+// no read error is waiting): the next frame needs a read. An idle reader
+// gives its pooled buffer back.
 func (fr *rsFrameReader) idle() bool {
 	if fr.discard > 0 {
 		fr.br.Discard(fr.discard)
 		fr.discard = 0
 	}
-	return fr.br.Buffered() == 0 && fr.br.err == nil
+	if fr.br.Buffered() != 0 || fr.br.err != nil {
+		return false
+	}
+	fr.br.release()
+	return true
 }
 
 // next returns the next frame. io.EOF means the stream ended cleanly

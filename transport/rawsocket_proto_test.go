@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestRawSocketLengthNibble(t *testing.T) {
@@ -270,4 +272,47 @@ func FuzzRawSocketFramer(f *testing.F) {
 		}
 		t.Fatal("more frames than bytes")
 	})
+}
+
+// TestIdleReaderOnSocket checks the socket path of an idle reader (a TCP
+// connection): it keeps no buffer at all while nothing is buffered, reads
+// frames small and large, and reports the end of the stream.
+func TestIdleReaderOnSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	_ = server.SetReadDeadline(time.Now().Add(waitFor))
+	fr := rsFrameReader{br: newIdleReader(server, 2048), max: 8192}
+	if fr.br.raw == nil || fr.br.small != nil {
+		t.Fatal("a TCP connection is not read through its RawConn")
+	}
+	big := bytes.Repeat([]byte("b"), 5000) // beyond the pooled buffer
+	for i, payload := range [][]byte{[]byte("small"), bytes.Repeat([]byte("m"), 1500), big, []byte("last")} {
+		if _, err := client.Write(frames([]byte{0}, payload)); err != nil {
+			t.Fatal(err)
+		}
+		typ, p, err := fr.next()
+		if err != nil || typ != 0 || !bytes.Equal(p, payload) {
+			t.Fatalf("frame %d: type %d, %d bytes, %v; want %d bytes", i, typ, len(p), err, len(payload))
+		}
+		if !fr.idle() || fr.br.big != nil {
+			t.Fatalf("frame %d: a buffer is held with nothing buffered", i)
+		}
+	}
+	client.Close()
+	if _, _, err := fr.next(); err != io.EOF {
+		t.Fatalf("after the other end closed: %v, want io.EOF", err)
+	}
 }
