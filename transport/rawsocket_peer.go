@@ -36,11 +36,11 @@ type rsPeer struct {
 
 	fr       rsFrameReader // reader goroutine only
 	onClosed func(*rsPeer) // deregistration hook, may be nil
-	// park: between frames, the reader hands itself to a fresh goroutine
-	// (waitAndRead) rather than wait with the stack its work grew, so an
-	// idle connection holds a goroutine of the smallest stack. onEnd runs
-	// last, on whichever goroutine sees the connection end. Set before run.
-	park  bool
+	// onEnd, when set (before run), parks the reader: between frames it
+	// hands itself to a fresh goroutine (waitAndRead) rather than wait with
+	// the stack its work grew, so an idle connection holds a goroutine of
+	// the smallest stack; onEnd runs last, on whichever goroutine sees the
+	// connection end.
 	onEnd func()
 
 	out *[]byte           // writer only: frames batched this round; nil between rounds
@@ -64,7 +64,7 @@ func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerCo
 
 // run is the reader: Accept, then frames until the connection ends, then
 // Handler.Closed. It runs on the connection's goroutine and returns when
-// the connection is gone, or, with park, when the reader has moved to
+// the connection is gone, or, parking (onEnd), when the reader has moved to
 // another goroutine (read). A panic reading frames ends only this
 // connection (readFrames).
 func (p *rsPeer) run() {
@@ -73,11 +73,11 @@ func (p *rsPeer) run() {
 	p.read()
 }
 
-// errParked ends readLoop when, with park, nothing is buffered.
+// errParked ends readLoop when, parking, nothing is buffered.
 var errParked = errors.New("transport: rawsocket reader parked")
 
-// read reads frames until the connection ends, then ends the peer. With
-// park, a reader that has nothing buffered starts a fresh goroutine to
+// read reads frames until the connection ends, then ends the peer.
+// Parking, a reader that has nothing buffered starts a fresh goroutine to
 // wait for the next bytes and returns: a goroutine's stack grows with its
 // work (decoding, delivering) and never shrinks below 4 KB while it waits
 // in a read, whereas a new one waits in 2 KB. It costs one goroutine start
@@ -115,7 +115,7 @@ func (p *rsPeer) waitAndRead() {
 // readLoop reads frames until an error: delivers messages, answers PINGs.
 func (p *rsPeer) readLoop() error {
 	for {
-		if p.park && p.fr.idle() {
+		if p.onEnd != nil && p.fr.idle() {
 			return errParked
 		}
 		typ, payload, err := p.fr.next()

@@ -171,8 +171,7 @@ func (s *RawSocketServer) serve(nc net.Conn, first []byte, park bool) (handedOff
 		p.run()
 		return false
 	}
-	p.park = true
-	p.onEnd = func() {
+	p.onEnd = func() { // parks the reader (rsPeer.read)
 		slot.release()
 		s.wg.Done()
 	}
