@@ -180,9 +180,9 @@ func (h *host) Authorize(op router.AuthorizeOp, done func(bool, error)) {
 	}
 	f := *fp
 	req := &AuthorizationRequest{Session: s, Action: op.Action, URI: op.URI, Match: op.Match, Options: op.Options}
-	err := r.spawnBlocking(r.handlerContext(s.ctx, s), func(ctx context.Context) {
+	err := r.spawnBlocking(r.handlerContext(s.Context(), s), func(ctx context.Context) {
 		allow, err := r.runAuthorizer(ctx, f, req)
-		if err != nil && s.ctx.Err() == nil {
+		if err != nil && s.Context().Err() == nil {
 			r.log.Warn("authorizer failed", "session", op.Session, "action", op.Action.String(), "uri", string(op.URI), "err", err)
 		}
 		done(allow, err)

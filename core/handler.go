@@ -22,8 +22,11 @@ var (
 )
 
 // Invocation is one call of an application procedure. Its exported fields
-// are the handler's to read (and to modify, as its own copy); its methods
-// are safe for concurrent use.
+// are the handler's to read; Args, Kwargs and Details may be shared with
+// the caller's message and with other invocations (the details of one
+// caller's plain calls are one map), so a handler that wants to change one
+// changes a copy (slices.Clone, maps.Clone). Its methods are safe for
+// concurrent use.
 type Invocation struct {
 	// Procedure is the URI the caller called (for pattern routes, the
 	// concrete URI, not the pattern).
@@ -33,6 +36,7 @@ type Invocation struct {
 	// Details are the INVOCATION details the dealer sent: the caller's
 	// identity (always, for the application's procedures), and
 	// receive_progress, timeout and disclose_me when the caller set them.
+	// Read-only (see Invocation).
 	Details wamp.Dict
 	// Session is the calling session, or nil when the caller is the
 	// application itself (Realm.Call) or left before the call started.

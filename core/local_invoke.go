@@ -34,15 +34,8 @@ type runningCall struct {
 // outcome comes back to the executor (finish). Executor-only.
 func (l *localSession) invoke(in *peer.Invocation) {
 	m := in.Msg
-	// The router builds a fresh Details dict for every INVOCATION except an
-	// empty one, which is a single shared map: the handler may keep and
-	// mutate its Details, so it gets its own map in that case only. (For
-	// this internal callee the details always name the caller.)
-	details := m.Details
-	if len(details) == 0 {
-		details = wamp.Dict{}
-	}
-	call := &Invocation{Args: m.Args, Kwargs: m.Kwargs, Details: details, l: l, req: m.Request}
+	// The details are the router's, shared (read-only: see Invocation).
+	call := &Invocation{Args: m.Args, Kwargs: m.Kwargs, Details: m.Details, l: l, req: m.Request}
 	h, ok := l.resolve(in, call)
 	if !ok {
 		msg := "no callee registered for procedure " + quoteURI(call.Procedure)

@@ -28,25 +28,36 @@ type Session struct {
 	// Transport describes the connection (peer address, HTTP headers, ...).
 	Transport Connection
 
-	ctx    context.Context // cancelled when the session ends
-	cancel context.CancelFunc
+	parent context.Context // the application's life, ctx's parent
 
 	mu      sync.Mutex
+	ctx     context.Context // cancelled when the session ends; made by Context, on first use
+	cancel  context.CancelFunc
 	data    map[string]any
 	closers []func(context.Context) // session hooks' close parts
 	ended   bool
 }
 
 func newSession(r *Realm, id wamp.ID, asked wamp.URI, info router.SessionInfo, conn Connection) *Session {
-	ctx, cancel := context.WithCancel(r.app.life)
 	return &Session{ID: id, Realm: r, RealmName: asked, AuthID: info.AuthID, AuthRole: info.AuthRole,
 		AuthMethod: info.AuthMethod, AuthProvider: info.AuthProvider, AuthExtra: info.AuthExtra,
-		Transport: conn, ctx: ctx, cancel: cancel}
+		Transport: conn, parent: r.app.life}
 }
 
 // Context returns a context that is cancelled when the session ends. It
-// carries no values.
-func (s *Session) Context() context.Context { return s.ctx }
+// carries no values. It is made on first use: a session nobody asks about
+// holds no context (nor a place among its parent's children).
+func (s *Session) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(s.parent)
+		if s.ended {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
 
 // Get returns the session data stored under key.
 func (s *Session) Get(key string) (any, bool) {
@@ -131,10 +142,13 @@ func (s *Session) end() {
 	s.ended = true
 	closers := s.closers
 	s.closers = nil
+	cancel := s.cancel
 	s.mu.Unlock()
 	r := s.Realm
 	r.sessions.remove(s.ID)
-	s.cancel()
+	if cancel != nil {
+		cancel()
+	}
 	for _, f := range closers {
 		r.runCleanup("session close hook", s, f)
 	}

@@ -170,7 +170,7 @@ func (r *Realm) subscribeRequested(n router.Notice) {
 	}
 	sub := &TopicSubscription{Session: s, Topic: n.Topic, Match: n.Match, Options: n.Options}
 	sid, req := n.Session, n.Request
-	err := r.spawnBlocking(r.handlerContext(s.ctx, s), func(ctx context.Context) {
+	err := r.spawnBlocking(r.handlerContext(s.Context(), s), func(ctx context.Context) {
 		onLeave, err := r.runTopicHandler(ctx, rt, sub)
 		if !r.e.Post(func() { r.subscribeAnswered(sid, req, s, onLeave, err) }) && onLeave != nil {
 			r.runCleanup("topic onLeave", s, onLeave)

@@ -158,7 +158,7 @@ func (m *Mux) Close() {
 
 // dispatch reads the first octet and hands the connection on. It runs on
 // its own goroutine, counted by the Mux until a RawSocket connection is
-// handed to the RawSocketServer, which then serves it on this goroutine.
+// handed to the RawSocketServer, which then serves it from this goroutine.
 // A panic (in the TLS handshake with the peer, say) closes only c, logged
 // and counted in Stats.Panics.
 func (m *Mux) dispatch(c net.Conn) {
@@ -177,9 +177,14 @@ func (m *Mux) dispatch(c net.Conn) {
 	m.forget(c)
 	if err == nil && first == rsMagic && m.rs != nil && m.rs.enter() {
 		counted = false
-		m.wg.Done() // counted by the RawSocketServer from here
-		defer m.rs.wg.Done()
-		m.rs.serve(c, []byte{first})
+		m.wg.Done()        // counted by the RawSocketServer from here
+		handedOff := false // then the peer's end marks the WaitGroup done
+		defer func() {
+			if !handedOff {
+				m.rs.wg.Done()
+			}
+		}()
+		handedOff = m.rs.serve(c, []byte{first}, true)
 		return
 	}
 	switch {

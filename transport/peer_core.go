@@ -91,7 +91,7 @@ type peerCore struct {
 	state        peerState
 	writing      bool           // a writer goroutine is running
 	parked       bool           // ... and lingering on wake
-	wake         chan struct{}  // wakes a parked writer; cap 1, made on first park
+	wake         chan struct{}  // wakes a parked writer; cap 1, made when it parks, dropped when it exits
 	queue        []wamp.Message // waiting for the writer
 	spare        []wamp.Message // the last writer's batch slice, for reuse
 	pending      int            // queued + in the writer's current batch

@@ -178,6 +178,7 @@ func (r *round) refreshDeadline(q *peerCore) {
 func (q *peerCore) idleLocked(r *round) {
 	_ = q.nc.SetWriteDeadline(time.Time{})
 	q.writing = false
+	q.wake = nil // an idle connection holds no channel; the next linger makes one
 	if cap(r.batch) <= maxIdleQueueCap {
 		q.spare = r.batch
 	}

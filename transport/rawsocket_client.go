@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -90,7 +89,7 @@ func dialRawSocketConn(ctx context.Context, network, address string, tlsCfg *tls
 // A panic while reading or parsing the reply fails the handshake with an
 // error wrapping ErrReaderPanic, logged and counted.
 func rsClientHandshake(ctx context.Context, nc net.Conn, id, lenExp byte, cfg *RawSocketClientConfig) (
-	br *bufio.Reader, routerExp byte, err error) {
+	br *idleReader, routerExp byte, err error) {
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	defer func() {
 		if r := recover(); r != nil {
@@ -100,7 +99,7 @@ func rsClientHandshake(ctx context.Context, nc net.Conn, id, lenExp byte, cfg *R
 		}
 	}()
 	hello := rsHello(id, lenExp)
-	br = bufio.NewReaderSize(nc, cfg.ReadBufferBytes)
+	br = newIdleReader(nc, cfg.ReadBufferBytes)
 	var reply [4]byte
 	_, err = nc.Write(hello[:])
 	if err == nil {

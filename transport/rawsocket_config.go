@@ -48,8 +48,10 @@ type RawSocketConfig struct {
 	// HandshakeTimeout bounds the 4-octet handshake, including a TLS
 	// handshake when serving a tls.Listener (0 = 10s).
 	HandshakeTimeout time.Duration
-	// ReadBufferBytes is the size of the per-connection read buffer
-	// (0 = 2048). Frames that fit are decoded in place.
+	// ReadBufferBytes is the size of the read buffer (0 = 2048). Frames
+	// that fit are decoded in place. A connection holds it, from a pool,
+	// only while bytes are buffered: an idle one holds none (a TLS one, 256
+	// bytes).
 	ReadBufferBytes int
 	// MaxConnections bounds the connections in the handshake or
 	// established (0 = unlimited). A connection beyond it is answered with

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -279,7 +278,7 @@ func TestRawSocketBatchesQueuedFrames(t *testing.T) {
 	cc := &countingConn{Conn: sc}
 	pc := newPeerConfig(rsMaxLen(15), 0, -1, 0, 0, quietLogger, new(Stats))
 	a, accepted := acceptInto(t, nil)
-	p := newRSPeer(cc, bufio.NewReader(cc), codecJSON, pc, rsMaxLen(15), new(sync.WaitGroup), a)
+	p := newRSPeer(cc, newIdleReader(cc, 4096), codecJSON, pc, rsMaxLen(15), new(sync.WaitGroup), a)
 	go p.run()
 	r := nextPeer(t, accepted)
 

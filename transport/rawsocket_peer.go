@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
@@ -37,6 +36,12 @@ type rsPeer struct {
 
 	fr       rsFrameReader // reader goroutine only
 	onClosed func(*rsPeer) // deregistration hook, may be nil
+	// onEnd, when set (before run), parks the reader: between frames it
+	// hands itself to a fresh goroutine (waitAndRead) rather than wait with
+	// the stack its work grew, so an idle connection holds a goroutine of
+	// the smallest stack; onEnd runs last, on whichever goroutine sees the
+	// connection end.
+	onEnd func()
 
 	out *[]byte           // writer only: frames batched this round; nil between rounds
 	hdr [rsHeaderLen]byte // writer only: header of a direct write
@@ -47,7 +52,7 @@ var _ Peer = (*rsPeer)(nil)
 // newRSPeer builds a peer on an established connection. br is the reader
 // the handshake used (it may hold frames the other end sent early); maxIn
 // is the limit this end announced, maxOut the other end's.
-func newRSPeer(nc net.Conn, br *bufio.Reader, ser serialize.Serializer, pc *peerConfig,
+func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerConfig,
 	maxOut int, wg *sync.WaitGroup, a Acceptor) *rsPeer {
 	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes}}
 	p.cfg, p.ser, p.nc, p.w, p.self = pc, ser, nc, p, p
@@ -59,12 +64,30 @@ func newRSPeer(nc net.Conn, br *bufio.Reader, ser serialize.Serializer, pc *peer
 
 // run is the reader: Accept, then frames until the connection ends, then
 // Handler.Closed. It runs on the connection's goroutine and returns when
-// the connection is gone. A panic reading frames ends only this connection
-// (readFrames).
+// the connection is gone, or, parking (onEnd), when the reader has moved to
+// another goroutine (read). A panic reading frames ends only this
+// connection (readFrames).
 func (p *rsPeer) run() {
 	p.accept()
 	p.startKeepalive()
+	p.read()
+}
+
+// errParked ends readLoop when, parking, nothing is buffered.
+var errParked = errors.New("transport: rawsocket reader parked")
+
+// read reads frames until the connection ends, then ends the peer.
+// Parking, a reader that has nothing buffered starts a fresh goroutine to
+// wait for the next bytes and returns: a goroutine's stack grows with its
+// work (decoding, delivering) and never shrinks below 4 KB while it waits
+// in a read, whereas a new one waits in 2 KB. It costs one goroutine start
+// each time the connection goes quiet, and no syscall.
+func (p *rsPeer) read() {
 	err := p.readFrames()
+	if err == errParked {
+		go p.waitAndRead()
+		return
+	}
 	// The cause first, then the socket: a writer failing on the closed
 	// socket in between must not become the cause (it did: a keepalive
 	// timeout was reported as "use of closed network connection").
@@ -77,11 +100,24 @@ func (p *rsPeer) run() {
 	if p.h != nil {
 		p.closed(cause)
 	}
+	if p.onEnd != nil {
+		p.onEnd()
+	}
+}
+
+// waitAndRead is a parked reader: it waits for the next bytes (an error,
+// the read deadline included, is kept for the frame reader), then reads on.
+func (p *rsPeer) waitAndRead() {
+	p.fr.br.wait()
+	p.read()
 }
 
 // readLoop reads frames until an error: delivers messages, answers PINGs.
 func (p *rsPeer) readLoop() error {
 	for {
+		if p.onEnd != nil && p.fr.idle() {
+			return errParked
+		}
 		typ, payload, err := p.fr.next()
 		if err != nil {
 			return err

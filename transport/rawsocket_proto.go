@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -183,11 +182,26 @@ const rsKeepBuf = 64 << 10
 // allocated beyond the announced maximum. A payload is valid until the
 // next call. Not safe for concurrent use: the reader goroutine owns it.
 type rsFrameReader struct {
-	br      *bufio.Reader
+	br      *idleReader
 	max     int // payload limit this end announced
 	buf     []byte
 	hdr     [rsHeaderLen]byte
 	discard int // bytes of the last in-place payload still to skip
+}
+
+// idle reports whether nothing is buffered past the frames returned (and
+// no read error is waiting): the next frame needs a read. An idle reader
+// gives its pooled buffer back.
+func (fr *rsFrameReader) idle() bool {
+	if fr.discard > 0 {
+		fr.br.Discard(fr.discard)
+		fr.discard = 0
+	}
+	if fr.br.Buffered() != 0 || fr.br.err != nil {
+		return false
+	}
+	fr.br.release()
+	return true
 }
 
 // next returns the next frame. io.EOF means the stream ended cleanly
@@ -195,7 +209,7 @@ type rsFrameReader struct {
 // wrapping ErrRawSocketProtocol that the frame breaks the rules.
 func (fr *rsFrameReader) next() (typ byte, payload []byte, err error) {
 	if fr.discard > 0 {
-		_, _ = fr.br.Discard(fr.discard) // peeked already: cannot fail
+		fr.br.Discard(fr.discard) // peeked already
 		fr.discard = 0
 	}
 	if _, err = io.ReadFull(fr.br, fr.hdr[:]); err != nil {

@@ -1,12 +1,13 @@
 package transport
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestRawSocketLengthNibble(t *testing.T) {
@@ -141,13 +142,15 @@ func frames(fs ...[]byte) []byte {
 }
 
 func TestRawSocketFrameReader(t *testing.T) {
-	big := bytes.Repeat([]byte("x"), 3000) // larger than the 64-byte test buffer
+	big := bytes.Repeat([]byte("x"), 3000) // larger than the 512-byte test buffer
+	// larger than an idle reader's small buffer: read into the pooled one
+	medium := bytes.Repeat([]byte("m"), rsSmallRead+100)
 	stream := frames([]byte{0}, []byte("hello"), []byte{1}, []byte("ping"), []byte{0}, big,
-		[]byte{2}, nil, []byte{0}, []byte(""))
+		[]byte{0}, medium, []byte{2}, nil, []byte{0}, []byte(""), []byte{0}, medium)
 	want := []struct {
 		typ     byte
 		payload string
-	}{{0, "hello"}, {1, "ping"}, {0, string(big)}, {2, ""}, {0, ""}}
+	}{{0, "hello"}, {1, "ping"}, {0, string(big)}, {0, string(medium)}, {2, ""}, {0, ""}, {0, string(medium)}}
 	readers := map[string]func([]byte) io.Reader{
 		"whole":      func(b []byte) io.Reader { return bytes.NewReader(b) },
 		"one byte":   func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
@@ -155,7 +158,7 @@ func TestRawSocketFrameReader(t *testing.T) {
 	}
 	for name, mk := range readers {
 		t.Run(name, func(t *testing.T) {
-			fr := rsFrameReader{br: bufio.NewReaderSize(mk(stream), 64), max: 4096}
+			fr := rsFrameReader{br: newIdleReader(mk(stream), 512), max: 4096}
 			for i, w := range want {
 				typ, p, err := fr.next()
 				if err != nil || typ != w.typ || string(p) != w.payload {
@@ -165,7 +168,38 @@ func TestRawSocketFrameReader(t *testing.T) {
 			if _, _, err := fr.next(); err != io.EOF {
 				t.Fatalf("after the last frame: %v, want io.EOF", err)
 			}
+			if fr.br.big != nil {
+				t.Fatal("the reader keeps its pooled buffer with nothing buffered")
+			}
 		})
+	}
+}
+
+// TestIdleReaderHoldsNoBufferBetweenFrames checks what an idle RawSocket
+// connection holds: while a frame larger than the small buffer is in use,
+// the pooled buffer; once it is consumed and the reader waits for the next
+// frame, none.
+func TestIdleReaderHoldsNoBufferBetweenFrames(t *testing.T) {
+	medium := bytes.Repeat([]byte("m"), rsSmallRead+100)
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	go func() {
+		_, _ = pw.Write(frames([]byte{0}, medium))
+		_, _ = pw.Write(frames([]byte{0}, []byte("next")))
+		pw.Close()
+	}()
+	fr := rsFrameReader{br: newIdleReader(pr, 2048), max: 4096}
+	if _, p, err := fr.next(); err != nil || !bytes.Equal(p, medium) {
+		t.Fatalf("first frame: %d bytes, %v", len(p), err)
+	}
+	if fr.br.big == nil {
+		t.Fatal("a frame larger than the small buffer is not in the pooled one")
+	}
+	if _, p, err := fr.next(); err != nil || string(p) != "next" {
+		t.Fatalf("second frame: %q, %v", p, err)
+	}
+	if fr.br.big != nil {
+		t.Fatal("the pooled buffer is kept after its frame was consumed")
 	}
 }
 
@@ -185,7 +219,7 @@ func TestRawSocketFrameReaderErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fr := rsFrameReader{br: bufio.NewReaderSize(bytes.NewReader(tc.stream), 64), max: 4096}
+			fr := rsFrameReader{br: newIdleReader(bytes.NewReader(tc.stream), 512), max: 4096}
 			if _, _, err := fr.next(); !errors.Is(err, tc.want) {
 				t.Fatalf("err %v, want %v", err, tc.want)
 			}
@@ -226,7 +260,7 @@ func FuzzRawSocketFramer(f *testing.F) {
 	f.Add([]byte{0x7F, 0xF1, 0, 0, 0, 0, 0, 1, 'x'}, uint16(0))
 	f.Fuzz(func(t *testing.T, stream []byte, maxLen uint16) {
 		max := int(maxLen)
-		fr := rsFrameReader{br: bufio.NewReaderSize(bytes.NewReader(stream), 64), max: max}
+		fr := rsFrameReader{br: newIdleReader(bytes.NewReader(stream), 512), max: max}
 		for range len(stream) + 1 {
 			typ, p, err := fr.next()
 			if err != nil {
@@ -238,4 +272,47 @@ func FuzzRawSocketFramer(f *testing.F) {
 		}
 		t.Fatal("more frames than bytes")
 	})
+}
+
+// TestIdleReaderOnSocket checks the socket path of an idle reader (a TCP
+// connection): it keeps no buffer at all while nothing is buffered, reads
+// frames small and large, and reports the end of the stream.
+func TestIdleReaderOnSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	_ = server.SetReadDeadline(time.Now().Add(waitFor))
+	fr := rsFrameReader{br: newIdleReader(server, 2048), max: 8192}
+	if fr.br.raw == nil || fr.br.small != nil {
+		t.Fatal("a TCP connection is not read through its RawConn")
+	}
+	big := bytes.Repeat([]byte("b"), 5000) // beyond the pooled buffer
+	for i, payload := range [][]byte{[]byte("small"), bytes.Repeat([]byte("m"), 1500), big, []byte("last")} {
+		if _, err := client.Write(frames([]byte{0}, payload)); err != nil {
+			t.Fatal(err)
+		}
+		typ, p, err := fr.next()
+		if err != nil || typ != 0 || !bytes.Equal(p, payload) {
+			t.Fatalf("frame %d: type %d, %d bytes, %v; want %d bytes", i, typ, len(p), err, len(payload))
+		}
+		if !fr.idle() || fr.br.big != nil {
+			t.Fatalf("frame %d: a buffer is held with nothing buffered", i)
+		}
+	}
+	client.Close()
+	if _, _, err := fr.next(); err != io.EOF {
+		t.Fatalf("after the other end closed: %v, want io.EOF", err)
+	}
 }

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -95,8 +94,13 @@ func (s *RawSocketServer) Serve(ln net.Listener) error {
 			return ErrServerClosed
 		}
 		go func() {
-			defer s.wg.Done()
-			s.serve(c, nil)
+			handedOff := false // then the peer's end marks the WaitGroup done
+			defer func() {
+				if !handedOff {
+					s.wg.Done()
+				}
+			}()
+			handedOff = s.serve(c, nil, true)
 		}()
 	}
 }
@@ -111,7 +115,7 @@ func (s *RawSocketServer) ServeConn(c net.Conn) {
 		return
 	}
 	defer s.wg.Done()
-	s.serve(c, nil)
+	s.serve(c, nil, false)
 }
 
 // Close stops every Serve (closing its listener), fails connections still
@@ -140,26 +144,39 @@ func (s *RawSocketServer) Close() {
 
 // serve runs one connection: handshake, then the peer's reader. The
 // connection holds its slot under the connection limits from before the
-// handshake until serve returns: after Handler.Closed, or after a failed
-// or panicking handshake.
-func (s *RawSocketServer) serve(nc net.Conn, first []byte) {
+// handshake until it is done: after Handler.Closed, or after a failed or
+// panicking handshake. Without park, serve returns when the connection is
+// done. With park (Serve's goroutines), the reader may move to other
+// goroutines (rsPeer.read): serve then returns true, and the peer's end
+// releases the slot and marks the server's WaitGroup done.
+func (s *RawSocketServer) serve(nc net.Conn, first []byte, park bool) (handedOff bool) {
 	if !s.trackHandshake(nc) {
 		_ = nc.Close()
-		return
+		return false
 	}
 	slot, refusal := s.limits.acquire(remoteAddr(nc))
-	defer slot.release() // nil when refused
 	p := s.handshake(nc, first, refusal)
 	s.untrackHandshake(nc)
 	if p == nil {
+		slot.release() // nil when refused
 		_ = nc.Close()
-		return
+		return false
 	}
 	s.cfg.Stats.Accepted.Add(1)
 	if !s.register(p) { // Close ran during the handshake
 		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
 	}
+	if !park {
+		defer slot.release()
+		p.run()
+		return false
+	}
+	p.onEnd = func() { // parks the reader (rsPeer.read)
+		slot.release()
+		s.wg.Done()
+	}
 	p.run()
+	return true
 }
 
 // handshake reads the client's 4 octets and answers them, all within
@@ -176,7 +193,7 @@ func (s *RawSocketServer) handshake(nc net.Conn, first []byte, refusal limitRefu
 		}
 	}()
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
-	br := bufio.NewReaderSize(nc, s.cfg.ReadBufferBytes)
+	br := newIdleReader(nc, s.cfg.ReadBufferBytes)
 	var hello [4]byte
 	n := copy(hello[:], first)
 	if n == 0 { // read the first octet alone: garbage fails at once

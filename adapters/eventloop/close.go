@@ -37,11 +37,11 @@ func (l *Loop) beginClose() {
 	l.mu.Lock()
 	l.closed = true
 	l.isClosed.Store(true)
-	cancels := l.live.Cancels()
+	live := l.live.Nodes()
 	l.mu.Unlock()
 	l.cancelBase(scheduler.ErrClosed)
-	for _, cancel := range cancels {
-		cancel(scheduler.ErrClosed)
+	for _, n := range live {
+		n.Cancel(scheduler.ErrClosed)
 	}
 	l.signal()
 }

@@ -17,10 +17,9 @@ func (l *Loop) endCtx(n *ctxlist.Node) {
 	n.Cancel(nil)
 }
 
-// spawnTask is a queued or running Spawn call.
+// spawnTask is a queued or running Spawn call; its node is its context.
 type spawnTask struct {
 	node ctxlist.Node
-	ctx  context.Context
 	f    func(context.Context)
 }
 
@@ -43,7 +42,7 @@ func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	sp := &spawnTask{f: f}
-	sp.ctx, sp.node.Cancel = context.WithCancelCause(ctx)
+	sp.node.Init(ctx)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -61,13 +60,12 @@ func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
 
 func (l *Loop) runSpawn(sp *spawnTask) {
 	defer l.endCtx(&sp.node)
-	sp.f(sp.ctx)
+	sp.f(&sp.node)
 }
 
-// offloadJob is an accepted Offload call.
+// offloadJob is an accepted Offload call; its node is its context.
 type offloadJob struct {
 	node   ctxlist.Node
-	ctx    context.Context
 	work   func(context.Context) any
 	resume func(any)
 }
@@ -96,7 +94,7 @@ func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resu
 		ctx = context.Background()
 	}
 	j := &offloadJob{work: work, resume: resume}
-	j.ctx, j.node.Cancel = context.WithCancelCause(ctx)
+	j.node.Init(ctx)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -161,7 +159,7 @@ func (l *Loop) runJob(j *offloadJob) {
 			l.replaceHelper()
 		}
 	}()
-	v = j.work(j.ctx)
+	v = j.work(&j.node)
 	normal = true
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/inflight"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
@@ -53,12 +54,17 @@ type Backend struct {
 	closed   atomic.Bool
 	inflight *inflight.Gate
 
-	// base is the parent of every spawned task's cancellation; it is
-	// cancelled with cause scheduler.ErrClosed at Close. Its Done channel
-	// also wakes Mailbox.Put callers.
+	// base is cancelled with cause scheduler.ErrClosed at Close. Its Done
+	// channel wakes Mailbox.Put callers.
 	base       context.Context
 	cancelBase context.CancelCauseFunc
 	closeOnce  sync.Once
+
+	// live holds the contexts of running spawned tasks, which Close
+	// cancels; closing is set when Close collects them. Guarded by mu.
+	mu      sync.Mutex
+	live    ctxlist.List
+	closing bool
 
 	mailboxes mailbox.Host // shared by every mailbox of the backend
 }
@@ -101,7 +107,14 @@ func (b *Backend) Now() time.Time { return time.Now() }
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
+		b.mu.Lock()
+		b.closing = true
+		live := b.live.Nodes()
+		b.mu.Unlock()
 		b.cancelBase(scheduler.ErrClosed)
+		for _, n := range live {
+			n.Cancel(scheduler.ErrClosed)
+		}
 		b.inflight.Close()
 	})
 	<-b.inflight.Idle()
@@ -119,18 +132,38 @@ func (b *Backend) Spawn(ctx context.Context, f func(context.Context)) error {
 	if !b.inflight.Acquire() {
 		return scheduler.ErrClosed
 	}
-	tctx, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(b.base, func() { cancel(scheduler.ErrClosed) })
-	go b.runTask(tctx, cancel, stop, f)
+	t := &spawnTask{f: f}
+	t.node.Init(ctx)
+	b.mu.Lock()
+	b.live.Add(&t.node)
+	closing := b.closing
+	b.mu.Unlock()
+	if closing { // accepted just as Close began: cancel like the others
+		t.node.Cancel(scheduler.ErrClosed)
+	}
+	go b.runTask(t)
 	return nil
 }
 
-func (b *Backend) runTask(ctx context.Context, cancel context.CancelCauseFunc, stop func() bool, f func(context.Context)) {
+// spawnTask is a running Spawn call; its node is its context.
+type spawnTask struct {
+	node ctxlist.Node
+	f    func(context.Context)
+}
+
+func (b *Backend) runTask(t *spawnTask) {
 	defer b.inflight.Release()
-	defer cancel(nil)
-	defer stop()
+	defer b.endTask(t)
 	defer b.report.Recover("spawn", "")
-	f(ctx)
+	t.f(&t.node)
+}
+
+// endTask unregisters t and releases its context.
+func (b *Backend) endTask(t *spawnTask) {
+	b.mu.Lock()
+	b.live.Remove(&t.node)
+	b.mu.Unlock()
+	t.node.Cancel(nil)
 }
 
 // AfterFunc runs f on its own goroutine once d has elapsed, unless the

@@ -127,11 +127,11 @@ func (p *Pool) beginClose() {
 	p.closed.Store(true)
 	p.mu.Lock()
 	p.closing = true
-	cancels := p.live.Cancels()
+	live := p.live.Nodes()
 	p.mu.Unlock()
 	p.cancelBase(scheduler.ErrClosed)
-	for _, cancel := range cancels {
-		cancel(scheduler.ErrClosed)
+	for _, n := range live {
+		n.Cancel(scheduler.ErrClosed)
 	}
 	p.inflight.Close()
 }

@@ -10,8 +10,7 @@ import (
 
 // spawnTask is a queued or running Spawn call.
 type spawnTask struct {
-	node ctxlist.Node
-	ctx  context.Context
+	node ctxlist.Node // the task's context
 	f    func(context.Context)
 }
 
@@ -37,7 +36,7 @@ func (p *Pool) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	sp := &spawnTask{f: f}
-	sp.ctx, sp.node.Cancel = context.WithCancelCause(ctx)
+	sp.node.Init(ctx)
 	p.mu.Lock()
 	p.live.Add(&sp.node)
 	closing := p.closing
@@ -91,7 +90,7 @@ func (p *Pool) runSpawn(sp *spawnTask) {
 	defer p.inflight.Release()
 	defer p.endSpawn(sp)
 	defer p.report.Recover("spawn", "")
-	sp.f(sp.ctx)
+	sp.f(&sp.node)
 }
 
 func (p *Pool) endSpawn(sp *spawnTask) {

@@ -135,6 +135,7 @@ func (c *conn) Message(m wamp.Message) {
 		}
 	}
 	c.timer.Stop()
+	c.timer = stoppedTimer{} // let the backend's timer go
 	if abort == nil {
 		abort = c.admitHandshake()
 	}
@@ -237,3 +238,8 @@ func (c *conn) Refused(m wamp.Message, err error) {
 func abortMsg(reason wamp.URI, msg string) *wamp.Abort {
 	return &wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}
 }
+
+// stoppedTimer is the timer of a connection whose HELLO came.
+type stoppedTimer struct{}
+
+func (stoppedTimer) Stop() bool { return false }

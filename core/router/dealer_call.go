@@ -159,10 +159,19 @@ type callOpts struct {
 // can find the calling session), plus "timeout" (the caller's
 // options.timeout in ms, when it sets a deadline) and "disclose_me" (true when the caller
 // asked for disclosure, so the application can honour the caller's wish).
+//
+// Like emptyDetails, the details of the plainest call to the application
+// (the caller's identity alone) are one map per caller, made once and
+// shared by its calls: nobody modifies an INVOCATION's details.
 func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
 	internal := callee.info.Internal
-	if !pattern && !o.disclose && !o.progress && !internal && o.ppt == nil {
-		return emptyDetails
+	if !pattern && !o.disclose && !o.progress && o.ppt == nil {
+		switch {
+		case !internal:
+			return emptyDetails
+		case o.timeoutMs == 0:
+			return caller.identityDetails()
+		}
 	}
 	d := make(wamp.Dict, 4)
 	wamp.CopyPPT(d, o.ppt)

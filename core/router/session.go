@@ -231,7 +231,22 @@ type session struct {
 
 // callerBoxes are a caller's ID, authid and authrole as the values of
 // INVOCATION details: boxed once per session rather than once per call.
-type callerBoxes struct{ id, authID, authRole any }
+// identity is the details of a plain call to the application's own
+// session (these three keys and nothing else), made on first use and
+// shared by every such INVOCATION: never modified.
+type callerBoxes struct {
+	id, authID, authRole any
+	identity             wamp.Dict
+}
+
+// identityDetails returns s's shared identity details (callerBoxes).
+func (s *session) identityDetails() wamp.Dict {
+	b := s.callerBoxes()
+	if b.identity == nil {
+		b.identity = wamp.Dict{wamp.DetailCaller: b.id, wamp.DetailCallerAuthID: b.authID, wamp.DetailCallerAuthRole: b.authRole}
+	}
+	return b.identity
+}
 
 // callerBoxes returns s's boxed identity, made once. s.info is fixed from
 // WELCOME on.

@@ -2,11 +2,12 @@ package ctxlist
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 )
 
-// members returns which of nodes' cancel functions l holds, by index, in
+// members returns which of the nodes l holds, by index, in
 // list order.
 func members(l *List, ids map[*Node]int) []int {
 	var out []int
@@ -54,27 +55,91 @@ func TestAddRemove(t *testing.T) {
 	}
 }
 
-func TestCancelsCancelsEveryLiveContext(t *testing.T) {
+func TestNodesCancelsEveryLiveContext(t *testing.T) {
 	var l List
-	ctxs := make([]context.Context, 3)
 	nodes := make([]*Node, 3)
-	for i := range ctxs {
+	for i := range nodes {
 		nodes[i] = &Node{}
-		ctxs[i], nodes[i].Cancel = context.WithCancelCause(context.Background())
+		nodes[i].Init(context.Background())
 		l.Add(nodes[i])
 	}
 	l.Remove(nodes[1])
-	cancels := l.Cancels()
-	if len(cancels) != 2 {
-		t.Fatalf("%d cancel functions, want 2", len(cancels))
+	live := l.Nodes()
+	if len(live) != 2 {
+		t.Fatalf("%d live nodes, want 2", len(live))
 	}
-	for _, c := range cancels {
-		c(context.Canceled)
+	for _, n := range live {
+		n.Cancel(context.Canceled)
 	}
-	for i, ctx := range ctxs {
-		if done := ctx.Err() != nil; done != (i != 1) {
+	for i, n := range nodes {
+		if done := n.Err() != nil; done != (i != 1) {
 			t.Fatalf("context %d done = %v after cancelling the live ones", i, done)
 		}
 	}
 	nodes[1].Cancel(nil)
+}
+
+type key struct{}
+
+// TestNodeIsAContext checks a Node against the standard context it stands
+// for: the cause, Done, derived contexts, values and a cancelable parent,
+// whether the standard context is made before or after Cancel.
+func TestNodeIsAContext(t *testing.T) {
+	errCause := errors.New("cause")
+	parent := context.WithValue(context.Background(), key{}, "v")
+	for _, early := range []bool{false, true} {
+		var n Node
+		n.Init(parent)
+		if early && closed(n.Done()) {
+			t.Fatal("Done closed before Cancel")
+		}
+		child, cancelChild := context.WithCancel(&n)
+		defer cancelChild()
+		if n.Err() != nil || child.Err() != nil {
+			t.Fatalf("early=%v: canceled before Cancel", early)
+		}
+		if got := n.Value(key{}); got != "v" {
+			t.Fatalf("early=%v: Value = %v, want the parent's", early, got)
+		}
+		n.Cancel(errCause)
+		n.Cancel(errors.New("second cause is ignored"))
+		if !closed(n.Done()) {
+			t.Fatalf("early=%v: Done not closed after Cancel", early)
+		}
+		if !errors.Is(n.Err(), context.Canceled) || !errors.Is(context.Cause(&n), errCause) {
+			t.Fatalf("early=%v: Err %v, Cause %v; want Canceled and the cause", early, n.Err(), context.Cause(&n))
+		}
+		if !errors.Is(child.Err(), context.Canceled) || !errors.Is(context.Cause(child), errCause) {
+			t.Fatalf("early=%v: derived context: Err %v, Cause %v", early, child.Err(), context.Cause(child))
+		}
+	}
+
+	// A cancelable parent reaches the node.
+	p, cancel := context.WithCancelCause(context.Background())
+	var n Node
+	n.Init(p)
+	cancel(errCause)
+	if !closed(n.Done()) {
+		t.Fatal("Done not closed after the parent's cancel")
+	}
+	if !errors.Is(context.Cause(&n), errCause) {
+		t.Fatalf("parent's cause: got %v", context.Cause(&n))
+	}
+	// Cancel before anyone asked for Done, cause nil: plain Canceled.
+	var m Node
+	m.Init(nil)
+	m.Cancel(nil)
+	if !errors.Is(m.Err(), context.Canceled) || !errors.Is(context.Cause(&m), context.Canceled) {
+		t.Fatalf("Cancel(nil): Err %v, Cause %v", m.Err(), context.Cause(&m))
+	}
+}
+
+// closed reports whether d is closed, without waiting.
+func closed(d <-chan struct{}) bool {
+	select {
+	case <-d:
+		return true
+	default:
+		return false
+	}
 }
