@@ -20,7 +20,7 @@ import (
 )
 
 // benchPhases are the measurement phases run against each router.
-var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "sessions", "idle"}
+var benchPhases = []string{"rpc-latency", "rpc-throughput", "fanout", "sessions", "idle", "slowsub"}
 
 // benchConfig is the bench's settings, from its flags.
 type benchConfig struct {

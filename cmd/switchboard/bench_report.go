@@ -115,7 +115,7 @@ func benchRows(cfg benchConfig) []benchRow {
 	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")
 	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
-	return rows
+	return append(rows, slowSubRows(cfg)...)
 }
 
 // computeRatios fills Echo (the mean of the echo runs) and Ratios.

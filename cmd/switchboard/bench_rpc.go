@@ -55,6 +55,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"fanout":         e.fanoutAll,
 		"sessions":       e.sessionChurn,
 		"idle":           e.idleMemory,
+		"slowsub":        e.slowSub,
 	}
 	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {
