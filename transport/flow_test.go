@@ -129,6 +129,47 @@ func TestStalledReceiverHoldingSenderIsClosed(t *testing.T) {
 	}
 }
 
+// A subscriber that holds its publisher for EVENTs and takes no bytes for
+// EventStallTimeout lets the publisher go, stays connected (its queue
+// bounds and StallTimeout still apply), and holds it for no EVENT again
+// until it takes bytes; a hold for anything else still holds.
+func TestStalledSubscriberLetsPublisherGo(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1, WriteTimeout: time.Hour,
+		StallTimeout: time.Hour, EventStallTimeout: 20 * time.Millisecond}, nil, nil)
+	rsRawConnect(t, srv.addr, 15) // never reads
+	recv := nextPeer(t, srv.accepted)
+	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	send := nextPeer(t, srv.accepted)
+	fc := recv.peer.(FlowControl)
+	for i := range 40 {
+		recv.peer.Send(bigEvent(i, 512<<10))
+	}
+	eventually(t, "the receiver to be congested", fc.Congested)
+	fc.ThrottleEvent(send.peer)
+	if !gateHeld(send.peer) {
+		t.Fatal("the publisher's reader is not held")
+	}
+	eventually(t, "the stalled subscriber to let its publisher go", func() bool { return !gateHeld(send.peer) })
+	sender.Send(event(10))
+	if got := publicationOf(t, send.nextMsg(t)); got != 10 {
+		t.Fatalf("publisher's message %d, want 10", got)
+	}
+	if got := srv.stats.StallReleases.Load(); got != 1 {
+		t.Errorf("StallReleases = %d, want 1", got)
+	}
+	fc.ThrottleEvent(send.peer)
+	if gateHeld(send.peer) {
+		t.Fatal("a stalled subscriber holds its publisher again")
+	}
+	if !fc.Congested() || srv.stats.SlowConsumers.Load() != 0 {
+		t.Fatal("the stalled subscriber was closed or drained; want it connected and congested")
+	}
+	fc.Throttle(send.peer)
+	if !gateHeld(send.peer) {
+		t.Fatal("a hold for a non-EVENT message does not hold")
+	}
+}
+
 func TestPauseResume(t *testing.T) {
 	srv := startRS(t, RawSocketConfig{PingInterval: -1}, nil, nil)
 	client, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})

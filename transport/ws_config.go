@@ -18,6 +18,9 @@ const (
 	DefaultPingInterval     = 30 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultEventStallTimeout is how long a subscriber whose socket takes
+	// no bytes may hold its publisher (see FlowControl.ThrottleEvent).
+	DefaultEventStallTimeout = 100 * time.Millisecond
 	// DefaultReadBufferBytes is half of gws's default: typical WAMP messages
 	// are a few hundred bytes, larger payloads are read straight into the
 	// message buffer anyway, and the buffer lives as long as the connection.
@@ -55,6 +58,12 @@ type WebSocketConfig struct {
 	// consumer: its socket takes no bytes, so holding the senders any
 	// longer only stalls them (0 = WriteTimeout/4).
 	StallTimeout time.Duration
+	// EventStallTimeout is how long a congested subscriber may hold a
+	// publisher while its socket takes no bytes (0 =
+	// DefaultEventStallTimeout, at most StallTimeout): then the publisher
+	// reads again, and the subscriber holds none until it takes bytes
+	// (FlowControl.ThrottleEvent).
+	EventStallTimeout time.Duration
 	// OutboundBudget bounds the bytes queued for all of this server's peers
 	// together; share one between servers to bound a process (nil = one of
 	// DefaultOutboundBudgetBytes for this server). See OutboundBudget.
@@ -157,6 +166,7 @@ type peerConfig struct {
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
 	stall           time.Duration // StallTimeout (flow.go): WriteTimeout/4 unless set
+	eventStall      time.Duration // EventStallTimeout (flow.go)
 	logger          *slog.Logger
 	stats           *Stats
 }
@@ -300,6 +310,17 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 		pc.writeTimeout = DefaultWriteTimeout
 	}
 	pc.stall = pc.writeTimeout / 4
+	pc.eventStall = DefaultEventStallTimeout
+	return pc
+}
+
+// withEventStall sets EventStallTimeout (0: the default), at most the
+// stall timeout.
+func (pc *peerConfig) withEventStall(d time.Duration) *peerConfig {
+	if d > 0 {
+		pc.eventStall = d
+	}
+	pc.eventStall = min(pc.eventStall, pc.stall)
 	return pc
 }
 

@@ -54,6 +54,7 @@ import (
 //	outbound_queue_bytes: 0               # 0 = 2 x max_message_bytes
 //	outbound_budget_bytes: 0              # all peers together; 0 = 1 GiB
 //	stall_timeout: 0s                     # 0 = 2.5s
+//	event_stall_timeout: 0s               # 0 = 100ms
 //	inflight_bytes_per_session: 0         # 0 = 1 MiB
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
@@ -79,6 +80,9 @@ type Config struct {
 	// socket takes nothing for this long is closed as a slow consumer
 	// (0 = 2.5s, a quarter of the write timeout).
 	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// EventStallTimeout: a congested subscriber whose socket takes nothing
+	// for this long lets go of the publishers it holds (0 = 100ms).
+	EventStallTimeout time.Duration `yaml:"event_stall_timeout"`
 	// InflightBytesPerSession bounds the estimated bytes of one session's
 	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).
 	InflightBytesPerSession int           `yaml:"inflight_bytes_per_session"`
@@ -390,6 +394,7 @@ func (c Config) problems() []configProblem {
 		{"outbound_queue_bytes", int64(c.OutboundQueueBytes)},
 		{"outbound_budget_bytes", c.OutboundBudgetBytes},
 		{"stall_timeout", int64(c.StallTimeout)},
+		{"event_stall_timeout", int64(c.EventStallTimeout)},
 		{"inflight_bytes_per_session", int64(c.InflightBytesPerSession)},
 	} {
 		if v.n < 0 {

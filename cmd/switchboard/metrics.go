@@ -171,7 +171,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		{"closed", st.Closed.Load()}, {"malformed_frames", st.MalformedFrames.Load()},
 		{"keepalive_timeouts", st.KeepaliveTimeouts.Load()}, {"write_timeouts", st.WriteTimeouts.Load()},
 		{"protocol_errors", st.ProtocolErrors.Load()}, {"encode_errors", st.EncodeErrors.Load()},
-		{"throttled", st.Throttled.Load()}, {"panics", st.Panics.Load()},
+		{"throttled", st.Throttled.Load()}, {"stall_releases", st.StallReleases.Load()}, {"panics", st.Panics.Load()},
 	} {
 		counter(descTransport, e.v, e.name)
 	}

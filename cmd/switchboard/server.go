@@ -143,7 +143,8 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ws, err = transport.NewWebSocketServer(transport.WebSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue,
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
-			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
+			EventStallTimeout: c.EventStallTimeout,
+			AllowedOrigins:    lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 			Stats: s.obs.stats,
 		}, s.app)
@@ -155,7 +156,8 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		rs, err = transport.NewRawSocketServer(transport.RawSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
-			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
+			EventStallTimeout: c.EventStallTimeout,
+			MaxConnections:    lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 			Stats: s.obs.stats,
 		}, s.app)
 	}
