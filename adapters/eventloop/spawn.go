@@ -96,7 +96,7 @@ func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resu
 		ctx = context.Background()
 	}
 	j := &offloadJob{work: work, resume: resume}
-	j.ctx, j.node.Cancel = context.WithCancelCause(ctx)
+	j.ctx, j.node.Cancel = context.WithCancelCause(context.WithValue(ctx, helperKey{}, l))
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -196,4 +196,37 @@ func (l *Loop) replaceHelper() {
 	if start {
 		go l.helper()
 	}
+}
+
+// helperKey marks the context of offloaded work with its loop: WaitOutside
+// knows the caller holds one of the loop's helpers.
+type helperKey struct{}
+
+// WaitOutside implements scheduler.OutsideWaiter: while f waits, the
+// caller's helper does not count against OffloadMax (a queued job may
+// start on a new helper); when f returns it counts again, so the helpers
+// may briefly number one more than OffloadMax. In manual mode, and for a
+// caller that is not offloaded work of l, it runs f.
+func (l *Loop) WaitOutside(ctx context.Context, f func()) {
+	if l.manual || ctx.Value(helperKey{}) != l {
+		f()
+		return
+	}
+	l.mu.Lock()
+	l.helpers--
+	start := len(l.pending) > 0 && l.helpers < l.offMax
+	if start {
+		l.helpers++
+		l.helperWG.Add(1)
+	}
+	l.mu.Unlock()
+	if start {
+		go l.helper()
+	}
+	defer func() {
+		l.mu.Lock()
+		l.helpers++
+		l.mu.Unlock()
+	}()
+	f()
 }
