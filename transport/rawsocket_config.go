@@ -34,6 +34,8 @@ type RawSocketConfig struct {
 	// budget of DefaultOutboundBudgetBytes for this server).
 	OutboundQueueBytes int
 	OutboundBudget     *OutboundBudget
+	// InboundBudget means what it means in WebSocketConfig.
+	InboundBudget *InboundBudget
 	// StallTimeout and EventStallTimeout mean what they mean in
 	// WebSocketConfig.
 	StallTimeout      time.Duration

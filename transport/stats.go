@@ -48,6 +48,9 @@ type Stats struct {
 	// socket took no bytes for EventStallTimeout while it held them for
 	// EVENTs (a subscriber that stopped reading frees its publisher).
 	StallReleases atomic.Int64
+	// InboundBudgetRefusals counts connections failed because a frame
+	// they sent did not fit in the server's InboundBudget.
+	InboundBudgetRefusals atomic.Int64
 	// Panics counts panics recovered on a goroutine handling a peer's input
 	// (WebSocket and RawSocket readers and handshakes, the Mux's
 	// dispatch): each is logged with its stack and closes only its

@@ -68,6 +68,11 @@ type WebSocketConfig struct {
 	// together; share one between servers to bound a process (nil = one of
 	// DefaultOutboundBudgetBytes for this server). See OutboundBudget.
 	OutboundBudget *OutboundBudget
+	// InboundBudget bounds the bytes of inbound messages being read by
+	// all of this server's peers together; share one between servers to
+	// bound a process (nil = one of DefaultInboundBudgetBytes for this
+	// server). See InboundBudget.
+	InboundBudget *InboundBudget
 	// PingInterval is the period of keepalive pings (0 = 30s; negative
 	// disables pings and the silence timeout).
 	PingInterval time.Duration
@@ -162,6 +167,7 @@ type peerConfig struct {
 	queueMax        int
 	queueBytes      int             // a peer's outbound byte budget
 	budget          *OutboundBudget // shared by the peers of a server (or more)
+	inbound         *InboundBudget  // the same for inbound messages being read
 	pingInterval    time.Duration   // <= 0: keepalive disabled
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
@@ -300,6 +306,7 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	}
 	pc.queueBytes = max(2*pc.maxMessageBytes, minOutboundQueueBytes)
 	pc.budget = NewOutboundBudget(0)
+	pc.inbound = NewInboundBudget(0)
 	if pc.pingInterval == 0 {
 		pc.pingInterval = DefaultPingInterval
 	}
@@ -311,6 +318,15 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	}
 	pc.stall = pc.writeTimeout / 4
 	pc.eventStall = DefaultEventStallTimeout
+	return pc
+}
+
+// withInbound sets the inbound budget (nil: a new one, set by
+// newPeerConfig).
+func (pc *peerConfig) withInbound(b *InboundBudget) *peerConfig {
+	if b != nil {
+		pc.inbound = b
+	}
 	return pc
 }
 
