@@ -41,8 +41,12 @@ func TestRawSocketAnswersEveryPing(t *testing.T) {
 func TestThrottleHoldsSenderUntilReceiverDrains(t *testing.T) {
 	// The receiver's client does not read, so its queue stays above the
 	// soft limit (OutboundQueueMax/8 = 8) while the kernel buffers are full.
+	// The receiver reads late on purpose, and its 20 MiB go out in one
+	// batch under one write deadline: under the race detector on a loaded
+	// machine reading them took longer than the default WriteTimeout (the
+	// whole run failed once so, 26 s): neither timeout is tested here.
 	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1,
-		StallTimeout: time.Hour}, nil, nil) // the receiver reads late on purpose
+		StallTimeout: time.Hour, WriteTimeout: time.Hour}, nil, nil)
 	slow := rsRawConnect(t, srv.addr, 15)
 	recv := nextPeer(t, srv.accepted)
 	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
