@@ -121,3 +121,29 @@ func SpawnBlocking(as AsyncSupport, ctx context.Context, f func(context.Context)
 	}
 	return as.Spawn(ctx, f)
 }
+
+// OutsideWaiter is implemented by backends that run blocking tasks on a
+// bounded set of goroutines (the pool's workers, the event loop's offload
+// helpers). See WaitOutside.
+type OutsideWaiter interface {
+	// WaitOutside runs f, during which the task whose context is ctx
+	// does not count against the backend's bound.
+	WaitOutside(ctx context.Context, f func())
+}
+
+// WaitOutside runs f, which waits for something no task of as produces
+// (a network peer's answer: a client's AUTHENTICATE), so that a task
+// calling it does not hold a bounded worker meanwhile: on the pool and the
+// event loop's helpers another task may use the caller's place until f
+// returns; once it returns, the caller runs again when a place is free
+// again (pool) or at once (event loop helpers, which may then briefly
+// number one more than their bound). ctx must be the calling task's
+// context or derived from it; for any other caller, and on the other
+// backends, WaitOutside just runs f.
+func WaitOutside(as AsyncSupport, ctx context.Context, f func()) {
+	if w, ok := as.(OutsideWaiter); ok && ctx != nil {
+		w.WaitOutside(ctx, f)
+		return
+	}
+	f()
+}

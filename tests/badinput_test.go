@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,7 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown realm", steps: []step{{`[1,"nosuch",{"roles":{"caller":{}}}]`, abortCode, []any{nil, "wamp.error.no_such_realm"}}}, closed: true},
 		{name: "HELLO without roles", steps: []step{{`[1,"realm1",{}]`, abortCode, []any{nil, pv}}}, closed: true},
 		{name: "HELLO wrong arity", steps: []step{{`[1,"realm1"]`, abortCode, []any{nil, pv}}}, closed: true},
+		{name: "HELLO over 64 KiB", steps: []step{{`[1,"realm1",{"roles":{"caller":{}},"authextra":{"x":"` + strings.Repeat("x", 70<<10) + `"}}]`, abortCode, []any{nil, pv}}}, closed: true},
 		{name: "unsupported auth method", steps: []step{{`[1,"realm1",{"roles":{"caller":{}},"authmethods":["ticket"]}]`, abortCode, []any{nil, "wamp.error.no_matching_auth_method"}}}, closed: true},
 		{name: "malformed JSON after join", joined: true, steps: []step{{`[48,1,{},`, abortCode, []any{nil, pv}}}, closed: true},
 		{name: "second HELLO", joined: true, steps: []step{{`[1,"realm1",{"roles":{"caller":{}}}]`, abortCode, []any{nil, pv}}}, closed: true},

@@ -5,12 +5,18 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
+	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
+	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
+	"github.com/switchboard-wamp/switchboard/adapters/pool"
 	"github.com/switchboard-wamp/switchboard/auth"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/client/authenticate"
 	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
 
@@ -19,13 +25,9 @@ import (
 // aborted with switchboard.error.too_many_handshakes, a session joined
 // before the flood is still served, a client from elsewhere (a unix
 // socket: no source IP, counted in the total only) still joins, and the
-// places come back when the flooders go.
-//
-// perAddr stays below the pool backend's 4 workers: there an
-// authenticator waiting for AUTHENTICATE holds a worker until the
-// handshake ends, so a flood of as many handshakes as workers would stall
-// every authentication until HandshakeTimeout (a limit of the pool's
-// bounded workers, not of the handshake count).
+// places come back when the flooders go. (That a waiting authenticator
+// holds none of a bounded backend's workers is
+// TestChallengeFloodHoldsNoWorker.)
 func TestHandshakeFlood(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		const perAddr = 2
@@ -84,4 +86,59 @@ func TestHandshakeFlood(t *testing.T) {
 		late.send(hello)
 		late.want(int(wamp.CHALLENGE), "ticket")
 	})
+}
+
+// More unanswered CHALLENGEs than the backend has places for blocking
+// work (the pool's 2 workers, the event loop's 2 offload helpers): an
+// authenticator waiting for AUTHENTICATE holds none of them, so another
+// client still authenticates, joins and calls a Go procedure (a handler
+// on the same workers) — long before the flood's handshakes could time
+// out and free anything.
+func TestChallengeFloodHoldsNoWorker(t *testing.T) {
+	for _, bk := range []backend{
+		{Name: "pool", New: func() scheduler.AsyncSupport { return pool.New(pool.Config{Workers: 2}) }},
+		{Name: "eventloop", New: func() scheduler.AsyncSupport { return eventloop.New(eventloop.Config{OffloadMax: 2}) }},
+	} {
+		t.Run(bk.Name, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent()
+			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+			const flood = 6
+			r := testrouter.Serve(t, bk.New(), core.Config{
+				HandshakeTimeout: 10 * time.Minute, // the flood must not end by itself
+				Realms:           []core.RealmConfig{{URI: "realm1"}},
+			})
+			a, err := auth.New(e2eAuthConfig(t))
+			must(t, err)
+			r.Realm.SetAuthenticator(a.Authenticate)
+			ctx, cancel := context.WithTimeout(context.Background(), guard)
+			defer cancel()
+			_, err = r.Realm.Register(ctx, "com.example.ping", func(context.Context, *core.Invocation) (*core.Result, error) {
+				return &core.Result{Args: wamp.List{"pong"}}, nil
+			}, nil)
+			must(t, err)
+
+			hello := `[1,"realm1",{"roles":{"caller":{}},"authmethods":["ticket"],"authid":"alice"}]`
+			for range flood {
+				p := dialWire(t, r.URL, "wamp.2.json")
+				p.send(hello)
+				p.want(int(wamp.CHALLENGE), "ticket")
+			}
+			if n := r.App.Handshakes(); n != flood {
+				t.Fatalf("Handshakes() = %d during the flood, want %d", n, flood)
+			}
+			as := goroutine.New(goroutine.Config{})
+			defer as.Close()
+			cfg := client.Config{Realm: "realm1", Backend: as, Serializers: []serialize.Serializer{serialize.JSON}}
+			authenticate.Ticket("alice", "alice-ticket").Apply(&cfg)
+			s, err := client.Dial(ctx, r.URL, cfg)
+			if err != nil {
+				t.Fatalf("join during a flood of %d unanswered challenges: %v", flood, err)
+			}
+			defer s.Leave(ctx, "")
+			res, err := s.Call(ctx, "com.example.ping", nil, nil, nil)
+			if err != nil || len(res.Args) != 1 || res.Args[0] != "pong" {
+				t.Fatalf("call during the flood: %v %v", res, err)
+			}
+		})
+	}
 }

@@ -85,13 +85,16 @@ func startBudgetRouter(t *testing.T, b backend) (string, *transport.Stats, *tran
 // interval (0 = the default, 30 s). The stall timeout (3 s) leaves the
 // reading subscriber, starved of CPU on a loaded machine under the race
 // detector, a wide margin: a 500 ms one closed it too in a CI run beside
-// other jobs.
+// other jobs. For the same reason the event stall timeout is 1 s, not the
+// default 100 ms: a reader starved that long would let the publisher go
+// and then overflow its 2 MiB budget (transport's
+// TestStalledSubscriberLetsPublisherGo tests the release itself).
 func startBudgetRouterPing(t *testing.T, b backend, ping time.Duration) (string, *transport.Stats, *transport.OutboundBudget) {
 	t.Helper()
 	stats, budget := new(transport.Stats), transport.NewOutboundBudget(64<<20)
 	url := startWSRouter(t, b, transport.WebSocketConfig{
 		Serializers: []serialize.Serializer{serialize.JSON}, Stats: stats, MaxMessageBytes: 1 << 20,
-		OutboundBudget: budget, StallTimeout: 3 * time.Second, PingInterval: ping,
+		OutboundBudget: budget, StallTimeout: 3 * time.Second, EventStallTimeout: time.Second, PingInterval: ping,
 	})
 	return url, stats, budget
 }

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"sync/atomic"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
@@ -90,4 +91,68 @@ func (q *peerCore) releaseBytesLocked(n int) {
 	}
 	q.pendingBytes -= n
 	q.cfg.budget.add(-n)
+}
+
+// Inbound budget: the bytes of inbound messages being read. A WebSocket
+// or RawSocket reader sizes its buffer from the length a frame header
+// declares, before the payload arrives, so 10,000 connections each part
+// way through a maximum-size message would hold 10,000 x MaxMessageBytes.
+// Every frame larger than inboundFree takes its declared length from the
+// server's InboundBudget when its header is read, and gives it back once
+// its message has been decoded (or the connection ends); a frame that
+// does not fit fails its connection (WebSocket close 1013 "inbound budget
+// exhausted", RawSocket: the connection is closed), counted in
+// Stats.InboundBudgetRefusals. Smaller frames are read within the
+// per-connection buffers.
+const (
+	// DefaultInboundBudgetBytes is what the readers of one server (or of
+	// every server sharing an InboundBudget) may hold in all.
+	DefaultInboundBudgetBytes = 1 << 30
+	// inboundFree is the largest frame read without taking from the
+	// inbound budget.
+	inboundFree = 4 << 10
+)
+
+// ErrInboundBudget is the close cause of a connection whose next message
+// did not fit in its server's InboundBudget.
+var ErrInboundBudget = errors.New("transport: inbound byte budget of the server exhausted")
+
+// InboundBudget bounds the bytes of inbound messages being read by every
+// peer that shares it: give one to several servers
+// (WebSocketConfig.InboundBudget, RawSocketConfig.InboundBudget) to bound a
+// whole process. Safe for concurrent use.
+type InboundBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewInboundBudget returns a budget of maxBytes (<= 0:
+// DefaultInboundBudgetBytes).
+func NewInboundBudget(maxBytes int64) *InboundBudget {
+	if maxBytes <= 0 {
+		maxBytes = DefaultInboundBudgetBytes
+	}
+	return &InboundBudget{max: maxBytes}
+}
+
+// Max is the budget's size in bytes.
+func (b *InboundBudget) Max() int64 { return b.max }
+
+// Used is the number of bytes held by readers now.
+func (b *InboundBudget) Used() int64 { return b.used.Load() }
+
+// take reserves n bytes, or reports false when they do not fit.
+func (b *InboundBudget) take(n int64) bool {
+	if b.used.Add(n) > b.max {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+// give returns n reserved bytes.
+func (b *InboundBudget) give(n int64) {
+	if n != 0 {
+		b.used.Add(-n)
+	}
 }

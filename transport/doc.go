@@ -146,8 +146,13 @@
 // Stalled receivers: a congested peer that holds senders and writes
 // nothing for StallTimeout (default WriteTimeout/4) has stopped reading; it
 // is closed at once as a slow consumer (its socket, since no close frame
-// could reach it) and its senders read again, so a stuck subscriber stalls
-// a publisher for at most StallTimeout.
+// could reach it) and its senders read again. A subscriber holds its
+// publisher for EVENTs (FlowControl.ThrottleEvent) only while its socket
+// takes bytes: after EventStallTimeout (default 100 ms) without, the
+// publisher reads again and the subscriber holds nobody until it takes
+// bytes, so a stuck subscriber stalls its publisher, and the publisher's
+// other subscribers, for at most EventStallTimeout; its queue bounds (or
+// WriteTimeout) then close it.
 //
 // Byte budgets: every queued message counts its estimated size
 // (wamp.SizeHint, computed once per fan-out message). A peer may hold

@@ -19,9 +19,11 @@ import (
 // the sender's reader stops between two messages (so TCP backpressure
 // reaches whoever is flooding) until every receiver that throttled it has
 // drained to half its soft limits, or has closed. A receiver that truly
-// stops reading is still closed, by WriteTimeout (its writer stalls) or by
-// the hard OutboundQueueMax or OutboundQueueBytes; a receiver that reads is never closed for a
-// burst somebody else sent.
+// stops reading is still closed, by StallTimeout or WriteTimeout (its
+// writer stalls) or by the hard OutboundQueueMax or OutboundQueueBytes; a
+// receiver that reads is never closed for a burst somebody else sent. A
+// subscriber holds its publisher (ThrottleEvent) only while its socket
+// takes bytes: after EventStallTimeout without, the publisher reads again.
 
 // FlowControl is implemented by the peers of the socket transports
 // (WebSocket and RawSocket, both sides). Peers that do not implement it
@@ -36,6 +38,13 @@ type FlowControl interface {
 	// or this peer closed. It does nothing when this peer is not congested.
 	// A sender held by several peers reads again once all released it.
 	Throttle(sender Peer)
+	// ThrottleEvent is Throttle for a message a subscriber does not
+	// answer (an EVENT): a peer whose socket takes no bytes for
+	// EventStallTimeout lets such senders go and holds none again until
+	// it takes bytes, so a subscriber that stopped reading costs its
+	// publisher (and the publisher's other subscribers) at most that
+	// long; its queue bounds then close it as a slow consumer.
+	ThrottleEvent(sender Peer)
 	// Pause stops this peer's reader before its next message until Resume
 	// has been called as many times (or the peer closes). The engine uses
 	// it to bound the messages one peer has in flight inside the router.
@@ -135,7 +144,16 @@ func (pc *peerConfig) softBytes() int { return max(1, pc.queueBytes/8) }
 func (q *peerCore) Congested() bool { return q.congested.Load() }
 
 // Throttle implements FlowControl.
-func (q *peerCore) Throttle(sender Peer) {
+func (q *peerCore) Throttle(sender Peer) { q.throttle(sender, false) }
+
+// ThrottleEvent implements FlowControl.
+func (q *peerCore) ThrottleEvent(sender Peer) { q.throttle(sender, true) }
+
+// throttle holds sender's reader while q is congested; event marks a hold
+// for an EVENT, which the stall watch lets go after EventStallTimeout
+// without progress (a sender held for anything else stays held until q
+// drains, closes, or is closed after StallTimeout).
+func (q *peerCore) throttle(sender Peer, event bool) {
 	if !q.congested.Load() {
 		return
 	}
@@ -144,49 +162,88 @@ func (q *peerCore) Throttle(sender Peer) {
 		return
 	}
 	q.mu.Lock()
-	if q.state == stateOpen && q.congested.Load() {
-		if _, dup := q.holding[g]; !dup {
+	if q.state == stateOpen && q.congested.Load() && !(event && q.eventStalledLocked()) {
+		eventOnly, dup := q.holding[g]
+		switch {
+		case !dup:
 			if q.holding == nil {
-				q.holding = make(map[*peerGate]struct{})
+				q.holding = make(map[*peerGate]bool)
 			}
 			if len(q.holding) == 0 {
 				q.watchStallLocked()
 			}
-			q.holding[g] = struct{}{}
+			q.holding[g] = event
 			g.pause()
 			q.cfg.stats.Throttled.Add(1)
+		case eventOnly && !event:
+			q.holding[g] = false // held for more than events now
 		}
 	}
 	q.mu.Unlock()
 }
 
-// watchStallLocked starts watching a peer that begins to hold senders: if
-// its socket then takes no bytes for a whole StallTimeout (progress is
-// counted per chunk of progressChunk bytes, so a large message being
-// written slowly is progress), the peer has stopped reading, and holding
-// its senders until WriteTimeout would stall them for nothing. Called with
-// q.mu held.
-func (q *peerCore) watchStallLocked() {
-	q.stallMark = q.wroteBytes.Load()
-	if q.stallTimer == nil {
-		q.stallTimer = time.AfterFunc(q.cfg.stall, q.checkStall)
-		return
+// eventStalledLocked reports whether q let its publishers go for taking no
+// bytes for EventStallTimeout and has taken none since: it holds no
+// publisher again until it does. Called with q.mu held.
+func (q *peerCore) eventStalledLocked() bool {
+	if !q.eventStalled {
+		return false
 	}
-	q.stallTimer.Reset(q.cfg.stall)
+	if q.wroteBytes.Load() != q.stallMark {
+		q.eventStalled = false
+	}
+	return q.eventStalled
 }
 
-// checkStall runs StallTimeout after watchStallLocked (timer goroutine): a
-// peer still holding senders that wrote nothing meanwhile is closed as a
-// slow consumer; one that made progress is watched for another period.
+// watchStallLocked starts watching a peer that begins to hold senders: if
+// its socket then takes no bytes (progress is counted per chunk of
+// progressChunk bytes, so a large message being written slowly is
+// progress) for EventStallTimeout, the senders it holds for EVENTs read
+// again (a subscriber that stopped reading must not stall a publisher
+// and its other subscribers), and for a whole StallTimeout, the peer has
+// stopped reading: holding the others until WriteTimeout would stall them
+// for nothing, so it is closed. Called with q.mu held.
+func (q *peerCore) watchStallLocked() {
+	q.eventStalledLocked() // progress since an event stall ends it
+	q.stallMark, q.stallSince = q.wroteBytes.Load(), time.Now()
+	d := min(q.cfg.eventStall, q.cfg.stall)
+	if q.stallTimer == nil {
+		q.stallTimer = time.AfterFunc(d, q.checkStall)
+		return
+	}
+	q.stallTimer.Reset(d)
+}
+
+// checkStall runs while a peer holds senders (timer goroutine): progress
+// since the last look starts the watch again; otherwise the event holds
+// are let go after EventStallTimeout, and the peer is closed as a slow
+// consumer after StallTimeout.
 func (q *peerCore) checkStall() {
 	q.mu.Lock()
 	if q.state != stateOpen || len(q.holding) == 0 {
 		q.mu.Unlock()
 		return
 	}
+	now := time.Now()
 	if w := q.wroteBytes.Load(); w != q.stallMark {
-		q.stallMark = w
-		q.stallTimer.Reset(q.cfg.stall)
+		q.stallMark, q.stallSince, q.eventStalled = w, now, false
+		q.stallTimer.Reset(min(q.cfg.eventStall, q.cfg.stall))
+		q.mu.Unlock()
+		return
+	}
+	idle := now.Sub(q.stallSince)
+	if idle < q.cfg.stall {
+		next := q.cfg.stall - idle
+		if !q.eventStalled {
+			if idle >= q.cfg.eventStall {
+				q.releaseEventsLocked()
+			} else {
+				next = min(next, q.cfg.eventStall-idle)
+			}
+		}
+		if len(q.holding) > 0 {
+			q.stallTimer.Reset(next)
+		}
 		q.mu.Unlock()
 		return
 	}
@@ -195,6 +252,20 @@ func (q *peerCore) checkStall() {
 	// frame could reach it. Closing the socket ends that write and the
 	// reader now; the cause stays ErrSlowConsumer.
 	_ = q.nc.Close()
+}
+
+// releaseEventsLocked lets go of the senders q holds for EVENTs only, and
+// marks q event-stalled until its socket takes bytes again. Called with
+// q.mu held.
+func (q *peerCore) releaseEventsLocked() {
+	q.eventStalled = true
+	for g, eventOnly := range q.holding {
+		if eventOnly {
+			g.resume()
+			delete(q.holding, g)
+			q.cfg.stats.StallReleases.Add(1)
+		}
+	}
 }
 
 // Pause implements FlowControl.

@@ -41,8 +41,12 @@ func TestRawSocketAnswersEveryPing(t *testing.T) {
 func TestThrottleHoldsSenderUntilReceiverDrains(t *testing.T) {
 	// The receiver's client does not read, so its queue stays above the
 	// soft limit (OutboundQueueMax/8 = 8) while the kernel buffers are full.
+	// The receiver reads late on purpose, and its 20 MiB go out in one
+	// batch under one write deadline: under the race detector on a loaded
+	// machine reading them took longer than the default WriteTimeout (the
+	// whole run failed once so, 26 s): neither timeout is tested here.
 	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1,
-		StallTimeout: time.Hour}, nil, nil) // the receiver reads late on purpose
+		StallTimeout: time.Hour, WriteTimeout: time.Hour}, nil, nil)
 	slow := rsRawConnect(t, srv.addr, 15)
 	recv := nextPeer(t, srv.accepted)
 	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
@@ -126,6 +130,47 @@ func TestStalledReceiverHoldingSenderIsClosed(t *testing.T) {
 	}
 	if got := srv.stats.WriteTimeouts.Load(); got != 0 {
 		t.Errorf("WriteTimeouts = %d, want 0", got)
+	}
+}
+
+// A subscriber that holds its publisher for EVENTs and takes no bytes for
+// EventStallTimeout lets the publisher go, stays connected (its queue
+// bounds and StallTimeout still apply), and holds it for no EVENT again
+// until it takes bytes; a hold for anything else still holds.
+func TestStalledSubscriberLetsPublisherGo(t *testing.T) {
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1, WriteTimeout: time.Hour,
+		StallTimeout: time.Hour, EventStallTimeout: 20 * time.Millisecond}, nil, nil)
+	rsRawConnect(t, srv.addr, 15) // never reads
+	recv := nextPeer(t, srv.accepted)
+	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
+	send := nextPeer(t, srv.accepted)
+	fc := recv.peer.(FlowControl)
+	for i := range 40 {
+		recv.peer.Send(bigEvent(i, 512<<10))
+	}
+	eventually(t, "the receiver to be congested", fc.Congested)
+	fc.ThrottleEvent(send.peer)
+	if !gateHeld(send.peer) {
+		t.Fatal("the publisher's reader is not held")
+	}
+	eventually(t, "the stalled subscriber to let its publisher go", func() bool { return !gateHeld(send.peer) })
+	sender.Send(event(10))
+	if got := publicationOf(t, send.nextMsg(t)); got != 10 {
+		t.Fatalf("publisher's message %d, want 10", got)
+	}
+	if got := srv.stats.StallReleases.Load(); got != 1 {
+		t.Errorf("StallReleases = %d, want 1", got)
+	}
+	fc.ThrottleEvent(send.peer)
+	if gateHeld(send.peer) {
+		t.Fatal("a stalled subscriber holds its publisher again")
+	}
+	if !fc.Congested() || srv.stats.SlowConsumers.Load() != 0 {
+		t.Fatal("the stalled subscriber was closed or drained; want it connected and congested")
+	}
+	fc.Throttle(send.peer)
+	if !gateHeld(send.peer) {
+		t.Fatal("a hold for a non-EVENT message does not hold")
 	}
 }
 

@@ -98,14 +98,16 @@ type peerCore struct {
 	pendingBytes int            // their estimated size (budget.go)
 	queuedBytes  int            // of which still queued (not taken by the writer)
 	pingDue      bool
-	pongs        [][]byte               // ping payloads to echo, oldest first
-	pongBytes    int                    // their total size
-	pongHeld     bool                   // the reader is paused until the writer takes pongs
-	refusedOnce  bool                   // writer only: a refused message was logged at Warn
-	accepted     bool                   // Accept returned: Send may start the writer
-	holding      map[*peerGate]struct{} // senders this congested peer holds (flow.go)
-	stallMark    uint64                 // wroteBytes when the stall watch last looked (flow.go)
-	stallTimer   *time.Timer            // the stall watch, made on first use (flow.go)
+	pongs        [][]byte           // ping payloads to echo, oldest first
+	pongBytes    int                // their total size
+	pongHeld     bool               // the reader is paused until the writer takes pongs
+	refusedOnce  bool               // writer only: a refused message was logged at Warn
+	accepted     bool               // Accept returned: Send may start the writer
+	holding      map[*peerGate]bool // senders this congested peer holds; true: for EVENTs only (flow.go)
+	stallMark    uint64             // wroteBytes when the stall watch last saw progress (flow.go)
+	stallSince   time.Time          // ... and when
+	stallTimer   *time.Timer        // the stall watch, made on first use (flow.go)
+	eventStalled bool               // event holds let go; none taken until progress (flow.go)
 	closeCode    uint16
 	closeReason  string
 	cause        error

@@ -54,7 +54,7 @@ func rawSocketClientOn(ctx context.Context, nc net.Conn, network, address string
 		return nil, fmt.Errorf("transport: rawsocket dial %s %s: %w", network, address, err)
 	}
 	pc := newPeerConfig(rsMaxLen(lenExp), cfg.OutboundQueueMax, cfg.PingInterval,
-		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, nil, 0)
+		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, nil, 0).withEventStall(0)
 	p := newRSPeer(nc, br, cfg.Serializer, pc, rsMaxLen(routerExp), new(sync.WaitGroup), a)
 	p.info.PeerAddr = address
 	cfg.Stats.Accepted.Add(1)

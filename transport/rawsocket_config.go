@@ -34,8 +34,12 @@ type RawSocketConfig struct {
 	// budget of DefaultOutboundBudgetBytes for this server).
 	OutboundQueueBytes int
 	OutboundBudget     *OutboundBudget
-	// StallTimeout means what it means in WebSocketConfig.
-	StallTimeout time.Duration
+	// InboundBudget means what it means in WebSocketConfig.
+	InboundBudget *InboundBudget
+	// StallTimeout and EventStallTimeout mean what they mean in
+	// WebSocketConfig.
+	StallTimeout      time.Duration
+	EventStallTimeout time.Duration
 	// PingInterval is the period of keepalive PING frames (0 = 30s;
 	// negative disables pings and the silence timeout).
 	PingInterval time.Duration

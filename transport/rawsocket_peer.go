@@ -54,7 +54,7 @@ var _ Peer = (*rsPeer)(nil)
 // is the limit this end announced, maxOut the other end's.
 func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerConfig,
 	maxOut int, wg *sync.WaitGroup, a Acceptor) *rsPeer {
-	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes}}
+	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes, budget: pc.inbound}}
 	p.cfg, p.ser, p.nc, p.w, p.self = pc, ser, nc, p, p
 	p.maxOut = min(maxOut, pc.maxMessageBytes)
 	p.wg, p.acceptor = wg, a
@@ -84,10 +84,11 @@ var errParked = errors.New("transport: rawsocket reader parked")
 // each time the connection goes quiet, and no syscall.
 func (p *rsPeer) read() {
 	err := p.readFrames()
-	if err == errParked {
+	if err == errParked { // nothing buffered, nothing taken from the inbound budget
 		go p.waitAndRead()
 		return
 	}
+	p.fr.release()
 	// The cause first, then the socket: a writer failing on the closed
 	// socket in between must not become the cause (it did: a keepalive
 	// timeout was reported as "use of closed network connection").
@@ -126,6 +127,7 @@ func (p *rsPeer) readLoop() error {
 		switch typ {
 		case rsFrameMessage:
 			p.deliver(payload)
+			p.fr.release() // decoded: the buffer is free, whatever the reader waits for next
 		case rsFramePing:
 			p.queuePong(bytes.Clone(payload), false) // payload is the reader's buffer
 		}
@@ -163,6 +165,11 @@ func (p *rsPeer) classifyRead(err error) error {
 		p.cfg.stats.ProtocolErrors.Add(1)
 		p.cfg.logger.Warn("transport: rawsocket protocol violation; closing connection",
 			"peer", p.info.PeerAddr, "err", err)
+		return err
+	case errors.Is(err, ErrInboundBudget):
+		p.cfg.stats.InboundBudgetRefusals.Add(1)
+		p.cfg.logger.Warn("transport: rawsocket message refused: inbound budget exhausted; closing connection",
+			"peer", p.info.PeerAddr, "budget", p.cfg.inbound.Max())
 		return err
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("transport: rawsocket connection closed by peer: %w", err)

@@ -186,7 +186,18 @@ type rsFrameReader struct {
 	max     int // payload limit this end announced
 	buf     []byte
 	hdr     [rsHeaderLen]byte
-	discard int // bytes of the last in-place payload still to skip
+	discard int            // bytes of the last in-place payload still to skip
+	budget  *InboundBudget // nil: none
+	held    int64          // taken from budget for the last frame
+}
+
+// release gives back what the last frame took from the inbound budget:
+// it has been delivered, or the connection ended.
+func (fr *rsFrameReader) release() {
+	if fr.held != 0 {
+		fr.budget.give(fr.held)
+		fr.held = 0
+	}
 }
 
 // idle reports whether nothing is buffered past the frames returned (and
@@ -208,6 +219,7 @@ func (fr *rsFrameReader) idle() bool {
 // between frames; io.ErrUnexpectedEOF that it ended inside one; an error
 // wrapping ErrRawSocketProtocol that the frame breaks the rules.
 func (fr *rsFrameReader) next() (typ byte, payload []byte, err error) {
+	fr.release()
 	if fr.discard > 0 {
 		fr.br.Discard(fr.discard) // peeked already
 		fr.discard = 0
@@ -229,6 +241,12 @@ func (fr *rsFrameReader) next() (typ byte, payload []byte, err error) {
 		}
 		fr.discard = n
 		return typ, payload, nil
+	}
+	if n > inboundFree && fr.budget != nil {
+		if !fr.budget.take(int64(n)) {
+			return 0, nil, ErrInboundBudget
+		}
+		fr.held = int64(n)
 	}
 	if cap(fr.buf) < n {
 		fr.buf = nil // let the old one go before allocating

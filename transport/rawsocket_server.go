@@ -51,7 +51,7 @@ func NewRawSocketServer(cfg RawSocketConfig, a Acceptor) (*RawSocketServer, erro
 		limits:    newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerAddress),
 	}
 	s.pc = newPeerConfig(rsMaxLen(s.lenExp), cfg.OutboundQueueMax, cfg.PingInterval,
-		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, cfg.OutboundBudget, cfg.StallTimeout)
+		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, cfg.OutboundBudget, cfg.StallTimeout).withEventStall(cfg.EventStallTimeout).withInbound(cfg.InboundBudget)
 	for _, ser := range cfg.Serializers {
 		s.bySer[ser.RawSocketID()] = ser
 	}

@@ -44,6 +44,13 @@ type Stats struct {
 	// Throttled counts the times a congested peer held a sender's reader
 	// (flow control: the sender of a burst is slowed down, see FlowControl).
 	Throttled atomic.Int64
+	// StallReleases counts the senders let go by a congested peer whose
+	// socket took no bytes for EventStallTimeout while it held them for
+	// EVENTs (a subscriber that stopped reading frees its publisher).
+	StallReleases atomic.Int64
+	// InboundBudgetRefusals counts connections failed because a frame
+	// they sent did not fit in the server's InboundBudget.
+	InboundBudgetRefusals atomic.Int64
 	// Panics counts panics recovered on a goroutine handling a peer's input
 	// (WebSocket and RawSocket readers and handshakes, the Mux's
 	// dispatch): each is logged with its stack and closes only its

@@ -74,7 +74,7 @@ func DialWebSocket(ctx context.Context, rawURL string, cfg WebSocketClientConfig
 // defaults.
 func clientOn(ctx context.Context, nc net.Conn, t dialTarget, rawURL string, cfg WebSocketClientConfig, a Acceptor) (Peer, error) {
 	pc := newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
-		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, nil, 0)
+		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, nil, 0).withEventStall(0)
 	p := &wsPeer{}
 	p.cfg, p.wg, p.acceptor = pc, new(sync.WaitGroup), a
 	conn, resp, err := handshake(ctx, nc, t, cfg, p)

@@ -18,6 +18,9 @@ const (
 	DefaultPingInterval     = 30 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultEventStallTimeout is how long a subscriber whose socket takes
+	// no bytes may hold its publisher (see FlowControl.ThrottleEvent).
+	DefaultEventStallTimeout = 100 * time.Millisecond
 	// DefaultReadBufferBytes is half of gws's default: typical WAMP messages
 	// are a few hundred bytes, larger payloads are read straight into the
 	// message buffer anyway, and the buffer lives as long as the connection.
@@ -55,10 +58,21 @@ type WebSocketConfig struct {
 	// consumer: its socket takes no bytes, so holding the senders any
 	// longer only stalls them (0 = WriteTimeout/4).
 	StallTimeout time.Duration
+	// EventStallTimeout is how long a congested subscriber may hold a
+	// publisher while its socket takes no bytes (0 =
+	// DefaultEventStallTimeout, at most StallTimeout): then the publisher
+	// reads again, and the subscriber holds none until it takes bytes
+	// (FlowControl.ThrottleEvent).
+	EventStallTimeout time.Duration
 	// OutboundBudget bounds the bytes queued for all of this server's peers
 	// together; share one between servers to bound a process (nil = one of
 	// DefaultOutboundBudgetBytes for this server). See OutboundBudget.
 	OutboundBudget *OutboundBudget
+	// InboundBudget bounds the bytes of inbound messages being read by
+	// all of this server's peers together; share one between servers to
+	// bound a process (nil = one of DefaultInboundBudgetBytes for this
+	// server). See InboundBudget.
+	InboundBudget *InboundBudget
 	// PingInterval is the period of keepalive pings (0 = 30s; negative
 	// disables pings and the silence timeout).
 	PingInterval time.Duration
@@ -153,10 +167,12 @@ type peerConfig struct {
 	queueMax        int
 	queueBytes      int             // a peer's outbound byte budget
 	budget          *OutboundBudget // shared by the peers of a server (or more)
+	inbound         *InboundBudget  // the same for inbound messages being read
 	pingInterval    time.Duration   // <= 0: keepalive disabled
 	pongTimeout     time.Duration
 	writeTimeout    time.Duration
 	stall           time.Duration // StallTimeout (flow.go): WriteTimeout/4 unless set
+	eventStall      time.Duration // EventStallTimeout (flow.go)
 	logger          *slog.Logger
 	stats           *Stats
 }
@@ -290,6 +306,7 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 	}
 	pc.queueBytes = max(2*pc.maxMessageBytes, minOutboundQueueBytes)
 	pc.budget = NewOutboundBudget(0)
+	pc.inbound = NewInboundBudget(0)
 	if pc.pingInterval == 0 {
 		pc.pingInterval = DefaultPingInterval
 	}
@@ -300,6 +317,26 @@ func newPeerConfig(maxBytes, queueMax int, ping, pong, write time.Duration, l *s
 		pc.writeTimeout = DefaultWriteTimeout
 	}
 	pc.stall = pc.writeTimeout / 4
+	pc.eventStall = DefaultEventStallTimeout
+	return pc
+}
+
+// withInbound sets the inbound budget (nil: a new one, set by
+// newPeerConfig).
+func (pc *peerConfig) withInbound(b *InboundBudget) *peerConfig {
+	if b != nil {
+		pc.inbound = b
+	}
+	return pc
+}
+
+// withEventStall sets EventStallTimeout (0: the default), at most the
+// stall timeout.
+func (pc *peerConfig) withEventStall(d time.Duration) *peerConfig {
+	if d > 0 {
+		pc.eventStall = d
+	}
+	pc.eventStall = min(pc.eventStall, pc.stall)
 	return pc
 }
 

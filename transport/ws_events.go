@@ -32,6 +32,9 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 	n := len(b)
 	m, err := p.ser.Decode(b)
 	_ = msg.Close()
+	if p.wc != nil {
+		p.wc.scan.delivered()
+	}
 	if p.h == nil { // Accept failed; the connection is being closed
 		return
 	}
@@ -72,6 +75,7 @@ func (p *wsPeer) finish(err error) {
 	}
 	defer p.slot.release() // after Handler.Closed, even if it panicked
 	if p.wc != nil {
+		p.wc.scan.releaseAll()
 		if fe := p.wc.frameRefusal(); fe != nil {
 			err = fe // whatever gws recorded first, this is why it ended
 		}
@@ -96,6 +100,9 @@ func (p *wsPeer) classify(err error) error {
 	case err == nil || err.Error() == "":
 		return ErrClosed
 	case errors.As(err, &fe): // refused by the frame guard, which sent the close frame
+		if errors.Is(fe, ErrInboundBudget) {
+			return fmt.Errorf("%w: %w", ErrInboundBudget, &CloseError{Code: int(fe.Code), Reason: fe.Reason})
+		}
 		return &CloseError{Code: int(fe.Code), Reason: fe.Reason}
 	case errors.As(err, &ce):
 		return &CloseError{Code: int(ce.Code), Reason: string(ce.Reason), Remote: true}

@@ -62,6 +62,7 @@ const (
 func newWSConn(nc net.Conn, pc *peerConfig, addr string, client bool) *wsConn {
 	c := &wsConn{Conn: nc, pc: pc, addr: addr, client: client}
 	c.scan.max = uint64(min(pc.maxMessageBytes, wsMaxGWSPayload))
+	c.scan.budget = pc.inbound
 	if client {
 		c.rmode = wsReadPreamble
 	}
@@ -127,9 +128,15 @@ func (c *wsConn) readFailed() error {
 		return c.rerr
 	}
 	c.reported = true
-	c.pc.stats.ProtocolErrors.Add(1)
-	c.pc.logger.Warn("transport: websocket frame refused; closing connection", "peer", c.addr,
-		"code", fe.Code, "reason", fe.Reason, "length", fe.Length, "limit", fe.Max)
+	if fe.Code == closeTryAgainLater {
+		c.pc.stats.InboundBudgetRefusals.Add(1)
+		c.pc.logger.Warn("transport: websocket message refused: inbound budget exhausted; closing connection",
+			"peer", c.addr, "length", fe.Length, "budget", c.pc.inbound.Max())
+	} else {
+		c.pc.stats.ProtocolErrors.Add(1)
+		c.pc.logger.Warn("transport: websocket frame refused; closing connection", "peer", c.addr,
+			"code", fe.Code, "reason", fe.Reason, "length", fe.Length, "limit", fe.Max)
+	}
 	payload := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(fe.Reason)), fe.Code)
 	payload = append(payload, fe.Reason...)
 	frame := appendWSFrame(make([]byte, 0, wsMaxHeader+len(payload)), gws.OpcodeCloseConnection, payload, c.client)

@@ -43,6 +43,14 @@ type wsFrameError struct {
 	Max    int    // the connection's maximum message size
 }
 
+// Unwrap makes a refusal for the inbound budget match ErrInboundBudget.
+func (e *wsFrameError) Unwrap() error {
+	if e.Code == closeTryAgainLater {
+		return ErrInboundBudget
+	}
+	return nil
+}
+
 func (e *wsFrameError) Error() string {
 	return fmt.Sprintf("transport: websocket frame refused: %s (declared payload length %d, limit %d)",
 		e.Reason, e.Length, e.Max)
@@ -57,6 +65,24 @@ type wsFrameScanner struct {
 	pos    uint8  // octets of the current header seen; 0 at a frame boundary
 	lenEnd uint8  // header octets up to the end of the length: 2, 4 or 10
 	hdrEnd uint8  // header octets including the masking key
+	b0     byte   // the current header's first octet: FIN and opcode
+
+	// The inbound budget (budget.go): what the data frames of the message
+	// being scanned took (cur), and of the messages scanned whole but not
+	// yet delivered (pend, by their number: seqScan counts the messages
+	// scanned, seqDone those delivered). gws may read ahead of its
+	// deliveries, so a message is given back when it is delivered.
+	budget  *InboundBudget // nil: none
+	cur     int64
+	pend    []inboundHold
+	seqScan uint64
+	seqDone uint64
+}
+
+// inboundHold is what one message scanned whole holds of the budget.
+type inboundHold struct {
+	seq uint64
+	n   int64
 }
 
 // scan follows the frames through b, the next bytes of the stream. It
@@ -77,6 +103,7 @@ func (s *wsFrameScanner) scan(b []byte) (int, *wsFrameError) {
 			continue
 		}
 		if s.pos == 0 && len(b)-i >= wsMaxHeader { // a whole header is here
+			s.b0 = b[i]
 			b1 := b[i+1]
 			n, h := uint64(b1&0x7F), 2
 			switch n {
@@ -99,6 +126,7 @@ func (s *wsFrameScanner) scan(b []byte) (int, *wsFrameError) {
 		c := b[i]
 		switch {
 		case s.pos == 0: // FIN, RSV and opcode: gws checks them
+			s.b0 = c
 		case s.pos == 1:
 			s.lenEnd = 2
 			switch n := c & 0x7F; n {
@@ -142,8 +170,61 @@ func (s *wsFrameScanner) check() *wsFrameError {
 		return &wsFrameError{Code: closeMessageTooBig, Reason: "frame too large",
 			Length: s.length, Max: int(s.max)}
 	}
+	return s.reserve()
+}
+
+// reserve takes a data frame larger than inboundFree from the inbound
+// budget, and files what its message took once its last frame is seen.
+func (s *wsFrameScanner) reserve() *wsFrameError {
+	if s.budget == nil || s.b0&0x08 != 0 { // control frames are small
+		return nil
+	}
+	if s.length > inboundFree {
+		if !s.budget.take(int64(s.length)) {
+			return &wsFrameError{Code: closeTryAgainLater, Reason: "inbound budget exhausted",
+				Length: s.length, Max: int(s.max)}
+		}
+		s.cur += int64(s.length)
+	}
+	if s.b0&0x80 != 0 { // FIN: the message is whole
+		if s.cur > 0 {
+			s.pend = append(s.pend, inboundHold{s.seqScan, s.cur})
+			s.cur = 0
+		}
+		s.seqScan++
+	}
 	return nil
 }
+
+// delivered gives back what the next message to be delivered took from
+// the inbound budget: it has been decoded.
+func (s *wsFrameScanner) delivered() {
+	if len(s.pend) > 0 && s.pend[0].seq == s.seqDone {
+		s.budget.give(s.pend[0].n)
+		s.pend = s.pend[1:]
+		if len(s.pend) == 0 {
+			s.pend = nil
+		}
+	}
+	s.seqDone++
+}
+
+// releaseAll gives back everything: the connection has ended.
+func (s *wsFrameScanner) releaseAll() {
+	if s.budget == nil {
+		return
+	}
+	n := s.cur
+	for _, h := range s.pend {
+		n += h.n
+	}
+	s.budget.give(n)
+	s.cur, s.pend = 0, nil
+}
+
+// closeTryAgainLater is the close code for a frame that did not fit in the
+// server's inbound budget (RFC 6455's registry: 1013 Try Again Later).
+const closeTryAgainLater = 1013
 
 // closeMessageTooBig is the close code for a frame above MaxMessageBytes.
 const closeMessageTooBig = 1009

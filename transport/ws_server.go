@@ -47,7 +47,7 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 		peers:    make(map[*wsPeer]struct{}),
 		limits:   newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerAddress),
 		pc: newPeerConfig(cfg.MaxMessageBytes, cfg.OutboundQueueMax, cfg.PingInterval,
-			cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, cfg.OutboundBudget, cfg.StallTimeout),
+			cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, cfg.OutboundBudget, cfg.StallTimeout).withEventStall(cfg.EventStallTimeout).withInbound(cfg.InboundBudget),
 	}
 	for _, ser := range cfg.Serializers {
 		s.protos = append(s.protos, ser.SubProtocol())

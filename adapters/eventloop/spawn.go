@@ -95,6 +95,7 @@ func (l *Loop) Offload(ctx context.Context, work func(context.Context) any, resu
 	}
 	j := &offloadJob{work: work, resume: resume}
 	j.node.Init(ctx)
+	j.node.SetValue(helperKey{}, l)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -194,4 +195,37 @@ func (l *Loop) replaceHelper() {
 	if start {
 		go l.helper()
 	}
+}
+
+// helperKey marks the context of offloaded work with its loop: WaitOutside
+// knows the caller holds one of the loop's helpers.
+type helperKey struct{}
+
+// WaitOutside implements scheduler.OutsideWaiter: while f waits, the
+// caller's helper does not count against OffloadMax (a queued job may
+// start on a new helper); when f returns it counts again, so the helpers
+// may briefly number one more than OffloadMax. In manual mode, and for a
+// caller that is not offloaded work of l, it runs f.
+func (l *Loop) WaitOutside(ctx context.Context, f func()) {
+	if l.manual || ctx.Value(helperKey{}) != l {
+		f()
+		return
+	}
+	l.mu.Lock()
+	l.helpers--
+	start := len(l.pending) > 0 && l.helpers < l.offMax
+	if start {
+		l.helpers++
+		l.helperWG.Add(1)
+	}
+	l.mu.Unlock()
+	if start {
+		go l.helper()
+	}
+	defer func() {
+		l.mu.Lock()
+		l.helpers++
+		l.mu.Unlock()
+	}()
+	f()
 }

@@ -63,6 +63,42 @@ func (q *lane[T]) pop() (v T, ok bool) {
 	return v, true
 }
 
+// popUnless is pop for a stand-in worker (WaitOutside): it reports false
+// as soon as stop is closed, passing a wake-up it may have taken on to
+// another idle worker.
+func (q *lane[T]) popUnless(stop <-chan struct{}) (v T, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		select {
+		case <-stop:
+			if q.items.Len() > 0 && q.idle > 0 {
+				q.cond.Signal()
+			}
+			return v, false
+		default:
+		}
+		if q.items.Len() > 0 {
+			v = q.items.Pop()
+			q.items.Release(laneRetain)
+			return v, true
+		}
+		if q.stopped {
+			return v, false
+		}
+		q.idle++
+		q.cond.Wait()
+		q.idle--
+	}
+}
+
+// wake wakes every idle worker (a stand-in told to stop).
+func (q *lane[T]) wake() {
+	q.mu.Lock()
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
 // len reports the number of waiting items.
 func (q *lane[T]) len() int {
 	q.mu.Lock()

@@ -292,3 +292,42 @@ func TestGoexitKeepsWorkers(t *testing.T) {
 		t.Fatalf("ran %q, want [a b c]", got)
 	}
 }
+
+// TestWaitOutsideFreesTheWorker: with one worker, a task waiting in
+// scheduler.WaitOutside lets another task run meanwhile; once the wait
+// ends it runs on, and never are two tasks running at once.
+func TestWaitOutsideFreesTheWorker(t *testing.T) {
+	p := newPool(t, pool.Config{Workers: 1})
+	answer, waiterDone, otherDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	waiting := make(chan struct{})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(p.Spawn(context.Background(), func(ctx context.Context) {
+		scheduler.WaitOutside(p, ctx, func() {
+			close(waiting)
+			select {
+			case <-answer:
+			case <-time.After(testkit.Guard):
+			}
+		})
+		close(waiterDone)
+	}))
+	testkit.Wait(t, waiting, "the first task to wait")
+	must(p.Spawn(context.Background(), func(context.Context) { close(otherDone) }))
+	testkit.Wait(t, otherDone, "the second task to run while the first waits")
+	close(answer)
+	testkit.Wait(t, waiterDone, "the waiting task to run on")
+	if got := p.Stats().MaxRunning; got != 1 {
+		t.Errorf("MaxRunning = %d, want 1", got)
+	}
+	// Outside a task of the pool, WaitOutside just runs f.
+	ran := false
+	scheduler.WaitOutside(p, context.Background(), func() { ran = true })
+	if !ran {
+		t.Fatal("WaitOutside outside a task did not run f")
+	}
+}

@@ -37,6 +37,7 @@ func (p *Pool) Spawn(ctx context.Context, f func(context.Context)) error {
 	}
 	sp := &spawnTask{f: f}
 	sp.node.Init(ctx)
+	sp.node.SetValue(workerKey{}, p)
 	p.mu.Lock()
 	p.live.Add(&sp.node)
 	closing := p.closing
@@ -99,4 +100,45 @@ func (p *Pool) endSpawn(sp *spawnTask) {
 	p.live.Remove(&sp.node)
 	p.mu.Unlock()
 	sp.node.Cancel(nil)
+}
+
+// workerKey marks the context of a spawned task with its pool: WaitOutside
+// knows the caller holds one of the pool's workers.
+type workerKey struct{}
+
+// WaitOutside implements scheduler.OutsideWaiter: while f waits, a
+// stand-in worker runs queued tasks in the caller's place, so at most
+// Workers tasks still run at once; when f returns, the caller waits for
+// the stand-in's task in progress, if any, before it runs on. For a
+// caller that is not a task of p (ctx does not come from one), it runs f.
+func (p *Pool) WaitOutside(ctx context.Context, f func()) {
+	if ctx.Value(workerKey{}) != p {
+		f()
+		return
+	}
+	p.running.Add(-1)
+	stop, done := make(chan struct{}), make(chan struct{})
+	p.workers.Add(1)
+	go p.standIn(stop, done)
+	defer func() {
+		close(stop)
+		p.spawns.wake()
+		<-done
+		p.running.Add(1)
+	}()
+	f()
+}
+
+// standIn runs spawned tasks for a worker whose task waits outside, until
+// stop.
+func (p *Pool) standIn(stop, done chan struct{}) {
+	defer close(done)
+	defer p.workers.Done()
+	for {
+		sp, ok := p.spawns.popUnless(stop)
+		if !ok {
+			return
+		}
+		p.runSpawn(sp)
+	}
 }

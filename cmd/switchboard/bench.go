@@ -22,7 +22,7 @@ import (
 )
 
 // benchPhases are the measurement phases run against each router.
-var benchPhases = []string{latencyPhase, "rpc-latency", "rpc-throughput", "fanout", "sessions", "idle", "block-sessions", "block-io"}
+var benchPhases = []string{latencyPhase, "rpc-latency", "rpc-throughput", "fanout", "sessions", "idle", "block-sessions", "block-io", "slowsub"}
 
 // benchConfig is the bench's settings, from its flags.
 type benchConfig struct {

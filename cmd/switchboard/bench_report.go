@@ -118,7 +118,7 @@ func benchRows(cfg benchConfig) []benchRow {
 	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
 	blockRows(cfg, func(p, key, label, unit string) { phase = p; add(key, label, unit, "") })
-	return rows
+	return append(rows, slowSubRows(cfg)...)
 }
 
 // computeRatios fills Echo (the mean of the echo runs) and Ratios.

@@ -59,6 +59,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"idle":           e.idleMemory,
 		"block-sessions": e.blockSessions,
 		"block-io":       e.blockIO,
+		"slowsub":        e.slowSub,
 	}
 	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {

@@ -53,7 +53,9 @@ import (
 //	outbound_queue: 1024
 //	outbound_queue_bytes: 0               # 0 = 2 x max_message_bytes
 //	outbound_budget_bytes: 0              # all peers together; 0 = 1 GiB
+//	inbound_budget_bytes: 0               # messages being read, all peers; 0 = 1 GiB
 //	stall_timeout: 0s                     # 0 = 2.5s
+//	event_stall_timeout: 0s               # 0 = 100ms
 //	inflight_bytes_per_session: 0         # 0 = 1 MiB
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
@@ -75,10 +77,18 @@ type Config struct {
 	// the process has queued together (0 = 1 GiB).
 	OutboundQueueBytes  int   `yaml:"outbound_queue_bytes"`
 	OutboundBudgetBytes int64 `yaml:"outbound_budget_bytes"`
+	// InboundBudgetBytes bounds the inbound messages being read by every
+	// peer of the process together (frames over 4 KiB count their
+	// declared length until decoded); a message beyond it closes its
+	// connection (0 = 1 GiB).
+	InboundBudgetBytes int64 `yaml:"inbound_budget_bytes"`
 	// StallTimeout: a congested peer that holds its senders and whose
 	// socket takes nothing for this long is closed as a slow consumer
 	// (0 = 2.5s, a quarter of the write timeout).
 	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// EventStallTimeout: a congested subscriber whose socket takes nothing
+	// for this long lets go of the publishers it holds (0 = 100ms).
+	EventStallTimeout time.Duration `yaml:"event_stall_timeout"`
 	// InflightBytesPerSession bounds the estimated bytes of one session's
 	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).
 	InflightBytesPerSession int           `yaml:"inflight_bytes_per_session"`
@@ -389,7 +399,9 @@ func (c Config) problems() []configProblem {
 	}{
 		{"outbound_queue_bytes", int64(c.OutboundQueueBytes)},
 		{"outbound_budget_bytes", c.OutboundBudgetBytes},
+		{"inbound_budget_bytes", c.InboundBudgetBytes},
 		{"stall_timeout", int64(c.StallTimeout)},
+		{"event_stall_timeout", int64(c.EventStallTimeout)},
 		{"inflight_bytes_per_session", int64(c.InflightBytesPerSession)},
 	} {
 		if v.n < 0 {

@@ -90,12 +90,16 @@ var (
 		"Estimated bytes waiting in peers' outbound queues, all peers together (what outbound_budget_bytes bounds).", nil, nil)
 	descQueueBudget = prometheus.NewDesc(metricsNamespace+"_outbound_budget_bytes",
 		"The outbound byte budget all peers share (outbound_budget_bytes).", nil, nil)
+	descInBytes = prometheus.NewDesc(metricsNamespace+"_inbound_read_bytes",
+		"Bytes of inbound messages being read, all peers together (what inbound_budget_bytes bounds).", nil, nil)
+	descInBudget = prometheus.NewDesc(metricsNamespace+"_inbound_budget_bytes",
+		"The inbound byte budget all peers share (inbound_budget_bytes).", nil, nil)
 	descConns = prometheus.NewDesc(metricsNamespace+"_connections",
 		"Connected peers (transport level, handshake done).", nil, nil)
 	descSlow = prometheus.NewDesc(metricsNamespace+"_slow_consumer_disconnects_total",
 		"Peers closed as slow consumers: outbound queue over its message or byte bound, the shared budget exhausted, or stalled while holding senders.", nil, nil)
 	descTransport = prometheus.NewDesc(metricsNamespace+"_transport_events_total",
-		"Transport events: accepted, rejected, limit_refusals, closed, malformed_frames, keepalive_timeouts, write_timeouts, protocol_errors, encode_errors, throttled, panics.",
+		"Transport events: accepted, rejected, limit_refusals, closed, malformed_frames, keepalive_timeouts, write_timeouts, protocol_errors, encode_errors, throttled, stall_releases, inbound_budget_refusals, panics.",
 		[]string{"event"}, nil)
 	descAuthFail = prometheus.NewDesc(metricsNamespace+"_auth_failures_total",
 		"Refused authentications, by method.", []string{"method"}, nil)
@@ -120,7 +124,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descMsgIn, descMsgOut, descBytesIn, descBytesOut, descQueue,
-		descQueueMax, descQueueBytes, descQueueBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts, descHSRefused, descRateLimited} {
+		descQueueMax, descQueueBytes, descQueueBudget, descInBytes, descInBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts, descHSRefused, descRateLimited} {
 		ch <- d
 	}
 	switch c.s.backend.(type) {
@@ -161,6 +165,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descQueueMax, float64(q.Longest))
 	gauge(descQueueBytes, float64(c.s.budget.Used()))
 	gauge(descQueueBudget, float64(c.s.budget.Max()))
+	gauge(descInBytes, float64(c.s.inbound.Used()))
+	gauge(descInBudget, float64(c.s.inbound.Max()))
 	gauge(descConns, float64(q.Peers))
 	counter(descSlow, st.SlowConsumers.Load())
 	for _, e := range []struct {
@@ -171,7 +177,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		{"closed", st.Closed.Load()}, {"malformed_frames", st.MalformedFrames.Load()},
 		{"keepalive_timeouts", st.KeepaliveTimeouts.Load()}, {"write_timeouts", st.WriteTimeouts.Load()},
 		{"protocol_errors", st.ProtocolErrors.Load()}, {"encode_errors", st.EncodeErrors.Load()},
-		{"throttled", st.Throttled.Load()}, {"panics", st.Panics.Load()},
+		{"throttled", st.Throttled.Load()}, {"stall_releases", st.StallReleases.Load()},
+		{"inbound_budget_refusals", st.InboundBudgetRefusals.Load()}, {"panics", st.Panics.Load()},
 	} {
 		counter(descTransport, e.v, e.name)
 	}

@@ -35,6 +35,7 @@ type server struct {
 	mu        sync.Mutex // guards listeners, draining and cfg
 	listeners []*listener
 	budget    *transport.OutboundBudget // shared by every listener's peers
+	inbound   *transport.InboundBudget  // the same for the messages being read
 	draining  bool
 	cfg       Config                // the configuration running (reload.go changes it)
 	level     *slog.LevelVar        // the log level, when a reload may change it; nil otherwise
@@ -89,7 +90,7 @@ func start(c Config, log *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	s := &server{log: log, backend: backend, app: app, obs: obs, cfg: c,
-		budget: transport.NewOutboundBudget(c.OutboundBudgetBytes)}
+		budget: transport.NewOutboundBudget(c.OutboundBudgetBytes), inbound: transport.NewInboundBudget(c.InboundBudgetBytes)}
 	for _, r := range c.Realms {
 		if err := s.setAuth(r); err != nil {
 			s.Shutdown(time.Second)
@@ -143,6 +144,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		ws, err = transport.NewWebSocketServer(transport.WebSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue,
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
+			EventStallTimeout: c.EventStallTimeout, InboundBudget: s.inbound,
 			AllowedOrigins: lc.AllowedOrigins, Compression: lc.Compression, Logger: s.log,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 			Stats: s.obs.stats,
@@ -155,6 +157,7 @@ func (s *server) listen(c Config, lc ListenerConfig) (*listener, error) {
 		rs, err = transport.NewRawSocketServer(transport.RawSocketConfig{
 			Serializers: sers, MaxMessageBytes: c.MaxMessageBytes, OutboundQueueMax: c.OutboundQueue, Logger: s.log,
 			OutboundQueueBytes: c.OutboundQueueBytes, OutboundBudget: s.budget, StallTimeout: c.StallTimeout,
+			EventStallTimeout: c.EventStallTimeout, InboundBudget: s.inbound,
 			MaxConnections: lc.MaxConnections, MaxConnectionsPerAddress: lc.MaxConnectionsPerAddress,
 			Stats: s.obs.stats,
 		}, s.app)

@@ -55,6 +55,8 @@ func transportClose(cause error) string {
 		return "keepalive timeout"
 	case errors.Is(cause, transport.ErrWriteTimeout):
 		return "write timeout"
+	case errors.Is(cause, transport.ErrInboundBudget):
+		return "inbound budget exhausted"
 	case errors.As(cause, &ce) && ce.Remote:
 		return "connection closed by the peer without GOODBYE"
 	}

@@ -102,6 +102,13 @@ type conn struct {
 	rate rateBucket
 }
 
+// MaxHelloBytes bounds a HELLO's estimated size (wamp.SizeHint): a
+// session in its handshake keeps its HELLO, and max_handshakes of them may
+// be held at once, so the bound on what handshakes hold is
+// MaxHandshakes x MaxHelloBytes, not MaxHandshakes x MaxMessageBytes. Real
+// clients' HELLOs are a few KiB. A larger one is a protocol violation.
+const MaxHelloBytes = 64 << 10
+
 // noHello closes a connection that sent no HELLO in time. If a HELLO
 // races it, the realm sees the connection drop, like any other.
 func (c *conn) noHello() {
@@ -126,6 +133,8 @@ func (c *conn) Message(m wamp.Message) {
 	var realm *Realm
 	switch {
 	case abort != nil:
+	case wamp.SizeHint(hello) > MaxHelloBytes:
+		abort = abortMsg(wamp.ErrProtocolViolationURI, "HELLO larger than 64 KiB")
 	case c.srv.Closed():
 		abort = abortMsg(wamp.CloseSystemShutdown, "the router is shutting down")
 	default:

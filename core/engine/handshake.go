@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/scheduler"
 	"github.com/switchboard-wamp/switchboard/transport"
 )
 
@@ -100,20 +101,29 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 	}) {
 		return nil, ErrHandshakeEnded
 	}
-	select {
-	case a := <-h.answers:
-		switch {
-		case a.msg != nil:
-			return a.msg, nil
-		case a.refusal == router.RefusalPending:
-			return nil, ErrChallengePending
+	// The client may never answer: on a backend with bounded workers the
+	// wait must not hold one, or a flood of unanswered challenges would
+	// stall every other session's authentication and handlers.
+	var a challengeAnswer
+	var err error
+	scheduler.WaitOutside(r.as, ctx, func() {
+		select {
+		case a = <-h.answers:
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-h.ctx.Done():
+			err = ErrHandshakeEnded
 		}
-		return nil, ErrHandshakeEnded
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-h.ctx.Done():
-		return nil, ErrHandshakeEnded
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case a.msg != nil:
+		return a.msg, nil
+	case a.refusal == router.RefusalPending:
+		return nil, ErrChallengePending
 	}
+	return nil, ErrHandshakeEnded
 }
 
 // hello starts the handshake of a connection whose HELLO chose this realm.

@@ -374,7 +374,11 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		// logs it and reports Closed, which detaches the session here.
 		out.Send(msg)
 		if fc != nil && sender != nil && fc.Congested() {
-			fc.Throttle(sender)
+			if msg.Type() == wamp.EVENT {
+				fc.ThrottleEvent(sender) // let go if the subscriber stalls
+			} else {
+				fc.Throttle(sender)
+			}
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Node struct {
 	prev, next *Node
 
 	parent context.Context
+	// key and val: one value n adds itself (SetValue), found without a
+	// standard context.
+	key, val any
 
 	mu       sync.Mutex
 	real     context.Context // a child of parent, made on demand (realize)
@@ -55,6 +58,11 @@ func (n *Node) Init(parent context.Context) {
 		n.mu.Unlock()
 	}
 }
+
+// SetValue makes n answer val for key (as context.WithValue would, without
+// an allocation): a backend marks its tasks' contexts with itself. Call it
+// after Init, before n is shared; key must be comparable.
+func (n *Node) SetValue(key, val any) { n.key, n.val = key, val }
 
 // realize makes n's standard context. n.mu held.
 func (n *Node) realize() {
@@ -105,10 +113,13 @@ func (n *Node) Err() error {
 	return nil
 }
 
-// Value answers from the parent; a key the parent does not hold is looked
+// Value answers the key of SetValue, then from the parent; a key the parent does not hold is looked
 // up in the standard context, made for it, so that context.Cause and the
 // contexts derived from n find the canceler Done belongs to.
 func (n *Node) Value(key any) any {
+	if n.key != nil && key == n.key {
+		return n.val
+	}
 	if v := n.parent.Value(key); v != nil {
 		return v
 	}
