@@ -143,3 +143,31 @@ func closed(d <-chan struct{}) bool {
 		return false
 	}
 }
+
+// SetValue's key is found on the node and on contexts derived from it,
+// without making a standard context; other keys still come from the parent.
+func TestSetValue(t *testing.T) {
+	type ownKey struct{}
+	type parentKey struct{}
+	var n Node
+	n.Init(context.WithValue(context.Background(), parentKey{}, "parent"))
+	n.SetValue(ownKey{}, "own")
+	if got := n.Value(ownKey{}); got != "own" {
+		t.Fatalf("Value(ownKey) = %v", got)
+	}
+	if n.real != nil {
+		t.Fatal("looking up the node's own key made a standard context")
+	}
+	child, cancel := context.WithCancel(&n)
+	defer cancel()
+	if got := child.Value(ownKey{}); got != "own" {
+		t.Fatalf("a derived context's Value(ownKey) = %v", got)
+	}
+	if got := child.Value(parentKey{}); got != "parent" {
+		t.Fatalf("a derived context's Value(parentKey) = %v", got)
+	}
+	n.Cancel(nil)
+	if child.Err() == nil {
+		t.Fatal("canceling the node did not reach the derived context")
+	}
+}
