@@ -91,10 +91,13 @@ type Config struct {
 	// received, no WELCOME yet: authenticating, or in the session hooks'
 	// open parts) across all realms, and MaxHandshakesPerAddress those
 	// from one source IP (unix sockets count in the total only). A HELLO
-	// beyond either is answered with ABORT
-	// switchboard.error.too_many_handshakes (engine.ReasonTooManyHandshakes)
-	// and counted (Metrics.HandshakesRefused); sessions already joined are
-	// not affected. With HandshakeTimeout they bound what a flood of HELLOs
+	// beyond MaxHandshakesPerAddress is answered with ABORT
+	// switchboard.error.too_many_handshakes (engine.ReasonTooManyHandshakes);
+	// one beyond MaxHandshakes takes the place of the oldest handshake in
+	// flight, whose connection is closed (so a flood of HELLOs that never
+	// finish, from however many addresses, cannot keep handshakes that
+	// finish quickly out). Both are counted (Metrics.HandshakesRefused);
+	// sessions already joined are not affected. With HandshakeTimeout they bound what a flood of HELLOs
 	// that never finish authentication can hold. 0 = 4096 and 256; a
 	// negative value is no limit.
 	MaxHandshakes           int

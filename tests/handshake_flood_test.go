@@ -88,6 +88,53 @@ func TestHandshakeFlood(t *testing.T) {
 	})
 }
 
+// Over the total MaxHandshakes, a new HELLO takes the place of the oldest
+// handshake in flight, whose connection is closed: a flood of HELLOs that
+// never finish, from as many addresses as it takes, cannot keep out a
+// client that answers its CHALLENGE. (Each flooder here is within the
+// per-address limit; a unix socket has no address at all.)
+func TestHandshakeFloodEvictsTheOldest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		const places = 2
+		r := testrouter.Serve(t, b.New(), core.Config{
+			HandshakeTimeout: time.Minute, // the flood must not end by itself
+			MaxHandshakes:    places, MaxHandshakesPerAddress: -1,
+			Realms: []core.RealmConfig{{URI: "realm1"}},
+		})
+		a, err := auth.New(e2eAuthConfig(t))
+		must(t, err)
+		r.Realm.SetAuthenticator(a.Authenticate)
+
+		hello := `[1,"realm1",{"roles":{"caller":{}},"authmethods":["ticket"],"authid":"alice"}]`
+		flood := make([]*wirePeer, places)
+		for i := range flood {
+			flood[i] = dialWire(t, r.URL, "wamp.2.json")
+			flood[i].send(hello)
+			flood[i].want(int(wamp.CHALLENGE), "ticket")
+		}
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		as := b.New()
+		defer as.Close()
+		cfg := client.Config{Realm: "realm1", Backend: as, Serializers: []serialize.Serializer{serialize.JSON}}
+		authenticate.Ticket("alice", "alice-ticket").Apply(&cfg)
+		s, err := client.Dial(ctx, r.UnixURL, cfg)
+		if err != nil {
+			t.Fatalf("join during a flood that fills every place: %v", err)
+		}
+		defer s.Leave(ctx, "")
+		flood[0].wantClosed() // the oldest handshake made room
+		if _, err := s.Call(ctx, "wamp.session.count", nil, nil, nil); err != nil {
+			t.Fatalf("call after joining: %v", err)
+		}
+		// The newer flooder still holds its place, and only it.
+		waitUntil(t, "one handshake left in flight", func() bool { return r.App.Handshakes() == 1 })
+		must(t, flood[1].conn.WriteClose(1000, nil))
+		waitUntil(t, "every place given back", func() bool { return r.App.Handshakes() == 0 })
+	})
+}
+
 // More unanswered CHALLENGEs than the backend has places for blocking
 // work (the pool's 2 workers, the event loop's 2 offload helpers): an
 // authenticator waiting for AUTHENTICATE holds none of them, so another

@@ -46,7 +46,11 @@ type Server struct {
 	// received, no WELCOME yet) across all realms, and
 	// MaxHandshakesPerAddress those from one source IP (not applied to
 	// unix sockets). A HELLO beyond either is answered with ABORT
-	// ReasonTooManyHandshakes and the connection closed. 0 = no limit.
+	// ReasonTooManyHandshakes and the connection closed; except that a
+	// HELLO over MaxHandshakes, within its address's limit, takes the
+	// place of the oldest handshake still in flight, whose connection is
+	// closed (a flood of HELLOs that never finish cannot keep quick
+	// handshakes out). 0 = no limit.
 	MaxHandshakes           int
 	MaxHandshakesPerAddress int
 	// RateLimit, when positive, bounds the messages each connection may
@@ -94,10 +98,9 @@ type conn struct {
 	// inflight weighs the messages handed to the realm and not yet routed
 	// (see weigh).
 	inflight atomic.Int64
-	// hsHeld: the connection holds a place among the handshakes in flight
-	// (hslimit.go), counted under hsKey.
-	hsHeld atomic.Bool
-	hsKey  string
+	// hs: the connection's place among the handshakes in flight
+	// (hslimit.go).
+	hs hsPlace
 	// rate is the connection's token bucket (Server.RateLimit). Reader only.
 	rate rateBucket
 }
