@@ -125,6 +125,7 @@ type Realm struct {
 	applying  bool
 	outlets   map[wamp.ID]Outlet
 	local     Outlet                 // the application's own session (Attach): messages pass as values
+	nodes     map[wamp.ID]bool       // the cluster's node sessions (AttachNode): messages pass as values
 	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
 	timer     scheduler.Timer
 	timerAt   time.Time
@@ -193,6 +194,34 @@ func (r *Realm) Router() *router.Realm { return r.r }
 func (r *Realm) Attach(sid wamp.ID, o Outlet) {
 	r.outlets[sid] = o
 	r.local = o
+}
+
+// AttachNode makes o the outlet of session sid, a node session of a
+// cluster (another node's presence in this realm), and joins it to the
+// router with hello and info. Like the application's own session it gets
+// messages as values, never wrapped for shared encoding: the cluster
+// encodes what crosses to the other node itself. Executor-only.
+func (r *Realm) AttachNode(sid wamp.ID, o Outlet, hello *wamp.Hello, info router.SessionInfo) {
+	if r.nodes == nil {
+		r.nodes = make(map[wamp.ID]bool)
+	}
+	r.nodes[sid] = true
+	r.outlets[sid] = o
+	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Join(now, sid, hello, info, fx) })
+}
+
+// DetachNode removes node session sid from the router, as when a
+// connection drops: its subscriptions and registrations go, calls in
+// flight to it end. Its outlet is not closed (the cluster detached it).
+// Executor-only.
+func (r *Realm) DetachNode(sid wamp.ID) {
+	delete(r.nodes, sid)
+	if _, ok := r.outlets[sid]; !ok {
+		return // already closed by the router
+	}
+	delete(r.outlets, sid)
+	r.calls.left(sid)
+	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Detach(now, sid, fx) })
 }
 
 // HandleLocal feeds a message from the application's own session.
@@ -294,6 +323,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 				what, abnormal := routerClose(c.Reason, msg, handshaking)
 				r.logClosed(c.Session, what, string(c.Reason), msg, abnormal)
 				delete(r.outlets, c.Session)
+				delete(r.nodes, c.Session)
 				r.calls.left(c.Session)
 				out.Close()
 				r.endSession(c.Session)
@@ -355,7 +385,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		r.calls.answered(now, o.To, msg)
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := o.Acked && fc != nil && msg.Type() == wamp.EVENT
-		if (o.Shared || checkEvent) && out != r.local {
+		if (o.Shared || checkEvent) && out != r.local && !r.nodes[o.To] {
 			// One message to several peers, as the router declared it:
 			// each serializer in use encodes it once, and every peer
 			// writes the same bytes.

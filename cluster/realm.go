@@ -1,0 +1,182 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/switchboard-wamp/switchboard/core/engine"
+	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
+)
+
+// Realm is one realm of the application as a member of the cluster: the
+// other nodes' node sessions in it, what this node announces of it.
+// Methods are safe for concurrent use unless marked executor-only (the
+// engine realm's executor).
+type Realm struct {
+	n     *Node
+	e     *engine.Realm
+	uri   wamp.URI
+	inbox *nats.Subscription
+
+	// Executor-owned.
+	peers    map[string]*nodeSession // by node name
+	bySID    map[wamp.ID]*nodeSession
+	dead     map[string]uint64     // per node name, the last epoch declared dead
+	interest map[wamp.ID]*interest // local subscriptions this node announces (pubsub.go)
+}
+
+// AddRealm makes realm e part of the cluster: this node receives what the
+// others send it there, and announces it (an empty snapshot first). The
+// application calls it for each realm it creates, and routes the realm's
+// subscription notices to Realm.Notices.
+func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
+	r := &Realm{n: n, e: e, uri: e.URI(),
+		peers: make(map[string]*nodeSession), bySID: make(map[wamp.ID]*nodeSession),
+		dead: make(map[string]uint64), interest: make(map[wamp.ID]*interest)}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil, ErrClosed
+	}
+	if _, ok := n.realms[r.uri]; ok {
+		return nil, fmt.Errorf("cluster: realm %q added twice", r.uri)
+	}
+	sub, err := n.nc.Subscribe(inboxSubject(n.cfg.SubjectPrefix, r.uri, n.name), r.fromNode)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: subscribing for realm %q: %w", r.uri, err)
+	}
+	r.inbox = sub
+	n.realms[r.uri] = r
+	if n.state.realms[r.uri] == nil {
+		n.state.realms[r.uri] = make(map[stateKey][]any)
+	}
+	n.publishCtl(n.snapshot(r.uri, false))
+	return r, nil
+}
+
+// URI returns the realm's name.
+func (r *Realm) URI() wamp.URI { return r.uri }
+
+// Node returns the node the realm belongs to.
+func (r *Realm) Node() *Node { return r.n }
+
+func (r *Realm) unsubscribe() {
+	if r.inbox != nil {
+		_ = r.inbox.Unsubscribe()
+	}
+}
+
+// fromNode receives one message a node sent this realm, on the inbox's
+// NATS goroutine: decoded here, handled on the realm's executor in
+// arrival order (Apply waits while the realm's mailbox is full, so a busy
+// realm slows its inbox down; beyond the NATS client's pending limits,
+// messages are dropped and counted as a slow consumer).
+func (r *Realm) fromNode(msg *nats.Msg) {
+	from := fromOfSubject(msg.Subject)
+	epoch, ok := r.n.liveEpoch(from)
+	if !ok {
+		return // not (or no longer) a live node
+	}
+	m, err := decodeMsg(msg.Data)
+	if err != nil {
+		r.n.log.Warn("cluster: message from a node dropped", "realm", string(r.uri), "peer", from, "err", err)
+		return
+	}
+	r.e.Apply(func() {
+		ns := r.peer(from, epoch)
+		if ns == nil {
+			return
+		}
+		if h := onReceive[m.Type()]; h != nil {
+			h(r, ns, m)
+			return
+		}
+		r.n.log.Debug("cluster: unexpected message from a node", "realm", string(r.uri), "peer", from, "type", m.Type())
+	})
+}
+
+// peer returns node's node session in the realm, attaching it first if
+// needed; nil when that epoch of node was declared dead. A newer epoch
+// (the node was learnt again) replaces the older session. Executor-only.
+func (r *Realm) peer(node string, epoch uint64) *nodeSession {
+	if epoch <= r.dead[node] {
+		return nil
+	}
+	ns := r.peers[node]
+	if ns != nil && ns.epoch >= epoch {
+		return ns
+	}
+	if ns != nil {
+		r.detach(ns)
+	}
+	ns = newNodeSession(r, node, epoch, r.n.ids.NextID())
+	r.peers[node] = ns
+	r.bySID[ns.sid] = ns
+	r.e.AttachNode(ns.sid, ns, nodeHello(r.uri), router.SessionInfo{
+		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true,
+	})
+	return ns
+}
+
+// NodeAuthRole is the authrole of node sessions.
+const NodeAuthRole = "switchboard.node"
+
+// dropNode detaches node's session up to epoch, for good: later messages
+// of that epoch are ignored. Called by the loop; runs on the executor.
+func (r *Realm) dropNode(node string, epoch uint64) {
+	r.e.Apply(func() {
+		r.dead[node] = max(r.dead[node], epoch)
+		if ns := r.peers[node]; ns != nil && ns.epoch <= epoch {
+			r.detach(ns)
+		}
+	})
+}
+
+// detach removes ns from the realm: the router drops its subscriptions
+// and registrations and ends the calls in flight to it. The router's
+// notices of the step are handled within DetachNode (detach runs in a
+// task of its own, never inside a walk of effects), while bySID still
+// names ns: its unsubscriptions are not mistaken for local ones.
+// Executor-only.
+func (r *Realm) detach(ns *nodeSession) {
+	ns.gone = true
+	r.e.DetachNode(ns.sid)
+	r.forget(ns)
+	for _, h := range kinds {
+		if h.detached != nil {
+			h.detached(r, ns)
+		}
+	}
+}
+
+// forget removes ns from the realm's tables. Executor-only.
+func (r *Realm) forget(ns *nodeSession) {
+	ns.gone = true
+	if r.peers[ns.node] == ns {
+		delete(r.peers, ns.node)
+	}
+	delete(r.bySID, ns.sid)
+}
+
+// IsNodeSession reports whether sid is a node session. Executor-only.
+func (r *Realm) IsNodeSession(sid wamp.ID) bool { return r.bySID[sid] != nil }
+
+// nodeHello is the HELLO a node session joins with: every role, with the
+// features the router acts on for callees.
+func nodeHello(realm wamp.URI) *wamp.Hello {
+	f := func(names ...string) wamp.Dict {
+		d := wamp.Dict{}
+		for _, n := range names {
+			d[n] = true
+		}
+		return wamp.Dict{"features": d}
+	}
+	return &wamp.Hello{Realm: realm, Details: wamp.Dict{"roles": wamp.Dict{
+		"caller":     f(wamp.FeatureProgressiveCallResults, wamp.FeatureCallCanceling, wamp.FeatureCallerIdentification),
+		"callee":     f(wamp.FeatureProgressiveCallResults, wamp.FeatureCallCanceling, wamp.FeatureCallerIdentification, wamp.FeaturePatternBasedRegistration, wamp.FeatureSharedRegistration),
+		"publisher":  f(wamp.FeaturePublisherExclusion, wamp.FeaturePublisherIdentification),
+		"subscriber": f(wamp.FeaturePatternBasedSubscription, wamp.FeaturePublisherIdentification),
+	}}}
+}

@@ -1,0 +1,137 @@
+package tests
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/tests/testrouter"
+)
+
+// A subscription on one node becomes the interest of its node session on
+// every other node, once per (topic, match) whatever the number of
+// subscribers, and goes when its last subscriber goes.
+func TestClusterInterestFollowsSubscriptions(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 3)
+		a, bn, c := nodes[0], nodes[1], nodes[2]
+		ctx := ctx10s(t)
+		s1 := dialClient(t, b, bn)
+		s2 := dialClient(t, b, bn)
+		sub1, err := s1.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+		must(t, err)
+		_, err = s2.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+		must(t, err)
+		_, err = s2.Subscribe(ctx, "com.example", func(*client.Event) {}, &client.SubscribeOptions{Match: "prefix"})
+		must(t, err)
+		for _, r := range []*testrouter.Router{a, c} {
+			waitInterest(t, r, "B", "exact com.example.news", "prefix com.example")
+		}
+		if got := interest(t, a, "C"); len(got) != 0 {
+			t.Fatalf("A forwards %q to C, which subscribed to nothing", got)
+		}
+		must(t, sub1.Unsubscribe(ctx))
+		waitInterest(t, a, "B", "exact com.example.news", "prefix com.example")
+		must(t, s2.Leave(ctx, ""))
+		for _, r := range []*testrouter.Router{a, c} {
+			waitInterest(t, r, "B")
+		}
+	})
+}
+
+// A node that dies without a word (its NATS connection cut) is dropped by
+// the others once NodeTimeout passes: its node sessions leave, so what it
+// subscribed to is no longer forwarded to it.
+func TestClusterDeadNodeDropped(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 3)
+		a, bn, c := nodes[0], nodes[1], nodes[2]
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+		must(t, err)
+		waitInterest(t, a, "B", "exact com.example.news")
+		waitInterest(t, c, "B", "exact com.example.news")
+		killed := time.Now()
+		bn.App.Cluster().Conn().Close() // no goodbye: B just goes silent
+		for _, r := range []*testrouter.Router{a, c} {
+			waitUntil(t, "B dropped", func() bool {
+				m, err := r.Realm.Cluster().Interest(ctx)
+				must(t, err)
+				_, known := m["B"]
+				return !known && !slices.Contains(r.App.Cluster().Nodes(), "B")
+			})
+		}
+		// Detection takes NodeTimeout plus up to a heartbeat interval of
+		// the loop's tick; the rest of the bound is room for a loaded
+		// machine.
+		if d := time.Since(killed); d > testNodeTimeout+2*time.Second {
+			t.Fatalf("B dropped after %v, NodeTimeout is %v", d, testNodeTimeout)
+		}
+		if got := a.App.Cluster().Nodes(); !slices.Equal(got, []string{"C"}) {
+			t.Fatalf("A knows %q alive, want [C]", got)
+		}
+	})
+}
+
+// A node that closes tells the others, which drop it at once (well
+// before NodeTimeout would).
+func TestClusterNodeLeaves(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+		must(t, err)
+		waitInterest(t, a, "B", "exact com.example.news")
+		bn.App.Cluster().Close()
+		waitUntil(t, "B dropped by A", func() bool {
+			m, err := a.Realm.Cluster().Interest(ctx)
+			must(t, err)
+			_, known := m["B"]
+			return !known && len(a.App.Cluster().Nodes()) == 0
+		})
+	})
+}
+
+// NATS restarts: the nodes reconnect and re-announce everything, and what
+// each holds for the others is replaced, not added to: changes made while
+// NATS was away arrive, nothing is held twice. Short outage (the nodes
+// keep each other) and long outage (they drop each other, then meet
+// again).
+func TestClusterNATSRestart(t *testing.T) {
+	for _, long := range []bool{false, true} {
+		name := "short"
+		if long {
+			name = "long"
+		}
+		t.Run(name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, b backend) {
+				ns, nodes := startCluster(t, b, 3)
+				a, bn, c := nodes[0], nodes[1], nodes[2]
+				ctx := ctx10s(t)
+				s := dialClient(t, b, bn)
+				news, err := s.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
+				must(t, err)
+				_, err = s.Subscribe(ctx, "com.example.kept", func(*client.Event) {}, nil)
+				must(t, err)
+				waitInterest(t, a, "B", "exact com.example.news", "exact com.example.kept")
+				waitInterest(t, c, "B", "exact com.example.news", "exact com.example.kept")
+				ns.stop()
+				if long {
+					waitUntil(t, "A to drop B", func() bool { return len(a.App.Cluster().Nodes()) == 0 })
+				}
+				must(t, news.Unsubscribe(ctx))
+				_, err = s.Subscribe(ctx, "com.example", func(*client.Event) {}, &client.SubscribeOptions{Match: "wildcard"})
+				must(t, err)
+				ns.start()
+				for _, r := range []*testrouter.Router{a, c} {
+					waitInterest(t, r, "B", "exact com.example.kept", "wildcard com.example")
+				}
+				for _, r := range nodes {
+					waitUntil(t, "every node to know the others again", func() bool { return len(r.App.Cluster().Nodes()) == 2 })
+				}
+			})
+		})
+	}
+}
