@@ -44,4 +44,8 @@
 //  9. When asked (Metrics), it counts handshake timeouts and
 //     authentication failures and times remote calls (metrics.go); a
 //     drain waits on the executor until no call is pending (drain.go).
+//  10. Cluster claims (router Effects.Claim) go to the realm's Claimer,
+//     which answers off the executor; each answer comes back to the router
+//     on the executor (Claimed). Without a Claimer every claim is won at
+//     once (claim.go).
 package engine

@@ -72,6 +72,9 @@ type RealmConfig struct {
 	Log             *slog.Logger
 	// Metrics, when set, times the realm's calls (Metrics.CallLatency).
 	Metrics *Metrics
+	// Claims carries out the router's cluster claims
+	// (Router.ClusterClaims; claim.go); nil: every claim is won at once.
+	Claims Claimer
 }
 
 type inboundKind uint8
@@ -126,6 +129,7 @@ type Realm struct {
 	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
 	timer     scheduler.Timer
 	timerAt   time.Time
+	claimer   Claimer    // carries out Effects.Claim (claim.go); nil: claims are won at once
 	calls     *callClock // nil unless call latency is measured
 	metrics   *Metrics   // nil: nothing counted
 	closing   bool
@@ -146,6 +150,7 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		outlets: make(map[wamp.ID]Outlet),
 		hs:      make(map[wamp.ID]*Handshake),
 		calls:   newCallClock(cfg.Metrics, cfg.Router.URI),
+		claimer: cfg.Claims,
 		metrics: cfg.Metrics,
 	}
 	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
@@ -329,6 +334,9 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		}
 		for _, op := range fx.Authorize {
 			r.authorize(op)
+		}
+		for _, op := range fx.Claim {
+			r.claim(op)
 		}
 		fx.Reset()
 		// The application's own session only took in what the router

@@ -62,6 +62,19 @@ import (
 //	authorized <s> <ticket> allow|deny|fail  Authorized (the dynamic authorizer's verdict)
 //	flush-authz                FlushAuthorizations
 //
+// Clustering (transcript_cluster_test.go): "join <s> node=B" joins a node
+// session; "realm claims" turns RealmConfig.ClusterClaims on. An outbound
+// *RemotePublication prints as "-> <s> remote [id, topic, args, kwargs,
+// options, publisher, authid, authrole, disclose]"; Effects.Claim as
+// "claim <s> ticket=<n> <procedure> <match> <invoke>" and "claim release
+// <procedure> <match> <invoke>" lines.
+//
+//	publish-remote <s> <json [id, topic, args, kwargs, options, publisher, authid, authrole, disclose]>
+//	claimed <s> <ticket> ok|<uri>     Claimed for the claim of that ticket
+//	remote-session add <id> <node> <authid> <authrole>   AddRemoteSession
+//	remote-session remove <id> | remove-node <node>      RemoveRemoteSession(s)
+//	knows <id>                 KnowsSession; answers "yes" or "no"
+//
 // Effects.Authorize prints as "authorize <s> ticket=<n> <action> <uri>
 // <match> <options json>" lines; "realm authorizer[=TTL] [held=N]" turns
 // the dynamic authorizer on.
@@ -104,8 +117,9 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
-	notify  bool   // print Effects.Notify ("notify on")
-	roles   []Role // the "role" commands so far (the realm's Authorization)
+	notify  bool               // print Effects.Notify ("notify on")
+	roles   []Role             // the "role" commands so far (the realm's Authorization)
+	claims  map[uint64]ClaimOp // the claims asked for, by ticket ("claimed")
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
@@ -125,7 +139,8 @@ func newTranscript(t *testing.T, file string) *transcript {
 
 func isOutput(line string) bool {
 	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ") ||
-		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ") || strings.HasPrefix(line, "authorize ")
+		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ") || strings.HasPrefix(line, "authorize ") ||
+		strings.HasPrefix(line, "claim ")
 }
 
 func runTranscript(t *testing.T, file string) {
@@ -300,6 +315,10 @@ func (tr *transcript) effects() []actualLine {
 			to = fmt.Sprintf("sid%d", o.To)
 		}
 		m := o.Msg
+		if rp, ok := m.(*RemotePublication); ok {
+			out = append(out, remotePublicationLine(to, rp))
+			continue
+		}
 		if w, ok := m.(*wamp.Welcome); ok {
 			m = tr.abbreviateWelcome(w)
 		}
@@ -322,6 +341,7 @@ func (tr *transcript) effects() []actualLine {
 			op.Match, renderValue(op.Options))
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
+	out = append(out, tr.claimLines()...)
 	if tr.notify {
 		out = append(out, tr.notices()...)
 	}
