@@ -25,6 +25,11 @@ type Realm struct {
 	bySID    map[wamp.ID]*nodeSession
 	dead     map[string]uint64     // per node name, the last epoch declared dead
 	interest map[wamp.ID]*interest // local subscriptions this node announces (pubsub.go)
+	// encoded is the last publication forwarded and its encoding: the
+	// router hands the same publication to every node session it
+	// reaches, one after the other, and it is encoded once (pubsub.go).
+	encoded      *router.RemotePublication
+	encodedBytes []byte
 }
 
 // AddRealm makes realm e part of the cluster: this node receives what the
@@ -115,7 +120,7 @@ func (r *Realm) peer(node string, epoch uint64) *nodeSession {
 	r.peers[node] = ns
 	r.bySID[ns.sid] = ns
 	r.e.AttachNode(ns.sid, ns, nodeHello(r.uri), router.SessionInfo{
-		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true,
+		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true, Node: node,
 	})
 	return ns
 }
