@@ -57,7 +57,10 @@ func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
 	if n.state.realms[r.uri] == nil {
 		n.state.realms[r.uri] = make(map[stateKey][]any)
 	}
+	// Announce the realm, and ask the others for their state: what they
+	// sent before the realm was here was not for it.
 	n.publishCtl(n.snapshot(r.uri, false))
+	n.publishCtl(&ctlMsg{Kind: ctlSync})
 	return r, nil
 }
 
@@ -184,4 +187,36 @@ func nodeHello(realm wamp.URI) *wamp.Hello {
 		"publisher":  f(wamp.FeaturePublisherExclusion, wamp.FeaturePublisherIdentification),
 		"subscriber": f(wamp.FeaturePatternBasedSubscription, wamp.FeaturePublisherIdentification),
 	}}}
+}
+
+// Remove takes the realm out of the cluster (the application removed
+// it): this node stops receiving for it, withdraws what it announced of
+// it, and tells the others, which detach its node session there. Call it
+// once the realm's sessions are gone. Safe for concurrent use.
+func (r *Realm) Remove() {
+	n := r.n
+	n.mu.Lock()
+	if n.realms[r.uri] != r {
+		n.mu.Unlock()
+		return
+	}
+	delete(n.realms, r.uri)
+	delete(n.state.realms, r.uri)
+	n.state.ver++
+	if !n.closed {
+		n.publishCtl(&ctlMsg{Kind: ctlRealmGone, Ver: n.state.ver, Realm: string(r.uri)})
+	}
+	n.mu.Unlock()
+	r.unsubscribe()
+}
+
+// nodeLeftRealm detaches node's session: the node no longer serves the
+// realm. Unlike dropNode, the node may serve it again in the same epoch.
+// Called by the loop; runs on the executor.
+func (r *Realm) nodeLeftRealm(node string) {
+	r.e.Apply(func() {
+		if ns := r.peers[node]; ns != nil {
+			r.detach(ns)
+		}
+	})
 }

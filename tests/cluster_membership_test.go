@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
@@ -172,4 +173,58 @@ func TestClusterNATSRestart(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A realm removed from one node (a reload) leaves the cluster on that
+// node only: the others detach its node session there; added back, it
+// joins again.
+func TestClusterRealmRemoved(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		waitUntil(t, "A to hold B's node session", func() bool {
+			m, err := a.Realm.Cluster().Interest(ctx)
+			must(t, err)
+			_, ok := m["B"]
+			return ok
+		})
+		must(t, bn.App.RemoveRealm(ctx, "realm1"))
+		waitUntil(t, "A to detach B's node session", func() bool {
+			m, err := a.Realm.Cluster().Interest(ctx)
+			must(t, err)
+			_, ok := m["B"]
+			return !ok
+		})
+		if got := a.App.Cluster().Nodes(); !slices.Equal(got, []string{"B"}) {
+			t.Fatalf("A knows %q alive, want [B]: B still lives", got)
+		}
+		r, err := bn.App.AddRealm(core.RealmConfig{URI: "realm1"})
+		must(t, err)
+		_, err = dialClient(t, b, a).Subscribe(ctx, "com.example.back", func(*client.Event) {}, nil)
+		must(t, err)
+		waitUntil(t, "B to forward A's interest again", func() bool {
+			m, err := r.Cluster().Interest(ctx)
+			must(t, err)
+			return slices.Equal(m["A"], []string{"exact com.example.back"})
+		})
+	})
+}
+
+// A node that joins a running cluster learns what the others announced
+// before it came, and they learn its own.
+func TestClusterLateJoiner(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ns := startNATS(t)
+		bn := startNode(t, b, ns, "B")
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.early", func(*client.Event) {}, nil)
+		must(t, err)
+		a := startNode(t, b, ns, "A")
+		waitInterest(t, a, "B", "exact com.example.early")
+		in := subscribeInbox(t, dialClient(t, b, a), "com.example.late", "")
+		waitInterest(t, bn, "A", "exact com.example.late")
+		must(t, dialClient(t, b, bn).Publish(ctx, "com.example.late", wamp.List{"hi"}, nil, &client.PublishOptions{Acknowledge: true}))
+		in.waitLabel(t, "A's subscriber", "hi")
+	})
 }
