@@ -25,6 +25,7 @@ type Realm struct {
 	bySID    map[wamp.ID]*nodeSession
 	dead     map[string]uint64     // per node name, the last epoch declared dead
 	interest map[wamp.ID]*interest // local subscriptions this node announces (pubsub.go)
+	rpc      rpcRealm              // local registrations this node announces (rpc.go)
 }
 
 // AddRealm makes realm e part of the cluster: this node receives what the
@@ -53,6 +54,7 @@ func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
 		n.state.realms[r.uri] = make(map[stateKey][]any)
 	}
 	n.publishCtl(n.snapshot(r.uri, false))
+	r.startClaims()
 	return r, nil
 }
 
@@ -116,6 +118,7 @@ func (r *Realm) peer(node string, epoch uint64) *nodeSession {
 	r.bySID[ns.sid] = ns
 	r.e.AttachNode(ns.sid, ns, nodeHello(r.uri), router.SessionInfo{
 		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true,
+		Node: node,
 	})
 	return ns
 }
