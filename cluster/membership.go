@@ -21,8 +21,9 @@ type remote struct {
 
 // members is the loop's view of the cluster. Owned by run.
 type members struct {
-	remotes map[string]*remote
-	epoch   uint64
+	remotes    map[string]*remote
+	epoch      uint64
+	twinWarned bool // another node with our name was reported
 }
 
 // run is the node's loop: control messages, heartbeats, failure
@@ -61,8 +62,12 @@ func (n *Node) announceAll() {
 func (n *Node) control(m *members, msg *nats.Msg) {
 	c, err := decodeCtl(msg.Data)
 	if err != nil || !validToken(c.Node) || c.Node == n.name {
-		if err != nil {
+		switch {
+		case err != nil:
 			n.log.Warn("cluster: control message dropped", "err", err)
+		case c.Node == n.name && c.Inc != n.inc && !m.twinWarned:
+			m.twinWarned = true
+			n.log.Error("cluster: another node runs under this node's name: node names must be unique; the others see the two as one node restarting")
 		}
 		return
 	}
@@ -77,7 +82,7 @@ func (n *Node) control(m *members, msg *nats.Msg) {
 		if c.Target == "" || c.Target == n.name {
 			n.snapshotAll()
 		}
-	case ctlHeartbeat, ctlDelta, ctlSnapshot:
+	case ctlHeartbeat, ctlDelta, ctlSnapshot, ctlRealmGone:
 	default:
 		return // a newer node's kind
 	}
@@ -99,6 +104,16 @@ func (n *Node) control(m *members, msg *nats.Msg) {
 		default:
 			rm.synced = false
 			n.askSync(rm, c.Node, now)
+		}
+	case ctlRealmGone:
+		if rm.synced && c.Ver == rm.ver+1 {
+			rm.ver = c.Ver
+		} else if c.Ver > rm.ver {
+			rm.synced = false
+			n.askSync(rm, c.Node, now)
+		}
+		if r := n.realm(c.Realm); r != nil {
+			r.nodeLeftRealm(c.Node)
 		}
 	case ctlSnapshot:
 		if rm.synced && c.Ver < rm.ver {
@@ -196,9 +211,7 @@ func (n *Node) toRealm(c *ctlMsg, epoch uint64, snapshot bool) {
 	if c.Realm == "" {
 		return // a node without realms: its snapshot round is this marker
 	}
-	n.mu.Lock()
-	r := n.realms[wampURI(c.Realm)]
-	n.mu.Unlock()
+	r := n.realm(c.Realm)
 	if r == nil {
 		return
 	}
@@ -207,6 +220,14 @@ func (n *Node) toRealm(c *ctlMsg, epoch uint64, snapshot bool) {
 		return
 	}
 	r.applyDelta(c.Node, epoch, c.Entries[0], c.Del)
+}
+
+// realm returns the node's realm named uri, nil if it serves none. Safe
+// for concurrent use.
+func (n *Node) realm(uri string) *Realm {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.realms[wampURI(uri)]
 }
 
 // heartbeat tells the others this node lives, with its state version.

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -35,6 +36,66 @@ func init() {
 	onSend[wamp.UNSUBSCRIBED] = func(*nodeSession, wamp.Message) bool { return true }
 	onSendError[wamp.SUBSCRIBE] = (*nodeSession).subscribeFailed
 	onSendError[wamp.UNSUBSCRIBE] = func(*nodeSession, wamp.Message) bool { return true }
+	onSend[wamp.EVENT] = (*nodeSession).publication
+	onReceive[wamp.EVENT] = publicationReceived
+}
+
+// publication forwards a publication the router hands the node session
+// (one per publication, whatever the number of its subscriptions that
+// match) to its node, encoded once for every node it goes to.
+// Executor-only.
+func (ns *nodeSession) publication(m wamp.Message) bool {
+	rp, ok := m.(*router.RemotePublication)
+	if !ok {
+		return ns.forward(m) // not expected: the router sends node sessions publications whole
+	}
+	r := ns.r
+	if r.encoded != rp {
+		b, err := encodeMsg(publicationMessage(rp))
+		if err != nil {
+			r.n.log.Warn("cluster: publication not encodable for other nodes", "realm", string(r.uri), "topic", string(rp.Topic), "err", err)
+			return true
+		}
+		r.encoded, r.encodedBytes = rp, b
+	}
+	return ns.publish(r.encodedBytes)
+}
+
+// publicationMessage is a publication on the wire between nodes: an EVENT
+// whose publication ID is the publication's and whose details carry the
+// rest — topic, the PUBLISH options, the publisher's identity, whether it
+// is disclosed. (The subscription ID is meaningless there.)
+func publicationMessage(rp *router.RemotePublication) *wamp.Event {
+	d := wamp.Dict{"topic": string(rp.Topic)}
+	if len(rp.Options) > 0 {
+		d["options"] = rp.Options
+	}
+	if rp.Publisher != 0 {
+		d["publisher"] = rp.Publisher
+		d["publisher_authid"] = rp.PublisherAuthID
+		d["publisher_authrole"] = rp.PublisherAuthRole
+	}
+	if rp.Disclose {
+		d["disclose"] = true
+	}
+	return &wamp.Event{Subscription: 1, Publication: rp.ID, Details: d, Args: rp.Args, Kwargs: rp.Kwargs}
+}
+
+// publicationReceived fans a publication from node ns out to this realm's
+// subscribers (not to node sessions: the publishing node sent it to each
+// node itself). Executor-only.
+func publicationReceived(r *Realm, ns *nodeSession, m wamp.Message) {
+	e := m.(*wamp.Event)
+	topic, _ := e.Details["topic"].(string)
+	rp := &router.RemotePublication{ID: e.Publication, Topic: wamp.URI(topic), Args: e.Args, Kwargs: e.Kwargs}
+	rp.Options, _ = e.Details["options"].(wamp.Dict)
+	if pub, ok := wamp.ToID(e.Details["publisher"]); ok {
+		rp.Publisher = pub
+		rp.PublisherAuthID, _ = e.Details["publisher_authid"].(string)
+		rp.PublisherAuthRole, _ = e.Details["publisher_authrole"].(string)
+	}
+	rp.Disclose, _ = e.Details["disclose"].(bool)
+	r.e.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.PublishRemote(now, ns.sid, rp, fx) })
 }
 
 // interestKey is the entry key of a (topic, match) interest.

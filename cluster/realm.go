@@ -26,6 +26,11 @@ type Realm struct {
 	dead     map[string]uint64     // per node name, the last epoch declared dead
 	interest map[wamp.ID]*interest // local subscriptions this node announces (pubsub.go)
 	rpc      rpcRealm              // local registrations this node announces (rpc.go)
+	// encoded is the last publication forwarded and its encoding: the
+	// router hands the same publication to every node session it
+	// reaches, one after the other, and it is encoded once (pubsub.go).
+	encoded      *router.RemotePublication
+	encodedBytes []byte
 }
 
 // AddRealm makes realm e part of the cluster: this node receives what the
@@ -53,7 +58,10 @@ func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
 	if n.state.realms[r.uri] == nil {
 		n.state.realms[r.uri] = make(map[stateKey][]any)
 	}
+	// Announce the realm, and ask the others for their state: what they
+	// sent before the realm was here was not for it.
 	n.publishCtl(n.snapshot(r.uri, false))
+	n.publishCtl(&ctlMsg{Kind: ctlSync})
 	r.startClaims()
 	return r, nil
 }
@@ -117,8 +125,7 @@ func (r *Realm) peer(node string, epoch uint64) *nodeSession {
 	r.peers[node] = ns
 	r.bySID[ns.sid] = ns
 	r.e.AttachNode(ns.sid, ns, nodeHello(r.uri), router.SessionInfo{
-		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true,
-		Node: node,
+		AuthID: node, AuthRole: NodeAuthRole, AuthMethod: "cluster", AuthProvider: "switchboard", Internal: true, Node: node,
 	})
 	return ns
 }
@@ -182,4 +189,36 @@ func nodeHello(realm wamp.URI) *wamp.Hello {
 		"publisher":  f(wamp.FeaturePublisherExclusion, wamp.FeaturePublisherIdentification),
 		"subscriber": f(wamp.FeaturePatternBasedSubscription, wamp.FeaturePublisherIdentification),
 	}}}
+}
+
+// Remove takes the realm out of the cluster (the application removed
+// it): this node stops receiving for it, withdraws what it announced of
+// it, and tells the others, which detach its node session there. Call it
+// once the realm's sessions are gone. Safe for concurrent use.
+func (r *Realm) Remove() {
+	n := r.n
+	n.mu.Lock()
+	if n.realms[r.uri] != r {
+		n.mu.Unlock()
+		return
+	}
+	delete(n.realms, r.uri)
+	delete(n.state.realms, r.uri)
+	n.state.ver++
+	if !n.closed {
+		n.publishCtl(&ctlMsg{Kind: ctlRealmGone, Ver: n.state.ver, Realm: string(r.uri)})
+	}
+	n.mu.Unlock()
+	r.unsubscribe()
+}
+
+// nodeLeftRealm detaches node's session: the node no longer serves the
+// realm. Unlike dropNode, the node may serve it again in the same epoch.
+// Called by the loop; runs on the executor.
+func (r *Realm) nodeLeftRealm(node string) {
+	r.e.Apply(func() {
+		if ns := r.peers[node]; ns != nil {
+			r.detach(ns)
+		}
+	})
 }

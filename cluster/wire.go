@@ -109,6 +109,7 @@ const (
 	ctlSnapshot                   // all of Realm's state at Ver (replaces what the receiver holds)
 	ctlSync                       // Node asks Target ("" = every node) for its snapshots
 	ctlBye                        // Node leaves the cluster
+	ctlRealmGone                  // Node no longer serves Realm (at Ver)
 )
 
 // ctlMsg is one control message, encoded as a msgpack array. Unknown

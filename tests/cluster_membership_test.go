@@ -1,11 +1,14 @@
 package tests
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
 
@@ -94,11 +97,13 @@ func TestClusterNodeLeaves(t *testing.T) {
 	})
 }
 
-// NATS restarts: the nodes reconnect and re-announce everything, and what
-// each holds for the others is replaced, not added to: changes made while
-// NATS was away arrive, nothing is held twice. Short outage (the nodes
-// keep each other) and long outage (they drop each other, then meet
-// again).
+// NATS restarts mid-stream: the nodes reconnect and re-announce
+// everything, and what each holds for the others is replaced, not added
+// to: changes made while NATS was away arrive, nothing is held twice, and
+// the stream goes on in order without duplicates (events published while
+// NATS was away may be lost: core NATS is at most once). Short outage
+// (the nodes keep each other) and long outage (they drop each other, then
+// meet again).
 func TestClusterNATSRestart(t *testing.T) {
 	for _, long := range []bool{false, true} {
 		name := "short"
@@ -113,14 +118,25 @@ func TestClusterNATSRestart(t *testing.T) {
 				s := dialClient(t, b, bn)
 				news, err := s.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
 				must(t, err)
-				_, err = s.Subscribe(ctx, "com.example.kept", func(*client.Event) {}, nil)
-				must(t, err)
+				kept := subscribeInbox(t, s, "com.example.kept", "")
 				waitInterest(t, a, "B", "exact com.example.news", "exact com.example.kept")
 				waitInterest(t, c, "B", "exact com.example.news", "exact com.example.kept")
+				pubA, pubC := dialClient(t, b, a), dialClient(t, b, c)
+				publish := func(from int, to int) {
+					for i := from; i < to; i++ {
+						for name, p := range map[string]*client.Session{"A": pubA, "C": pubC} {
+							must(t, p.Publish(ctx, "com.example.kept", wamp.List{fmt.Sprintf("%s%02d", name, i)}, nil,
+								&client.PublishOptions{Acknowledge: true}))
+						}
+					}
+				}
+				publish(0, 10)
+				kept.waitN(t, "B", 20)
 				ns.stop()
 				if long {
 					waitUntil(t, "A to drop B", func() bool { return len(a.App.Cluster().Nodes()) == 0 })
 				}
+				publish(10, 20) // while NATS is away: lost or late, never twice
 				must(t, news.Unsubscribe(ctx))
 				_, err = s.Subscribe(ctx, "com.example", func(*client.Event) {}, &client.SubscribeOptions{Match: "wildcard"})
 				must(t, err)
@@ -131,7 +147,84 @@ func TestClusterNATSRestart(t *testing.T) {
 				for _, r := range nodes {
 					waitUntil(t, "every node to know the others again", func() bool { return len(r.App.Cluster().Nodes()) == 2 })
 				}
+				publish(20, 30)
+				kept.waitLabel(t, "B", "A29")
+				kept.waitLabel(t, "B", "C29")
+				// Per publisher: in order, each at most once, and all of
+				// those published while NATS was up.
+				last := map[byte]int{'A': -1, 'C': -1}
+				seen := map[string]bool{}
+				for _, l := range kept.labels() {
+					var i int
+					fmt.Sscanf(l[1:], "%d", &i)
+					if i <= last[l[0]] {
+						t.Fatalf("%s after %c%02d: out of order or twice: %q", l, l[0], last[l[0]], kept.labels())
+					}
+					last[l[0]] = i
+					seen[l] = true
+				}
+				for i := range 30 {
+					for _, p := range "AC" {
+						if l := fmt.Sprintf("%c%02d", p, i); !seen[l] && (i < 10 || i >= 20) {
+							t.Fatalf("%s, published while NATS was up, never arrived: %q", l, kept.labels())
+						}
+					}
+				}
 			})
 		})
 	}
+}
+
+// A realm removed from one node (a reload) leaves the cluster on that
+// node only: the others detach its node session there; added back, it
+// joins again.
+func TestClusterRealmRemoved(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		waitUntil(t, "A to hold B's node session", func() bool {
+			m, err := a.Realm.Cluster().Interest(ctx)
+			must(t, err)
+			_, ok := m["B"]
+			return ok
+		})
+		must(t, bn.App.RemoveRealm(ctx, "realm1"))
+		waitUntil(t, "A to detach B's node session", func() bool {
+			m, err := a.Realm.Cluster().Interest(ctx)
+			must(t, err)
+			_, ok := m["B"]
+			return !ok
+		})
+		if got := a.App.Cluster().Nodes(); !slices.Equal(got, []string{"B"}) {
+			t.Fatalf("A knows %q alive, want [B]: B still lives", got)
+		}
+		r, err := bn.App.AddRealm(core.RealmConfig{URI: "realm1"})
+		must(t, err)
+		_, err = dialClient(t, b, a).Subscribe(ctx, "com.example.back", func(*client.Event) {}, nil)
+		must(t, err)
+		waitUntil(t, "B to forward A's interest again", func() bool {
+			m, err := r.Cluster().Interest(ctx)
+			must(t, err)
+			return slices.Equal(m["A"], []string{"exact com.example.back"})
+		})
+	})
+}
+
+// A node that joins a running cluster learns what the others announced
+// before it came, and they learn its own.
+func TestClusterLateJoiner(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ns := startNATS(t)
+		bn := startNode(t, b, ns, "B")
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.early", func(*client.Event) {}, nil)
+		must(t, err)
+		a := startNode(t, b, ns, "A")
+		waitInterest(t, a, "B", "exact com.example.early")
+		in := subscribeInbox(t, dialClient(t, b, a), "com.example.late", "")
+		waitInterest(t, bn, "A", "exact com.example.late")
+		must(t, dialClient(t, b, bn).Publish(ctx, "com.example.late", wamp.List{"hi"}, nil, &client.PublishOptions{Acknowledge: true}))
+		in.waitLabel(t, "A's subscriber", "hi")
+	})
 }
