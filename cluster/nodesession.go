@@ -30,6 +30,8 @@ type nodeSession struct {
 	// to its key until SUBSCRIBED.
 	subs    map[string]*nodeSub
 	subReqs map[wamp.ID]string
+	// rpc is what the session registered for its node (rpc.go).
+	rpc rpcSession
 }
 
 func newNodeSession(r *Realm, node string, epoch uint64, sid wamp.ID) *nodeSession {

@@ -130,6 +130,8 @@ func (r *Realm) Notices(notices []router.Notice) {
 				delete(r.interest, no.Subscription)
 				r.n.Withdraw(r.uri, KindSubscription, in.key)
 			}
+		case router.NoticeRegistered, router.NoticeUnregistered:
+			r.registrationNotice(no) // rpc.go
 		}
 	}
 }

@@ -25,6 +25,7 @@ type Realm struct {
 	bySID    map[wamp.ID]*nodeSession
 	dead     map[string]uint64     // per node name, the last epoch declared dead
 	interest map[wamp.ID]*interest // local subscriptions this node announces (pubsub.go)
+	rpc      rpcRealm              // local registrations this node announces (rpc.go)
 	// encoded is the last publication forwarded and its encoding: the
 	// router hands the same publication to every node session it
 	// reaches, one after the other, and it is encoded once (pubsub.go).
@@ -61,6 +62,7 @@ func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
 	// sent before the realm was here was not for it.
 	n.publishCtl(n.snapshot(r.uri, false))
 	n.publishCtl(&ctlMsg{Kind: ctlSync})
+	r.startClaims()
 	return r, nil
 }
 

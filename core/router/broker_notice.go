@@ -24,6 +24,13 @@ const (
 	// Subscription, by UNSUBSCRIBE (Request is the UNSUBSCRIBE's) or
 	// because it left, was killed or the realm shut down (Request is 0).
 	NoticeUnsubscribed
+	// NoticeRegistered: the session became a callee of Registration
+	// (procedure Topic, policies Match and Invoke); its REGISTERED follows
+	// in Effects.Out. NoticeUnregistered: it stopped being one (UNREGISTER,
+	// or it left). Subscription and Request are 0. For clustering
+	// (cluster.go): a node announces the registrations of its sessions.
+	NoticeRegistered
+	NoticeUnregistered
 )
 
 func (k NoticeKind) String() string {
@@ -34,6 +41,10 @@ func (k NoticeKind) String() string {
 		return "subscribed"
 	case NoticeUnsubscribed:
 		return "unsubscribed"
+	case NoticeRegistered:
+		return "registered"
+	case NoticeUnregistered:
+		return "unregistered"
 	}
 	return "invalid"
 }
@@ -54,6 +65,10 @@ type Notice struct {
 	// Options are the SUBSCRIBE options (NoticeSubscribeRequest only).
 	// Immutable, like every message value in Effects.
 	Options wamp.Dict
+	// Registration and Invoke: NoticeRegistered and NoticeUnregistered
+	// only (Topic is then the procedure).
+	Registration wamp.ID
+	Invoke       string
 }
 
 // pendingSub is a SUBSCRIBE held for the driver's approval.

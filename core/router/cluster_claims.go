@@ -123,3 +123,8 @@ func invokeName(p invokePolicy) string {
 	}
 	return wamp.InvokeSingle
 }
+
+// SetClusterClaims turns claims on or off for REGISTERs from now on
+// (RealmConfig.ClusterClaims); REGISTERs already held still get their
+// answers. Executor-only.
+func (r *Realm) SetClusterClaims(on bool) { r.cfg.ClusterClaims = on }

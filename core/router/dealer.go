@@ -137,6 +137,7 @@ func (r *Realm) registerAuthorized(now time.Time, s *session, m *wamp.Register, 
 		s.regs = map[wamp.ID]*registration{}
 	}
 	s.regs[reg.id] = reg
+	fx.notify(regNotice(NoticeRegistered, s, reg))
 	fx.send(s.id, &wamp.Registered{Request: m.Request, Registration: reg.id})
 	if !exists {
 		r.registrationCreated(s, reg, fx)
@@ -144,6 +145,12 @@ func (r *Realm) registerAuthorized(now time.Time, s *session, m *wamp.Register, 
 	if !s.isNode() {
 		r.emitIDs(topicRegistrationRegister, s.id, reg.id, fx)
 	}
+}
+
+// regNotice reports that s joined or left reg.
+func regNotice(kind NoticeKind, s *session, reg *registration) Notice {
+	return Notice{Kind: kind, Session: s.id, Registration: reg.id, Topic: reg.procedure, Match: reg.match.String(),
+		Invoke: invokeName(reg.invoke)}
 }
 
 // parseInvoke reads options.invoke (already type-checked by
@@ -167,6 +174,7 @@ func (r *Realm) unregister(s *session, m *wamp.Unregister, fx *Effects) {
 		return
 	}
 	deleted := r.dealer.leave(reg, s)
+	fx.notify(regNotice(NoticeUnregistered, s, reg))
 	r.claimLeft(s, reg, fx)
 	fx.send(s.id, &wamp.Unregistered{Request: m.Request})
 	r.unregistered(s, reg.id, deleted, fx)
@@ -224,6 +232,7 @@ func (r *Realm) dropRegistrations(s *session, fx *Effects) {
 	for i, id := range ids {
 		reg := s.regs[id]
 		deleted[i] = d.leave(reg, s)
+		fx.notify(regNotice(NoticeUnregistered, s, reg))
 		r.claimLeft(s, reg, fx)
 	}
 	for i, id := range ids {

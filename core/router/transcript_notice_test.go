@@ -86,11 +86,15 @@ func (tr *transcript) notices() []actualLine {
 			writeValue(&b, map[string]any(n.Options), "", nil)
 			tail += " options=" + b.String()
 		}
-		sub := n.Subscription
-		text := head + " sub=" + strconv.FormatUint(uint64(sub), 10) + tail
+		sub, label, kind := n.Subscription, " sub=", "sub"
+		if n.Kind == NoticeRegistered || n.Kind == NoticeUnregistered {
+			sub, label, kind = n.Registration, " reg=", "reg"
+			tail = " procedure=" + string(n.Topic) + " match=" + n.Match + " invoke=" + n.Invoke
+		}
+		text := head + label + strconv.FormatUint(uint64(sub), 10) + tail
 		out = append(out, actualLine{text: text, render: func(nm idNamer) string {
-			if s := nm(uint64(sub), "sub"); s != "" {
-				return head + " sub=" + s + tail
+			if s := nm(uint64(sub), kind); s != "" {
+				return head + label + s + tail
 			}
 			return text
 		}})
