@@ -63,7 +63,7 @@ type RemotePublication struct {
 func (*RemotePublication) Type() wamp.Type { return wamp.EVENT }
 
 // isNode reports whether s stands for another node of the cluster.
-func (s *session) isNode() bool { return s.info.Node != "" }
+func (s *session) isNode() bool { return s.node }
 
 // sendToNodes emits p once to each node session fanout met (p.nodes),
 // then forgets them.
