@@ -13,7 +13,7 @@
 //
 // Each node announces the state others need to act for it (state.go): per
 // realm, entries of a Kind — subscription interests (pubsub.go),
-// registrations, sessions — as deltas stamped with the node's state
+// registrations (rpc.go), sessions — as deltas stamped with the node's state
 // version, and as snapshots that replace what a receiver holds. A receiver
 // that sees a version gap (a lost delta, a reconnect) asks for snapshots,
 // so state converges without duplicates. Each kind has a kindHandler, run
@@ -30,7 +30,9 @@
 // subject P.m.<realm>.<to>.<from>; what a node session receives from the
 // router is dispatched by message type (onSend), what a node receives
 // from another by type too (onReceive): each feature plugs its handlers in
-// there.
+// there. Calls cross as CALLs with forward_for (rpc.go); registrations that
+// create a procedure are claimed cluster-wide in a JetStream key-value
+// bucket first (claim.go).
 //
 // Core NATS delivers at most once: what is in flight while a node is cut
 // off from NATS is lost, not replayed.

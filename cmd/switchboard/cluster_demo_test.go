@@ -75,6 +75,16 @@ func TestClusterDemo(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("node b's subscriber got no event from node a")
 	}
+	// Node b's Go procedure, called on node a (once node a knows it).
+	var res *client.Result
+	waitUntil(t, "node a to reach demo.b.hello", func() bool {
+		var err error
+		res, err = onA.Call(ctx, "demo.b.hello", nil, nil, nil)
+		return err == nil
+	})
+	if res.Args[0] != "hello from node b" || res.Kwargs["node"] != "b" {
+		t.Fatalf("demo.b.hello = %v %v", res.Args, res.Kwargs)
+	}
 	sigs <- os.Interrupt
 	select {
 	case err := <-done:
