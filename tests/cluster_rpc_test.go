@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
@@ -362,5 +363,49 @@ func TestClusterRegistrationRace(t *testing.T) {
 		}
 		_, err := dialClient(t, b, nodes[1]).Register(ctx, "com.example.shared", handler, &client.RegisterOptions{Invoke: "random"})
 		wantErrorURI(t, err, wamp.ErrProcedureAlreadyExists)
+	})
+}
+
+// The application's own procedures are not claimed (every node may serve
+// the same ones): a node serves its own, and a node without one reaches
+// one of the others. A node session's registration refused because its
+// procedure is taken here is tried again once it is free.
+func TestClusterRPCRegistrationRetried(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 3)
+		a, bn, c := nodes[0], nodes[1], nodes[2]
+		ctx := ctx10s(t)
+		serve := func(r *testrouter.Router, name string) *core.Registration {
+			reg, err := r.Realm.Register(ctx, "com.example.app", func(context.Context, *core.Invocation) (*core.Result, error) {
+				return &core.Result{Args: wamp.List{name}}, nil
+			}, nil)
+			must(t, err)
+			return reg
+		}
+		regA := serve(a, "A")
+		serve(bn, "B")
+		callOn := func(r *testrouter.Router) string {
+			res, err := dialClient(t, b, r).Call(ctx, "com.example.app", nil, nil, nil)
+			must(t, err)
+			return res.Args[0].(string)
+		}
+		waitUntil(t, "C to route com.example.app to A or B", func() bool {
+			return len(registrations(t, c, "A"))+len(registrations(t, c, "B")) == 1
+		})
+		if got := callOn(a); got != "A" {
+			t.Fatalf("a call on A reached %s, want A's own procedure", got)
+		}
+		if got := callOn(c); got != "A" && got != "B" {
+			t.Fatalf("a call on C reached %q", got)
+		}
+		must(t, regA.Unregister(ctx))
+		waitRegistration(t, a, "B", "exact com.example.app") // retried on A once A's own went
+		waitRegistration(t, c, "B", "exact com.example.app")
+		if got := callOn(a); got != "B" {
+			t.Fatalf("a call on A reached %s, want B", got)
+		}
+		if got := callOn(c); got != "B" {
+			t.Fatalf("a call on C reached %s, want B", got)
+		}
 	})
 }
