@@ -409,3 +409,39 @@ func TestClusterRPCRegistrationRetried(t *testing.T) {
 		}
 	})
 }
+
+// The caller's node dying mid-call: the callee's node forgets the call
+// and interrupts its callee (INTERRUPT killnowait), which is not left
+// running for nobody.
+func TestClusterRPCCallerNodeDies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		started, interrupted := make(chan struct{}, 1), make(chan struct{}, 1)
+		_, err := dialClient(t, b, bn).Register(ctx, "com.example.hang", func(hctx context.Context, _ *client.Invocation) (*client.Result, error) {
+			started <- struct{}{}
+			select {
+			case <-hctx.Done():
+				interrupted <- struct{}{}
+			case <-ctx.Done():
+			}
+			return nil, hctx.Err()
+		}, &client.RegisterOptions{Blocking: true})
+		must(t, err)
+		waitRegistration(t, a, "B", "exact com.example.hang")
+		caller := dialClient(t, b, a)
+		go func() { _, _ = caller.Call(ctx, "com.example.hang", nil, nil, nil) }()
+		select {
+		case <-started:
+		case <-ctx.Done():
+			t.Fatal("the call did not reach node B")
+		}
+		a.App.Cluster().Conn().Close() // A goes silent
+		select {
+		case <-interrupted:
+		case <-ctx.Done():
+			t.Fatal("the callee on B was not interrupted when the caller's node died")
+		}
+	})
+}
