@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
@@ -442,6 +445,54 @@ func TestClusterRPCCallerNodeDies(t *testing.T) {
 		case <-interrupted:
 		case <-ctx.Done():
 			t.Fatal("the callee on B was not interrupted when the caller's node died")
+		}
+	})
+}
+
+// A CALL from another node that this node's router would take for a
+// protocol violation (an option of the wrong type) is answered with ERROR
+// to that node, and the node session lives on: later calls cross as
+// before.
+func TestClusterRPCBadCallFromNode(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ns, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Register(ctx, "com.example.echo", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+			return &client.Result{Args: inv.Args}, nil
+		}, nil)
+		must(t, err)
+		waitRegistration(t, a, "B", "exact com.example.echo")
+		caller := dialClient(t, b, a)
+		_, err = caller.Call(ctx, "com.example.echo", wamp.List{1}, nil, nil) // B's node session for A exists
+		must(t, err)
+
+		raw, err := nats.Connect(ns.url())
+		must(t, err)
+		defer raw.Close()
+		replies, err := raw.SubscribeSync("switchboard.m.realm1.A.B") // what B sends A
+		must(t, err)
+		must(t, raw.Flush())
+		bad, err := serialize.MsgPack.Append(nil, &wamp.Call{Request: 1 << 40, Options: wamp.Dict{"receive_progress": "yes"},
+			Procedure: "com.example.echo"})
+		must(t, err)
+		must(t, raw.Publish("switchboard.m.realm1.B.A", bad)) // as if from A
+		for {
+			msg, err := replies.NextMsg(guard)
+			must(t, err)
+			m, err := serialize.MsgPack.Decode(msg.Data)
+			must(t, err)
+			if e, ok := m.(*wamp.Error); ok && e.Request == 1<<40 {
+				if e.Error != wamp.ErrInvalidArgument {
+					t.Fatalf("answer %v", e)
+				}
+				break
+			}
+		}
+		res, err := caller.Call(ctx, "com.example.echo", wamp.List{2}, nil, nil)
+		must(t, err)
+		if n, _ := wamp.ToInt(res.Args[0]); n != 2 {
+			t.Fatalf("result %v", res.Args)
 		}
 	})
 }
