@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/cluster"
 	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -116,6 +117,12 @@ type Config struct {
 	// nil = nothing counted. What is read from state when metrics are
 	// scraped instead is in observe.go (SessionGroups, Ready).
 	Metrics *Metrics
+	// Cluster, when not nil, makes the application one node of a cluster
+	// (package cluster): New connects to NATS, and every realm is shared
+	// with the other nodes of the same realm name — subscriptions and
+	// publications, registrations and calls. nil: a standalone router.
+	// Its Log defaults to Logger.
+	Cluster *cluster.Config
 }
 
 // Defaults of Config.MaxHandshakes and MaxHandshakesPerAddress. A
@@ -331,6 +338,9 @@ type Application struct {
 	endLife context.CancelFunc
 	// srv accepts connections and hands each to its realm's engine.
 	srv *engine.Server
+	// node is the application's membership of a cluster (Config.Cluster);
+	// nil when standalone.
+	node *cluster.Node
 }
 
 // New builds an Application and its configured realms.
@@ -364,8 +374,21 @@ func New(cfg Config) (*Application, error) {
 			return r.e, true
 		},
 	}
+	if cfg.Cluster != nil {
+		cc := *cfg.Cluster
+		if cc.Log == nil {
+			cc.Log = cfg.Logger
+		}
+		node, err := cluster.Start(cc, cfg.IDs)
+		if err != nil {
+			return nil, err
+		}
+		a.node = node
+		a.srv.IDs = node.SessionIDs(cfg.IDs) // session IDs unique across nodes
+	}
 	for _, rc := range cfg.Realms {
 		if _, err := a.AddRealm(rc); err != nil {
+			a.closeNode()
 			return nil, err
 		}
 	}
@@ -376,6 +399,7 @@ func New(cfg Config) (*Application, error) {
 		}
 		r, err := a.AddRealm(rc)
 		if err != nil {
+			a.closeNode()
 			return nil, fmt.Errorf("core: default realm: %w", err)
 		}
 		a.mu.Lock()
@@ -464,6 +488,9 @@ func (a *Application) Close(ctx context.Context) error {
 	a.mu.Unlock()
 	a.stopAdmit()
 	defer a.endLife()
+	// Leave the cluster first: the other nodes drop this node's sessions
+	// at once, and nothing more arrives from them while the realms close.
+	a.closeNode()
 	var errs []error
 	for _, r := range realms {
 		if err := r.shutdown(ctx, wamp.CloseSystemShutdown); err != nil {
@@ -474,6 +501,17 @@ func (a *Application) Close(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("core: waiting for sessions to close and their close hooks: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// Cluster returns the application's cluster node, nil when it is
+// standalone (Config.Cluster).
+func (a *Application) Cluster() *cluster.Node { return a.node }
+
+// closeNode leaves the cluster, if the application is a node.
+func (a *Application) closeNode() {
+	if a.node != nil {
+		a.node.Close()
+	}
 }
 
 // isClosed reports whether new sessions are refused: Close or Drain ran.

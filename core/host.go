@@ -150,7 +150,14 @@ func (h *host) End(sid wamp.ID) {
 }
 
 // Notices implements engine.Host (topics.go).
-func (h *host) Notices(fx *router.Effects) { h.realm().handleNotices(fx) }
+// The cluster announces the subscriptions that appear and go.
+func (h *host) Notices(fx *router.Effects) {
+	r := h.realm()
+	if r.cluster != nil {
+		r.cluster.Notices(fx.Notify)
+	}
+	r.handleNotices(fx)
+}
 
 // Flush implements engine.Host: the application's own session sends what
 // the round of effects made it want to send.

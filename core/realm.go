@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 
+	"github.com/switchboard-wamp/switchboard/cluster"
 	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/scheduler"
@@ -21,6 +22,8 @@ type Realm struct {
 	log *slog.Logger
 	as  scheduler.AsyncSupport
 	e   *engine.Realm
+	// cluster is the realm's part in the cluster, nil when standalone.
+	cluster *cluster.Realm
 
 	sessions sessionTable // admitted remote sessions; safe for concurrent use
 
@@ -57,6 +60,13 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 	if rc.Authorizer != nil {
 		r.authorizer.Store(&rc.Authorizer)
 	}
+	if a.node != nil {
+		cr, err := a.node.AddRealm(r.e)
+		if err != nil {
+			return nil, err
+		}
+		r.cluster = cr
+	}
 	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if !r.e.Post(r.local.join) {
 		return nil, scheduler.ErrClosed
@@ -66,6 +76,10 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 
 // URI returns the realm's name.
 func (r *Realm) URI() wamp.URI { return r.uri }
+
+// Cluster returns the realm's part in the application's cluster, nil when
+// the application is standalone (Config.Cluster).
+func (r *Realm) Cluster() *cluster.Realm { return r.cluster }
 
 // shutdown says GOODBYE to every session of the realm and waits until all
 // are gone or ctx is done.

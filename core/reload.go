@@ -55,7 +55,11 @@ func (a *Application) RemoveRealm(ctx context.Context, uri wamp.URI) error {
 	if !ok {
 		return fmt.Errorf("core: no realm %q", uri)
 	}
-	return r.shutdown(ctx, ReasonRealmRemoved)
+	err := r.shutdown(ctx, ReasonRealmRemoved)
+	if r.cluster != nil {
+		r.cluster.Remove()
+	}
+	return err
 }
 
 // SetLimits applies the limits of rc to the running realm, its other

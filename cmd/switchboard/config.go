@@ -66,6 +66,7 @@ import (
 //	rate_burst: 0                         # burst; 0 = one second's worth
 //	log: {level: info, format: text}      # format: text or json
 //	metrics: {address: 127.0.0.1:9100}   # /metrics, /healthz, /readyz; off if absent
+//	cluster: {node: a, urls: [nats://127.0.0.1:4222]}   # one node of a cluster (config_cluster.go); off if absent
 type Config struct {
 	Backend         string           `yaml:"backend"`
 	Realms          []RealmConfig    `yaml:"realms"`
@@ -110,6 +111,9 @@ type Config struct {
 	RateBurst int           `yaml:"rate_burst"`
 	Log       LogConfig     `yaml:"log"`
 	Metrics   MetricsConfig `yaml:"metrics"`
+	// Cluster, when set, makes the router one node of a cluster sharing
+	// its realms through NATS (config_cluster.go).
+	Cluster *ClusterConfig `yaml:"cluster"`
 
 	// file is the file the configuration was loaded from ("" = flags):
 	// SIGHUP reloads it.
@@ -442,6 +446,11 @@ func (c Config) problems() []configProblem {
 	if !strings.HasPrefix(c.Metrics.Path, "/") || strings.ContainsAny(c.Metrics.Path, " {}") ||
 		c.Metrics.Path == "/healthz" || c.Metrics.Path == "/readyz" {
 		add(fmt.Sprintf("%q: want an HTTP path starting with /, not /healthz or /readyz", c.Metrics.Path), "metrics", "path")
+	}
+	if c.Cluster != nil {
+		for _, p := range c.Cluster.problems() {
+			add(p.msg, append([]any{"cluster"}, p.path...)...)
+		}
 	}
 	return ps
 }

@@ -33,6 +33,11 @@
 // loads and validates a -config file: it prints "FILE: ok" and exits 0, or
 // prints every problem as "FILE:LINE: key.path: message" on stderr and
 // exits 1 (see checkConfigFile).
+//
+//	go run ./cmd/switchboard cluster-demo [-nodes 2] [-addr 127.0.0.1:8080]
+//
+// starts an embedded NATS server and nodes a, b, ... sharing realm1 in
+// one process, and prints their addresses (see cluster_demo.go).
 package main
 
 import (
@@ -96,6 +101,8 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 			return versionMain(args[1:], stdout, stderr)
 		case "config":
 			return configMain(args[1:], stdout, stderr)
+		case "cluster-demo":
+			return clusterDemoMain(args[1:], stdout, stderr)
 		case cmdBenchRouter:
 			return benchRouterMain(args[1:], stdout, stderr)
 		case cmdBenchEcho:
@@ -110,6 +117,7 @@ const usageText = `Usage: switchboard [flags]                 run the router
        switchboard soak [flags]            churn and mixed load on each backend; goroutines and heap must come back (see switchboard soak -h)
        switchboard version                 print the version, VCS revision and Go version
        switchboard config check FILE       validate FILE as -config FILE would; exit 1 if invalid
+       switchboard cluster-demo [flags]    NATS and two nodes sharing realm1 in one process (see switchboard cluster-demo -h)
 
 Examples:
   switchboard -config switchboard.yaml

@@ -189,6 +189,7 @@ func restartKeys(cur, next Config) []string {
 	diff("rate_burst", cur.RateBurst, next.RateBurst)
 	diff("log.format", cur.Log.Format, next.Log.Format)
 	diff("metrics", cur.Metrics, next.Metrics)
+	diff("cluster", cur.Cluster, next.Cluster)
 	return keys
 }
 

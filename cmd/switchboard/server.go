@@ -81,10 +81,18 @@ func start(c Config, log *slog.Logger) (*server, error) {
 		realms[i] = r.core()
 	}
 	obs := newObserver()
-	app, err := core.New(core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
+	cc := core.Config{Backend: backend, Realms: realms, Logger: log, Metrics: obs.engine,
 		HandshakeTimeout: c.HandshakeTimeout, InflightBytesPerSession: c.InflightBytesPerSession,
 		MaxHandshakes: c.MaxHandshakes, MaxHandshakesPerAddress: c.MaxHandshakesPerAddress,
-		RateLimit: c.RateLimit, RateBurst: c.RateBurst})
+		RateLimit: c.RateLimit, RateBurst: c.RateBurst}
+	if c.Cluster != nil {
+		var err error
+		if cc.Cluster, err = c.Cluster.config(); err != nil {
+			backend.Close()
+			return nil, err
+		}
+	}
+	app, err := core.New(cc)
 	if err != nil {
 		backend.Close()
 		return nil, err

@@ -32,8 +32,10 @@
 //  4. One backend timer per realm is armed at the router's next deadline.
 //  5. A receiver left congested by a step throttles the sender of that
 //     step (transport.FlowControl; ThrottleEvent for an EVENT, which a
-//     subscriber that stopped reading lets go of); a message a receiver's transport
-//     refused is reported to the router (Undeliverable).
+//     subscriber that stopped reading lets go of) — a connection's reader,
+//     or a transport.Gate for a source that is not a connection (ApplyAs:
+//     a cluster node's inbox); a message a receiver's transport refused is
+//     reported to the router (Undeliverable).
 //  6. Handshake steps that may block (authentication, session-open hooks)
 //     are the Host's, off the executor; their outcomes come back to it.
 //  7. The engine holds no lock to order protocol states: a connection
@@ -45,4 +47,8 @@
 //  9. When asked (Metrics), it counts handshake timeouts and
 //     authentication failures and times remote calls (metrics.go); a
 //     drain waits on the executor until no call is pending (drain.go).
+//  10. Cluster claims (router Effects.Claim) go to the realm's Claimer,
+//     which answers off the executor; each answer comes back to the router
+//     on the executor (Claimed). Without a Claimer every claim is won at
+//     once (claim.go).
 package engine

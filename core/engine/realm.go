@@ -72,6 +72,9 @@ type RealmConfig struct {
 	Log             *slog.Logger
 	// Metrics, when set, times the realm's calls (Metrics.CallLatency).
 	Metrics *Metrics
+	// Claims carries out the router's cluster claims
+	// (Router.ClusterClaims; claim.go); nil: every claim is won at once.
+	Claims Claimer
 }
 
 type inboundKind uint8
@@ -92,11 +95,12 @@ type inbound struct {
 	kind   inboundKind
 	sid    wamp.ID
 	msg    wamp.Message
-	reason string // inMalformed
-	err    error  // inRefused: why; inDetach: the connection's close cause
-	from   *conn  // inMessage: its in-flight count and flow control; inHello: the connection
-	weight int64  // inMessage: its share of the connection's in-flight bound
-	fn     func() // inFunc
+	reason string         // inMalformed
+	err    error          // inRefused: why; inDetach: the connection's close cause
+	from   *conn          // inMessage: its in-flight count and flow control; inHello: the connection
+	weight int64          // inMessage: its share of the connection's in-flight bound
+	fn     func()         // inFunc
+	by     transport.Peer // inFunc: the source that caused it (ApplyAs), or nil
 }
 
 // inboundPool recycles the inbound events of messages (inMessage), the
@@ -121,10 +125,13 @@ type Realm struct {
 	fxRun     router.Effects // the effects being carried out (applyFrom double-buffers)
 	applying  bool
 	outlets   map[wamp.ID]Outlet
+	by        transport.Peer         // the source of the ApplyAs task running, nil otherwise
 	local     Outlet                 // the application's own session (Attach): messages pass as values
+	nodes     map[wamp.ID]bool       // the cluster's node sessions (AttachNode): messages pass as values
 	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
 	timer     scheduler.Timer
 	timerAt   time.Time
+	claimer   Claimer    // carries out Effects.Claim (claim.go); nil: claims are won at once
 	calls     *callClock // nil unless call latency is measured
 	metrics   *Metrics   // nil: nothing counted
 	closing   bool
@@ -145,6 +152,7 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		outlets: make(map[wamp.ID]Outlet),
 		hs:      make(map[wamp.ID]*Handshake),
 		calls:   newCallClock(cfg.Metrics, cfg.Router.URI),
+		claimer: cfg.Claims,
 		metrics: cfg.Metrics,
 	}
 	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
@@ -170,6 +178,14 @@ func (r *Realm) Apply(f func()) bool {
 	return r.in.Put(context.Background(), &inbound{kind: inFunc, fn: f}) == nil
 }
 
+// ApplyAs is Apply for work a source of messages other than a
+// connection caused (a cluster node's inbox): receivers left congested by
+// its step throttle sender (a transport.Gate) as they would a
+// connection's reader (duty 5).
+func (r *Realm) ApplyAs(sender transport.Peer, f func()) bool {
+	return r.in.Put(context.Background(), &inbound{kind: inFunc, fn: f, by: sender}) == nil
+}
+
 // Do calls the router on the executor's behalf and carries out what it
 // produced. Executor-only.
 func (r *Realm) Do(f func(now time.Time, rr *router.Realm, fx *router.Effects)) {
@@ -188,6 +204,34 @@ func (r *Realm) Router() *router.Realm { return r.r }
 func (r *Realm) Attach(sid wamp.ID, o Outlet) {
 	r.outlets[sid] = o
 	r.local = o
+}
+
+// AttachNode makes o the outlet of session sid, a node session of a
+// cluster (another node's presence in this realm), and joins it to the
+// router with hello and info. Like the application's own session it gets
+// messages as values, never wrapped for shared encoding: the cluster
+// encodes what crosses to the other node itself. Executor-only.
+func (r *Realm) AttachNode(sid wamp.ID, o Outlet, hello *wamp.Hello, info router.SessionInfo) {
+	if r.nodes == nil {
+		r.nodes = make(map[wamp.ID]bool)
+	}
+	r.nodes[sid] = true
+	r.outlets[sid] = o
+	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Join(now, sid, hello, info, fx) })
+}
+
+// DetachNode removes node session sid from the router, as when a
+// connection drops: its subscriptions and registrations go, calls in
+// flight to it end. Its outlet is not closed (the cluster detached it).
+// Executor-only.
+func (r *Realm) DetachNode(sid wamp.ID) {
+	delete(r.nodes, sid)
+	if _, ok := r.outlets[sid]; !ok {
+		return // already closed by the router
+	}
+	delete(r.outlets, sid)
+	r.calls.left(sid)
+	r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) { rr.Detach(now, sid, fx) })
 }
 
 // HandleLocal feeds a message from the application's own session.
@@ -236,7 +280,10 @@ func (r *Realm) receive(v any) {
 	case inMalformed:
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
 	case inFunc:
+		r.by = ev.by
 		ev.fn()
+		r.by = nil
+		sender = ev.by
 	case inDetach:
 		if _, ok := r.outlets[ev.sid]; !ok {
 			return // already closed by the router (GOODBYE, ABORT), and logged
@@ -254,9 +301,9 @@ func (r *Realm) receive(v any) {
 	r.applyFrom(sender)
 }
 
-// apply carries out the effects of a step no remote session caused.
-// Executor-only.
-func (r *Realm) apply() { r.applyFrom(nil) }
+// apply carries out the effects of a step no remote session caused (or
+// the source of the ApplyAs task running). Executor-only.
+func (r *Realm) apply() { r.applyFrom(r.by) }
 
 // applyFrom carries out the router's effects (duty 3): handle subscription
 // notices, deliver messages in order, close sessions, carry out handshake
@@ -289,6 +336,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 				what, abnormal := routerClose(c.Reason, msg, handshaking)
 				r.logClosed(c.Session, what, string(c.Reason), msg, abnormal)
 				delete(r.outlets, c.Session)
+				delete(r.nodes, c.Session)
 				r.calls.left(c.Session)
 				out.Close()
 				r.endSession(c.Session)
@@ -299,6 +347,9 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 		}
 		for _, op := range fx.Authorize {
 			r.authorize(op)
+		}
+		for _, op := range fx.Claim {
+			r.claim(op)
 		}
 		fx.Reset()
 		// The application's own session only took in what the router
@@ -347,7 +398,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		r.calls.answered(now, o.To, msg)
 		fc, _ := out.(transport.FlowControl)
 		checkEvent := o.Acked && fc != nil && msg.Type() == wamp.EVENT
-		if (o.Shared || checkEvent) && out != r.local {
+		if (o.Shared || checkEvent) && out != r.local && !r.nodes[o.To] {
 			// One message to several peers, as the router declared it:
 			// each serializer in use encodes it once, and every peer
 			// writes the same bytes.

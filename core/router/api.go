@@ -57,6 +57,11 @@ type Effects struct {
 	// (authz_dynamic.go), in emission order; the driver answers each with
 	// Authorized.
 	Authorize []AuthorizeOp
+	// Claim lists the cluster claims of held REGISTERs (answered with
+	// Claimed) and the claims to give up (Release, not answered), in
+	// emission order (cluster_claims.go). Only with
+	// RealmConfig.ClusterClaims on.
+	Claim []ClaimOp
 }
 
 // Reset empties fx, keeping capacity.
@@ -71,11 +76,14 @@ func (fx *Effects) Reset() {
 	fx.Handshake = fx.Handshake[:0]
 	clear(fx.Authorize)
 	fx.Authorize = fx.Authorize[:0]
+	clear(fx.Claim)
+	fx.Claim = fx.Claim[:0]
 }
 
 // Empty reports whether fx holds nothing to carry out.
 func (fx *Effects) Empty() bool {
-	return len(fx.Out) == 0 && len(fx.Close) == 0 && len(fx.Notify) == 0 && len(fx.Handshake) == 0 && len(fx.Authorize) == 0
+	return len(fx.Out) == 0 && len(fx.Close) == 0 && len(fx.Notify) == 0 && len(fx.Handshake) == 0 && len(fx.Authorize) == 0 &&
+		len(fx.Claim) == 0
 }
 
 // RealmConfig configures one realm. The zero value is usable: loose URIs,
@@ -156,6 +164,11 @@ type RealmConfig struct {
 	// wamp.subscription.get_events (broker_history.go); event_history is
 	// announced when it is not empty. (Added by core/router; additive.)
 	History []HistoryConfig
+	// ClusterClaims holds every REGISTER that would give a procedure its
+	// first non-Internal callee on this node until the driver has claimed
+	// it cluster-wide (Effects.Claim, answered with Claimed;
+	// cluster_claims.go). (Added by core/router for clustering; additive.)
+	ClusterClaims bool
 }
 
 // Defaults of RealmConfig.MaxTestaments and MaxTestamentBytes: a client
@@ -211,6 +224,11 @@ type SessionInfo struct {
 	// API (the "transport" dict of wamp.session.get and on_join); the
 	// zero value leaves it out. (Added by core/router; additive.)
 	Transport TransportInfo
+	// Node, when set, makes this a node session: the stand-in of the
+	// cluster node of that name in this realm (cluster.go). It implies
+	// Internal. Only Join honours it (an authenticated session never is
+	// one). (Added by core/router for clustering; additive.)
+	Node string
 }
 
 // TransportInfo describes a session's connection. It is kept as plain

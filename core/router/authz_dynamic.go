@@ -70,6 +70,9 @@ type heldReq struct {
 	msg    wamp.Message
 	ticket uint64
 	key    authzKey
+	// claim: the head waits for a cluster claim (cluster_claims.go), not
+	// for the authorizer.
+	claim bool
 }
 
 // verdict is the authorizer's answer for the request being re-run.
@@ -128,7 +131,7 @@ func verdictRefusal(v verdict, key authzKey) (wamp.URI, string, bool) {
 // is ignored. Executor-only.
 func (r *Realm) Authorized(now time.Time, sid SessionID, ticket uint64, allow, failed bool, fx *Effects) {
 	s := r.sessions[sid]
-	if s == nil || s.state != stEstablished || len(s.held) == 0 || s.held[0].ticket != ticket {
+	if s == nil || s.state != stEstablished || len(s.held) == 0 || s.held[0].ticket != ticket || s.held[0].claim {
 		return
 	}
 	head := s.held[0]
@@ -174,7 +177,11 @@ func (r *Realm) queueBehind(s *session, m wamp.Message, fx *Effects) bool {
 		return false
 	}
 	if len(s.held) >= r.cfg.MaxHeldRequests {
-		refuse(s, m, wamp.ErrAuthorizationFailed, "too many requests waiting for authorization (at most "+
+		waitingFor := "authorization"
+		if s.held[0].claim {
+			waitingFor = "a cluster claim"
+		}
+		refuse(s, m, wamp.ErrAuthorizationFailed, "too many requests waiting for "+waitingFor+" (at most "+
 			strconv.Itoa(r.cfg.MaxHeldRequests)+")", fx)
 		return true
 	}

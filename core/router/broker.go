@@ -46,6 +46,11 @@ type broker struct {
 	// metaScratch holds the subscriptions of one meta event or testament
 	// (meta_events.go), apart from matches.
 	metaScratch []*subscription
+	// nodes collects the node sessions one publication reaches, and
+	// remotePublisher stands for the publisher of a publication from
+	// another node (cluster.go).
+	nodes           []*session
+	remotePublisher session
 	// retained are the topics' retained events (broker_retain.go).
 	retained map[wamp.URI]*retainedEvent
 	// histories counts the subscriptions that keep an event history
@@ -127,7 +132,7 @@ func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp
 	if !ok {
 		r.subscriptionCreated(s, sub, fx)
 	}
-	if !already {
+	if !already && !s.isNode() {
 		r.emitIDs(topicSubscriptionSubscribe, s.id, sub.id, fx)
 	}
 	return sub.id, !already
@@ -150,6 +155,9 @@ func (r *Realm) unsubscribe(s *session, m *wamp.Unsubscribe, fx *Effects) {
 // (wamp.subscription.on_unsubscribe [session, subscription]), and its
 // deletion when s was its last subscriber (on_delete, same payload).
 func (r *Realm) unsubscribed(s *session, id wamp.ID, deleted bool, fx *Effects) {
+	if s.isNode() {
+		return
+	}
 	r.emitIDs(topicSubscriptionUnsub, s.id, id, fx)
 	if deleted {
 		r.emitIDs(topicSubscriptionDelete, s.id, id, fx)

@@ -24,6 +24,19 @@ const (
 	// Subscription, by UNSUBSCRIBE (Request is the UNSUBSCRIBE's) or
 	// because it left, was killed or the realm shut down (Request is 0).
 	NoticeUnsubscribed
+	// NoticeRegistered: the session became a callee of Registration
+	// (procedure Topic, policies Match and Invoke); its REGISTERED follows
+	// in Effects.Out. NoticeUnregistered: it stopped being one (UNREGISTER,
+	// or it left). Subscription and Request are 0. For clustering
+	// (cluster.go): a node announces the registrations of its sessions.
+	NoticeRegistered
+	NoticeUnregistered
+	// NoticeJoined: a client session was welcomed (Info is its identity);
+	// NoticeLeft: it left, however it left. Internal sessions (the
+	// application's, node sessions) are not reported. For clustering: a
+	// node announces its sessions for the session meta API of the others.
+	NoticeJoined
+	NoticeLeft
 )
 
 func (k NoticeKind) String() string {
@@ -34,6 +47,14 @@ func (k NoticeKind) String() string {
 		return "subscribed"
 	case NoticeUnsubscribed:
 		return "unsubscribed"
+	case NoticeRegistered:
+		return "registered"
+	case NoticeUnregistered:
+		return "unregistered"
+	case NoticeJoined:
+		return "joined"
+	case NoticeLeft:
+		return "left"
 	}
 	return "invalid"
 }
@@ -54,6 +75,12 @@ type Notice struct {
 	// Options are the SUBSCRIBE options (NoticeSubscribeRequest only).
 	// Immutable, like every message value in Effects.
 	Options wamp.Dict
+	// Registration and Invoke: NoticeRegistered and NoticeUnregistered
+	// only (Topic is then the procedure).
+	Registration wamp.ID
+	Invoke       string
+	// Info is the session's identity (NoticeJoined only). Immutable.
+	Info *SessionInfo
 }
 
 // pendingSub is a SUBSCRIBE held for the driver's approval.

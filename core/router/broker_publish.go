@@ -62,7 +62,8 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 	f := &b.filter
 	f.set(s, m.Options, b.matches)
 	defer f.reset()
-	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs}
+	p := publication{from: s, id: r.newID(), topic: m.Topic, disclose: disclose, args: m.Args, kwargs: m.Kwargs,
+		opts: m.Options, nodes: &b.nodes}
 	if ppt {
 		p.ppt = m.Options
 	}
@@ -79,7 +80,9 @@ func (r *Realm) publish(now time.Time, s *session, m *wamp.Publish, fx *Effects)
 	if ack {
 		fx.send(s.id, &wamp.Published{Request: m.Request, Publication: p.id})
 		for i := range fx.Out[events:] {
-			fx.Out[events+i].Acked = true
+			if _, remote := fx.Out[events+i].Msg.(*RemotePublication); !remote {
+				fx.Out[events+i].Acked = true
+			}
 		}
 	}
 }
@@ -96,18 +99,30 @@ type publication struct {
 	// their ppt_* keys go into EVENT.Details, and only subscribers that
 	// announced the feature receive it.
 	ppt wamp.Dict
+	// opts are the PUBLISH options, for node sessions (cluster.go).
+	opts wamp.Dict
+	// nodes collects the node sessions the publication reaches, each
+	// sent one RemotePublication after the local EVENTs (cluster.go); nil:
+	// node sessions get nothing (a publication from another node).
+	nodes *[]*session
 }
 
 // fanout delivers p to the subscribers of matches that f allows: one
 // EVENT value per subscription, the same pointer for each of its
 // receivers (Outbound.Shared when there are several). Client
-// publications, testaments and meta events all take this path.
+// publications, testaments and meta events all take this path. Node
+// sessions are not filtered: each gets one RemotePublication, last
+// (cluster.go).
 func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effects) {
 	var exactDetails, patternDetails wamp.Dict
 	for _, sub := range matches {
 		var ev *wamp.Event
 		first := len(fx.Out)
 		for _, sess := range sub.subscribers {
+			if sess.isNode() {
+				p.metNode(sess)
+				continue
+			}
 			if !f.allows(sess) || p.ppt != nil && sess.feats&featSubscriberPPT == 0 {
 				continue
 			}
@@ -132,6 +147,9 @@ func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effec
 				fan[i].Shared = true
 			}
 		}
+	}
+	if p.nodes != nil && len(*p.nodes) > 0 {
+		p.sendToNodes(fx)
 	}
 }
 

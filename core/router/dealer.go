@@ -103,14 +103,31 @@ func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effect
 		}
 		return
 	}
+	r.registerAuthorized(now, s, m, policy, invoke, false, fx)
+}
+
+// registerAuthorized goes on with a REGISTER that passed validation and
+// authorization. With RealmConfig.ClusterClaims on, a REGISTER that would
+// give the procedure its first claimant callee on this node is held until
+// the cluster claims it (cluster_claims.go); claimed is true when it comes
+// back with the claim won.
+func (r *Realm) registerAuthorized(now time.Time, s *session, m *wamp.Register, policy matchPolicy, invoke invokePolicy,
+	claimed bool, fx *Effects) {
 	d := &r.dealer
 	reg, exists := d.index.get(m.Procedure, policy)
-	if exists {
-		if reg.invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s) {
-			fail(wamp.ErrProcedureAlreadyExists, "procedure "+quote(string(m.Procedure))+" is already registered")
-			return
+	if exists && (reg.invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s)) {
+		fx.send(s.id, errorMsg(wamp.REGISTER, m.Request, wamp.ErrProcedureAlreadyExists,
+			"procedure "+quote(string(m.Procedure))+" is already registered"))
+		if claimed {
+			r.releaseUnusedClaim(m.Procedure, policy, invoke, fx)
 		}
-	} else {
+		return
+	}
+	if !claimed && r.needsClaim(s, reg, exists) {
+		r.holdForClaim(s, m, policy, invoke, fx)
+		return
+	}
+	if !exists {
 		reg = &registration{id: r.newID(), procedure: m.Procedure, match: policy, invoke: invoke, created: now}
 		d.index.add(m.Procedure, policy, reg)
 		d.byID[reg.id] = reg
@@ -120,11 +137,20 @@ func (r *Realm) register(now time.Time, s *session, m *wamp.Register, fx *Effect
 		s.regs = map[wamp.ID]*registration{}
 	}
 	s.regs[reg.id] = reg
+	fx.notify(regNotice(NoticeRegistered, s, reg))
 	fx.send(s.id, &wamp.Registered{Request: m.Request, Registration: reg.id})
 	if !exists {
 		r.registrationCreated(s, reg, fx)
 	}
-	r.emitIDs(topicRegistrationRegister, s.id, reg.id, fx)
+	if !s.isNode() {
+		r.emitIDs(topicRegistrationRegister, s.id, reg.id, fx)
+	}
+}
+
+// regNotice reports that s joined or left reg.
+func regNotice(kind NoticeKind, s *session, reg *registration) Notice {
+	return Notice{Kind: kind, Session: s.id, Registration: reg.id, Topic: reg.procedure, Match: reg.match.String(),
+		Invoke: invokeName(reg.invoke)}
 }
 
 // parseInvoke reads options.invoke (already type-checked by
@@ -148,6 +174,8 @@ func (r *Realm) unregister(s *session, m *wamp.Unregister, fx *Effects) {
 		return
 	}
 	deleted := r.dealer.leave(reg, s)
+	fx.notify(regNotice(NoticeUnregistered, s, reg))
+	r.claimLeft(s, reg, fx)
 	fx.send(s.id, &wamp.Unregistered{Request: m.Request})
 	r.unregistered(s, reg.id, deleted, fx)
 }
@@ -156,6 +184,9 @@ func (r *Realm) unregister(s *session, m *wamp.Unregister, fx *Effects) {
 // (wamp.registration.on_unregister [session, registration]), and its
 // deletion when s was its last callee (on_delete, same payload).
 func (r *Realm) unregistered(s *session, id wamp.ID, deleted bool, fx *Effects) {
+	if s.isNode() {
+		return
+	}
 	r.emitIDs(topicRegistrationUnreg, s.id, id, fx)
 	if deleted {
 		r.emitIDs(topicRegistrationDelete, s.id, id, fx)
@@ -199,7 +230,10 @@ func (r *Realm) dropRegistrations(s *session, fx *Effects) {
 	slices.Sort(ids)
 	deleted := make([]bool, len(ids))
 	for i, id := range ids {
-		deleted[i] = d.leave(s.regs[id], s)
+		reg := s.regs[id]
+		deleted[i] = d.leave(reg, s)
+		fx.notify(regNotice(NoticeUnregistered, s, reg))
+		r.claimLeft(s, reg, fx)
 	}
 	for i, id := range ids {
 		r.unregistered(s, id, deleted[i], fx)

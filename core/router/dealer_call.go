@@ -106,6 +106,14 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 		}
 		return
 	}
+	var fwd *callerBoxes
+	if s.isNode() {
+		var ok bool
+		if fwd, ok = forwardedCaller(m.Options); !ok {
+			fail(wamp.ErrInvalidArgument, "a CALL from a cluster node needs options.forward_for [{session, authid, authrole}]")
+			return
+		}
+	}
 	var callee *session
 	var regID wamp.ID
 	pattern := policy != matchExact // details.procedure tells the callee the called URI
@@ -115,6 +123,12 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	case !found:
 		fail(wamp.ErrNoSuchProcedure, "no callee registered for procedure "+quote(string(m.Procedure)))
 		return
+	case s.isNode():
+		// A call from another node: local callees only (cluster.go).
+		if callee, regID = r.pickLocalCallee(reg), reg.id; callee == nil {
+			fail(wamp.ErrNoSuchProcedure, "no callee on this node for procedure "+quote(string(m.Procedure)))
+			return
+		}
 	default:
 		callee, regID = r.pickCallee(reg), reg.id
 	}
@@ -126,7 +140,7 @@ func (r *Realm) call(now time.Time, s *session, m *wamp.Call, fx *Effects) {
 	inv := &wamp.Invocation{
 		Request:      callee.nextInvocation(),
 		Registration: regID,
-		Details:      invocationDetails(s, callee, pattern, m.Procedure, o),
+		Details:      invocationDetails(s, fwd, callee, pattern, m.Procedure, o),
 		Args:         m.Args,
 		Kwargs:       m.Kwargs,
 	}
@@ -163,13 +177,16 @@ type callOpts struct {
 // Like emptyDetails, the details of the plainest call to the application
 // (the caller's identity alone) are one map per caller, made once and
 // shared by its calls: nobody modifies an INVOCATION's details.
-func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
+//
+// fwd, when not nil, is the identity disclosed instead of the caller's:
+// the original caller of a CALL from a node session (cluster.go).
+func invocationDetails(caller *session, fwd *callerBoxes, callee *session, pattern bool, proc wamp.URI, o callOpts) wamp.Dict {
 	internal := callee.info.Internal
 	if !pattern && !o.disclose && !o.progress && o.ppt == nil {
 		switch {
 		case !internal:
 			return emptyDetails
-		case o.timeoutMs == 0:
+		case o.timeoutMs == 0 && fwd == nil:
 			return caller.identityDetails()
 		}
 	}
@@ -179,7 +196,10 @@ func invocationDetails(caller, callee *session, pattern bool, proc wamp.URI, o c
 		d[wamp.DetailProcedure] = string(proc)
 	}
 	if o.disclose || internal {
-		b := caller.callerBoxes()
+		b := fwd
+		if b == nil {
+			b = caller.callerBoxes()
+		}
 		d[wamp.DetailCaller] = b.id
 		d[wamp.DetailCallerAuthID] = b.authID
 		d[wamp.DetailCallerAuthRole] = b.authRole

@@ -38,6 +38,11 @@
 //  8. Carry out Effects.Authorize (after the handshake steps): run the
 //     realm's dynamic authorizer off the executor and report each verdict
 //     with Authorized (authz_dynamic.go).
+//  9. In a cluster: join one node session (SessionInfo.Node) per other
+//     node, send what the router emits to it (a *RemotePublication for a
+//     publication) to that node, feed that node's publications in with
+//     PublishRemote, and carry out Effects.Claim, answering claims with
+//     Claimed (cluster.go, cluster_claims.go, cluster_sessions.go).
 //
 // Handshake. From Hello to WELCOME a session is authenticating (the
 // driver runs the authenticator), challenged (a CHALLENGE is out; only
@@ -165,4 +170,14 @@
 // count and approximate bytes; event_retention and event_history are
 // announced only when configured. A publication costs them one check each
 // when they are off.
+//
+// Clustering (cluster.go): another node is a node session in each realm;
+// it receives one RemotePublication per publication whatever the number of
+// its matching subscriptions, unfiltered (its node filters, in
+// PublishRemote); a CALL from it names its original caller in
+// forward_for[0] and is routed to local callees only. Claims
+// (cluster_claims.go; RealmConfig.ClusterClaims) hold a REGISTER that
+// would create a registration until the cluster has claimed the procedure;
+// remote session records (cluster_sessions.go) make wamp.session.count,
+// list and get cluster-wide.
 package router

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,9 +73,14 @@ type fuzzHarness struct {
 
 func newFuzzHarness(t *testing.T) *fuzzHarness {
 	ids := newSeqIDs()
-	return &fuzzHarness{t: t, ids: ids, r: NewRealm(RealmConfig{URI: "realm1"}, ids),
+	return &fuzzHarness{t: t, ids: ids, r: NewRealm(RealmConfig{URI: "realm1", ClusterClaims: true}, ids),
 		now: time.Unix(1_700_000_000, 0), next: 100, closedBy: map[SessionID]struct{}{}}
 }
+
+// fuzzNodeSlot is the slot whose session is a node session (cluster.go):
+// it publishes remote publications too, and its CALLs carry forward_for
+// (mostly).
+const fuzzNodeSlot = 3
 
 var (
 	fuzzTopics = []wamp.URI{"a.b", "a.b.c", "a", "a..c", "wamp.session.on_join", "x"}
@@ -162,6 +168,17 @@ func (h *fuzzHarness) step(op, a, b byte) {
 		h.apply("kill", func() { h.r.Kill(h.now, sid, "wamp.close.killed", &h.fx) })
 		return
 	}
+	if slot == fuzzNodeSlot {
+		if p, ok := m.(*wamp.Publish); ok && a&0x10 != 0 {
+			rp := &RemotePublication{ID: wamp.ID(b) + 1, Topic: p.Topic, Args: p.Args, Options: p.Options,
+				Publisher: 7, PublisherAuthID: "remote", PublisherAuthRole: "user", Disclose: a&0x20 != 0}
+			h.apply("PublishRemote", func() { h.r.PublishRemote(h.now, sid, rp, &h.fx) })
+			return
+		}
+		if c, ok := m.(*wamp.Call); ok && a&0x20 == 0 {
+			c.Options["forward_for"] = wamp.List{wamp.Dict{"session": int64(7), "authid": "remote", "authrole": "user"}}
+		}
+	}
 	if c, ok := m.(*wamp.Call); ok {
 		h.calls[slot][c.Request]++
 	}
@@ -198,6 +215,9 @@ func (h *fuzzHarness) join(slot int) {
 	h.calls[slot], h.answers[slot] = map[wamp.ID]int{}, map[wamp.ID]int{}
 	h.invs[slot], h.subs[slot], h.regs[slot] = nil, nil, nil
 	info := SessionInfo{AuthID: fmt.Sprint("user", slot), AuthRole: "user", AuthMethod: "anonymous", AuthProvider: "static"}
+	if slot == fuzzNodeSlot {
+		info.Node = "B"
+	}
 	h.apply("join", func() { h.r.Join(h.now, sid, hello, info, &h.fx) })
 }
 
@@ -218,10 +238,31 @@ func (h *fuzzHarness) apply(what string, call func()) {
 	h.t.Helper()
 	h.fx.Reset()
 	call()
+	// The cluster answers every claim at once: most are won.
+	for i := 0; i < len(h.fx.Claim); i++ {
+		if op := h.fx.Claim[i]; !op.Release {
+			refusal := wamp.URI("")
+			if op.Ticket%3 == 0 {
+				refusal = wamp.ErrProcedureAlreadyExists
+			}
+			h.r.Claimed(h.now, op, refusal, "claimed elsewhere", &h.fx)
+		}
+	}
+	fromNode := strings.HasSuffix(what, fmt.Sprintf("from slot %d", fuzzNodeSlot))
+	remote := map[wamp.ID]bool{} // publication IDs sent to the node session in this step
 	for _, o := range h.fx.Out {
 		slot := h.slotOf(o.To)
 		if slot < 0 {
 			h.t.Fatalf("%s: %T to session %d, which is not joined", what, o.Msg, o.To)
+		}
+		if rp, ok := o.Msg.(*RemotePublication); ok {
+			if slot != fuzzNodeSlot || o.Shared || o.Acked || remote[rp.ID] {
+				h.t.Fatalf("%s: RemotePublication %d to slot %d (shared %v, acked %v, again %v)", what, rp.ID, slot, o.Shared, o.Acked, remote[rp.ID])
+			}
+			remote[rp.ID] = true
+		}
+		if _, ok := o.Msg.(*wamp.Invocation); ok && fromNode && slot == fuzzNodeSlot && strings.Contains(what, "Call") {
+			h.t.Fatalf("%s: a node session's CALL was routed to a node session", what)
 		}
 		h.saw(what, slot, o.Msg)
 	}

@@ -42,7 +42,7 @@ func (r *Realm) metaMatches(topic wamp.URI) []*subscription {
 // emitTo publishes a meta event to matches (from metaMatches), from the
 // router: no publisher to exclude or disclose.
 func (r *Realm) emitTo(matches []*subscription, topic wamp.URI, args wamp.List, fx *Effects) {
-	p := publication{id: r.newID(), topic: topic, args: args}
+	p := publication{id: r.newID(), topic: topic, args: args, nodes: &r.broker.nodes}
 	var f publishFilter
 	fanout(&p, matches, &f, fx)
 	clear(matches)
@@ -80,6 +80,7 @@ func (r *Realm) joined(s *session, fx *Effects) {
 	if s.info.Internal {
 		return
 	}
+	fx.notify(Notice{Kind: NoticeJoined, Session: s.id, Info: &s.info})
 	if m := r.metaMatches(topicSessionOnJoin); m != nil {
 		r.emitTo(m, topicSessionOnJoin, wamp.List{sessionDetails(s)}, fx)
 	}
@@ -99,6 +100,7 @@ func (r *Realm) depart(s *session, fx *Effects) {
 	if s.info.Internal {
 		return
 	}
+	fx.notify(Notice{Kind: NoticeLeft, Session: s.id})
 	if m := r.metaMatches(topicSessionOnLeave); m != nil {
 		r.emitTo(m, topicSessionOnLeave, wamp.List{int64(s.id), s.info.AuthID, s.info.AuthRole}, fx)
 	}
@@ -107,6 +109,9 @@ func (r *Realm) depart(s *session, fx *Effects) {
 // subscriptionCreated announces a new subscription, created by s's
 // SUBSCRIBE (wamp.subscription.on_create [session, SubscriptionDetails]).
 func (r *Realm) subscriptionCreated(s *session, sub *subscription, fx *Effects) {
+	if s.isNode() {
+		return
+	}
 	if m := r.metaMatches(topicSubscriptionCreate); m != nil {
 		r.emitTo(m, topicSubscriptionCreate, wamp.List{int64(s.id), subscriptionDetails(sub)}, fx)
 	}
@@ -115,6 +120,9 @@ func (r *Realm) subscriptionCreated(s *session, sub *subscription, fx *Effects) 
 // registrationCreated announces a new registration, created by s's
 // REGISTER (wamp.registration.on_create [session, RegistrationDetails]).
 func (r *Realm) registrationCreated(s *session, reg *registration, fx *Effects) {
+	if s.isNode() {
+		return
+	}
 	if m := r.metaMatches(topicRegistrationCreate); m != nil {
 		r.emitTo(m, topicRegistrationCreate, wamp.List{int64(s.id), registrationDetails(reg)}, fx)
 	}

@@ -8,7 +8,9 @@ import (
 
 // The session meta API's procedures. They see the realm's established
 // client sessions: not those in their handshake or already told GOODBYE,
-// nor the router's own Internal sessions (the application's session).
+// nor the router's own Internal sessions (the application's session, node
+// sessions), plus the sessions of other nodes of the cluster
+// (cluster_sessions.go).
 
 // authroleFilter reads the optional [filter_authroles|list[string]] of
 // count and list: nil matches every session.
@@ -38,6 +40,11 @@ func (r *Realm) visibleIDs(roles map[string]bool) []wamp.ID {
 	for _, s := range r.sessions {
 		if s.visible() && (roles == nil || roles[s.info.AuthRole]) {
 			ids = append(ids, s.id)
+		}
+	}
+	for _, rs := range r.remote {
+		if roles == nil || roles[rs.AuthRole] {
+			ids = append(ids, rs.ID)
 		}
 	}
 	return ids
@@ -70,6 +77,9 @@ func (r *Realm) sessionGet(_ time.Time, _ *session, m *wamp.Call, _ *Effects) (w
 	}
 	s := r.sessions[id]
 	if s == nil || !s.visible() {
+		if rs := r.remote[id]; rs != nil {
+			return wamp.List{remoteDetails(rs)}, nil
+		}
 		return nil, noSuchSession(id)
 	}
 	return wamp.List{sessionDetails(s)}, nil
@@ -120,6 +130,10 @@ func (r *Realm) sessionKill(now time.Time, caller *session, m *wamp.Call, fx *Ef
 		return nil, badArgs("wamp.session.kill takes [session|id]")
 	}
 	s := r.sessions[id]
+	if rs := r.remote[id]; s == nil && rs != nil {
+		return nil, &metaError{uri: ErrRemoteSession, msg: "session " + idString(id) + " is on cluster node " +
+			quote(rs.Node) + ": wamp.session.kill reaches the sessions of the node it is called on"}
+	}
 	if s == nil || !s.visible() || s == caller {
 		return nil, noSuchSession(id)
 	}

@@ -63,6 +63,10 @@ type Realm struct {
 	// (broker_history.go).
 	historiesStarted bool
 
+	// remote are the sessions of other nodes of the cluster
+	// (cluster_sessions.go).
+	remote map[SessionID]*RemoteSession
+
 	// welcomeRoles is WELCOME.Details.roles, shared by every WELCOME.
 	welcomeRoles wamp.Dict
 }
@@ -145,7 +149,10 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 		panic("router: Join: session ID already in the realm")
 	}
 	r.startHistories(now)
-	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
+	if info.Node != "" {
+		info.Internal = true
+	}
+	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details), node: info.Node != ""}
 	r.sessions[sid] = s
 	fx.send(sid, r.welcome(sid, info))
 	r.joined(s, fx)

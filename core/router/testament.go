@@ -139,7 +139,8 @@ func (r *Realm) publishTestament(s *session, t *testament, fx *Effects) {
 	f := &r.broker.filter
 	f.set(s, t.opts, matches)
 	disclose, _ := wamp.OptBool(t.opts, wamp.OptDiscloseMe)
-	p := publication{from: s, id: r.newID(), topic: t.topic, disclose: disclose, args: t.args, kwargs: t.kwargs}
+	p := publication{from: s, id: r.newID(), topic: t.topic, disclose: disclose, args: t.args, kwargs: t.kwargs,
+		opts: t.opts, nodes: &r.broker.nodes}
 	fanout(&p, matches, f, fx)
 	f.reset()
 	clear(matches)

@@ -135,6 +135,9 @@ func (tr *transcript) exec(lineNo int, line string) []actualLine {
 	default:
 		out, ok := tr.execNotice(lineNo, cmd, args)
 		if !ok {
+			out, ok = tr.execCluster(lineNo, cmd, args, rest)
+		}
+		if !ok {
 			tr.t.Fatalf("%s:%d: unknown command %q", tr.file, lineNo, cmd)
 		}
 		return out
@@ -152,6 +155,8 @@ func (tr *transcript) newRealm(lineNo int, args []string) {
 			cfg.SubscribeApproval = true
 		case a == "kill":
 			cfg.SessionKill = true
+		case a == "claims":
+			cfg.ClusterClaims = true
 		case strings.HasPrefix(a, "testaments="):
 			n, err := strconv.Atoi(a[len("testaments="):])
 			if err != nil {
@@ -264,6 +269,8 @@ func (tr *transcript) join(lineNo int, name string, args []string) {
 			info.AuthRole = v
 		case "internal":
 			info.Internal = true
+		case "node":
+			info.Node = v
 		default:
 			tr.t.Fatalf("%s:%d: unknown join option %q", tr.file, lineNo, a)
 		}

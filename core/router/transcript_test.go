@@ -49,7 +49,8 @@ import (
 //	      [retain=N] [retainbytes=N] [history=topic[,match[,limit[,bytes]]]]...
 //	                           replace the realm (before any join); kill: RealmConfig.SessionKill
 //	verbose on|off             print WELCOME details in full (default off)
-//	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
+//	notify on|all|off          print Effects.Notify as "notice <kind> <s> ..." lines (default off;
+//	                           all: session joined/left notices too)
 //	approve <s> <req>          ApproveSubscribe; answers "subscription <id> added|not-added"
 //	deny <s> <req> <uri>|- [json args]  DenySubscribe ("-": no URI); answers "held" or "not-held"
 //	connect <s> [auth] [timeout=D] [realm=R] <HELLO json>  Preamble, then Hello (the handshake)
@@ -61,6 +62,19 @@ import (
 //	role <name> <match> <uri>|"" <allow,...>|none  add a permission; SetAuthorization; "ok" or "error ..."
 //	authorized <s> <ticket> allow|deny|fail  Authorized (the dynamic authorizer's verdict)
 //	flush-authz                FlushAuthorizations
+//
+// Clustering (transcript_cluster_test.go): "join <s> node=B" joins a node
+// session; "realm claims" turns RealmConfig.ClusterClaims on. An outbound
+// *RemotePublication prints as "-> <s> remote [id, topic, args, kwargs,
+// options, publisher, authid, authrole, disclose]"; Effects.Claim as
+// "claim <s> ticket=<n> <procedure> <match> <invoke>" and "claim release
+// <procedure> <match> <invoke>" lines.
+//
+//	publish-remote <s> <json [id, topic, args, kwargs, options, publisher, authid, authrole, disclose]>
+//	claimed <s> <ticket> ok|<uri>     Claimed for the claim of that ticket
+//	remote-session add <id> <node> <authid> <authrole>   AddRemoteSession
+//	remote-session remove <id> | remove-node <node>      RemoveRemoteSession(s)
+//	knows <id>                 KnowsSession; answers "yes" or "no"
 //
 // Effects.Authorize prints as "authorize <s> ticket=<n> <action> <uri>
 // <match> <options json>" lines; "realm authorizer[=TTL] [held=N]" turns
@@ -104,8 +118,11 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
-	notify  bool   // print Effects.Notify ("notify on")
-	roles   []Role // the "role" commands so far (the realm's Authorization)
+	notify  bool // print Effects.Notify ("notify on")
+	// notifySessions: print NoticeJoined and NoticeLeft too ("notify all")
+	notifySessions bool
+	roles          []Role             // the "role" commands so far (the realm's Authorization)
+	claims         map[uint64]ClaimOp // the claims asked for, by ticket ("claimed")
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
@@ -125,7 +142,8 @@ func newTranscript(t *testing.T, file string) *transcript {
 
 func isOutput(line string) bool {
 	return strings.HasPrefix(line, "-> ") || strings.HasPrefix(line, "close ") || strings.HasPrefix(line, "= ") ||
-		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ") || strings.HasPrefix(line, "authorize ")
+		strings.HasPrefix(line, "notice ") || strings.HasPrefix(line, "step ") || strings.HasPrefix(line, "authorize ") ||
+		strings.HasPrefix(line, "claim ")
 }
 
 func runTranscript(t *testing.T, file string) {
@@ -300,6 +318,10 @@ func (tr *transcript) effects() []actualLine {
 			to = fmt.Sprintf("sid%d", o.To)
 		}
 		m := o.Msg
+		if rp, ok := m.(*RemotePublication); ok {
+			out = append(out, remotePublicationLine(to, rp))
+			continue
+		}
 		if w, ok := m.(*wamp.Welcome); ok {
 			m = tr.abbreviateWelcome(w)
 		}
@@ -322,6 +344,7 @@ func (tr *transcript) effects() []actualLine {
 			op.Match, renderValue(op.Options))
 		out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
 	}
+	out = append(out, tr.claimLines()...)
 	if tr.notify {
 		out = append(out, tr.notices()...)
 	}

@@ -174,6 +174,9 @@ type ScenarioSpec struct {
 	// Script is the entry point in tests/interop/js: scenario.js
 	// (autobahn-js) when empty, or wampy_scenario.js (wampy.js).
 	Script string
+	// Env adds NAME=value variables to the script's environment (the
+	// cluster scenarios' INTEROP_PEER_URL).
+	Env []string
 }
 
 // ScenarioRun is the outcome of one scenario.js process.
@@ -201,7 +204,7 @@ func ExecScenario(ctx context.Context, jsDir string, spec ScenarioSpec) (Scenari
 	cmd := exec.CommandContext(ctx, "node", script, spec.URL, spec.Realm, spec.Scenario, spec.Serializer)
 	cmd.Dir = jsDir
 	cmd.WaitDelay = 5 * time.Second
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), spec.Env...)
 	if spec.Timeout > 0 {
 		cmd.Env = append(cmd.Env, "INTEROP_TIMEOUT_MS="+strconv.FormatInt(spec.Timeout.Milliseconds(), 10))
 	}

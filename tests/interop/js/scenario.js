@@ -13,6 +13,7 @@
 //               secured-wampcra-salted | secured-cryptosign |
 //               secured-wrong-ticket (scenarios_auth.js) |
 //               meta-api (scenarios_meta.js) |
+//               cluster-across | cluster-gone (scenarios_cluster.js) |
 //               selfcheck (needs no router: checks the installed client)
 //   serializer: json | msgpack | cbor
 //
@@ -35,7 +36,8 @@ globalThis.WebSocket = class extends WS {
 
 const h = require('./harness.js');
 const scenarios = Object.assign({}, require('./scenarios.js'), require('./scenarios_sessions.js'),
-  require('./scenarios_component.js'), require('./scenarios_auth.js'), require('./scenarios_meta.js'));
+  require('./scenarios_component.js'), require('./scenarios_auth.js'), require('./scenarios_meta.js'),
+  require('./scenarios_cluster.js'));
 
 main();
 
