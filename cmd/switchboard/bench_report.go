@@ -115,6 +115,10 @@ func benchRows(cfg benchConfig) []benchRow {
 	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")
 	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
+	phase = "cluster"
+	for _, r := range clusterRows() {
+		add(r.key, r.label, r.unit, "")
+	}
 	return rows
 }
 

@@ -24,6 +24,8 @@ import (
 type loadEnv struct {
 	ctx     context.Context
 	cfg     benchConfig
+	run     string    // the router run (backend, or backend@compare)
+	stderr  io.Writer // the children's stderr
 	router  *child
 	as      scheduler.AsyncSupport
 	ser     serialize.Serializer
@@ -47,7 +49,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	as := goroutine.New(goroutine.Config{Logger: log})
 	defer as.Close()
-	e := &loadEnv{ctx: ctx, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
+	e := &loadEnv{ctx: ctx, cfg: cfg, run: backend, stderr: stderr, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
 	m := metrics{}
 	phases := map[string]func(metrics) error{
 		"rpc-latency":    e.rpcLatency,
@@ -55,6 +57,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"fanout":         e.fanoutAll,
 		"sessions":       e.sessionChurn,
 		"idle":           e.idleMemory,
+		"cluster":        e.clusterAll,
 	}
 	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {
