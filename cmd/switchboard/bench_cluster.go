@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -50,10 +52,6 @@ const (
 	procClusterEcho   = "bench.cluster.echo"
 	topicCluster      = "bench.cluster.events"
 )
-
-// crossMsgsPerCall is how many messages a call to another node sends over
-// NATS: the call there and its result back.
-const crossMsgsPerCall = 2
 
 // benchCluster is one running cluster: NATS and its nodes.
 type benchCluster struct {
@@ -154,54 +152,93 @@ func remoteNodes(n int) []int {
 	return out
 }
 
-// clusterMeter measures the CPU time of the nodes and of NATS over one
-// measured window.
+// clusterMeter measures the CPU time of the nodes and of NATS, and the
+// messages NATS received, over one measured window.
 type clusterMeter struct {
-	nodes []*cpuMeter
-	nats  *cpuMeter
+	nodes   []*cpuMeter
+	nats    *cpuMeter
+	monitor string
+	msgs0   int64
 }
 
-func startClusterMeter(bc *benchCluster) *clusterMeter {
-	cm := &clusterMeter{nats: startCPU(bc.nats.pid())}
+func startClusterMeter(ctx context.Context, bc *benchCluster) (*clusterMeter, error) {
+	cm := &clusterMeter{nats: startCPU(bc.nats.pid()), monitor: bc.nats.addrs.Monitor}
 	for _, pid := range bc.nodePids() {
 		cm.nodes = append(cm.nodes, startCPU(pid))
 	}
-	return cm
+	var err error
+	cm.msgs0, err = natsInMsgs(ctx, cm.monitor)
+	return cm, err
 }
 
-// perOp returns the CPU per op of all the nodes together and of NATS, in
-// µs.
-func (cm *clusterMeter) perOp(ops int64) (nodes, nats float64, err error) {
+// windowFigures are one measured window of a cluster: operations/s, and
+// per operation the CPU of all the nodes together and of NATS (µs) and
+// the messages NATS received.
+type windowFigures struct {
+	perSec, nodeCPU, natsCPU, natsMsgs float64
+}
+
+// figures ends the window of ops operations lasting elapsed.
+func (cm *clusterMeter) figures(ctx context.Context, ops int64, elapsed time.Duration) (windowFigures, error) {
+	f := windowFigures{perSec: float64(ops) / elapsed.Seconds()}
 	for _, nm := range cm.nodes {
 		v, err := nm.perOp(ops)
 		if err != nil {
-			return 0, 0, err
+			return f, err
 		}
-		nodes += v
+		f.nodeCPU += v
 	}
-	nats, err = cm.nats.perOp(ops)
-	return nodes, nats, err
+	var err error
+	if f.natsCPU, err = cm.nats.perOp(ops); err != nil {
+		return f, err
+	}
+	msgs, err := natsInMsgs(ctx, cm.monitor)
+	f.natsMsgs = float64(msgs-cm.msgs0) / float64(ops)
+	return f, err
+}
+
+// natsInMsgs reads the count of messages NATS has received from its
+// monitoring endpoint.
+func natsInMsgs(ctx context.Context, monitor string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, monitor+"/varz", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("NATS monitoring: %w", err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		InMsgs int64 `json:"in_msgs"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, fmt.Errorf("NATS monitoring: /varz: %w", err)
+	}
+	return v.InMsgs, nil
 }
 
 // measureWindow measures a load that is already running: a warm-up, then
 // e.cfg.Phase during which count's growth is the number of operations.
-// It returns operations/s and the CPU per operation of the nodes together
-// and of NATS.
-func (e *loadEnv) measureWindow(ctx context.Context, bc *benchCluster, count func() int64) (perSec, nodeCPU, natsCPU float64, err error) {
+func (e *loadEnv) measureWindow(ctx context.Context, bc *benchCluster, count func() int64) (windowFigures, error) {
 	if !sleepCtx(ctx, e.cfg.Phase/5) {
-		return 0, 0, 0, ctx.Err()
+		return windowFigures{}, ctx.Err()
 	}
-	meter := startClusterMeter(bc)
+	meter, err := startClusterMeter(ctx, bc)
+	if err != nil {
+		return windowFigures{}, err
+	}
 	c0 := count()
 	t0 := time.Now()
 	ok := sleepCtx(ctx, e.cfg.Phase) && untilOne(ctx, func() int64 { return count() - c0 }, oneOpLimit)
 	ops := count() - c0
 	elapsed := time.Since(t0)
 	if !ok {
-		return 0, 0, 0, ctx.Err()
+		return windowFigures{}, ctx.Err()
 	}
-	nodeCPU, natsCPU, err = meter.perOp(ops)
-	return float64(ops) / elapsed.Seconds(), nodeCPU, natsCPU, err
+	return meter.figures(ctx, ops, elapsed)
 }
 
 // clusterRow is one row of the cluster phase's table.
@@ -218,9 +255,11 @@ func clusterRows() []clusterRow {
 			clusterRow{k + "rpc.per_s", fmt.Sprintf("%s: calls/s, %d callers", where, clusterCallers), "1/s"},
 			clusterRow{k + "rpc.cpu_us", fmt.Sprintf("%s: routers' CPU/call", where), "µs"},
 			clusterRow{k + "rpc.nats_cpu_us", fmt.Sprintf("%s: NATS CPU/call", where), "µs"},
+			clusterRow{k + "rpc.nats_msgs", fmt.Sprintf("%s: NATS messages/call", where), ""},
 			clusterRow{k + "events.per_s", fmt.Sprintf("%s: events delivered/s, %d subscribers", where, clusterSubscribers), "1/s"},
 			clusterRow{k + "events.cpu_us", fmt.Sprintf("%s: routers' CPU/delivered event", where), "µs"},
 			clusterRow{k + "events.nats_cpu_us", fmt.Sprintf("%s: NATS CPU/delivered event", where), "µs"},
+			clusterRow{k + "events.nats_msgs", fmt.Sprintf("%s: NATS messages/publication", where), ""},
 		)
 	}
 	for _, n := range clusterSizes[1:] {
@@ -251,10 +290,11 @@ func clusterWhere(n int) string {
 }
 
 // clusterRatios adds the ratios of each size to the single node's, and
-// the routers' CPU each cross-node message adds: for a call, the growth
-// of the CPU per call over its two NATS messages; for events, the growth
-// of the CPU per publication over the n-1 nodes it crosses to (once per
-// node, whatever its subscribers).
+// the routers' CPU each cross-node message adds: the growth of the CPU
+// per call (per publication) over the single node's, divided by the NATS
+// messages of a call (a publication), counted by NATS. A call to another
+// node is two (the call there, its result back); a publication is one per
+// other node with subscribers, whatever their number.
 func clusterRatios(m metrics) {
 	one := func(k string) float64 { return m["cluster.n1."+k] }
 	for _, n := range clusterSizes[1:] {
@@ -264,7 +304,11 @@ func clusterRatios(m metrics) {
 				m[k+strings.TrimSuffix(f, "_us")+"_x"] = m[k+f] / base
 			}
 		}
-		m[k+"rpc.added_cpu_us_per_msg"] = (m[k+"rpc.cpu_us"] - one("rpc.cpu_us")) / crossMsgsPerCall
-		m[k+"events.added_cpu_us_per_msg"] = (m[k+"events.cpu_us"] - one("events.cpu_us")) * clusterSubscribers / float64(n-1)
+		if msgs := m[k+"rpc.nats_msgs"]; msgs > 0 {
+			m[k+"rpc.added_cpu_us_per_msg"] = (m[k+"rpc.cpu_us"] - one("rpc.cpu_us")) / msgs
+		}
+		if msgs := m[k+"events.nats_msgs"]; msgs > 0 {
+			m[k+"events.added_cpu_us_per_msg"] = (m[k+"events.cpu_us"] - one("events.cpu_us")) * clusterSubscribers / msgs
+		}
 	}
 }

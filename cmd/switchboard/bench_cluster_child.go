@@ -23,8 +23,10 @@ const (
 
 // benchNATSMain is the NATS child: an embedded NATS server (JetStream on,
 // for the registration claims, in a temporary directory) on a free
-// loopback port. Its address line carries the NATS client URL in the "ws"
-// field, the field every child fills with the URL its clients dial.
+// loopback port, and its monitoring endpoint (the bench reads the count of
+// messages from /varz). Its address line carries the NATS client URL in
+// the "ws" field, the field every child fills with the URL its clients
+// dial.
 func benchNATSMain(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmdBenchNATS, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -37,7 +39,8 @@ func benchNATSMain(args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT,
-		NoLog: true, NoSigs: true, JetStream: true, StoreDir: dir})
+		NoLog: true, NoSigs: true, JetStream: true, StoreDir: dir,
+		HTTPHost: "127.0.0.1", HTTPPort: natsserver.RANDOM_PORT})
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
@@ -46,7 +49,11 @@ func benchNATSMain(args []string, stdout, stderr io.Writer) error {
 	if !ns.ReadyForConnections(30 * time.Second) {
 		return errors.New("NATS did not start within 30s")
 	}
-	if err := json.NewEncoder(stdout).Encode(childAddrs{WS: ns.ClientURL()}); err != nil {
+	mon := ns.MonitorAddr()
+	if mon == nil {
+		return errors.New("NATS monitoring did not start")
+	}
+	if err := json.NewEncoder(stdout).Encode(childAddrs{WS: ns.ClientURL(), Monitor: "http://" + mon.String()}); err != nil {
 		return err
 	}
 	childLifetime()

@@ -61,8 +61,8 @@ func (e *loadEnv) clusterCalls(bc *benchCluster, key string, m metrics) error {
 		calls.Add(1)
 		return nil
 	}, func(ctx context.Context) error {
-		var err error
-		m[key+"rpc.per_s"], m[key+"rpc.cpu_us"], m[key+"rpc.nats_cpu_us"], err = e.measureWindow(ctx, bc, calls.Load)
+		f, err := e.measureWindow(ctx, bc, calls.Load)
+		m[key+"rpc.per_s"], m[key+"rpc.cpu_us"], m[key+"rpc.nats_cpu_us"], m[key+"rpc.nats_msgs"] = f.perSec, f.nodeCPU, f.natsCPU, f.natsMsgs
 		return err
 	})
 }
@@ -147,8 +147,9 @@ func (e *loadEnv) clusterEvents(bc *benchCluster, key string, m metrics) error {
 		published++
 		return pub.Publish(e.ctx, topicCluster, args, nil, nil)
 	}, func(ctx context.Context) error {
-		var err error
-		m[key+"events.per_s"], m[key+"events.cpu_us"], m[key+"events.nats_cpu_us"], err = e.measureWindow(ctx, bc, delivered.Load)
+		f, err := e.measureWindow(ctx, bc, delivered.Load)
+		m[key+"events.per_s"], m[key+"events.cpu_us"], m[key+"events.nats_cpu_us"] = f.perSec, f.nodeCPU, f.natsCPU
+		m[key+"events.nats_msgs"] = f.natsMsgs * clusterSubscribers // per publication
 		return err
 	})
 }
