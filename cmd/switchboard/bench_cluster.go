@@ -95,7 +95,7 @@ func (e *loadEnv) startCluster(n int) (*benchCluster, error) {
 	bc := &benchCluster{}
 	var err error
 	if bc.nats, err = startChild("nats", exe, []string{cmdBenchNATS}, e.stderr); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (a build older than the cluster cannot run this phase)", err)
 	}
 	for i := range n {
 		name := nodeName(i)
