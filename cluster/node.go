@@ -48,6 +48,9 @@ type Node struct {
 	// written by run, copy on write; read by inbox goroutines.
 	live atomic.Pointer[map[string]uint64]
 
+	// remoteSessions are the other nodes' session IDs (sessions.go).
+	remoteSessions remoteIDs
+
 	mu     sync.Mutex // guards what follows
 	realms map[wamp.URI]*Realm
 	state  localState // what this node announces (state.go)

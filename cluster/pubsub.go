@@ -132,6 +132,8 @@ func (r *Realm) Notices(notices []router.Notice) {
 			}
 		case router.NoticeRegistered, router.NoticeUnregistered:
 			r.registrationNotice(no) // rpc.go
+		case router.NoticeJoined, router.NoticeLeft:
+			r.sessionNotice(no) // sessions.go
 		}
 	}
 }

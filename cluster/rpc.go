@@ -296,15 +296,26 @@ func (ns *nodeSession) invocation(m wamp.Message) bool {
 }
 
 // receiveCall: node ns asks for a call on this node, as its node session.
-// Executor-only.
-func receiveCall(_ *Realm, ns *nodeSession, m wamp.Message) { ns.handle(m) }
+// A CALL the router would take for a protocol violation of the node
+// session (options of the wrong types, payload passthru mode, which node
+// sessions do not announce) is answered with ERROR instead: it must not
+// end the node session and every call through it. Executor-only.
+func receiveCall(_ *Realm, ns *nodeSession, m wamp.Message) {
+	c := m.(*wamp.Call)
+	if wamp.ValidateOptions(c) != nil || wamp.IsPPT(c.Options) {
+		ns.forward(&wamp.Error{RequestType: wamp.CALL, Request: c.Request, Details: wamp.Dict{},
+			Error: wamp.ErrInvalidArgument, Args: wamp.List{"a CALL from a cluster node with options this node does not take"}})
+		return
+	}
+	ns.handle(c)
+}
 
 // receiveInterrupt: node ns's router interrupted the INVOCATION it sent
 // for a call made here: cancel that call, in the same mode. Executor-only.
 func receiveInterrupt(_ *Realm, ns *nodeSession, m wamp.Message) {
 	in := m.(*wamp.Interrupt)
 	mode, _ := in.Options[wamp.OptMode].(string)
-	if mode == "" {
+	if mode != wamp.CancelSkip && mode != wamp.CancelKillNoWait {
 		mode = wamp.CancelKill
 	}
 	ns.handle(&wamp.Cancel{Request: in.Request, Options: wamp.Dict{wamp.OptMode: mode}})
@@ -335,8 +346,8 @@ func receiveError(_ *Realm, ns *nodeSession, m wamp.Message) {
 		uri = wamp.ErrInvalidArgument
 	}
 	details := e.Details
-	if details == nil {
-		details = wamp.Dict{}
+	if details == nil || wamp.IsPPT(details) {
+		details = wamp.Dict{} // no payload passthru across nodes (see above)
 	}
 	ns.handle(&wamp.Error{RequestType: wamp.INVOCATION, Request: e.Request, Details: details, Error: uri,
 		Args: e.Args, Kwargs: e.Kwargs})

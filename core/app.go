@@ -381,6 +381,7 @@ func New(cfg Config) (*Application, error) {
 			return nil, err
 		}
 		a.node = node
+		a.srv.IDs = node.SessionIDs(cfg.IDs) // session IDs unique across nodes
 	}
 	for _, rc := range cfg.Realms {
 		if _, err := a.AddRealm(rc); err != nil {

@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/switchboard-wamp/switchboard/client"
+	"github.com/switchboard-wamp/switchboard/core"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/tests/testrouter"
 )
@@ -362,5 +366,133 @@ func TestClusterRegistrationRace(t *testing.T) {
 		}
 		_, err := dialClient(t, b, nodes[1]).Register(ctx, "com.example.shared", handler, &client.RegisterOptions{Invoke: "random"})
 		wantErrorURI(t, err, wamp.ErrProcedureAlreadyExists)
+	})
+}
+
+// The application's own procedures are not claimed (every node may serve
+// the same ones): a node serves its own, and a node without one reaches
+// one of the others. A node session's registration refused because its
+// procedure is taken here is tried again once it is free.
+func TestClusterRPCRegistrationRetried(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 3)
+		a, bn, c := nodes[0], nodes[1], nodes[2]
+		ctx := ctx10s(t)
+		serve := func(r *testrouter.Router, name string) *core.Registration {
+			reg, err := r.Realm.Register(ctx, "com.example.app", func(context.Context, *core.Invocation) (*core.Result, error) {
+				return &core.Result{Args: wamp.List{name}}, nil
+			}, nil)
+			must(t, err)
+			return reg
+		}
+		regA := serve(a, "A")
+		serve(bn, "B")
+		callOn := func(r *testrouter.Router) string {
+			res, err := dialClient(t, b, r).Call(ctx, "com.example.app", nil, nil, nil)
+			must(t, err)
+			return res.Args[0].(string)
+		}
+		waitUntil(t, "C to route com.example.app to A or B", func() bool {
+			return len(registrations(t, c, "A"))+len(registrations(t, c, "B")) == 1
+		})
+		if got := callOn(a); got != "A" {
+			t.Fatalf("a call on A reached %s, want A's own procedure", got)
+		}
+		if got := callOn(c); got != "A" && got != "B" {
+			t.Fatalf("a call on C reached %q", got)
+		}
+		must(t, regA.Unregister(ctx))
+		waitRegistration(t, a, "B", "exact com.example.app") // retried on A once A's own went
+		waitRegistration(t, c, "B", "exact com.example.app")
+		if got := callOn(a); got != "B" {
+			t.Fatalf("a call on A reached %s, want B", got)
+		}
+		if got := callOn(c); got != "B" {
+			t.Fatalf("a call on C reached %s, want B", got)
+		}
+	})
+}
+
+// The caller's node dying mid-call: the callee's node forgets the call
+// and interrupts its callee (INTERRUPT killnowait), which is not left
+// running for nobody.
+func TestClusterRPCCallerNodeDies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		started, interrupted := make(chan struct{}, 1), make(chan struct{}, 1)
+		_, err := dialClient(t, b, bn).Register(ctx, "com.example.hang", func(hctx context.Context, _ *client.Invocation) (*client.Result, error) {
+			started <- struct{}{}
+			select {
+			case <-hctx.Done():
+				interrupted <- struct{}{}
+			case <-ctx.Done():
+			}
+			return nil, hctx.Err()
+		}, &client.RegisterOptions{Blocking: true})
+		must(t, err)
+		waitRegistration(t, a, "B", "exact com.example.hang")
+		caller := dialClient(t, b, a)
+		go func() { _, _ = caller.Call(ctx, "com.example.hang", nil, nil, nil) }()
+		select {
+		case <-started:
+		case <-ctx.Done():
+			t.Fatal("the call did not reach node B")
+		}
+		a.App.Cluster().Conn().Close() // A goes silent
+		select {
+		case <-interrupted:
+		case <-ctx.Done():
+			t.Fatal("the callee on B was not interrupted when the caller's node died")
+		}
+	})
+}
+
+// A CALL from another node that this node's router would take for a
+// protocol violation (an option of the wrong type) is answered with ERROR
+// to that node, and the node session lives on: later calls cross as
+// before.
+func TestClusterRPCBadCallFromNode(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ns, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		_, err := dialClient(t, b, bn).Register(ctx, "com.example.echo", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+			return &client.Result{Args: inv.Args}, nil
+		}, nil)
+		must(t, err)
+		waitRegistration(t, a, "B", "exact com.example.echo")
+		caller := dialClient(t, b, a)
+		_, err = caller.Call(ctx, "com.example.echo", wamp.List{1}, nil, nil) // B's node session for A exists
+		must(t, err)
+
+		raw, err := nats.Connect(ns.url())
+		must(t, err)
+		defer raw.Close()
+		replies, err := raw.SubscribeSync("switchboard.m.realm1.A.B") // what B sends A
+		must(t, err)
+		must(t, raw.Flush())
+		bad, err := serialize.MsgPack.Append(nil, &wamp.Call{Request: 1 << 40, Options: wamp.Dict{"receive_progress": "yes"},
+			Procedure: "com.example.echo"})
+		must(t, err)
+		must(t, raw.Publish("switchboard.m.realm1.B.A", bad)) // as if from A
+		for {
+			msg, err := replies.NextMsg(guard)
+			must(t, err)
+			m, err := serialize.MsgPack.Decode(msg.Data)
+			must(t, err)
+			if e, ok := m.(*wamp.Error); ok && e.Request == 1<<40 {
+				if e.Error != wamp.ErrInvalidArgument {
+					t.Fatalf("answer %v", e)
+				}
+				break
+			}
+		}
+		res, err := caller.Call(ctx, "com.example.echo", wamp.List{2}, nil, nil)
+		must(t, err)
+		if n, _ := wamp.ToInt(res.Args[0]); n != 2 {
+			t.Fatalf("result %v", res.Args)
+		}
 	})
 }

@@ -226,7 +226,8 @@ type SessionInfo struct {
 	Transport TransportInfo
 	// Node, when set, makes this a node session: the stand-in of the
 	// cluster node of that name in this realm (cluster.go). It implies
-	// Internal. (Added by core/router for clustering; additive.)
+	// Internal. Only Join honours it (an authenticated session never is
+	// one). (Added by core/router for clustering; additive.)
 	Node string
 }
 

@@ -31,6 +31,12 @@ const (
 	// (cluster.go): a node announces the registrations of its sessions.
 	NoticeRegistered
 	NoticeUnregistered
+	// NoticeJoined: a client session was welcomed (Info is its identity);
+	// NoticeLeft: it left, however it left. Internal sessions (the
+	// application's, node sessions) are not reported. For clustering: a
+	// node announces its sessions for the session meta API of the others.
+	NoticeJoined
+	NoticeLeft
 )
 
 func (k NoticeKind) String() string {
@@ -45,6 +51,10 @@ func (k NoticeKind) String() string {
 		return "registered"
 	case NoticeUnregistered:
 		return "unregistered"
+	case NoticeJoined:
+		return "joined"
+	case NoticeLeft:
+		return "left"
 	}
 	return "invalid"
 }
@@ -69,6 +79,8 @@ type Notice struct {
 	// only (Topic is then the procedure).
 	Registration wamp.ID
 	Invoke       string
+	// Info is the session's identity (NoticeJoined only). Immutable.
+	Info *SessionInfo
 }
 
 // pendingSub is a SUBSCRIBE held for the driver's approval.

@@ -63,7 +63,7 @@ type RemotePublication struct {
 func (*RemotePublication) Type() wamp.Type { return wamp.EVENT }
 
 // isNode reports whether s stands for another node of the cluster.
-func (s *session) isNode() bool { return s.info.Node != "" }
+func (s *session) isNode() bool { return s.node }
 
 // sendToNodes emits p once to each node session fanout met (p.nodes),
 // then forgets them.
@@ -94,11 +94,19 @@ func (p *publication) metNode(n *session) {
 // the original publisher, the EVENTs carry the original publication ID,
 // and retention and event history keep it as they keep a local
 // publication. Node sessions receive nothing (the publishing node sent it
-// to each node itself). A sid that is not a node session, or a topic that
-// is not a valid URI, is ignored. Executor-only.
+// to each node itself). A sid that is not a node session, a topic that is
+// not a valid URI, options of the wrong types or a list option longer than
+// MaxOptionListLen: the publication is dropped. Executor-only.
 func (r *Realm) PublishRemote(now time.Time, nodeSID SessionID, rp *RemotePublication, fx *Effects) {
 	n := r.sessions[nodeSID]
 	if n == nil || !n.isNode() || n.state != stEstablished || rp == nil || !validURI(rp.Topic, false, false) {
+		return
+	}
+	// The options crossed the network: checked as a PUBLISH's are, so
+	// that the filters can trust their types and lengths.
+	if opts := (&wamp.Publish{Options: rp.Options}); wamp.ValidateOptions(opts) != nil {
+		return
+	} else if key, _ := wamp.ListOptionOver(opts, r.cfg.MaxOptionListLen); key != "" {
 		return
 	}
 	b := &r.broker

@@ -197,6 +197,7 @@ func (r *Realm) admit(s *session, info SessionInfo, fx *Effects) {
 	if info.Transport == (TransportInfo{}) {
 		info.Transport = s.hs.transport
 	}
+	info.Node = "" // only Join makes node sessions (cluster.go)
 	s.info = info
 	s.state = stOpening
 	fx.handshake(HandshakeOp{Session: s.id, Kind: HandshakeOpen, Hello: s.hs.hello, Info: info})

@@ -80,6 +80,7 @@ func (r *Realm) joined(s *session, fx *Effects) {
 	if s.info.Internal {
 		return
 	}
+	fx.notify(Notice{Kind: NoticeJoined, Session: s.id, Info: &s.info})
 	if m := r.metaMatches(topicSessionOnJoin); m != nil {
 		r.emitTo(m, topicSessionOnJoin, wamp.List{sessionDetails(s)}, fx)
 	}
@@ -99,6 +100,7 @@ func (r *Realm) depart(s *session, fx *Effects) {
 	if s.info.Internal {
 		return
 	}
+	fx.notify(Notice{Kind: NoticeLeft, Session: s.id})
 	if m := r.metaMatches(topicSessionOnLeave); m != nil {
 		r.emitTo(m, topicSessionOnLeave, wamp.List{int64(s.id), s.info.AuthID, s.info.AuthRole}, fx)
 	}

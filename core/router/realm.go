@@ -152,7 +152,7 @@ func (r *Realm) Join(now time.Time, sid SessionID, hello *wamp.Hello, info Sessi
 	if info.Node != "" {
 		info.Internal = true
 	}
-	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details)}
+	s := &session{id: sid, info: info, state: stEstablished, feats: parseFeatures(hello.Details), node: info.Node != ""}
 	r.sessions[sid] = s
 	fx.send(sid, r.welcome(sid, info))
 	r.joined(s, fx)

@@ -186,6 +186,9 @@ type session struct {
 	info  SessionInfo
 	state sessState
 	feats features
+	// node: a node session (SessionInfo.Node; cluster.go), kept here
+	// beside the fields fan-out reads.
+	node bool
 
 	// subs and regs are the subscriptions and registrations this session
 	// is part of, for cleanup when it leaves.

@@ -20,7 +20,8 @@ func (tr *transcript) execNotice(lineNo int, cmd string, args []string) ([]actua
 	switch cmd {
 	case "notify":
 		need(1)
-		tr.notify = args[0] == "on"
+		tr.notify = args[0] == "on" || args[0] == "all"
+		tr.notifySessions = args[0] == "all"
 	case "approve":
 		need(2)
 		id, added := tr.realm.ApproveSubscribe(tr.now, tr.sid(lineNo, args[0]), tr.request(lineNo, args[1]), &tr.fx)
@@ -78,6 +79,9 @@ func (tr *transcript) subscriptionAnswer(id wamp.ID, added bool) []actualLine {
 func (tr *transcript) notices() []actualLine {
 	var out []actualLine
 	for _, n := range tr.fx.Notify {
+		if (n.Kind == NoticeJoined || n.Kind == NoticeLeft) && !tr.notifySessions {
+			continue
+		}
 		who := tr.names[n.Session]
 		head := "notice " + n.Kind.String() + " " + who + " req=" + strconv.FormatUint(uint64(n.Request), 10)
 		tail := " topic=" + string(n.Topic) + " match=" + n.Match
@@ -87,6 +91,14 @@ func (tr *transcript) notices() []actualLine {
 			tail += " options=" + b.String()
 		}
 		sub, label, kind := n.Subscription, " sub=", "sub"
+		if n.Kind == NoticeJoined || n.Kind == NoticeLeft {
+			text := "notice " + n.Kind.String() + " " + who
+			if n.Kind == NoticeJoined {
+				text += " authid=" + n.Info.AuthID + " authrole=" + n.Info.AuthRole
+			}
+			out = append(out, actualLine{text: text, render: func(idNamer) string { return text }})
+			continue
+		}
 		if n.Kind == NoticeRegistered || n.Kind == NoticeUnregistered {
 			sub, label, kind = n.Registration, " reg=", "reg"
 			tail = " procedure=" + string(n.Topic) + " match=" + n.Match + " invoke=" + n.Invoke

@@ -49,7 +49,8 @@ import (
 //	      [retain=N] [retainbytes=N] [history=topic[,match[,limit[,bytes]]]]...
 //	                           replace the realm (before any join); kill: RealmConfig.SessionKill
 //	verbose on|off             print WELCOME details in full (default off)
-//	notify on|off              print Effects.Notify as "notice <kind> <s> ..." lines (default off)
+//	notify on|all|off          print Effects.Notify as "notice <kind> <s> ..." lines (default off;
+//	                           all: session joined/left notices too)
 //	approve <s> <req>          ApproveSubscribe; answers "subscription <id> added|not-added"
 //	deny <s> <req> <uri>|- [json args]  DenySubscribe ("-": no URI); answers "held" or "not-held"
 //	connect <s> [auth] [timeout=D] [realm=R] <HELLO json>  Preamble, then Hello (the handshake)
@@ -117,9 +118,11 @@ type transcript struct {
 	infos   map[SessionID]SessionInfo
 	ids     *seqIDs // shared by every realm of the script, so IDs stay unique
 	verbose bool
-	notify  bool               // print Effects.Notify ("notify on")
-	roles   []Role             // the "role" commands so far (the realm's Authorization)
-	claims  map[uint64]ClaimOp // the claims asked for, by ticket ("claimed")
+	notify  bool // print Effects.Notify ("notify on")
+	// notifySessions: print NoticeJoined and NoticeLeft too ("notify all")
+	notifySessions bool
+	roles          []Role             // the "role" commands so far (the realm's Authorization)
+	claims         map[uint64]ClaimOp // the claims asked for, by ticket ("claimed")
 }
 
 func newTranscript(t *testing.T, file string) *transcript {
