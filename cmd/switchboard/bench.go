@@ -85,7 +85,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&c.Phase, "duration", 0, "measured time of each phase (0 = 1s, or 200ms with -quick); about 15 phases per backend")
 	fs.StringVar(&c.JSONPath, "json", "", "write all raw figures as JSON to this file")
 	fs.BoolVar(&c.Quick, "quick", false, "short phases and 1,000 idle sessions: a smoke run of about 20s")
-	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "phases to run, in this order (the echo floor always runs)")
+	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "phases to run, in this order (the echo floor always runs); also "+strings.Join(optionalBenchPhases, ",")+" (bench_cluster.go)")
 	fs.StringVar(&conc, "concurrency", "1,16,256", "concurrent callers of the throughput phases")
 	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
 	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
@@ -158,8 +158,8 @@ func (c benchConfig) validate() error {
 		return errors.New("-phases: none given")
 	}
 	for _, p := range c.Phases {
-		if !slices.Contains(benchPhases, p) {
-			return fmt.Errorf("-phases: unknown phase %q (want %v)", p, benchPhases)
+		if !slices.Contains(benchPhases, p) && !slices.Contains(optionalBenchPhases, p) {
+			return fmt.Errorf("-phases: unknown phase %q (want %v, or %v)", p, benchPhases, optionalBenchPhases)
 		}
 	}
 	if _, ok := serialize.ByName(c.Serializer); !ok {

@@ -27,6 +27,8 @@ import (
 type childAddrs struct {
 	WS string `json:"ws"`           // WebSocket URL
 	RS string `json:"rs,omitempty"` // RawSocket address host:port (router only)
+	// Monitor is the NATS child's monitoring URL (bench_cluster_child.go).
+	Monitor string `json:"monitor,omitempty"`
 }
 
 // child is one running server process.

@@ -118,6 +118,10 @@ func benchRows(cfg benchConfig) []benchRow {
 	add("idle.stack_per_session_b", "idle session: goroutine stacks in use", "B", "")
 	add("idle.goroutines_per_session", "idle session: goroutines", "", "")
 	blockRows(cfg, func(p, key, label, unit string) { phase = p; add(key, label, unit, "") })
+	phase = "cluster"
+	for _, r := range clusterRows() {
+		add(r.key, r.label, r.unit, "")
+	}
 	return append(rows, slowSubRows(cfg)...)
 }
 

@@ -26,6 +26,7 @@ type loadEnv struct {
 	name     string // the router run: a backend, or "<backend>@compare"
 	progress progressFunc
 	cfg      benchConfig
+	stderr   io.Writer // the children's stderr
 	router   *child
 	as       scheduler.AsyncSupport
 	ser      serialize.Serializer
@@ -49,7 +50,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	as := goroutine.New(goroutine.Config{Logger: log})
 	defer as.Close()
-	e := &loadEnv{ctx: ctx, name: backend, progress: progress, cfg: cfg, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
+	e := &loadEnv{ctx: ctx, name: backend, progress: progress, cfg: cfg, stderr: stderr, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
 	m := metrics{}
 	phases := map[string]func(metrics) error{
 		"rpc-latency":    e.rpcLatency,
@@ -60,6 +61,7 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		"block-sessions": e.blockSessions,
 		"block-io":       e.blockIO,
 		"slowsub":        e.slowSub,
+		"cluster":        e.clusterAll,
 	}
 	for _, p := range cfg.Phases {
 		if err := ctx.Err(); err != nil {

@@ -88,8 +88,8 @@ func isHelp(arg string) bool {
 }
 
 // runSubcommand dispatches the subcommands (bench, version, config check,
-// and the hidden bench children bench-router and bench-echo); anything
-// else runs the router.
+// and the hidden bench children bench-router, bench-echo, bench-nats and
+// bench-node); anything else runs the router.
 func runSubcommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -107,6 +107,10 @@ func runSubcommand(args []string, stdout, stderr io.Writer) error {
 			return benchRouterMain(args[1:], stdout, stderr)
 		case cmdBenchEcho:
 			return benchEchoMain(args[1:], stdout, stderr)
+		case cmdBenchNATS:
+			return benchNATSMain(args[1:], stdout, stderr)
+		case cmdBenchNode:
+			return benchNodeMain(args[1:], stdout, stderr)
 		}
 	}
 	return serve(args, stderr)
