@@ -102,6 +102,10 @@ func Start(cfg Config, ids engine.IDSource) (*Node, error) {
 func (n *Node) natsOptions() []nats.Option {
 	opts := []nats.Option{
 		nats.Name("switchboard " + n.name),
+		// The connection's handshake (INFO, CONNECT, PING/PONG) may take
+		// more than nats.go's 2 s default on a loaded machine; an
+		// unreachable server still fails at once (connection refused).
+		nats.Timeout(10 * time.Second),
 		nats.NoEcho(),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
