@@ -29,7 +29,9 @@ type members struct {
 // run is the node's loop: control messages, heartbeats, failure
 // detection, re-announcing after a reconnect.
 func (n *Node) run() {
-	defer close(n.done)
+	beating := make(chan struct{})
+	defer func() { <-beating; close(n.done) }()
+	go n.beat(beating)
 	m := &members{remotes: make(map[string]*remote)}
 	t := time.NewTicker(n.cfg.HeartbeatInterval)
 	defer t.Stop()
@@ -41,7 +43,17 @@ func (n *Node) run() {
 		case msg := <-n.ctl:
 			n.control(m, msg)
 		case <-t.C:
-			n.heartbeat()
+			// What arrived while the loop was busy (a realm's full
+			// mailbox holds it in Apply) counts before anyone is found
+			// silent.
+			for drained := false; !drained; {
+				select {
+				case msg := <-n.ctl:
+					n.control(m, msg)
+				default:
+					drained = true
+				}
+			}
 			n.expire(m, time.Now())
 		case <-n.kick:
 			n.log.Info("cluster: reconnected to NATS: announcing the node's state again")
@@ -230,8 +242,25 @@ func (n *Node) realm(uri string) *Realm {
 	return n.realms[wampURI(uri)]
 }
 
+// beat sends the heartbeats, on a goroutine of its own: a loop held up
+// by a busy realm must not make this node look dead. It ends with the
+// loop (closing done).
+func (n *Node) beat(done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(n.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+			n.heartbeat()
+		}
+	}
+}
+
 // heartbeat tells the others this node lives, with its state version.
-// Under the state lock, so that it never overtakes a delta. Loop only.
+// Under the state lock, so that it never overtakes a delta.
 func (n *Node) heartbeat() {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -29,9 +29,9 @@ const ctlQueue = 4096
 // their node sessions in its realms. Methods are safe for concurrent use.
 //
 // Goroutines: the NATS client's (one per inbox subscription: realm.go,
-// which posts to the realm's executor), and the node's loop (run), the
-// only one that reads control messages, sends heartbeats and decides
-// which nodes live.
+// which posts to the realm's executor), the node's loop (run), the only
+// one that reads control messages and decides which nodes live, and its
+// heartbeat (beat).
 type Node struct {
 	cfg  Config
 	name string
@@ -162,7 +162,7 @@ func (n *Node) Close() {
 	for _, r := range realms {
 		r.unsubscribe()
 	}
-	_ = n.nc.Flush()
+	_ = n.nc.FlushTimeout(time.Second) // the goodbye, if NATS is there to take it
 	n.nc.Close()
 }
 

@@ -2,12 +2,14 @@ package cluster
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/router"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // Realm is one realm of the application as a member of the cluster: the
@@ -19,6 +21,16 @@ type Realm struct {
 	e     *engine.Realm
 	uri   wamp.URI
 	inbox *nats.Subscription
+	// gate is the inbox as a sender the realm's congested receivers
+	// throttle (engine.Realm.ApplyAs): while one is held, the inbox waits
+	// and NATS keeps what arrives (up to its pending limit).
+	gate *transport.Gate
+	// slots bounds the inbox's messages handed to the executor and not
+	// yet taken (inboxInflight), so that congestion is seen, and the gate
+	// held, within that many messages; stopped ends a wait for one.
+	slots    chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
 
 	// Executor-owned.
 	peers    map[string]*nodeSession // by node name
@@ -38,7 +50,8 @@ type Realm struct {
 // application calls it for each realm it creates, and routes the realm's
 // subscription notices to Realm.Notices.
 func (n *Node) AddRealm(e *engine.Realm) (*Realm, error) {
-	r := &Realm{n: n, e: e, uri: e.URI(),
+	r := &Realm{n: n, e: e, uri: e.URI(), gate: transport.NewGate(transport.Info{Transport: "cluster", PeerAddr: "nats"}),
+		slots: make(chan struct{}, inboxInflight), stopped: make(chan struct{}),
 		peers: make(map[string]*nodeSession), bySID: make(map[wamp.ID]*nodeSession),
 		dead: make(map[string]uint64), interest: make(map[wamp.ID]*interest)}
 	n.mu.Lock()
@@ -73,6 +86,8 @@ func (r *Realm) URI() wamp.URI { return r.uri }
 func (r *Realm) Node() *Node { return r.n }
 
 func (r *Realm) unsubscribe() {
+	r.stopOnce.Do(func() { close(r.stopped) })
+	r.gate.Stop()
 	if r.inbox != nil {
 		_ = r.inbox.Unsubscribe()
 	}
@@ -80,9 +95,11 @@ func (r *Realm) unsubscribe() {
 
 // fromNode receives one message a node sent this realm, on the inbox's
 // NATS goroutine: decoded here, handled on the realm's executor in
-// arrival order (Apply waits while the realm's mailbox is full, so a busy
-// realm slows its inbox down; beyond the NATS client's pending limits,
-// messages are dropped and counted as a slow consumer).
+// arrival order. The inbox waits while the realm's mailbox is full, and
+// while a receiver the inbox's last messages congested drains (its
+// gate): a busy realm or a slow subscriber slows the inbox down, as a
+// connection's reader would be; beyond the NATS client's pending limits,
+// messages are dropped and counted as a slow consumer.
 func (r *Realm) fromNode(msg *nats.Msg) {
 	from := fromOfSubject(msg.Subject)
 	epoch, ok := r.n.liveEpoch(from)
@@ -94,7 +111,14 @@ func (r *Realm) fromNode(msg *nats.Msg) {
 		r.n.log.Warn("cluster: message from a node dropped", "realm", string(r.uri), "peer", from, "err", err)
 		return
 	}
-	r.e.Apply(func() {
+	select {
+	case r.slots <- struct{}{}:
+	case <-r.stopped:
+		return
+	}
+	r.gate.Wait() // a receiver the messages before congested has drained
+	if !r.e.ApplyAs(r.gate, func() {
+		<-r.slots
 		ns := r.peer(from, epoch)
 		if ns == nil {
 			return
@@ -104,8 +128,14 @@ func (r *Realm) fromNode(msg *nats.Msg) {
 			return
 		}
 		r.n.log.Debug("cluster: unexpected message from a node", "realm", string(r.uri), "peer", from, "type", m.Type())
-	})
+	}) {
+		<-r.slots
+	}
 }
+
+// inboxInflight bounds a realm inbox's messages waiting for the executor,
+// as Config.InflightPerSession bounds a connection's.
+const inboxInflight = 64
 
 // peer returns node's node session in the realm, attaching it first if
 // needed; nil when that epoch of node was declared dead. A newer epoch

@@ -28,7 +28,7 @@ const (
 // natsServer is an embedded NATS server (with JetStream) that a test can
 // stop and start again on the same port.
 type natsServer struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	port int
 	ns   *server.Server
@@ -36,7 +36,7 @@ type natsServer struct {
 
 // startNATS starts a NATS server on a free loopback port, shut down at
 // cleanup.
-func startNATS(t *testing.T) *natsServer {
+func startNATS(t testing.TB) *natsServer {
 	t.Helper()
 	s := &natsServer{t: t, dir: t.TempDir(), port: server.RANDOM_PORT}
 	s.start()
@@ -73,7 +73,7 @@ func (s *natsServer) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.
 
 // startNode starts a router on b that is node name of the cluster on ns,
 // serving realm1 with the test procedures' realm config.
-func startNode(t *testing.T, b backend, ns *natsServer, name string) *testrouter.Router {
+func startNode(t testing.TB, b backend, ns *natsServer, name string) *testrouter.Router {
 	t.Helper()
 	return testrouter.Serve(t, b.New(), core.Config{
 		Realms: []core.RealmConfig{{URI: "realm1"}},

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -208,6 +209,14 @@ func TestClusterRealmRemoved(t *testing.T) {
 			must(t, err)
 			return slices.Equal(m["A"], []string{"exact com.example.back"})
 		})
+		// The realm added back claims procedures in NATS again: a
+		// registration there is answered once its claim is made (and the
+		// test does not end while the claims' bucket is being set up,
+		// which NATS's shutdown would leave running).
+		_, err = dialClient(t, b, bn).Register(ctx, "com.example.back.proc", func(context.Context, *client.Invocation) (*client.Result, error) {
+			return &client.Result{}, nil
+		}, nil)
+		must(t, err)
 	})
 }
 

@@ -31,8 +31,10 @@
 //     router again, and the loop runs until none are left.
 //  4. One backend timer per realm is armed at the router's next deadline.
 //  5. A receiver left congested by a step throttles the sender of that
-//     step (transport.FlowControl); a message a receiver's transport
-//     refused is reported to the router (Undeliverable).
+//     step (transport.FlowControl) — a connection's reader, or a
+//     transport.Gate for a source that is not a connection (ApplyAs: a
+//     cluster node's inbox); a message a receiver's transport refused is
+//     reported to the router (Undeliverable).
 //  6. Handshake steps that may block (authentication, session-open hooks)
 //     are the Host's, off the executor; their outcomes come back to it.
 //  7. The engine holds no lock to order protocol states: a connection

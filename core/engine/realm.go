@@ -95,11 +95,12 @@ type inbound struct {
 	kind   inboundKind
 	sid    wamp.ID
 	msg    wamp.Message
-	reason string // inMalformed
-	err    error  // inRefused: why; inDetach: the connection's close cause
-	from   *conn  // inMessage: its in-flight count and flow control; inHello: the connection
-	weight int64  // inMessage: its share of the connection's in-flight bound
-	fn     func() // inFunc
+	reason string         // inMalformed
+	err    error          // inRefused: why; inDetach: the connection's close cause
+	from   *conn          // inMessage: its in-flight count and flow control; inHello: the connection
+	weight int64          // inMessage: its share of the connection's in-flight bound
+	fn     func()         // inFunc
+	by     transport.Peer // inFunc: the source that caused it (ApplyAs), or nil
 }
 
 // inboundPool recycles the inbound events of messages (inMessage), the
@@ -124,6 +125,7 @@ type Realm struct {
 	fxRun     router.Effects // the effects being carried out (applyFrom double-buffers)
 	applying  bool
 	outlets   map[wamp.ID]Outlet
+	by        transport.Peer         // the source of the ApplyAs task running, nil otherwise
 	local     Outlet                 // the application's own session (Attach): messages pass as values
 	nodes     map[wamp.ID]bool       // the cluster's node sessions (AttachNode): messages pass as values
 	hs        map[wamp.ID]*Handshake // sessions in their handshake (handshake.go)
@@ -174,6 +176,14 @@ func (r *Realm) Post(f func()) bool { return r.ex.Post(f) }
 // realm is closed.
 func (r *Realm) Apply(f func()) bool {
 	return r.in.Put(context.Background(), &inbound{kind: inFunc, fn: f}) == nil
+}
+
+// ApplyAs is Apply for work a source of messages other than a
+// connection caused (a cluster node's inbox): receivers left congested by
+// its step throttle sender (a transport.Gate) as they would a
+// connection's reader (duty 5).
+func (r *Realm) ApplyAs(sender transport.Peer, f func()) bool {
+	return r.in.Put(context.Background(), &inbound{kind: inFunc, fn: f, by: sender}) == nil
 }
 
 // Do calls the router on the executor's behalf and carries out what it
@@ -270,7 +280,10 @@ func (r *Realm) receive(v any) {
 	case inMalformed:
 		r.r.Malformed(now, ev.sid, ev.reason, &r.fx)
 	case inFunc:
+		r.by = ev.by
 		ev.fn()
+		r.by = nil
+		sender = ev.by
 	case inDetach:
 		if _, ok := r.outlets[ev.sid]; !ok {
 			return // already closed by the router (GOODBYE, ABORT), and logged
@@ -288,9 +301,9 @@ func (r *Realm) receive(v any) {
 	r.applyFrom(sender)
 }
 
-// apply carries out the effects of a step no remote session caused.
-// Executor-only.
-func (r *Realm) apply() { r.applyFrom(nil) }
+// apply carries out the effects of a step no remote session caused (or
+// the source of the ApplyAs task running). Executor-only.
+func (r *Realm) apply() { r.applyFrom(r.by) }
 
 // applyFrom carries out the router's effects (duty 3): handle subscription
 // notices, deliver messages in order, close sessions, carry out handshake
