@@ -133,7 +133,11 @@ func (c *claimer) doBounded(r *Realm, j claimJob) (wamp.URI, string) {
 
 // do carries out one job.
 func (c *claimer) do(ctx context.Context, r *Realm, j claimJob) (wamp.URI, string) {
-	kv, err := c.bucket(ctx, r)
+	claiming := j.sweep == "" && !j.op.Release
+	kv, err := c.bucket(ctx, r, claiming)
+	if kv == nil && err == nil {
+		return "", "" // no bucket yet: nothing to release or sweep
+	}
 	if err != nil && !r.n.stopping() {
 		r.n.log.Warn("cluster: registration claims unavailable", "realm", string(r.uri), "err", err)
 	}
@@ -154,8 +158,10 @@ func (c *claimer) do(ctx context.Context, r *Realm, j claimJob) (wamp.URI, strin
 	return "", ""
 }
 
-// bucket opens (creating it if needed) the claims bucket.
-func (c *claimer) bucket(ctx context.Context, r *Realm) (jetstream.KeyValue, error) {
+// bucket opens the claims bucket; create: creating it if needed (a
+// claim), else nil, nil when there is none yet (a release or a sweep has
+// nothing to do: no node has claimed anything).
+func (c *claimer) bucket(ctx context.Context, r *Realm, create bool) (jetstream.KeyValue, error) {
 	if c.kv != nil {
 		return c.kv, nil
 	}
@@ -164,8 +170,13 @@ func (c *claimer) bucket(ctx context.Context, r *Realm) (jetstream.KeyValue, err
 		return nil, err
 	}
 	name := strings.ReplaceAll(r.n.cfg.SubjectPrefix, ".", "_") + "_claims"
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
-		Description: "switchboard registration claims"})
+	var kv jetstream.KeyValue
+	if create {
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
+			Description: "switchboard registration claims"})
+	} else if kv, err = js.KeyValue(ctx, name); errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -31,9 +31,10 @@ import (
 // ERROR wamp.error.canceled; when A dies, B forgets its calls (the
 // callees get INTERRUPT killnowait).
 //
-// A node session's REGISTER can be refused (this node has its own
-// registration of the procedure, and one of them is not shared): it is
-// tried again whenever a registration goes here. Procedures under the
+// A node session's REGISTER can be refused, or its registration revoked
+// later (this node has, or gets, its own registration of the procedure,
+// and one of them is not shared: on each node its own wins): it is tried
+// again whenever a registration goes here. Procedures under the
 // reserved "wamp." prefix are never announced. Calls in payload passthru
 // mode are not routed to other nodes (node sessions do not announce the
 // feature: the caller gets feature_not_supported).
@@ -72,7 +73,7 @@ func init() {
 	kinds[KindRegistration] = kindHandler{added: registrationAdded, removed: registrationRemoved,
 		detached: registrationsDetached}
 	onSend[wamp.REGISTERED] = (*nodeSession).registered
-	onSend[wamp.UNREGISTERED] = func(*nodeSession, wamp.Message) bool { return true }
+	onSend[wamp.UNREGISTERED] = (*nodeSession).unregistered
 	onSendError[wamp.REGISTER] = (*nodeSession).registerFailed
 	onSendError[wamp.UNREGISTER] = func(*nodeSession, wamp.Message) bool { return true }
 	onSend[wamp.INVOCATION] = (*nodeSession).invocation
@@ -243,6 +244,25 @@ func (ns *nodeSession) registered(m wamp.Message) bool {
 	reg.id = rm.Registration
 	proc, _, _, _ := registrationValue(reg.value)
 	rs.procs[reg.id] = proc
+	return true
+}
+
+// unregistered: the router revoked a node session's registration (Request
+// 0): a registration of this node's own took the procedure over. Kept as
+// refused, and tried again when a registration goes here. Executor-only.
+func (ns *nodeSession) unregistered(m wamp.Message) bool {
+	u := m.(*wamp.Unregistered)
+	if u.Request != 0 {
+		return true // the answer to the node session's own UNREGISTER
+	}
+	id, _ := wamp.ToID(u.Details["registration"])
+	rs := ns.rpcState()
+	for _, reg := range rs.regs {
+		if reg.id == id && id != 0 {
+			delete(rs.procs, id)
+			reg.id, reg.failed = 0, true
+		}
+	}
 	return true
 }
 

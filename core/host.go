@@ -153,8 +153,8 @@ func (h *host) End(sid wamp.ID) {
 // The cluster announces the subscriptions that appear and go.
 func (h *host) Notices(fx *router.Effects) {
 	r := h.realm()
-	if r.cluster != nil {
-		r.cluster.Notices(fx.Notify)
+	if c := r.cluster.Load(); c != nil {
+		c.Notices(fx.Notify)
 	}
 	r.handleNotices(fx)
 }

@@ -23,7 +23,7 @@ type Realm struct {
 	as  scheduler.AsyncSupport
 	e   *engine.Realm
 	// cluster is the realm's part in the cluster, nil when standalone.
-	cluster *cluster.Realm
+	cluster atomic.Pointer[cluster.Realm]
 
 	sessions sessionTable // admitted remote sessions; safe for concurrent use
 
@@ -60,14 +60,16 @@ func newRealm(a *Application, rc RealmConfig) (*Realm, error) {
 	if rc.Authorizer != nil {
 		r.authorizer.Store(&rc.Authorizer)
 	}
+	// The application's session exists before the cluster can feed the
+	// realm (the executor reads it after every step).
+	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if a.node != nil {
 		cr, err := a.node.AddRealm(r.e)
 		if err != nil {
 			return nil, err
 		}
-		r.cluster = cr
+		r.cluster.Store(cr)
 	}
-	r.local = newLocalSession(r, a.cfg.IDs.NextID())
 	if !r.e.Post(r.local.join) {
 		return nil, scheduler.ErrClosed
 	}
@@ -79,7 +81,7 @@ func (r *Realm) URI() wamp.URI { return r.uri }
 
 // Cluster returns the realm's part in the application's cluster, nil when
 // the application is standalone (Config.Cluster).
-func (r *Realm) Cluster() *cluster.Realm { return r.cluster }
+func (r *Realm) Cluster() *cluster.Realm { return r.cluster.Load() }
 
 // shutdown says GOODBYE to every session of the realm and waits until all
 // are gone or ctx is done.

@@ -56,8 +56,8 @@ func (a *Application) RemoveRealm(ctx context.Context, uri wamp.URI) error {
 		return fmt.Errorf("core: no realm %q", uri)
 	}
 	err := r.shutdown(ctx, ReasonRealmRemoved)
-	if r.cluster != nil {
-		r.cluster.Remove()
+	if c := r.cluster.Load(); c != nil {
+		c.Remove()
 	}
 	return err
 }

@@ -370,7 +370,8 @@ func TestClusterRegistrationRace(t *testing.T) {
 }
 
 // The application's own procedures are not claimed (every node may serve
-// the same ones): a node serves its own, and a node without one reaches
+// the same ones): a node serves its own — registered after another node's
+// was known, it takes the procedure over — and a node without one reaches
 // one of the others. A node session's registration refused because its
 // procedure is taken here is tried again once it is free.
 func TestClusterRPCRegistrationRetried(t *testing.T) {
@@ -386,6 +387,9 @@ func TestClusterRPCRegistrationRetried(t *testing.T) {
 			return reg
 		}
 		regA := serve(a, "A")
+		// B knows A's procedure before registering its own: B's own takes
+		// it over there (A's node session's registration is revoked).
+		waitRegistration(t, bn, "A", "exact com.example.app")
 		serve(bn, "B")
 		callOn := func(r *testrouter.Router) string {
 			res, err := dialClient(t, b, r).Call(ctx, "com.example.app", nil, nil, nil)
@@ -397,6 +401,9 @@ func TestClusterRPCRegistrationRetried(t *testing.T) {
 		})
 		if got := callOn(a); got != "A" {
 			t.Fatalf("a call on A reached %s, want A's own procedure", got)
+		}
+		if got := callOn(bn); got != "B" {
+			t.Fatalf("a call on B reached %s, want B's own procedure", got)
 		}
 		if got := callOn(c); got != "A" && got != "B" {
 			t.Fatalf("a call on C reached %q", got)

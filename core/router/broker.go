@@ -34,6 +34,10 @@ type subscription struct {
 	history *eventHistory
 	// subscribers in subscription order (deterministic fan-out order).
 	subscribers []*session
+	// nodes are the node sessions subscribed (cluster.go), apart: each
+	// gets one RemotePublication per publication, unfiltered, and the
+	// fan-out over subscribers need not tell them apart.
+	nodes []*session
 }
 
 // broker is the realm's publish & subscribe router.
@@ -117,7 +121,11 @@ func (r *Realm) addSubscriber(now time.Time, s *session, req wamp.ID, topic wamp
 	}
 	_, already := s.subs[sub.id]
 	if !already {
-		sub.subscribers = append(sub.subscribers, s)
+		if s.node {
+			sub.nodes = append(sub.nodes, s)
+		} else {
+			sub.subscribers = append(sub.subscribers, s)
+		}
 		if s.subs == nil {
 			s.subs = map[wamp.ID]*subscription{}
 		}
@@ -173,8 +181,10 @@ func (b *broker) leave(sub *subscription, s *session, req wamp.ID, fx *Effects) 
 		Topic: sub.topic, Match: sub.match.String()})
 	if i := slices.Index(sub.subscribers, s); i >= 0 {
 		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
+	} else if i := slices.Index(sub.nodes, s); i >= 0 {
+		sub.nodes = slices.Delete(sub.nodes, i, i+1)
 	}
-	if len(sub.subscribers) == 0 && sub.history == nil {
+	if len(sub.subscribers) == 0 && len(sub.nodes) == 0 && sub.history == nil {
 		b.index.remove(sub.topic, sub.match)
 		delete(b.byID, sub.id)
 		return true

@@ -118,11 +118,10 @@ func fanout(p *publication, matches []*subscription, f *publishFilter, fx *Effec
 	for _, sub := range matches {
 		var ev *wamp.Event
 		first := len(fx.Out)
+		for _, n := range sub.nodes {
+			p.metNode(n)
+		}
 		for _, sess := range sub.subscribers {
-			if sess.isNode() {
-				p.metNode(sess)
-				continue
-			}
 			if !f.allows(sess) || p.ppt != nil && sess.feats&featSubscriberPPT == 0 {
 				continue
 			}

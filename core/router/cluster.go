@@ -21,8 +21,11 @@ import (
 //     filters are not applied to it: the other node applies them when it
 //     feeds the publication back in with PublishRemote, which delivers to
 //     local, non-node subscribers only (so an event never loops).
-//   - Dealer: a CALL from a node session carries the original caller in
-//     options.forward_for[0] ({session, authid, authrole}); that identity
+//   - Dealer: a local session's REGISTER that conflicts with a
+//     registration only node sessions hold takes it over (the node
+//     sessions get UNREGISTERED {registration, reason}): on each node its
+//     own registration wins. A CALL from a node session carries the
+//     original caller in options.forward_for[0] ({session, authid, authrole}); that identity
 //     is the one INVOCATION.Details disclose. Such a CALL is never routed to
 //     another node session: only local callees are picked (shared
 //     registrations), and a procedure only node sessions serve is
@@ -208,4 +211,20 @@ func (r *Realm) pickLocalCallee(reg *registration) *session {
 		}
 	}
 	return nil
+}
+
+// revokeNodes takes reg away from its node session callees, because a
+// local session registers the procedure in a way that conflicts with it:
+// on each node, the node's own registration wins over another node's.
+// Each node session is told with UNREGISTERED {registration, reason}
+// (the spec's registration revocation, Request 0), and the registration
+// meta events say it left. Calls already invoked complete normally.
+func (r *Realm) revokeNodes(reg *registration, fx *Effects) {
+	for _, c := range slices.Clone(reg.callees) {
+		deleted := r.dealer.leave(reg, c)
+		fx.notify(regNotice(NoticeUnregistered, c, reg))
+		fx.send(c.id, &wamp.Unregistered{Details: wamp.Dict{"registration": int64(reg.id),
+			"reason": string(wamp.ErrProcedureAlreadyExists)}})
+		r.unregistered(c, reg.id, deleted, fx)
+	}
 }

@@ -115,6 +115,16 @@ func (r *Realm) registerAuthorized(now time.Time, s *session, m *wamp.Register, 
 	claimed bool, fx *Effects) {
 	d := &r.dealer
 	reg, exists := d.index.get(m.Procedure, policy)
+	if exists && !s.node && (reg.invoke == invokeSingle || reg.invoke != invoke) && !reg.hasLocalCallee() {
+		// Only other nodes serve it here: this node's own registration
+		// wins (cluster.go), once claimed when it must be.
+		if !claimed && r.needsClaim(s, reg, exists) {
+			r.holdForClaim(s, m, policy, invoke, fx)
+			return
+		}
+		r.revokeNodes(reg, fx)
+		reg, exists = d.index.get(m.Procedure, policy)
+	}
 	if exists && (reg.invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s)) {
 		fx.send(s.id, errorMsg(wamp.REGISTER, m.Request, wamp.ErrProcedureAlreadyExists,
 			"procedure "+quote(string(m.Procedure))+" is already registered"))

@@ -182,13 +182,13 @@ var clientRoles = map[string]bool{
 
 // session is the realm's record of one admitted session.
 type session struct {
-	id    SessionID
+	id SessionID
+	// node: a node session (SessionInfo.Node; cluster.go), kept beside
+	// id, the one field fan-out reads of every subscriber.
+	node  bool
 	info  SessionInfo
 	state sessState
 	feats features
-	// node: a node session (SessionInfo.Node; cluster.go), kept here
-	// beside the fields fan-out reads.
-	node bool
 
 	// subs and regs are the subscriptions and registrations this session
 	// is part of, for cleanup when it leaves.
