@@ -216,16 +216,25 @@ func (ns *nodeSession) subscribeFailed(m wamp.Message) bool {
 // session holds in the realm ("match topic", sorted): what this node
 // forwards there. For tests and diagnostics.
 func (r *Realm) Interest(ctx context.Context) (map[string][]string, error) {
+	return r.peerKeys(ctx, func(ns *nodeSession) []string {
+		keys := []string{}
+		for k, s := range ns.subs {
+			if s.id != 0 {
+				keys = append(keys, k)
+			}
+		}
+		return keys
+	})
+}
+
+// peerKeys returns, per live node, the keys f lists of its node session,
+// sorted, read on the realm's executor. For tests and diagnostics.
+func (r *Realm) peerKeys(ctx context.Context, f func(*nodeSession) []string) (map[string][]string, error) {
 	ch := make(chan map[string][]string, 1)
 	if !r.e.Post(func() {
 		out := make(map[string][]string, len(r.peers))
 		for name, ns := range r.peers {
-			keys := []string{}
-			for k, s := range ns.subs {
-				if s.id != 0 {
-					keys = append(keys, k)
-				}
-			}
+			keys := f(ns)
 			slices.Sort(keys)
 			out[name] = keys
 		}

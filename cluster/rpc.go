@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -377,27 +376,13 @@ func receiveError(_ *Realm, ns *nodeSession, m wamp.Message) {
 // session holds in the realm ("match procedure", sorted): the calls this
 // node can route there. For tests and diagnostics.
 func (r *Realm) Registrations(ctx context.Context) (map[string][]string, error) {
-	ch := make(chan map[string][]string, 1)
-	if !r.e.Post(func() {
-		out := make(map[string][]string, len(r.peers))
-		for name, ns := range r.peers {
-			keys := []string{}
-			for k, reg := range ns.rpc.regs {
-				if reg.id != 0 {
-					keys = append(keys, k)
-				}
+	return r.peerKeys(ctx, func(ns *nodeSession) []string {
+		keys := []string{}
+		for k, reg := range ns.rpc.regs {
+			if reg.id != 0 {
+				keys = append(keys, k)
 			}
-			slices.Sort(keys)
-			out[name] = keys
 		}
-		ch <- out
-	}) {
-		return nil, ErrClosed
-	}
-	select {
-	case m := <-ch:
-		return m, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+		return keys
+	})
 }
