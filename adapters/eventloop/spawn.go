@@ -184,6 +184,12 @@ func (l *Loop) replaceHelper() {
 	if l.manual {
 		return
 	}
+	l.leaveHelper()
+}
+
+// leaveHelper uncounts the caller's helper and starts another if jobs are
+// waiting and the count allows.
+func (l *Loop) leaveHelper() {
 	l.mu.Lock()
 	l.helpers--
 	start := len(l.pending) > 0 && l.helpers < l.offMax
@@ -211,17 +217,7 @@ func (l *Loop) WaitOutside(ctx context.Context, f func()) {
 		f()
 		return
 	}
-	l.mu.Lock()
-	l.helpers--
-	start := len(l.pending) > 0 && l.helpers < l.offMax
-	if start {
-		l.helpers++
-		l.helperWG.Add(1)
-	}
-	l.mu.Unlock()
-	if start {
-		go l.helper()
-	}
+	l.leaveHelper()
 	defer func() {
 		l.mu.Lock()
 		l.helpers++
