@@ -146,6 +146,9 @@ type entry struct {
 func encodeCtl(m *ctlMsg) ([]byte, error) { return msgpack.Marshal(m) }
 
 func decodeCtl(b []byte) (*ctlMsg, error) {
+	if err := checkCtl(b); err != nil {
+		return nil, err
+	}
 	m := new(ctlMsg)
 	if err := msgpack.Unmarshal(b, m); err != nil {
 		return nil, fmt.Errorf("cluster: bad control message: %w", err)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -63,4 +64,45 @@ func FuzzDecodeControl(f *testing.F) {
 			t.Fatal("nil message without error")
 		}
 	})
+}
+
+// checkCtl accepts every control message the encoder makes, and refuses
+// declared lengths the bytes cannot hold before the msgpack library
+// allocates them.
+func TestCheckCtl(t *testing.T) {
+	for _, m := range []*ctlMsg{
+		{Kind: ctlDelta, Node: "a", Ver: 1, Realm: "r", Entries: []entry{{Kind: 1, Key: "k", Value: []any{"t", "exact", int64(-5), 3.5, true, nil, []byte{1, 2}, map[string]any{"x": []any{uint64(1 << 40)}}}}}},
+		{Kind: ctlSnapshot, Node: strings.Repeat("n", 300), Ver: 1 << 40, Last: true, Entries: make([]entry, 70)},
+		{Kind: ctlSync, Target: "b"},
+		{},
+	} {
+		b, err := encodeCtl(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkCtl(b); err != nil {
+			t.Fatalf("%+v encoded as % x: refused: %v", m, b, err)
+		}
+		if _, err := decodeCtl(b); err != nil {
+			t.Fatalf("%+v: %v", m, err)
+		}
+		if err := checkCtl(b[:len(b)-1]); err == nil && len(b) > 1 {
+			t.Fatalf("%+v cut short: accepted", m)
+		}
+	}
+	deep := append(bytes.Repeat([]byte{0x91}, maxCtlDepth+1), 0x01)
+	for name, b := range map[string][]byte{
+		"bin32 of 1.7 GB":   []byte("\x8f\xa10\xc6j0000\xa6000000\xa60"),
+		"str32 of 4 GB":     {0xdb, 0xff, 0xff, 0xff, 0xff, 'x'},
+		"array32 of 4G":     {0xdd, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"map16 over bytes":  {0xde, 0x00, 0x10, 0x01, 0x01},
+		"too deep":          deep,
+		"trailing bytes":    {0x01, 0x02},
+		"never used (0xc1)": {0xc1},
+		"empty":             {},
+	} {
+		if err := checkCtl(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 }
