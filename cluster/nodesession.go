@@ -2,10 +2,12 @@ package cluster
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/switchboard-wamp/switchboard/core/wamp"
+	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // nodeSession is another node's presence in a realm of this node: a
@@ -92,10 +94,22 @@ func (ns *nodeSession) goodbye(_ wamp.Message) bool {
 }
 
 // forward sends m to the node. Executor-only.
-func (ns *nodeSession) forward(m wamp.Message) bool {
+func (ns *nodeSession) forward(m wamp.Message) bool { return ns.forwardFor(m, m) }
+
+// forwardFor sends the node m, which carries orig, a message the router
+// sent the node session (m is orig, or what orig becomes on the other
+// node: a CALL for an INVOCATION). Too large for NATS, orig is reported
+// to the router as refused, which answers whoever caused it (a call fails
+// at once instead of waiting for its timeout). Executor-only.
+func (ns *nodeSession) forwardFor(orig, m wamp.Message) bool {
 	b, err := encodeMsg(m)
 	if err != nil {
 		ns.r.n.log.Warn("cluster: message for a node not encodable", "realm", string(ns.r.uri), "peer", ns.node, "type", m.Type(), "err", err)
+		return true
+	}
+	if max := ns.r.n.nc.MaxPayload(); int64(len(b)) > max {
+		ns.r.e.Refused(ns.sid, orig, fmt.Errorf("%w: %d bytes for node %s, NATS carries at most %d",
+			transport.ErrMessageTooLarge, len(b), ns.node, max))
 		return true
 	}
 	return ns.publish(b)

@@ -58,6 +58,13 @@ func (ns *nodeSession) publication(m wamp.Message) bool {
 		}
 		r.encoded, r.encodedBytes = rp, b
 	}
+	if max := r.n.nc.MaxPayload(); int64(len(r.encodedBytes)) > max {
+		// The subscribers of that node miss it, as a subscriber misses an
+		// event its transport refuses (an acknowledged publisher is not told).
+		r.n.log.Warn("cluster: publication too large for NATS; not sent to the node", "realm", string(r.uri),
+			"topic", string(rp.Topic), "peer", ns.node, "bytes", len(r.encodedBytes), "max", max)
+		return true
+	}
 	return ns.publish(r.encodedBytes)
 }
 

@@ -310,7 +310,7 @@ func (ns *nodeSession) invocation(m wamp.Message) bool {
 	if dm, _ := d[wamp.OptDiscloseMe].(bool); dm {
 		opts[wamp.OptDiscloseMe] = true
 	}
-	return ns.forward(&wamp.Call{Request: inv.Request, Options: opts, Procedure: wamp.URI(proc), Args: inv.Args,
+	return ns.forwardFor(inv, &wamp.Call{Request: inv.Request, Options: opts, Procedure: wamp.URI(proc), Args: inv.Args,
 		Kwargs: inv.Kwargs})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -500,6 +501,32 @@ func TestClusterRPCBadCallFromNode(t *testing.T) {
 		must(t, err)
 		if n, _ := wamp.ToInt(res.Args[0]); n != 2 {
 			t.Fatalf("result %v", res.Args)
+		}
+	})
+}
+
+// A call whose INVOCATION is larger than NATS carries (1 MiB by default)
+// fails at once with wamp.error.payload_size_exceeded, without waiting for
+// a timeout (it has none here), and the callee's node serves the next call.
+func TestClusterRPCTooLargeForNATS(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, nodes := startCluster(t, b, 2)
+		a, bn := nodes[0], nodes[1]
+		ctx := ctx10s(t)
+		callee := dialClient(t, b, bn)
+		_, err := callee.Register(ctx, "com.example.size", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
+			s, _ := inv.Args[0].(string)
+			return &client.Result{Args: wamp.List{len(s)}}, nil
+		}, nil)
+		must(t, err)
+		waitRegistration(t, a, "B", "exact com.example.size")
+		caller := dialClient(t, b, a)
+		_, err = caller.Call(ctx, "com.example.size", wamp.List{strings.Repeat("x", 2<<20)}, nil, nil)
+		wantErrorURI(t, err, wamp.ErrPayloadSizeExceeded)
+		res, err := caller.Call(ctx, "com.example.size", wamp.List{"small"}, nil, nil)
+		must(t, err)
+		if n, _ := wamp.ToInt(res.Args[0]); n != 5 {
+			t.Fatalf("the next call: %v", res.Args)
 		}
 	})
 }

@@ -206,6 +206,16 @@ func (r *Realm) Attach(sid wamp.ID, o Outlet) {
 	r.local = o
 }
 
+// Refused reports that m, handed to the outlet of session sid, could not
+// be sent (err wrapping transport.ErrMessageTooLarge: too large for the
+// way it goes); the router answers whoever caused m, as for a
+// connection's transport.Refuser. For outlets that are not connections
+// (a cluster node session). Safe from any goroutine, the executor
+// included: the report is queued, not handled during the delivery.
+func (r *Realm) Refused(sid wamp.ID, m wamp.Message, err error) {
+	r.post(&inbound{kind: inRefused, sid: sid, msg: m, err: err})
+}
+
 // AttachNode makes o the outlet of session sid, a node session of a
 // cluster (another node's presence in this realm), and joins it to the
 // router with hello and info. Like the application's own session it gets
