@@ -216,7 +216,7 @@ func TestBurstNeverDisconnectsReaders(t *testing.T) {
 // waitUntil polls cond until it holds, failing after guard: the one wait
 // helper of this package. The poll interval only bounds how soon a
 // condition that already holds is seen; no outcome depends on it.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	testwait.Until(t, what, guard, cond)
 }

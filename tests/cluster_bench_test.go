@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -39,7 +38,7 @@ func BenchmarkClusterEvent(b *testing.B) {
 			}
 			// Acknowledged publications until one arrives: the subscription
 			// is known on the publisher's node from then on.
-			benchWait(b, "the subscription to reach the publisher's node", func() bool {
+			waitUntil(b, "the subscription to reach the publisher's node", func() bool {
 				err := pub.Publish(ctx, "com.example.bench", wamp.List{"warm-up"}, nil, &client.PublishOptions{Acknowledge: true})
 				return err == nil && got.Load() > 0
 			})
@@ -54,7 +53,7 @@ func BenchmarkClusterEvent(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			benchWait(b, "every event", func() bool { return got.Load() >= base+int64(b.N) })
+			waitUntil(b, "every event", func() bool { return got.Load() >= base+int64(b.N) })
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
@@ -73,15 +72,4 @@ func benchDial(b *testing.B, be backend, r *testrouter.Router) *client.Session {
 	}
 	b.Cleanup(func() { s.Leave(context.Background(), ""); as.Close() })
 	return s
-}
-
-// benchWait polls cond until it holds, failing after guard.
-func benchWait(b *testing.B, what string, cond func() bool) {
-	deadline := time.Now().Add(guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }

@@ -73,27 +73,40 @@ func (st *fanoutState) handler(i int) client.EventHandler {
 	}
 }
 
+// fanoutSessions joins n subscribers of topicFanout, counted in the
+// returned state, and a publisher; leave ends every session joined, also
+// when err is not nil.
+func (e *loadEnv) fanoutSessions(n int) (st *fanoutState, pub *client.Session, leave func(), err error) {
+	var joined []*client.Session
+	leave = func() { leaveAll(joined) }
+	subs, err := e.dialN(n)
+	if err != nil {
+		return nil, nil, leave, err
+	}
+	joined = subs
+	st = &fanoutState{n: n, credits: make(chan struct{}, fanoutWindow), subs: make([]*fanoutSub, n)}
+	for i := range n {
+		st.subs[i] = &fanoutSub{}
+		if _, err := subs[i].Subscribe(e.ctx, topicFanout, st.handler(i), nil); err != nil {
+			return nil, nil, leave, err
+		}
+	}
+	if pub, err = e.dial(); err != nil {
+		return nil, nil, leave, err
+	}
+	joined = append(joined, pub)
+	return st, pub, leave, nil
+}
+
 // fanout measures, with n subscribers and one publisher: events
 // delivered/s and router CPU per delivered event with fanoutWindow
 // publications in flight, and publish-to-deliver latency with one.
 func (e *loadEnv) fanout(n int, m metrics) error {
-	subs, err := e.dialN(n)
+	st, pub, leave, err := e.fanoutSessions(n)
+	defer leave()
 	if err != nil {
 		return err
 	}
-	defer leaveAll(subs)
-	st := &fanoutState{n: n, credits: make(chan struct{}, fanoutWindow), subs: make([]*fanoutSub, n)}
-	for i := range n {
-		st.subs[i] = &fanoutSub{}
-		if _, err := subs[i].Subscribe(e.ctx, topicFanout, st.handler(i), nil); err != nil {
-			return err
-		}
-	}
-	pub, err := e.dial()
-	if err != nil {
-		return err
-	}
-	defer leaveAll([]*client.Session{pub})
 	loaded, err := e.fanoutRun(pub, st, fanoutWindow)
 	if err != nil {
 		return err

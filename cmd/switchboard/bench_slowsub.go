@@ -52,23 +52,11 @@ func (e *loadEnv) slowSubWindow() time.Duration { return 5 * e.cfg.Phase }
 // slowSub runs the phase: m gets slowsub.without.per_s, slowsub.with.per_s
 // and their ratio, slowsub.ratio.
 func (e *loadEnv) slowSub(m metrics) error {
-	subs, err := e.dialN(slowSubReaders)
+	st, pub, leave, err := e.fanoutSessions(slowSubReaders)
+	defer leave()
 	if err != nil {
 		return err
 	}
-	defer leaveAll(subs)
-	st := &fanoutState{n: slowSubReaders, credits: make(chan struct{}, fanoutWindow), subs: make([]*fanoutSub, slowSubReaders)}
-	for i := range subs {
-		st.subs[i] = &fanoutSub{}
-		if _, err := subs[i].Subscribe(e.ctx, topicFanout, st.handler(i), nil); err != nil {
-			return err
-		}
-	}
-	pub, err := e.dial()
-	if err != nil {
-		return err
-	}
-	defer leaveAll([]*client.Session{pub})
 	without, err := e.slowSubRun(st, pub, nil)
 	if err != nil {
 		return fmt.Errorf("without the stalled subscriber: %w", err)
