@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"runtime"
@@ -128,7 +129,11 @@ func benchRows(cfg benchConfig) []benchRow {
 // computeRatios fills Echo (the mean of the echo runs) and Ratios.
 func (r *benchResults) computeRatios() {
 	sum, n := metrics{}, map[string]int{}
-	for _, em := range r.EchoRuns {
+	// Summed in a fixed order of runs: a float sum in map order differs
+	// in its last bits from run to run (a chart redrawn from the JSON
+	// must be the run's own).
+	for _, run := range slices.Sorted(maps.Keys(r.EchoRuns)) {
+		em := r.EchoRuns[run]
 		for k, v := range em {
 			sum[k] += v
 			n[k]++
