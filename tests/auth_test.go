@@ -242,7 +242,7 @@ func TestCryptosignTLSUniqueRefusedOnTLS13(t *testing.T) {
 	defer cas.Close()
 	cfg := client.Config{Realm: "realm1", Backend: cas, TLSConfig: &tls.Config{RootCAs: roots}}
 	cs.Apply(&cfg)
-	_, err = client.Dial(ctx10s(t), url, cfg)
+	_, err = client.Dial(guardCtx(t), url, cfg)
 	wantAbortReason(t, err, wamp.ErrNoMatchingAuthMethod)
 	var ce *client.CloseError
 	if errors.As(err, &ce); ce == nil || !strings.Contains(ce.Message, "TLS 1.3") {

@@ -56,7 +56,7 @@ func TestAuthorizationRoles(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", Roles: authzRoles})
 		r.Realm.SetAuthenticator(trustAuthID)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		w := joinAs(t, b, r, "writer")
 		anon := joinAs(t, b, r, "")
 
@@ -121,7 +121,7 @@ func TestAuthorizationDynamic(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", Authorizer: authz, AuthorizerCacheTTL: time.Minute})
 		r.Realm.SetAuthenticator(trustAuthID)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		w := joinAs(t, b, r, "writer")
 		anon := joinAs(t, b, r, "")
 		_, err := w.Register(ctx, "com.example.dyn.echo", echoHandler, nil)
@@ -159,7 +159,7 @@ func TestAuthorizationProcedure(t *testing.T) {
 		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", Roles: roles})
 		r.Realm.SetAuthenticator(authn)
 		must(t, r.Realm.SetAuthorizer(core.ProcedureAuthorizer(r.Realm, "com.example.authorize", "authorizer")))
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		svc := joinAs(t, b, r, "authz")
 		asked := make(chan wamp.List, 16)
 		_, err := svc.Register(ctx, "com.example.authorize", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {

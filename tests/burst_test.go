@@ -157,7 +157,7 @@ func (c *burstConn) waitCount(t *testing.T, typ wamp.Type, n int64) {
 func TestBurstNeverDisconnectsReaders(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		const events = 5000
 		var got [3]atomic.Int64
 		for i := range got {

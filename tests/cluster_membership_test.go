@@ -20,7 +20,7 @@ func TestClusterInterestFollowsSubscriptions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		s1 := dialClient(t, b, bn)
 		s2 := dialClient(t, b, bn)
 		sub1, err := s1.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
@@ -51,7 +51,7 @@ func TestClusterDeadNodeDropped(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
 		must(t, err)
 		waitInterest(t, a, "B", "exact com.example.news")
@@ -84,7 +84,7 @@ func TestClusterNodeLeaves(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
 		must(t, err)
 		waitInterest(t, a, "B", "exact com.example.news")
@@ -115,7 +115,7 @@ func TestClusterNATSRestart(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, b backend) {
 				ns, nodes := startCluster(t, b, 3)
 				a, bn, c := nodes[0], nodes[1], nodes[2]
-				ctx := ctx10s(t)
+				ctx := guardCtx(t)
 				s := dialClient(t, b, bn)
 				news, err := s.Subscribe(ctx, "com.example.news", func(*client.Event) {}, nil)
 				must(t, err)
@@ -183,7 +183,7 @@ func TestClusterRealmRemoved(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		waitUntil(t, "A to hold B's node session", func() bool {
 			m, err := a.Realm.Cluster().Interest(ctx)
 			must(t, err)
@@ -226,7 +226,7 @@ func TestClusterLateJoiner(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ns := startNATS(t)
 		bn := startNode(t, b, ns, "B")
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		_, err := dialClient(t, b, bn).Subscribe(ctx, "com.example.early", func(*client.Event) {}, nil)
 		must(t, err)
 		a := startNode(t, b, ns, "A")

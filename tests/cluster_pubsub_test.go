@@ -24,7 +24,7 @@ type inbox struct {
 func subscribeInbox(t *testing.T, s *client.Session, topic wamp.URI, match string) *inbox {
 	t.Helper()
 	in := &inbox{}
-	_, err := s.Subscribe(ctx10s(t), topic, func(e *client.Event) {
+	_, err := s.Subscribe(guardCtx(t), topic, func(e *client.Event) {
 		in.mu.Lock()
 		in.events = append(in.events, e)
 		in.mu.Unlock()
@@ -70,7 +70,7 @@ func TestClusterPubSub(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		const topic = "com.example.feed"
 		subs := map[string]*inbox{
 			"A exact json/websocket":   subscribeInbox(t, dialVia(t, b, a.URL, serialize.JSON), topic, ""),
@@ -144,7 +144,7 @@ func TestClusterPublishFilters(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		const topic = "com.example.filtered"
 		pub := dialClient(t, b, a)
 		s1, s2, s3 := dialClient(t, b, bn), dialVia(t, b, bn.RawURL, serialize.CBOR), dialClient(t, b, c)
@@ -239,7 +239,7 @@ func TestClusterEventCrossesOncePerNode(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ns, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		// B: four subscribers, three subscriptions matching the topic.
 		hot := []*inbox{
 			subscribeInbox(t, dialClient(t, b, bn), "com.example.hot", ""),

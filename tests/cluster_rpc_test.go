@@ -49,7 +49,7 @@ func TestClusterRPCCall(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		callee := dialClient(t, b, bn)
 		details := make(chan wamp.Dict, 1)
 		_, err := callee.Register(ctx, "com.example.count", func(ctx context.Context, inv *client.Invocation) (*client.Result, error) {
@@ -120,7 +120,7 @@ func TestClusterRPCCancelAndTimeout(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		callee := dialClient(t, b, bn)
 		started := make(chan string, 4)
 		interrupted := make(chan string, 4)
@@ -220,7 +220,7 @@ func TestClusterRPCCancelAndTimeout(t *testing.T) {
 func TestClusterRPCShared(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		names := []string{"A", "B", "C"}
 		for _, policy := range []string{"roundrobin", "random", "first", "last"} {
 			proc := wamp.URI("com.example.shared." + policy)
@@ -270,7 +270,7 @@ func TestClusterRPCNodeDiesMidCall(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		started := make(chan struct{}, 1)
 		_, err := dialClient(t, b, bn).Register(ctx, "com.example.hang", func(hctx context.Context, _ *client.Invocation) (*client.Result, error) {
 			started <- struct{}{}
@@ -319,7 +319,7 @@ func TestClusterRPCNodeDiesMidCall(t *testing.T) {
 func TestClusterRegistrationRace(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		handler := func(context.Context, *client.Invocation) (*client.Result, error) { return &client.Result{}, nil }
 		for round := range 3 {
 			proc := wamp.URI(fmt.Sprintf("com.example.race%d", round))
@@ -379,7 +379,7 @@ func TestClusterRPCRegistrationRetried(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		serve := func(r *testrouter.Router, name string) *core.Registration {
 			reg, err := r.Realm.Register(ctx, "com.example.app", func(context.Context, *core.Invocation) (*core.Result, error) {
 				return &core.Result{Args: wamp.List{name}}, nil
@@ -428,7 +428,7 @@ func TestClusterRPCCallerNodeDies(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		started, interrupted := make(chan struct{}, 1), make(chan struct{}, 1)
 		_, err := dialClient(t, b, bn).Register(ctx, "com.example.hang", func(hctx context.Context, _ *client.Invocation) (*client.Result, error) {
 			started <- struct{}{}
@@ -465,7 +465,7 @@ func TestClusterRPCBadCallFromNode(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ns, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		_, err := dialClient(t, b, bn).Register(ctx, "com.example.echo", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
 			return &client.Result{Args: inv.Args}, nil
 		}, nil)
@@ -512,7 +512,7 @@ func TestClusterRPCTooLargeForNATS(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 2)
 		a, bn := nodes[0], nodes[1]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		callee := dialClient(t, b, bn)
 		_, err := callee.Register(ctx, "com.example.size", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
 			s, _ := inv.Args[0].(string)

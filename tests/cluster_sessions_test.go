@@ -16,7 +16,7 @@ func TestClusterSessionMeta(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		_, nodes := startCluster(t, b, 3)
 		a, bn, c := nodes[0], nodes[1], nodes[2]
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		caller := dialClient(t, b, a)
 		b1, b2 := dialClient(t, b, bn), dialClient(t, b, bn)
 		c1 := dialClient(t, b, c)

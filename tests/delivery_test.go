@@ -87,7 +87,7 @@ func TestOversizeOrUnencodableDeliveryAnswersTheSender(t *testing.T) {
 	big := make([]byte, 50_000)
 	forEachBackend(t, func(t *testing.T, b backend) {
 		url, stats := startLimitedRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		pub := dialVia(t, b, url, serialize.MsgPack)
 		subs := map[string]eventSink{}
 		for _, ser := range []serialize.Serializer{serialize.JSON, serialize.MsgPack, serialize.CBOR} {

@@ -26,7 +26,7 @@ func TestInvalidErrorURINeverForwarded(t *testing.T) {
 		caller := dialVia(t, b, r.URL, serialize.MsgPack)
 
 		// The application's handler.
-		_, err := caller.Call(ctx10s(t), "com.example.nouri", nil, nil, nil)
+		_, err := caller.Call(guardCtx(t), "com.example.nouri", nil, nil, nil)
 		wantErrorURI(t, err, wamp.ErrRuntimeError)
 
 		// A remote callee at the frame level.
@@ -37,7 +37,7 @@ func TestInvalidErrorURINeverForwarded(t *testing.T) {
 			callee.want(65, 1)
 			done := make(chan error, 1)
 			go func() {
-				_, err := caller.Call(ctx10s(t), "com.example.remote", nil, nil, nil)
+				_, err := caller.Call(guardCtx(t), "com.example.remote", nil, nil, nil)
 				done <- err
 			}()
 			inv := callee.want(68)
@@ -57,7 +57,7 @@ func TestInvalidErrorURINeverForwarded(t *testing.T) {
 		callee.want(65, 1)
 		done := make(chan error, 1)
 		go func() {
-			_, err := caller.Call(ctx10s(t), "com.example.remote", nil, nil, nil)
+			_, err := caller.Call(guardCtx(t), "com.example.remote", nil, nil, nil)
 			done <- err
 		}()
 		inv := callee.want(68)

@@ -36,7 +36,7 @@ func checkPayload(t *testing.T, what string, args wamp.List, kwargs wamp.Dict) {
 func TestMatrix(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		// A JSON WebSocket callee that echoes.
 		callee := dialClient(t, b, r)
 		_, err := callee.Register(ctx, "com.example.remote.echo", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
@@ -73,7 +73,7 @@ func TestMatrix(t *testing.T) {
 func TestMixedClients(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		peers := []struct {
 			name string
 			url  string

@@ -55,7 +55,7 @@ func wantID(t *testing.T, what string, v any, id wamp.ID) {
 func TestMetaSessions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", SessionKill: true})
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		watcher := dialClient(t, b, r)
 		joins := subscribeQueue(t, ctx, watcher, "wamp.session.on_join")
 		leaves := subscribeQueue(t, ctx, watcher, "wamp.session.on_leave")
@@ -114,7 +114,7 @@ func TestMetaSessions(t *testing.T) {
 func TestMetaRegistrationsSubscriptions(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		watcher := dialClient(t, b, r)
 		regEvents := subscribeQueue(t, ctx, watcher, "wamp.registration.on_create")
 		callee := dialVia(t, b, r.URL, serialize.CBOR)
@@ -178,7 +178,7 @@ func TestMetaRegistrationsSubscriptions(t *testing.T) {
 func TestMetaTestaments(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		watcher := dialClient(t, b, r)
 		gone := subscribeQueue(t, ctx, watcher, "com.example.meta.gone")
 

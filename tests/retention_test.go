@@ -18,7 +18,7 @@ func TestRetentionAndHistory(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := testrouter.StartRealm(t, b.New(), core.RealmConfig{URI: "realm1", RetainedTopics: 10,
 			History: []core.HistoryConfig{{Topic: "com.example.hist", Match: wamp.MatchPrefix, Limit: 2}}})
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		pub := dialVia(t, b, r.RawURL, serialize.CBOR)
 		must(t, pub.Publish(ctx, "com.example.hist.temp", wamp.List{int64(20)}, nil,
 			&client.PublishOptions{Acknowledge: true, Extra: wamp.Dict{"retain": true}}))

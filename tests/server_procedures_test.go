@@ -30,7 +30,7 @@ func TestServerTypedProcedures(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
 		c := dialClient(t, b, r)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 
 		t.Run("positional and keyword arguments", func(t *testing.T) {
 			for _, call := range []struct {
@@ -92,7 +92,7 @@ func TestServerProgressiveProcedure(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
 		c := dialClient(t, b, r)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 
 		var got []int64
 		res, err := c.Call(ctx, "com.example.go.progress", wamp.List{5}, nil, &client.CallOptions{Progress: func(p *client.Result) {
@@ -120,7 +120,7 @@ func TestServerCallsRemoteCallee(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
 		callee, caller := dialClient(t, b, r), dialClient(t, b, r)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		_, err := callee.Register(ctx, "com.example.client.mul", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
 			x, _ := wamp.ToInt(inv.Args[0])
 			y, _ := wamp.ToInt(inv.Args[1])
@@ -151,7 +151,7 @@ func TestServerCallsRemoteCallee(t *testing.T) {
 func TestServerCallHandler(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		r := startRouter(t, b)
-		ctx := ctx10s(t)
+		ctx := guardCtx(t)
 		realm, err := r.App.AddRealm(core.RealmConfig{URI: "custom"})
 		must(t, err)
 		must(t, realm.SetCallHandler(ctx, core.Progressive(func(ctx context.Context, inv *core.Invocation) core.Stream {

@@ -25,7 +25,7 @@ func dialAs(t *testing.T, b backend, r *testrouter.Router, cfg client.Config) (*
 	t.Helper()
 	as := b.New()
 	cfg.Backend = as
-	s, err := client.Dial(ctx10s(t), r.URL, cfg)
+	s, err := client.Dial(guardCtx(t), r.URL, cfg)
 	if err != nil {
 		as.Close()
 		return nil, err
@@ -128,7 +128,7 @@ func TestServerSessionLifecycle(t *testing.T) {
 				events <- "close " + v.(string)
 			}, nil
 		})
-		_, err := r.Realm.Register(ctx10s(t), "com.example.greeting", func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
+		_, err := r.Realm.Register(guardCtx(t), "com.example.greeting", func(_ context.Context, inv *core.Invocation) (*core.Result, error) {
 			v, _ := inv.Session.Get("greeting")
 			return &core.Result{Args: wamp.List{v}}, nil
 		}, nil)
@@ -139,12 +139,12 @@ func TestServerSessionLifecycle(t *testing.T) {
 			t.Fatalf("event %q, want open", got)
 		}
 		want := "hello, " + s.Details()["authid"].(string)
-		res, err := s.Call(ctx10s(t), "com.example.greeting", nil, nil, nil)
+		res, err := s.Call(guardCtx(t), "com.example.greeting", nil, nil, nil)
 		must(t, err)
 		if res.Args[0] != want {
 			t.Errorf("greeting %v, want %q (session data set by the open hook)", res.Args, want)
 		}
-		must(t, s.Leave(ctx10s(t), ""))
+		must(t, s.Leave(guardCtx(t), ""))
 		if got := recvWithin(t, events, "the close hook"); got != "close "+want {
 			t.Errorf("event %q, want %q", got, "close "+want)
 		}
@@ -168,14 +168,14 @@ func TestServerTopicsAndEvents(t *testing.T) {
 			s, err := dialAs(t, b, r, client.Config{Realm: "realm1"})
 			must(t, err)
 			sessions[i], inboxes[i] = s, make(chan string, 4)
-			_, err = s.Subscribe(ctx10s(t), "com.example.news", func(e *client.Event) { inboxes[i] <- e.Args[0].(string) }, nil)
+			_, err = s.Subscribe(guardCtx(t), "com.example.news", func(e *client.Event) { inboxes[i] <- e.Args[0].(string) }, nil)
 			must(t, err)
 		}
 		me := sessions[0]
 		inbox := wamp.URI("com.example.inbox." + me.Details()["authid"].(string))
-		_, err = me.Subscribe(ctx10s(t), "com.example.inbox.someone-else", func(*client.Event) {}, nil)
+		_, err = me.Subscribe(guardCtx(t), "com.example.inbox.someone-else", func(*client.Event) {}, nil)
 		wantErrorURI(t, err, wamp.ErrNotAuthorized)
-		sub, err := me.Subscribe(ctx10s(t), inbox, func(e *client.Event) { inboxes[0] <- "inbox: " + e.Args[0].(string) }, nil)
+		sub, err := me.Subscribe(guardCtx(t), inbox, func(e *client.Event) { inboxes[0] <- "inbox: " + e.Args[0].(string) }, nil)
 		must(t, err)
 
 		// Server-side events: to one session only, then to everyone.
@@ -183,9 +183,9 @@ func TestServerTopicsAndEvents(t *testing.T) {
 		if !ok {
 			t.Fatal("no server-side session")
 		}
-		must(t, srv.SendEvent(ctx10s(t), "com.example.news", wamp.List{"for you"}, nil))
-		must(t, srv.SendEvent(ctx10s(t), inbox, wamp.List{"mail"}, nil))
-		must(t, r.Realm.Publish(ctx10s(t), "com.example.news", wamp.List{"for all"}, nil, &core.PublishOptions{Acknowledge: true}))
+		must(t, srv.SendEvent(guardCtx(t), "com.example.news", wamp.List{"for you"}, nil))
+		must(t, srv.SendEvent(guardCtx(t), inbox, wamp.List{"mail"}, nil))
+		must(t, r.Realm.Publish(guardCtx(t), "com.example.news", wamp.List{"for all"}, nil, &core.PublishOptions{Acknowledge: true}))
 		// The client runs each subscription's handler in order, but
 		// subscriptions apart, so compare as a set.
 		var got []string
@@ -199,7 +199,7 @@ func TestServerTopicsAndEvents(t *testing.T) {
 		if got := recvWithin(t, inboxes[1], "for all"); got != "for all" {
 			t.Errorf("session 1 got %q first, want only \"for all\"", got)
 		}
-		must(t, sub.Unsubscribe(ctx10s(t)))
+		must(t, sub.Unsubscribe(guardCtx(t)))
 		if got := recvWithin(t, left, "onLeave"); got != inbox {
 			t.Errorf("onLeave for %q, want %q", got, inbox)
 		}
