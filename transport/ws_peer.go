@@ -45,11 +45,16 @@ func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compre
 	p.wc, _ = p.nc.(*wsConn)
 	p.client = client
 	p.batch = p.wc != nil && !compression
+	p.wdl.init(p.nc, p.cfg.writeTimeout)
 	if p.wc != nil {
-		p.wc.progress = &p.wroteBytes
+		p.wc.progress, p.wc.deadline = &p.wroteBytes, &p.wdl
+		if p.batch {
+			p.wc.raw = socketWriterOf(p.wc.Conn)
+			p.raw = p.wc.raw
+		}
 		p.wc.startFraming()
 	}
-	p.w, p.self = p, p
+	p.w, p.dw, p.self = p, p, p
 	p.maxOut = p.cfg.maxMessageBytes
 }
 
