@@ -4,10 +4,13 @@ package transport
 
 import (
 	"net"
-	"syscall"
+	"sync/atomic"
 )
 
-// socketWriterOf: only unix platforms write from the caller's goroutine.
-func socketWriterOf(net.Conn) syscall.RawConn { return nil }
+// sockWriter: only unix platforms write sockets through their RawConn.
+type sockWriter struct{}
 
-func writeNow(syscall.RawConn, []byte) int { return 0 }
+func newSockWriter(net.Conn, *atomic.Uint64, *writeDeadline) *sockWriter { return nil }
+
+func (*sockWriter) writeNow([]byte) int         { return 0 }
+func (*sockWriter) write(b []byte) (int, error) { return 0, nil }

@@ -351,6 +351,9 @@ const progressChunk = 64 << 10
 // adding what each chunk wrote to progress (when not nil), and pushing the write deadline
 // dl (when not nil) out after each chunk that moved bytes.
 func writeCounting(w io.Writer, b []byte, progress *atomic.Uint64, dl *writeDeadline) (int, error) {
+	if dl != nil && dl.sw != nil {
+		return dl.sw.write(b) // progress counted per write(2), the deadline pushed out with it
+	}
 	n := 0
 	for len(b) > 0 {
 		k := min(len(b), progressChunk)

@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"bufio"
+	"io"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -43,17 +45,51 @@ type inlineEnv struct {
 type inlineClient interface {
 	next(t *testing.T) wamp.Message
 	wantOrderlyEnd(t *testing.T)
+	// pace makes every later read take at most chunk bytes per tick.
+	pace(chunk int, tick time.Duration)
+}
+
+// pacedReader is a slow reader: at most chunk bytes per tick.
+type pacedReader struct {
+	r     io.Reader
+	chunk int
+	tick  *time.Ticker
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	<-p.tick.C // the peer's own pace, not a wait for an outcome
+	return p.r.Read(b[:min(len(b), p.chunk)])
+}
+
+func (w wsInlineClient) pace(chunk int, tick time.Duration) {
+	*w.c.br = *bufio.NewReader(&pacedReader{r: w.c.Conn, chunk: chunk, tick: time.NewTicker(tick)})
+}
+
+func (r rsInlineClient) pace(chunk int, tick time.Duration) {
+	*r.c.br = *bufio.NewReader(&pacedReader{r: r.c.Conn, chunk: chunk, tick: time.NewTicker(tick)})
 }
 
 func inlineEnvs(t *testing.T) map[string]func(t *testing.T) *inlineEnv {
-	return map[string]func(t *testing.T) *inlineEnv{"websocket": wsInlineEnv, "rawsocket": rsInlineEnv}
+	return smallBufEnvs(0, 4096)
 }
 
-func wsInlineEnv(t *testing.T) *inlineEnv {
+// smallBufEnvs are the inline environments of both transports, with
+// writeTimeout (0: the default) and clients whose receive buffer is
+// readBuf bytes. (With 4 KiB each way, TCP on loopback moves a few tens of
+// KB/s, in bursts a second apart: fine for filling a socket, not for
+// measuring progress.)
+func smallBufEnvs(writeTimeout time.Duration, readBuf int) map[string]func(t *testing.T) *inlineEnv {
+	return map[string]func(t *testing.T) *inlineEnv{
+		"websocket": func(t *testing.T) *inlineEnv { return wsInlineEnv(t, writeTimeout, readBuf) },
+		"rawsocket": func(t *testing.T) *inlineEnv { return rsInlineEnv(t, writeTimeout, readBuf) },
+	}
+}
+
+func wsInlineEnv(t *testing.T, writeTimeout time.Duration, readBuf int) *inlineEnv {
 	budget := NewOutboundBudget(0)
 	a, ch := acceptInto(t, nil)
 	srv, err := NewWebSocketServer(WebSocketConfig{Serializers: []serialize.Serializer{codecJSON}, Logger: quietLogger,
-		OutboundQueueMax: 4096, OutboundQueueBytes: 64 << 20, OutboundBudget: budget}, a)
+		OutboundQueueMax: 4096, OutboundQueueBytes: 64 << 20, OutboundBudget: budget, WriteTimeout: writeTimeout}, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,22 +99,23 @@ func wsInlineEnv(t *testing.T) *inlineEnv {
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	return &inlineEnv{budget: budget, queued: srv.Queued, dial: func(t *testing.T) (*recorder, inlineClient) {
 		c := rawDial(t, hs.Listener.Addr().String(), "wamp.2.json")
-		_ = c.Conn.(*net.TCPConn).SetReadBuffer(4096)
+		_ = c.Conn.(*net.TCPConn).SetReadBuffer(readBuf)
 		return nextPeer(t, ch), wsInlineClient{c}
 	}}
 }
 
-func rsInlineEnv(t *testing.T) *inlineEnv {
+func rsInlineEnv(t *testing.T, writeTimeout time.Duration, readBuf int) *inlineEnv {
 	budget := NewOutboundBudget(0)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 4096, OutboundQueueBytes: 64 << 20, OutboundBudget: budget},
+	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 4096, OutboundQueueBytes: 64 << 20, OutboundBudget: budget,
+		WriteTimeout: writeTimeout},
 		smallSendListener{ln}, nil)
 	return &inlineEnv{budget: budget, queued: srv.Queued, dial: func(t *testing.T) (*recorder, inlineClient) {
 		c := rsRawConnect(t, srv.addr, 0xF)
-		_ = c.Conn.(*net.TCPConn).SetReadBuffer(4096)
+		_ = c.Conn.(*net.TCPConn).SetReadBuffer(readBuf)
 		return nextPeer(t, srv.accepted), rsInlineClient{c}
 	}}
 }

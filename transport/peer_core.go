@@ -4,7 +4,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
@@ -74,7 +73,8 @@ type peerCore struct {
 	nc     net.Conn        // for deadlines and a last-resort close
 	w      wire            // the transport's framing
 	dw     directWire      // the same wire's inline writes (peer_direct.go)
-	raw    syscall.RawConn // the socket inline writes go to; nil: none (TLS, a wrapper)
+	sw     *sockWriter     // the plain socket's writer; nil: none (TLS, a wrapper)
+	inline bool            // SendInline may write on the caller's goroutine (peer_direct.go)
 	maxOut int             // largest encoded message this peer may send
 	wg     *sync.WaitGroup // counts writer goroutines (server: and readers)
 

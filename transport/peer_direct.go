@@ -59,7 +59,7 @@ type directWire interface {
 }
 
 // SendInline implements InlineSender.
-func (q *peerCore) SendInline(m wamp.Message) bool { return q.send(m, q.raw != nil) }
+func (q *peerCore) SendInline(m wamp.Message) bool { return q.send(m, q.inline) }
 
 // takeInlineLocked decides whether m, just queued (n estimated bytes),
 // is written inline: only when it is all the peer has to write and no

@@ -177,6 +177,7 @@ func (r *round) linger(wake <-chan struct{}) bool {
 // leaves the open state it is frozen: an orderly close has one deadline
 // for its whole flush, an abort one for its last write.
 type writeDeadline struct {
+	sw      *sockWriter // writes a plain socket, nil: writeCounting writes in chunks
 	nc      net.Conn
 	timeout time.Duration
 	at      atomic.Int64 // the deadline set, in Unix nanoseconds; 0: none

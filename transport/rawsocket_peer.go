@@ -60,8 +60,9 @@ func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerCo
 	maxOut int, wg *sync.WaitGroup, a Acceptor) *rsPeer {
 	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes, budget: pc.inbound}}
 	p.cfg, p.ser, p.nc, p.w, p.dw, p.self = pc, ser, nc, p, p, p
-	p.raw = socketWriterOf(nc)
 	p.wdl.init(nc, pc.writeTimeout)
+	p.sw = newSockWriter(nc, &p.wroteBytes, &p.wdl)
+	p.wdl.sw, p.inline = p.sw, p.sw != nil
 	p.maxOut = min(maxOut, pc.maxMessageBytes)
 	p.wg, p.acceptor = wg, a
 	p.info = Info{Transport: "rawsocket", Serializer: ser.Name(), PeerAddr: nc.RemoteAddr().String(), TLS: isTLS(nc), TLSUnique: tlsUnique(nc)}
@@ -256,8 +257,7 @@ func (p *rsPeer) writeDirect(b []byte) bool {
 	out := frameBufPool.Get().(*[]byte)
 	f := append(appendRawSocketHeader((*out)[:0], rsFrameMessage, len(b)), b...)
 	*out = f
-	n := writeNow(p.raw, f)
-	p.wroteBytes.Add(uint64(n))
+	n := p.sw.writeNow(f)
 	if n == len(f) {
 		*out = f[:0]
 		frameBufPool.Put(out)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -47,11 +46,11 @@ type wsConn struct {
 	// set before framing starts.
 	progress *atomic.Uint64
 	deadline *writeDeadline
-	// raw is the socket inline writes go to (peer_direct.go), nil when
-	// there are none; set before framing starts. rest is the unwritten
+	// sw writes the plain socket (inline writes, peer_direct.go), nil when
+	// it is not one; set before framing starts. rest is the unwritten
 	// tail of an inline frame, in restBuf: every later write writes it
 	// first, so no frame (gws's included) lands inside it.
-	raw     syscall.RawConn
+	sw      *sockWriter
 	rest    []byte
 	restBuf *[]byte
 }
@@ -249,10 +248,7 @@ func (c *wsConn) endDirect() { c.mu.Unlock() }
 // waiting, and keeps what the socket did not take; it reports whether
 // there is such a rest. Between beginDirect and endDirect.
 func (c *wsConn) writeDirect(f []byte, out *[]byte) bool {
-	n := writeNow(c.raw, f)
-	if c.progress != nil {
-		c.progress.Add(uint64(n))
-	}
+	n := c.sw.writeNow(f)
 	if n == len(f) {
 		*out = f[:0]
 		frameBufPool.Put(out)

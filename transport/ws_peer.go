@@ -48,10 +48,9 @@ func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compre
 	p.wdl.init(p.nc, p.cfg.writeTimeout)
 	if p.wc != nil {
 		p.wc.progress, p.wc.deadline = &p.wroteBytes, &p.wdl
-		if p.batch {
-			p.wc.raw = socketWriterOf(p.wc.Conn)
-			p.raw = p.wc.raw
-		}
+		p.sw = newSockWriter(p.wc.Conn, &p.wroteBytes, &p.wdl)
+		p.wc.sw, p.wdl.sw = p.sw, p.sw
+		p.inline = p.sw != nil && p.batch
 		p.wc.startFraming()
 	}
 	p.w, p.dw, p.self = p, p, p
