@@ -86,7 +86,8 @@ func (q *peerCore) writeInline(m wamp.Message, n int) {
 	tried, rest := q.tryInline(m)
 	q.mu.Lock()
 	switch {
-	case !tried: // the writer sends it, first, as if it had been queued
+	case !tried && (q.state == stateOpen || q.state == stateFlushing):
+		// The writer sends it first, as if it had been queued.
 		q.queue = slices.Insert(q.queue, 0, m)
 		q.queuedBytes += n
 	case rest:
