@@ -124,9 +124,26 @@
 // about a millisecond. An idle connection therefore holds no writer
 // goroutine: measured ~9 KiB per idle server-side connection for either
 // transport, mostly the 2 KiB read buffer and the reader goroutine's
-// stack. Pings and pong replies go through the same writer, so all of this
-// package's socket writes happen on one goroutine under a write deadline
-// (WriteTimeout). Both transports batch: the frames a writer takes from the
+// stack. Pings and pong replies go through the same writer, so this
+// package's socket writes happen on one goroutine at a time under a write
+// deadline (WriteTimeout), which bounds a time without progress rather
+// than a write: every chunk the socket takes pushes it out again (on
+// plain TCP and Unix sockets every write(2) that moves bytes; through TLS
+// every 64 KiB), so a slow peer that keeps reading a large batch is not
+// closed, and one that takes nothing is, after 7/8 to 1 WriteTimeout.
+//
+// Inline writes ([InlineSender], for an event loop): SendInline to a peer
+// with nothing queued and no writer running encodes the message and writes
+// it on the calling goroutine, in one attempt on the non-blocking socket
+// that never waits; whatever the socket does not take is finished by the
+// peer's writer goroutine before anything sent after it (for WebSocket
+// under the connection's write lock, so no frame of gws's lands inside
+// it). It saves waking a writer goroutine per message; a peer that stopped
+// reading cannot hold the caller. Only plain TCP and Unix sockets, and
+// messages the writer would batch (under 16 KiB; WebSocket: without
+// compression, text valid UTF-8); everything else takes the writer path.
+// The message counts in the queue, the byte budgets and flow control
+// exactly as a queued one. Both transports batch: the frames a writer takes from the
 // queue at once are written with one syscall (up to 64 KiB; a message of
 // 16 KiB or more is written on its own). For WebSocket we frame messages
 // ourselves (ws_frame.go) under a lock that gws's own writes also take, so

@@ -348,14 +348,23 @@ func (q *peerCore) waitReader() {
 const progressChunk = 64 << 10
 
 // writeCounting writes b to w in chunks of at most progressChunk bytes,
-// adding what each chunk wrote to progress.
-func writeCounting(w io.Writer, b []byte, progress *atomic.Uint64) (int, error) {
+// adding what each chunk wrote to progress (when not nil), and pushing the write deadline
+// dl (when not nil) out after each chunk that moved bytes.
+func writeCounting(w io.Writer, b []byte, progress *atomic.Uint64, dl *writeDeadline) (int, error) {
+	if dl != nil && dl.sw != nil {
+		return dl.sw.write(b) // progress counted per write(2), the deadline pushed out with it
+	}
 	n := 0
 	for len(b) > 0 {
 		k := min(len(b), progressChunk)
 		m, err := w.Write(b[:k])
 		n += m
-		progress.Add(uint64(m))
+		if progress != nil {
+			progress.Add(uint64(m))
+		}
+		if m > 0 && dl != nil {
+			dl.refresh()
+		}
 		if err != nil {
 			return n, err
 		}

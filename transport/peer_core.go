@@ -72,6 +72,9 @@ type peerCore struct {
 	info   Info
 	nc     net.Conn        // for deadlines and a last-resort close
 	w      wire            // the transport's framing
+	dw     directWire      // the same wire's inline writes (peer_direct.go)
+	sw     *sockWriter     // the plain socket's writer; nil: none (TLS, a wrapper)
+	inline bool            // SendInline may write on the caller's goroutine (peer_direct.go)
 	maxOut int             // largest encoded message this peer may send
 	wg     *sync.WaitGroup // counts writer goroutines (server: and readers)
 
@@ -86,6 +89,8 @@ type peerCore struct {
 	// progressChunk (writeCounting): the stall watch's measure of progress.
 	wroteBytes atomic.Uint64
 	gate       peerGate // holds this peer's reader (flow.go)
+
+	wdl writeDeadline // pushed out while bytes move (peer_writer.go)
 
 	mu           sync.Mutex
 	state        peerState
@@ -103,6 +108,8 @@ type peerCore struct {
 	pongHeld     bool               // the reader is paused until the writer takes pongs
 	refusedOnce  bool               // writer only: a refused message was logged at Warn
 	accepted     bool               // Accept returned: Send may start the writer
+	restDue      bool               // an inline write left a rest for the writer (peer_direct.go)
+	restBytes    int                // the estimated size of its message, pending until the rest is written
 	holding      map[*peerGate]bool // senders this congested peer holds; true: for EVENTs only (flow.go)
 	stallMark    uint64             // wroteBytes when the stall watch last saw progress (flow.go)
 	stallSince   time.Time          // ... and when
@@ -118,7 +125,11 @@ type peerCore struct {
 // Send enqueues m without blocking. Safe for concurrent use. On a full queue
 // the peer is closed as a slow consumer (see the package doc) and Send
 // returns false.
-func (q *peerCore) Send(m wamp.Message) bool {
+func (q *peerCore) Send(m wamp.Message) bool { return q.send(m, false) }
+
+// send is Send; with inline, m may be written on the caller's goroutine
+// (SendInline, peer_direct.go).
+func (q *peerCore) send(m wamp.Message, inline bool) bool {
 	n := messageBytes(m)
 	q.mu.Lock()
 	if q.state != stateOpen {
@@ -135,6 +146,11 @@ func (q *peerCore) Send(m wamp.Message) bool {
 	q.queuedBytes += n
 	q.cfg.budget.add(n)
 	q.noteQueuedLocked()
+	if inline && q.takeInlineLocked(n) {
+		q.mu.Unlock()
+		q.writeInline(m, n)
+		return true
+	}
 	start := q.accepted && q.startWriterLocked()
 	q.mu.Unlock()
 	if start {
@@ -180,9 +196,8 @@ func (q *peerCore) shutdown(code uint16, reason string, cause error) {
 	q.leaveOpenLocked()
 	q.setCauseLocked(cause)
 	q.closeCode, q.closeReason = code, reason
-	// One deadline for the whole flush; the writer does not refresh it
-	// outside stateOpen.
-	_ = q.nc.SetWriteDeadline(time.Now().Add(q.cfg.writeTimeout))
+	// One deadline for the whole flush: progress does not extend it.
+	q.wdl.freeze()
 	start := q.startWriterLocked()
 	q.mu.Unlock()
 	if start {
@@ -257,6 +272,7 @@ func (q *peerCore) dropQueueLocked() {
 	q.pending = 0
 	q.releaseBytesLocked(q.pendingBytes)
 	q.queuedBytes = 0
+	q.restBytes = 0 // released with the rest; the wire may still finish its frame
 	q.pingDue = false
 	clear(q.pongs)
 	q.pongs, q.pongBytes = nil, 0

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize/shared"
@@ -33,12 +35,12 @@ func (e *encodeError) Error() string { return e.err.Error() }
 
 // round is the work one writer iteration took from the queue.
 type round struct {
-	batch    []wamp.Message
-	bytes    int // the batch's estimated size (budget.go)
-	ping     bool
-	pongs    [][]byte    // ping payloads to echo; the slice is reused
-	deadline time.Time   // write deadline this writer last set
-	timer    *time.Timer // linger timer, created on first use
+	batch []wamp.Message
+	bytes int  // the batch's estimated size (budget.go)
+	rest  bool // finish what an inline write left first (peer_direct.go)
+	ping  bool
+	pongs [][]byte    // ping payloads to echo; the slice is reused
+	timer *time.Timer // linger timer, created on first use
 }
 
 // writeLoop is the peer's writer goroutine: it runs while there is work and
@@ -81,11 +83,16 @@ func (q *peerCore) nextRound(r *round) bool {
 	r.pongs = r.pongs[:0]
 	q.mu.Lock()
 	if q.state == stateOpen {
+		if r.rest {
+			done++
+			r.bytes += q.restBytes
+			q.restBytes = 0
+		}
 		q.pending -= done
 		q.releaseBytesLocked(r.bytes)
 		q.noteDrainedLocked()
 	}
-	r.bytes = 0
+	r.bytes, r.rest = 0, false
 	if r.batch == nil {
 		r.batch, q.spare = q.spare, nil
 	}
@@ -93,7 +100,7 @@ func (q *peerCore) nextRound(r *round) bool {
 		switch q.state {
 		case stateAborting:
 			q.finishLocked(r)
-			_ = q.nc.SetWriteDeadline(time.Now().Add(q.cfg.writeTimeout))
+			q.wdl.freeze()
 			q.mu.Unlock()
 			q.closeWire()
 			return false
@@ -111,11 +118,12 @@ func (q *peerCore) nextRound(r *round) bool {
 				q.gate.resume()
 			}
 		}
-		if len(q.queue) > 0 || r.ping || len(r.pongs) > 0 {
+		r.rest, q.restDue = q.restDue, false
+		if len(q.queue) > 0 || r.ping || len(r.pongs) > 0 || r.rest {
 			r.batch, q.queue = q.queue, r.batch
 			r.bytes, q.queuedBytes = q.queuedBytes, 0
 			if q.state == stateOpen {
-				r.refreshDeadline(q)
+				q.wdl.refresh()
 			}
 			q.mu.Unlock()
 			return true
@@ -159,24 +167,64 @@ func (r *round) linger(wake <-chan struct{}) bool {
 	}
 }
 
-// refreshDeadline sets the write deadline to now+WriteTimeout unless the one
-// set is still at least 7/8 of that away: a stalled write fails after 7/8 to
-// 1 WriteTimeout, for one cheap clock read instead of a deadline update per
-// batch.
-func (r *round) refreshDeadline(q *peerCore) {
-	now := time.Now()
-	if r.deadline.Sub(now) >= q.cfg.writeTimeout/8*7 {
+// writeDeadline is a peer's write deadline. WriteTimeout bounds a time
+// without progress, not a write: every writer round, and every chunk the
+// socket takes (writeCounting), pushes the deadline to now+WriteTimeout,
+// so a slow peer that keeps reading a large batch is not closed, and one
+// that takes nothing is closed after 7/8 to 1 WriteTimeout (the deadline
+// is moved only when less than 7/8 of it is left: one clock read per
+// chunk, one deadline update per eighth of WriteTimeout). Once the peer
+// leaves the open state it is frozen: an orderly close has one deadline
+// for its whole flush, an abort one for its last write.
+type writeDeadline struct {
+	sw      *sockWriter // writes a plain socket, nil: writeCounting writes in chunks
+	nc      net.Conn
+	timeout time.Duration
+	at      atomic.Int64 // the deadline set, in Unix nanoseconds; 0: none
+	frozen  atomic.Bool
+}
+
+// init sets the connection and WriteTimeout; before any write.
+func (d *writeDeadline) init(nc net.Conn, timeout time.Duration) { d.nc, d.timeout = nc, timeout }
+
+// refresh pushes the deadline out unless it is frozen or still at least
+// 7/8 of WriteTimeout away. Called by whoever writes (one at a time).
+func (d *writeDeadline) refresh() {
+	if d.frozen.Load() {
 		return
 	}
-	r.deadline = now.Add(q.cfg.writeTimeout)
-	_ = q.nc.SetWriteDeadline(r.deadline)
+	now := time.Now()
+	if time.Duration(d.at.Load()-now.UnixNano()) >= d.timeout/8*7 {
+		return
+	}
+	at := now.Add(d.timeout)
+	d.at.Store(at.UnixNano())
+	_ = d.nc.SetWriteDeadline(at)
+}
+
+// freeze sets the deadline to now+WriteTimeout for good: the peer is
+// closing.
+func (d *writeDeadline) freeze() {
+	d.frozen.Store(true)
+	at := time.Now().Add(d.timeout)
+	d.at.Store(at.UnixNano())
+	_ = d.nc.SetWriteDeadline(at)
+}
+
+// clear removes the deadline of an idle writer.
+func (d *writeDeadline) clear() {
+	if d.frozen.Load() {
+		return
+	}
+	d.at.Store(0)
+	_ = d.nc.SetWriteDeadline(time.Time{})
 }
 
 // idleLocked ends an idle writer. It clears the write deadline, so a close
 // frame gws echoes from the reader is not failed by a stale one (the next
 // ping tick starts a writer, which sets one again).
 func (q *peerCore) idleLocked(r *round) {
-	_ = q.nc.SetWriteDeadline(time.Time{})
+	q.wdl.clear()
 	q.writing = false
 	q.wake = nil // an idle connection holds no channel; the next linger makes one
 	if cap(r.batch) <= maxIdleQueueCap {
@@ -213,9 +261,14 @@ func (q *peerCore) closeWire() {
 	q.w.writeClose(code, reason)
 }
 
-// writeRound writes control frames, then the batch, stopping at the first
+// writeRound writes what an inline write left, control frames, then the batch, stopping at the first
 // error or when the peer is aborted meanwhile.
 func (q *peerCore) writeRound(bp *[]byte, r *round) error {
+	if r.rest {
+		if err := q.dw.finishRest(); err != nil {
+			return err
+		}
+	}
 	for _, pong := range r.pongs {
 		if err := q.w.writePong(pong); err != nil {
 			return err

@@ -46,8 +46,10 @@ type RawSocketConfig struct {
 	// PongTimeout is how long past PingInterval a silent peer is kept
 	// (0 = PingInterval).
 	PongTimeout time.Duration
-	// WriteTimeout bounds one socket write, and the flush of Peer.Close
-	// (0 = 10s). A stalled write closes the peer.
+	// WriteTimeout bounds how long the socket may take no bytes while
+	// something is being written (a slow reader of a large batch is kept
+	// while bytes move), and the whole flush of Peer.Close (0 = 10s). A
+	// write stalled that long closes the peer (ErrWriteTimeout).
 	WriteTimeout time.Duration
 	// HandshakeTimeout bounds the 4-octet handshake, including a TLS
 	// handshake when serving a tls.Listener (0 = 10s).

@@ -45,6 +45,10 @@ type rsPeer struct {
 
 	out *[]byte           // writer only: frames batched this round; nil between rounds
 	hdr [rsHeaderLen]byte // writer only: header of a direct write
+
+	// What an inline write left (the writer role's holder only).
+	rest    []byte  // the frame's unwritten tail, in restBuf
+	restBuf *[]byte // from frameBufPool
 }
 
 var _ Peer = (*rsPeer)(nil)
@@ -55,7 +59,10 @@ var _ Peer = (*rsPeer)(nil)
 func newRSPeer(nc net.Conn, br *idleReader, ser serialize.Serializer, pc *peerConfig,
 	maxOut int, wg *sync.WaitGroup, a Acceptor) *rsPeer {
 	p := &rsPeer{fr: rsFrameReader{br: br, max: pc.maxMessageBytes, budget: pc.inbound}}
-	p.cfg, p.ser, p.nc, p.w, p.self = pc, ser, nc, p, p
+	p.cfg, p.ser, p.nc, p.w, p.dw, p.self = pc, ser, nc, p, p, p
+	p.wdl.init(nc, pc.writeTimeout)
+	p.sw = newSockWriter(nc, &p.wroteBytes, &p.wdl)
+	p.wdl.sw, p.inline = p.sw, p.sw != nil
 	p.maxOut = min(maxOut, pc.maxMessageBytes)
 	p.wg, p.acceptor = wg, a
 	p.info = Info{Transport: "rawsocket", Serializer: ser.Name(), PeerAddr: nc.RemoteAddr().String(), TLS: isTLS(nc), TLSUnique: tlsUnique(nc)}
@@ -203,10 +210,10 @@ func (p *rsPeer) writeFrame(typ byte, b []byte) error {
 			return err
 		}
 		appendRawSocketHeader(p.hdr[:0], typ, len(b))
-		if _, err := writeCounting(p.nc, p.hdr[:], &p.wroteBytes); err != nil {
+		if _, err := writeCounting(p.nc, p.hdr[:], &p.wroteBytes, &p.wdl); err != nil {
 			return err
 		}
-		_, err := writeCounting(p.nc, b, &p.wroteBytes)
+		_, err := writeCounting(p.nc, b, &p.wroteBytes, &p.wdl)
 		return err
 	}
 	if p.out != nil && len(*p.out)+rsHeaderLen+len(b) > rsBatchBytes {
@@ -230,12 +237,45 @@ func (p *rsPeer) flush() error {
 	p.out = nil
 	var err error
 	if len(*out) > 0 {
-		_, err = writeCounting(p.nc, *out, &p.wroteBytes)
+		_, err = writeCounting(p.nc, *out, &p.wroteBytes, &p.wdl)
 	}
 	if cap(*out) <= maxPooledBuf {
 		*out = (*out)[:0]
 		frameBufPool.Put(out)
 	}
+	return err
+}
+
+// Inline writes (peer_direct.go): RawSocket frames are written only by
+// whoever holds the writer role, so an attempt needs no lock.
+
+func (p *rsPeer) beginDirect() bool        { return true }
+func (p *rsPeer) endDirect()               {}
+func (p *rsPeer) directable(b []byte) bool { return len(b) < rsDirectBytes }
+
+func (p *rsPeer) writeDirect(b []byte) bool {
+	out := frameBufPool.Get().(*[]byte)
+	f := append(appendRawSocketHeader((*out)[:0], rsFrameMessage, len(b)), b...)
+	*out = f
+	n := p.sw.writeNow(f)
+	if n == len(f) {
+		*out = f[:0]
+		frameBufPool.Put(out)
+		return false
+	}
+	p.rest, p.restBuf = f[n:], out
+	return true
+}
+
+func (p *rsPeer) finishRest() error {
+	rest, out := p.rest, p.restBuf
+	p.rest, p.restBuf = nil, nil
+	if out == nil {
+		return nil
+	}
+	_, err := writeCounting(p.nc, rest, &p.wroteBytes, &p.wdl)
+	*out = (*out)[:0]
+	frameBufPool.Put(out)
 	return err
 }
 

@@ -79,8 +79,10 @@ type WebSocketConfig struct {
 	// PongTimeout is how long past PingInterval a silent peer is kept
 	// (0 = PingInterval). See the package doc for the exact bound.
 	PongTimeout time.Duration
-	// WriteTimeout bounds one socket write, and the flush of Peer.Close
-	// (0 = 10s). A stalled write closes the peer.
+	// WriteTimeout bounds how long the socket may take no bytes while
+	// something is being written (a slow reader of a large batch is kept
+	// while bytes move), and the whole flush of Peer.Close (0 = 10s). A
+	// write stalled that long closes the peer (ErrWriteTimeout).
 	WriteTimeout time.Duration
 	// ReadBufferBytes is the size of the per-connection read buffer
 	// (0 = 2048). It is held for the connection's lifetime, so it dominates

@@ -42,8 +42,17 @@ type wsConn struct {
 	framing   bool // the handshake is over; Writes are frames
 	closeSent bool // a close frame was written (or attempted)
 	// progress counts the bytes written once framing starts (the peer's
-	// stall watch, flow.go); set before framing starts.
+	// stall watch, flow.go), and deadline is pushed out as they move; both
+	// set before framing starts.
 	progress *atomic.Uint64
+	deadline *writeDeadline
+	// sw writes the plain socket (inline writes, peer_direct.go), nil when
+	// it is not one; set before framing starts. rest is the unwritten
+	// tail of an inline frame, in restBuf: every later write writes it
+	// first, so no frame (gws's included) lands inside it.
+	sw      *sockWriter
+	rest    []byte
+	restBuf *[]byte
 }
 
 // wsReadMode is what wsConn.Read is looking at.
@@ -145,7 +154,9 @@ func (c *wsConn) readFailed() error {
 	if !c.closeSent {
 		c.closeSent = true
 		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.pc.writeTimeout))
-		_, _ = c.Conn.Write(frame)
+		if c.writeRestLocked() == nil {
+			_, _ = c.Conn.Write(frame)
+		}
 	}
 	return c.rerr
 }
@@ -167,11 +178,14 @@ func (c *wsConn) Write(b []byte) (int, error) {
 		if c.closeSent {
 			return len(b), nil
 		}
+		if err := c.writeRestLocked(); err != nil {
+			return 0, err
+		}
 		if gws.Opcode(b[0]&0x0F) == gws.OpcodeCloseConnection {
 			c.closeSent = true
 		}
 		if c.progress != nil {
-			return writeCounting(c.Conn, b, c.progress)
+			return writeCounting(c.Conn, b, c.progress, c.deadline)
 		}
 	}
 	return c.Conn.Write(b)
@@ -207,7 +221,63 @@ func (c *wsConn) writeFrames(b []byte) error {
 	if c.closeSent {
 		return errWSClosing
 	}
-	_, err := c.Conn.Write(b)
+	if err := c.writeRestLocked(); err != nil {
+		return err
+	}
+	_, err := writeCounting(c.Conn, b, c.progress, c.deadline)
+	return err
+}
+
+// beginDirect takes the write lock for an inline write, unless someone
+// holds it (gws writing a close frame: the attempt is not made rather
+// than wait) or nothing more may be written. endDirect releases it.
+func (c *wsConn) beginDirect() bool {
+	if !c.mu.TryLock() {
+		return false
+	}
+	if c.closeSent || c.rest != nil {
+		c.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+func (c *wsConn) endDirect() { c.mu.Unlock() }
+
+// writeDirect writes the frames f (in out, from frameBufPool) without
+// waiting, and keeps what the socket did not take; it reports whether
+// there is such a rest. Between beginDirect and endDirect.
+func (c *wsConn) writeDirect(f []byte, out *[]byte) bool {
+	n := c.sw.writeNow(f)
+	if n == len(f) {
+		*out = f[:0]
+		frameBufPool.Put(out)
+		return false
+	}
+	c.rest, c.restBuf = f[n:], out
+	return true
+}
+
+// finishRest writes what an inline write left, if anything. Writer
+// goroutine.
+func (c *wsConn) finishRest() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writeRestLocked()
+}
+
+// writeRestLocked writes the rest of an inline frame, blocking under the
+// write deadline. Called with c.mu held.
+func (c *wsConn) writeRestLocked() error {
+	out := c.restBuf
+	if out == nil {
+		return nil
+	}
+	rest := c.rest
+	c.rest, c.restBuf = nil, nil
+	_, err := writeCounting(c.Conn, rest, c.progress, c.deadline)
+	*out = (*out)[:0]
+	frameBufPool.Put(out)
 	return err
 }
 

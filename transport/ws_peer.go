@@ -45,11 +45,15 @@ func (p *wsPeer) attach(conn *gws.Conn, ser serialize.Serializer, client, compre
 	p.wc, _ = p.nc.(*wsConn)
 	p.client = client
 	p.batch = p.wc != nil && !compression
+	p.wdl.init(p.nc, p.cfg.writeTimeout)
 	if p.wc != nil {
-		p.wc.progress = &p.wroteBytes
+		p.wc.progress, p.wc.deadline = &p.wroteBytes, &p.wdl
+		p.sw = newSockWriter(p.wc.Conn, &p.wroteBytes, &p.wdl)
+		p.wc.sw, p.wdl.sw = p.sw, p.sw
+		p.inline = p.sw != nil && p.batch
 		p.wc.startFraming()
 	}
-	p.w, p.self = p, p
+	p.w, p.dw, p.self = p, p, p
 	p.maxOut = p.cfg.maxMessageBytes
 }
 

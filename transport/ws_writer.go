@@ -96,6 +96,22 @@ func (p *wsPeer) flush() error {
 	return err
 }
 
+// Inline writes (peer_direct.go), under the wsConn's write lock.
+
+func (p *wsPeer) beginDirect() bool { return p.wc.beginDirect() }
+func (p *wsPeer) endDirect()        { p.wc.endDirect() }
+func (p *wsPeer) finishRest() error { return p.wc.finishRest() }
+
+func (p *wsPeer) directable(b []byte) bool {
+	return len(b) < wsDirectBytes && (p.opcode != gws.OpcodeText || utf8.Valid(b))
+}
+
+func (p *wsPeer) writeDirect(b []byte) bool {
+	out := frameBufPool.Get().(*[]byte)
+	*out = appendWSFrame((*out)[:0], p.opcode, b, p.client)
+	return p.wc.writeDirect(*out, out)
+}
+
 // writeClose sends the close frame; gws then closes the socket.
 func (p *wsPeer) writeClose(code uint16, reason string) {
 	_ = p.conn.WriteClose(code, []byte(reason))

@@ -17,6 +17,11 @@
 //	transport writer goroutine   encode, batch, write; the YIELD comes back
 //	                             the same way and leaves as RESULT
 //
+// On an event loop (scheduler.Loop) deliver writes a message for one peer
+// (not a fan-out) from the loop itself when nothing is queued for that
+// peer (transport.InlineSender): no writer goroutine is woken, and a full
+// socket hands the rest to the writer instead of holding the loop.
+//
 // Duties of the engine (the driver of core/router, whose doc.go lists them
 // from the router's side):
 //  1. One serial executor per realm owns its router.Realm: every router

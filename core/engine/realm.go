@@ -118,6 +118,10 @@ type Realm struct {
 	ex   scheduler.Executor
 	in   scheduler.Mailbox
 	host Host
+	// inline: the executor is an event loop, where writing a message to a
+	// peer with nothing queued costs less than waking its writer
+	// (transport.InlineSender; deliver).
+	inline bool
 
 	// Executor-owned: touched only by tasks running on ex.
 	r         *router.Realm
@@ -156,6 +160,7 @@ func NewRealm(cfg RealmConfig, host Host) *Realm {
 		metrics: cfg.Metrics,
 	}
 	r.in = as.NewMailbox(r.ex, cfg.InboundQueueMax, r.receive)
+	_, r.inline = as.(scheduler.Loop)
 	return r
 }
 
@@ -433,7 +438,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		// A refused Send means the peer is closed or overflowed: the
 		// transport closes it, counts it (transport.Stats.SlowConsumers),
 		// logs it and reports Closed, which detaches the session here.
-		out.Send(msg)
+		r.send(out, msg, msg != o.Msg)
 		if fc != nil && sender != nil && fc.Congested() {
 			if msg.Type() == wamp.EVENT {
 				fc.ThrottleEvent(sender) // let go if the subscriber stalls
@@ -442,6 +447,20 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 			}
 		}
 	}
+}
+
+// send hands msg to out. On an event loop, a message for one peer (not a
+// fan-out, whose writes the writers share out) is written inline when the
+// peer has nothing queued: no writer goroutine to wake, no handoff.
+// Executor-only.
+func (r *Realm) send(out Outlet, msg wamp.Message, fanned bool) {
+	if r.inline && !fanned {
+		if is, ok := out.(transport.InlineSender); ok {
+			is.SendInline(msg)
+			return
+		}
+	}
+	out.Send(msg)
 }
 
 // endSession tells the host a welcomed session left. A session still in
