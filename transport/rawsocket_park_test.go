@@ -1,3 +1,5 @@
+//go:build unix
+
 package transport
 
 import (
@@ -234,10 +236,7 @@ func TestRawSocketParkedFDReuse(t *testing.T) {
 			srv.mu.Lock()
 			pl := srv.poll
 			srv.mu.Unlock()
-			pl.mu.Lock()
-			left := len(pl.peers)
-			pl.mu.Unlock()
-			if left != 0 {
+			if left := pl.known(); left != 0 {
 				t.Errorf("the poller still knows %d peers", left)
 			}
 		}
@@ -417,30 +416,99 @@ func TestRawSocketTLSReaderNotParkedInPoller(t *testing.T) {
 	}
 }
 
-// BenchmarkRawSocketEchoParking compares the round trip of one connection
+// processCPU is the process's user+system CPU time in ns.
+func processCPU(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkRawSocketEchoParking compares the round trip of a connection
 // whose reader parks in the poller after every message with one whose
-// reader parks on a goroutine.
+// reader parks on a goroutine. Both pairs run at once and take turns in
+// slices of 500 round trips, so the machine's changing load falls on both
+// alike; it reports each one's wall and CPU time (user+system of the whole
+// process while that pair ran) per round trip.
 func BenchmarkRawSocketEchoParking(b *testing.B) {
+	type pair struct {
+		client Peer
+		cr     *recorder
+		wall   time.Duration
+		cpu    int64
+		n      int
+		name   string
+	}
+	var pairs []*pair
 	for _, poller := range []bool{true, false} {
+		old := rsPollIdle
+		rsPollIdle = poller
+		client, cr := rsBenchPair(b, codecJSON)
+		rsPollIdle = old
 		name := "goroutine"
 		if poller {
 			name = "poller"
 		}
-		b.Run(name, func(b *testing.B) {
-			old := rsPollIdle
-			rsPollIdle = poller
-			defer func() { rsPollIdle = old }()
-			client, cr := rsBenchPair(b, codecJSON)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				client.Send(event(i))
+		pairs = append(pairs, &pair{client: client, cr: cr, name: name})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	const slice = 500
+	for done := 0; done < b.N; {
+		for _, p := range pairs {
+			n := min(slice, b.N-done)
+			start, cpu0 := time.Now(), processCPU(b)
+			for i := range n {
+				p.client.Send(event(i))
 				select {
-				case <-cr.msgs:
+				case <-p.cr.msgs:
 				case <-time.After(waitFor):
 					b.Fatal("no echo")
 				}
 			}
-		})
+			p.wall += time.Since(start)
+			p.cpu += processCPU(b) - cpu0
+			p.n += n
+		}
+		done += slice
+	}
+	for _, p := range pairs {
+		b.ReportMetric(float64(p.wall.Nanoseconds())/float64(p.n), p.name+"-ns/op")
+		b.ReportMetric(float64(p.cpu)/float64(p.n), p.name+"-cpu-ns/op")
+	}
+}
+
+// TestRawSocketReadersOutlivePoller stops the poller under parked readers
+// (as its failure would): they are woken onto goroutines and serve on, and
+// readers that go idle later wait on goroutines.
+func TestRawSocketReadersOutlivePoller(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the epoll poller is Linux only")
+	}
+	srv := startRS(t, RawSocketConfig{}, nil, func(r *recorder) { r.onMessage = echo })
+	cs, _ := connectParked(t, srv, 10)
+	waitParked(t, srv, true, 10)
+	srv.mu.Lock()
+	pl := srv.poll
+	srv.mu.Unlock()
+	pl.close()
+	if n := srv.parkedReaders(); n != 0 {
+		t.Fatalf("%d readers still parked in a closed poller", n)
+	}
+	cs = append(cs, rsRawConnect(t, srv.addr, 15))
+	nextPeer(t, srv.accepted)
+	for round := range 2 {
+		for i, c := range cs {
+			c.writeFrame(t, rsFrameMessage, encodeJSON(t, round*100+i))
+		}
+		for i, c := range cs {
+			if got := echoedPublication(t, c.readMessage(t)); got != round*100+i {
+				t.Fatalf("echoed publication %d, want %d", got, round*100+i)
+			}
+		}
+	}
+	if n := srv.parkedReaders(); n != 0 {
+		t.Fatalf("%d readers parked in a closed poller", n)
 	}
 }

@@ -3,10 +3,10 @@
 package transport
 
 import (
-	"errors"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -34,6 +34,7 @@ type rsPoller struct {
 	raw    syscall.RawConn // ep's
 	logger *slog.Logger
 	done   chan struct{} // closed when run returns
+	closed atomic.Bool   // close was called
 
 	mu    sync.Mutex
 	peers map[uint32]*rsPeer // by token
@@ -72,29 +73,57 @@ func newRSPoller(logger *slog.Logger) *rsPoller {
 // arm registers p's socket for one readiness event (EPOLLONESHOT) of
 // arming gen, and reports whether it did. Reader goroutine.
 func (pl *rsPoller) arm(p *rsPeer, gen uint32) bool {
-	pk := &p.park
-	if pk.tok == 0 && !pl.enter(p) {
+	if p.park.tok == 0 && !pl.enter(p) {
 		return false
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT, Fd: int32(pk.tok), Pad: int32(gen)}
-	var err error
-	cerr := pl.raw.Control(func(epfd uintptr) {
-		cerr := p.fr.br.raw.Control(func(fd uintptr) {
-			op := unix.EPOLL_CTL_MOD
-			if !pk.added {
-				op = unix.EPOLL_CTL_ADD
-			}
-			err = unix.EpollCtl(int(epfd), op, int(fd), &ev)
-			if op == unix.EPOLL_CTL_ADD && err == unix.EEXIST {
-				err = unix.EpollCtl(int(epfd), unix.EPOLL_CTL_MOD, int(fd), &ev)
-			}
-			pk.added = pk.added || err == nil
-		})
-		if err == nil {
-			err = cerr // the socket is closed
-		}
-	})
-	return cerr == nil && err == nil
+	a := armPool.Get().(*rsArm)
+	a.p, a.err = p, nil
+	a.ev = unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT, Fd: int32(p.park.tok), Pad: int32(gen)}
+	err := pl.raw.Control(a.outerFn)
+	ok := err == nil && a.err == nil
+	a.p = nil
+	armPool.Put(a)
+	return ok
+}
+
+// rsArm is one arming's epoll_ctl, with its callbacks made once (a
+// closure given to RawConn.Control would be allocated at every park).
+type rsArm struct {
+	p                *rsPeer
+	ev               unix.EpollEvent
+	epfd             int
+	err              error
+	outerFn, innerFn func(uintptr)
+}
+
+var armPool = sync.Pool{New: func() any {
+	a := new(rsArm)
+	a.outerFn, a.innerFn = a.outer, a.inner
+	return a
+}}
+
+// outer runs in the epoll file's Control: its descriptor is open for the
+// call.
+func (a *rsArm) outer(epfd uintptr) {
+	a.epfd = int(epfd)
+	if err := a.p.fr.br.raw.Control(a.innerFn); err != nil && a.err == nil {
+		a.err = err // the socket is closed
+	}
+}
+
+// inner runs in the socket's Control, nested in outer's.
+func (a *rsArm) inner(fd uintptr) {
+	pk := &a.p.park
+	op := unix.EPOLL_CTL_MOD
+	if !pk.added {
+		op = unix.EPOLL_CTL_ADD
+	}
+	err := unix.EpollCtl(a.epfd, op, int(fd), &a.ev)
+	if op == unix.EPOLL_CTL_ADD && err == unix.EEXIST {
+		err = unix.EpollCtl(a.epfd, unix.EPOLL_CTL_MOD, int(fd), &a.ev)
+	}
+	pk.added = pk.added || err == nil
+	a.err = err
 }
 
 // enter gives p its token.
@@ -128,39 +157,38 @@ func (pl *rsPoller) forget(p *rsPeer) {
 	pl.mu.Unlock()
 }
 
+// known is the number of peers the poller knows (tests).
+func (pl *rsPoller) known() int {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return len(pl.peers)
+}
+
 // run waits for events and wakes their readers until the epoll file is
 // closed (or fails); then every reader it knows is woken for good, so none
 // stays parked without a poller.
 func (pl *rsPoller) run() {
 	defer close(pl.done)
-	evs := make([]unix.EpollEvent, rsPollBatch)
+	w := &rsPollWait{evs: make([]unix.EpollEvent, rsPollBatch)}
+	waitFn := w.wait
 	type wake struct {
 		p   *rsPeer
 		gen uint32
 	}
 	var wakes []wake
 	for {
-		var n int
-		var werr error
-		err := pl.raw.Read(func(epfd uintptr) bool {
-			for {
-				n, werr = unix.EpollWait(int(epfd), evs, 0)
-				if werr != unix.EINTR {
-					return werr != nil || n > 0
-				}
-			}
-		})
+		err := pl.raw.Read(waitFn)
 		if err == nil {
-			err = werr
+			err = w.err
 		}
 		if err != nil {
-			if !errors.Is(err, os.ErrClosed) {
+			if !pl.closed.Load() {
 				pl.logger.Error("transport: rawsocket epoll poller failed; idle connections keep a goroutine from now on", "err", err)
 			}
 			break
 		}
 		pl.mu.Lock()
-		for _, ev := range evs[:n] {
+		for _, ev := range w.evs[:w.n] {
 			if p := pl.peers[uint32(ev.Fd)]; p != nil {
 				wakes = append(wakes, wake{p, uint32(ev.Pad)})
 			}
@@ -182,9 +210,28 @@ func (pl *rsPoller) run() {
 	}
 }
 
+// rsPollWait is the poller goroutine's epoll_wait, as a RawConn.Read
+// callback: it takes the ready events without waiting, and has the
+// netpoller wait when there are none.
+type rsPollWait struct {
+	evs []unix.EpollEvent
+	n   int
+	err error
+}
+
+func (w *rsPollWait) wait(epfd uintptr) bool {
+	for {
+		w.n, w.err = unix.EpollWait(int(epfd), w.evs, 0)
+		if w.err != unix.EINTR {
+			return w.err != nil || w.n > 0
+		}
+	}
+}
+
 // close stops the poller and waits for its goroutine; readers still parked
 // are woken for good (on goroutines). Idempotent.
 func (pl *rsPoller) close() {
+	pl.closed.Store(true)
 	_ = pl.ep.Close()
 	<-pl.done
 }
