@@ -107,11 +107,18 @@
 //
 // # Per-connection model
 //
-// Each connection has one reader goroutine (gws ReadLoop for WebSocket;
-// the goroutine of RawSocketServer.ServeConn for RawSocket). It calls
-// Acceptor.Accept first, then Handler.Message / Handler.Malformed in
-// arrival order, and Handler.Closed exactly once, last. Decoding happens
-// on that goroutine; WebSocket text and binary frames are both accepted
+// Each connection has one reader (gws ReadLoop for WebSocket; for RawSocket
+// the goroutine of RawSocketServer.ServeConn, or with Serve or the Mux a
+// reader that runs only while there is input). It calls Acceptor.Accept
+// first, then Handler.Message / Handler.Malformed in arrival order, and
+// Handler.Closed exactly once, last, never two at once. A RawSocket reader
+// served by Serve or the Mux that has read all the socket had parks: on
+// Linux, for a plain TCP or Unix socket, in an epoll instance the server
+// owns (one goroutine per server), holding no goroutine and no read buffer
+// until input, a keepalive tick or a close wakes it on a fresh goroutine;
+// elsewhere, and for TLS (whose buffered decrypted bytes epoll cannot see),
+// on a fresh goroutine of the smallest stack. Decoding happens on the
+// reader's goroutine; WebSocket text and binary frames are both accepted
 // whatever the serializer (the serializer decides whether the bytes make
 // sense). RawSocket frames that fit the read buffer are decoded in place.
 //
@@ -122,9 +129,9 @@
 // non-empty, encodes each message with the peer's serializer into a
 // pooled buffer, writes it, and exits after the queue has stayed empty for
 // about a millisecond. An idle connection therefore holds no writer
-// goroutine: measured ~9 KiB per idle server-side connection for either
-// transport, mostly the 2 KiB read buffer and the reader goroutine's
-// stack. Pings and pong replies go through the same writer, so this
+// goroutine (and an idle RawSocket connection on Linux no reader goroutine
+// either: the idle bench phase measures about 4 KB of RSS per joined
+// RawSocket session, router session state included). Pings and pong replies go through the same writer, so this
 // package's socket writes happen on one goroutine at a time under a write
 // deadline (WriteTimeout), which bounds a time without progress rather
 // than a write: every chunk the socket takes pushes it out again (on

@@ -329,6 +329,7 @@ func (q *peerCore) leaveOpenLocked() {
 	q.congested.Store(false)
 	q.releaseLocked()
 	q.gate.stop()
+	q.wakeParkedReader(true) // to see the socket close, which a poller does not report
 }
 
 // waitReader holds the reader while the gate is held; when it waited and

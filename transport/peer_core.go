@@ -373,6 +373,7 @@ func (q *peerCore) tick() {
 		return
 	}
 	q.stale.Store(true)
+	q.wakeParkedReader(false) // a parked reader waits in no read: no deadline could end it
 	q.pingDue = true
 	start := q.startWriterLocked()
 	q.timer.Reset(q.cfg.pingInterval)

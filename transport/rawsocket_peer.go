@@ -42,6 +42,7 @@ type rsPeer struct {
 	// the smallest stack; onEnd runs last, on whichever goroutine sees the
 	// connection end.
 	onEnd func()
+	park  rsPark // parking in the server's poller (rawsocket_park.go)
 
 	out *[]byte           // writer only: frames batched this round; nil between rounds
 	hdr [rsHeaderLen]byte // writer only: header of a direct write
@@ -84,18 +85,25 @@ func (p *rsPeer) run() {
 var errParked = errors.New("transport: rawsocket reader parked")
 
 // read reads frames until the connection ends, then ends the peer.
-// Parking, a reader that has nothing buffered starts a fresh goroutine to
-// wait for the next bytes and returns: a goroutine's stack grows with its
+// Parking, a reader that has nothing buffered returns: it waits for the
+// next bytes in the server's poller, without a goroutine (parkInPoller,
+// Linux), or else on a fresh goroutine: a goroutine's stack grows with its
 // work (decoding, delivering) and never shrinks below 4 KB while it waits
-// in a read, whereas a new one waits in 2 KB. It costs one goroutine start
-// each time the connection goes quiet, and no syscall.
+// in a read, whereas a new one waits in 2 KB. Either costs one goroutine
+// start each time the connection goes quiet; the poller adds one
+// epoll_ctl.
 func (p *rsPeer) read() {
 	err := p.readFrames()
-	if err == errParked { // nothing buffered, nothing taken from the inbound budget
-		go p.waitAndRead()
+	p.fr.release() // a parked reader holds nothing of the inbound budget
+	if err == errParked {
+		if !p.parkInPoller() {
+			go p.waitAndRead()
+		}
 		return
 	}
-	p.fr.release()
+	if p.park.poll != nil {
+		p.park.poll.forget(p)
+	}
 	// The cause first, then the socket: a writer failing on the closed
 	// socket in between must not become the cause (it did: a keepalive
 	// timeout was reported as "use of closed network connection").

@@ -29,6 +29,10 @@ type RawSocketServer struct {
 	wg        sync.WaitGroup // ServeConn calls and writer goroutines
 
 	limits *connLimiter // MaxConnections, MaxConnectionsPerAddress
+
+	poll      *rsPoller // idle readers without a goroutine (Linux); made on first use, under mu
+	pollTried bool      // newRSPoller was called (it may have returned nil)
+	pollIdle  bool      // rsPollIdle when the server was made
 }
 
 // NewRawSocketServer validates cfg and returns a server that hands each new
@@ -49,6 +53,7 @@ func NewRawSocketServer(cfg RawSocketConfig, a Acceptor) (*RawSocketServer, erro
 		shaking:   make(map[net.Conn]struct{}),
 		peers:     make(map[*rsPeer]struct{}),
 		limits:    newConnLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerAddress),
+		pollIdle:  rsPollIdle,
 	}
 	s.pc = newPeerConfig(rsMaxLen(s.lenExp), cfg.OutboundQueueMax, cfg.PingInterval,
 		cfg.PongTimeout, cfg.WriteTimeout, cfg.Logger, cfg.Stats).withBudgets(cfg.OutboundQueueBytes, cfg.OutboundBudget, cfg.StallTimeout).withEventStall(cfg.EventStallTimeout).withInbound(cfg.InboundBudget)
@@ -121,7 +126,8 @@ func (s *RawSocketServer) ServeConn(c net.Conn) {
 // Close stops every Serve (closing its listener), fails connections still
 // in the handshake, closes every live peer (flush bounded by WriteTimeout,
 // then half-close; Handler.Closed gets ErrServerClosed) and waits for all
-// their goroutines, including ServeConn calls. Idempotent.
+// their goroutines, including ServeConn calls and the poller of idle
+// connections. Idempotent.
 func (s *RawSocketServer) Close() {
 	s.mu.Lock()
 	s.closed = true
@@ -138,6 +144,12 @@ func (s *RawSocketServer) Close() {
 	s.mu.Unlock()
 	for _, p := range peers {
 		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
+	}
+	s.mu.Lock()
+	pl := s.poll
+	s.mu.Unlock()
+	if pl != nil { // no reader parks any more: each is closing
+		pl.close()
 	}
 	s.wg.Wait()
 }
@@ -175,8 +187,27 @@ func (s *RawSocketServer) serve(nc net.Conn, first []byte, park bool) (handedOff
 		slot.release()
 		s.wg.Done()
 	}
+	p.park.poll = s.idlePoller()
 	p.run()
 	return true
+}
+
+// idlePoller returns the server's poller for parked readers, made on first
+// use; nil when there is none (not Linux, epoll refused, or the server is
+// closed).
+func (s *RawSocketServer) idlePoller() *rsPoller {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	if !s.pollTried {
+		s.pollTried = true
+		if s.pollIdle {
+			s.poll = newRSPoller(s.cfg.Logger)
+		}
+	}
+	return s.poll
 }
 
 // handshake reads the client's 4 octets and answers them, all within
