@@ -109,30 +109,3 @@ func (e *executor) runSome() {
 		f()
 	}
 }
-
-// TryClaim implements scheduler.ExecutorClaimer: an idle executor becomes
-// the caller's to run until Release, holding a Backend slot as a drainer
-// does; tasks posted meanwhile queue.
-func (e *executor) TryClaim() bool {
-	if e.b.closed.Load() {
-		return false
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.running || !e.b.inflight.Acquire() {
-		return false
-	}
-	e.running = true
-	return true
-}
-
-// Release implements scheduler.ExecutorClaimer: the tasks posted during
-// the claim get a drainer goroutine, which inherits the claim's slot;
-// with none, the executor is idle again.
-func (e *executor) Release() {
-	if e.take() {
-		go e.drain()
-		return
-	}
-	e.b.inflight.Release()
-}
