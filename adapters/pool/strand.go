@@ -136,3 +136,31 @@ func (s *strand) runSome(limit int) (ran int) {
 	}
 	return ran
 }
+
+// TryClaim implements scheduler.ExecutorClaimer: an idle strand becomes
+// the caller's to run until Release, holding a Pool slot as a scheduled
+// strand does; tasks posted meanwhile queue. The caller's goroutine is
+// not one of the pool's: a claim adds none.
+func (s *strand) TryClaim() bool {
+	if s.p.closed.Load() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scheduled || !s.p.inflight.Acquire() {
+		return false
+	}
+	s.scheduled = true
+	return true
+}
+
+// Release implements scheduler.ExecutorClaimer: a strand given tasks
+// during the claim goes to the ready lane for a worker, which inherits
+// the claim's slot; with none, the strand is idle again.
+func (s *strand) Release() {
+	if s.more() {
+		s.p.strands.push(s, 0)
+		return
+	}
+	s.p.inflight.Release()
+}

@@ -147,12 +147,12 @@ func benchRouterMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	wsLn, err := net.Listen("tcp", f.addr)
+	wsLn, err := listenTCP(f.addr) // as the router's listeners
 	if err != nil {
 		return err
 	}
 	host, _, _ := net.SplitHostPort(wsLn.Addr().String())
-	rsLn, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	rsLn, err := listenTCP(net.JoinHostPort(host, "0"))
 	if err != nil {
 		return err
 	}

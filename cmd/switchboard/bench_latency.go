@@ -22,7 +22,10 @@ import (
 // at once and the measurement alternates between them in short slices:
 // the echo floor, then each backend's in-process and remote call, in a
 // rotating order, for latencyRounds rounds. Every target thus sees the
-// same mix of quiet and busy moments.
+// same mix of quiet and busy moments. The CPU a target's process used
+// during its slices, per call, is its CPU figure: the other routers are
+// idle meanwhile, so backends and builds are compared on CPU side by side
+// too.
 
 // latencyPhase is the name of the interleaved phase; it runs once for all
 // backends, before the per-backend phases.
@@ -35,7 +38,9 @@ const latencyRounds = 20
 type latencyTarget struct {
 	run, key string // router run ("" for the echo floor), "inproc" or "remote"
 	op       func() error
+	pid      int // the process serving it: its CPU during the target's slices is the target's
 	samples  []time.Duration
+	cpu      time.Duration // the serving process's CPU during the measured slices
 }
 
 // runLatency measures the latency phase and stores its figures: the
@@ -46,7 +51,7 @@ func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benc
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	as := goroutine.New(goroutine.Config{Logger: log})
 	defer as.Close()
-	targets := []*latencyTarget{{key: "echo", op: func() error { return echo.conns[0].roundTrip(ctx, echo.op, echo.frame) }}}
+	targets := []*latencyTarget{{key: "echo", pid: echo.ch.pid(), op: func() error { return echo.conns[0].roundTrip(ctx, echo.op, echo.frame) }}}
 	var sessions []*client.Session
 	var routers []*child
 	defer func() { // the sessions leave, then the routers stop
@@ -76,12 +81,18 @@ func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benc
 	for round := range latencyRounds + 1 {
 		for i := range targets {
 			t := targets[(i+round)%len(targets)]
+			meter := startCPU(t.pid)
 			samples, err := timedOps(ctx, slice, t.op)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", t.run, t.key, err)
+			}
+			used, err := meter.used()
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", t.run, t.key, err)
 			}
 			if round > 0 {
 				t.samples = append(t.samples, samples...)
+				t.cpu += used
 			}
 		}
 	}
@@ -108,7 +119,7 @@ func (e *loadEnv) latencyTargets() ([]*latencyTarget, []*client.Session, error) 
 		key  string
 		proc wamp.URI
 	}{{"inproc", procEcho}, {"remote", procRemoteEcho}} {
-		out = append(out, &latencyTarget{run: e.name, key: k.key, op: func() error { return e.call(caller, k.proc) }})
+		out = append(out, &latencyTarget{run: e.name, key: k.key, pid: e.router.pid(), op: func() error { return e.call(caller, k.proc) }})
 	}
 	return out, ss, nil
 }
@@ -118,18 +129,25 @@ func (e *loadEnv) latencyTargets() ([]*latencyTarget, []*client.Session, error) 
 func storeLatency(res *benchResults, echo *latencyTarget, targets []*latencyTarget) {
 	echoM := metrics{}
 	echoM["echo.lat.p50_us"], echoM["echo.lat.p99_us"] = percentiles(echo.samples)
+	echoM["echo.lat.cpu_us"] = echo.cpuPerOp()
 	for _, t := range targets {
 		if res.Backends[t.run] == nil {
 			res.Backends[t.run] = metrics{}
 		}
 		m := res.Backends[t.run]
 		m["lat."+t.key+".p50_us"], m["lat."+t.key+".p99_us"] = percentiles(t.samples)
+		m["lat."+t.key+".cpu_us"] = t.cpuPerOp()
 		m["lat."+t.key+".calls"] = float64(len(t.samples))
 		if res.EchoRuns[t.run] == nil {
 			res.EchoRuns[t.run] = metrics{}
 		}
 		maps.Copy(res.EchoRuns[t.run], echoM)
 	}
+}
+
+// cpuPerOp is the serving process's CPU per measured operation, in µs.
+func (t *latencyTarget) cpuPerOp() float64 {
+	return float64(t.cpu) / float64(time.Microsecond) / float64(max(1, len(t.samples)))
 }
 
 // timedOps runs op back to back for d (at least once) and returns each
@@ -154,5 +172,6 @@ func latencyRows(add func(key, label, unit, echo string)) {
 	for _, k := range []struct{ key, name string }{{"inproc", "in-process Go procedure"}, {"remote", "remote callee"}} {
 		add("lat."+k.key+".p50_us", "interleaved: RPC "+k.name+", 1 caller: p50", "µs", "echo.lat.p50_us")
 		add("lat."+k.key+".p99_us", "interleaved: RPC "+k.name+", 1 caller: p99", "µs", "echo.lat.p99_us")
+		add("lat."+k.key+".cpu_us", "interleaved: RPC "+k.name+", 1 caller: router CPU/call", "µs", "echo.lat.cpu_us")
 	}
 }

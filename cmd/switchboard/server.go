@@ -230,7 +230,7 @@ func (l *listener) run(serve func() error) {
 // from an earlier run is removed first.
 func bind(lc ListenerConfig) (net.Listener, error) {
 	if lc.Unix == "" {
-		ln, err := net.Listen("tcp", lc.Address)
+		ln, err := listenTCP(lc.Address)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", lc.Address, err)
 		}
@@ -244,6 +244,16 @@ func bind(lc ListenerConfig) (net.Listener, error) {
 		return nil, fmt.Errorf("listen unix %s: %w", lc.Unix, err)
 	}
 	return ln, nil
+}
+
+// listenTCP listens on addr without TCP keepalive on the connections it
+// accepts: both transports ping their peers (every 30 s, the transports'
+// default, which the router keeps) and close the silent ones, so the
+// kernel's probes would find nothing more, and enabling them costs four
+// system calls per connection.
+func listenTCP(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(context.Background(), "tcp", addr)
 }
 
 // URLs lists the listeners' URLs, as clients dial them.

@@ -93,10 +93,10 @@ func (r *Realm) logClosed(sid wamp.ID, what, reason, message string, abnormal bo
 	if abnormal {
 		level = slog.LevelInfo
 	}
-	l := r.sessionLog(sid)
-	if !l.Enabled(context.Background(), level) {
-		return
+	if !r.log.Enabled(context.Background(), level) {
+		return // a session's logger costs a dozen allocations
 	}
+	l := r.sessionLog(sid)
 	attrs := []any{"reason", reason}
 	if message != "" {
 		attrs = append(attrs, "message", message)

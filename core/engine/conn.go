@@ -157,7 +157,7 @@ func (c *conn) Message(m wamp.Message) {
 	}
 	c.sid = c.srv.IDs.NextID()
 	c.realm.Store(realm)
-	realm.post(&inbound{kind: inHello, sid: c.sid, msg: hello, from: c})
+	realm.postHere(&inbound{kind: inHello, sid: c.sid, msg: hello, from: c})
 }
 
 // refuse answers a connection that cannot get a session with ABORT and
@@ -194,7 +194,7 @@ func (c *conn) Closed(cause error) {
 		c.timer.Stop()
 		return
 	}
-	r.post(&inbound{kind: inDetach, sid: c.sid, err: cause})
+	r.postHere(&inbound{kind: inDetach, sid: c.sid, err: cause})
 }
 
 // toRealm hands a message to the realm. Once the messages not yet routed
@@ -211,7 +211,7 @@ func (c *conn) toRealm(r *Realm, m wamp.Message) {
 	}
 	ev := inboundPool.Get().(*inbound)
 	*ev = inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w}
-	r.post(ev)
+	r.postHere(ev)
 }
 
 // weigh is a message's share of the in-flight bound: its estimated size,

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/router"
@@ -36,9 +38,13 @@ type Handshake struct {
 	c     *conn
 	hello *wamp.Hello
 
-	// ctx is cancelled when the handshake ends, either way.
+	// mu guards what is made on first use: most handshakes (anonymous,
+	// no session-open hook) need neither a context nor a channel.
+	mu sync.Mutex
+	// ctx is cancelled when the handshake ends, either way (over).
 	ctx    context.Context
 	cancel context.CancelFunc
+	over   bool
 	// answers carries the router's answer to the outstanding Challenge
 	// (capacity 1: at most one is outstanding).
 	answers chan challengeAnswer
@@ -81,19 +87,59 @@ func (h *Handshake) Hello() *wamp.Hello { return h.hello }
 func (h *Handshake) Transport() transport.Info { return h.c.peer.Info() }
 
 // Context is cancelled when the handshake ends, either way.
-func (h *Handshake) Context() context.Context { return h.ctx }
+func (h *Handshake) Context() context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ctx == nil {
+		if h.over {
+			h.ctx = endedContext
+		} else {
+			h.ctx, h.cancel = context.WithCancel(h.c.srv.Admit)
+		}
+	}
+	return h.ctx
+}
+
+// endedContext is the Context of a handshake that ended before anyone
+// asked for one.
+var endedContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// end cancels the handshake's context, now or as soon as it is made.
+func (h *Handshake) end() {
+	h.mu.Lock()
+	h.over = true
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.mu.Unlock()
+}
+
+// answerChan returns the channel of Challenge's answers, made on first use.
+func (h *Handshake) answerChan() chan challengeAnswer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.answers == nil {
+		h.answers = make(chan challengeAnswer, 1)
+	}
+	return h.answers
+}
 
 // Challenge sends CHALLENGE {method, extra} and waits for the client's
 // AUTHENTICATE. It returns ctx's error, ErrChallengePending while another
 // CHALLENGE is outstanding, or ErrHandshakeEnded when the handshake ends
 // first. An answer to a Challenge that gave up on its ctx is dropped.
 func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dict) (*wamp.Authenticate, error) {
+	answers, hctx := h.answerChan(), h.Context()
 	select {
-	case <-h.answers:
+	case <-answers:
 	default:
 	}
 	r := h.realm
-	if h.ctx.Err() != nil || !r.ex.Post(func() {
+	if hctx.Err() != nil || !r.ex.Post(func() {
 		h.method = method
 		r.Do(func(now time.Time, rr *router.Realm, fx *router.Effects) {
 			rr.AuthChallenge(now, h.sid, method, extra, fx)
@@ -108,10 +154,10 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 	var err error
 	scheduler.WaitOutside(r.as, ctx, func() {
 		select {
-		case a = <-h.answers:
+		case a = <-answers:
 		case <-ctx.Done():
 			err = ctx.Err()
-		case <-h.ctx.Done():
+		case <-hctx.Done():
 			err = ErrHandshakeEnded
 		}
 	})
@@ -129,9 +175,7 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 // hello starts the handshake of a connection whose HELLO chose this realm.
 // Executor-only.
 func (r *Realm) hello(sid wamp.ID, c *conn, hello *wamp.Hello) {
-	ctx, cancel := context.WithCancel(c.srv.Admit)
-	r.hs[sid] = &Handshake{realm: r, sid: sid, c: c, hello: hello, ctx: ctx, cancel: cancel,
-		answers: make(chan challengeAnswer, 1)}
+	r.hs[sid] = &Handshake{realm: r, sid: sid, c: c, hello: hello}
 	r.outlets[sid] = c.peer
 	cfg := router.HelloConfig{
 		Deadline:     c.start.Add(c.srv.HandshakeTimeout),
@@ -172,7 +216,7 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 		})
 	case router.HandshakeAnswer:
 		select { // at most one Challenge is outstanding; a stale answer is dropped
-		case h.answers <- challengeAnswer{msg: op.Answer, refusal: op.Refusal}:
+		case h.answerChan() <- challengeAnswer{msg: op.Answer, refusal: op.Refusal}:
 		default:
 		}
 	case router.HandshakeOpen:
@@ -188,12 +232,12 @@ func (r *Realm) handshakeStep(op router.HandshakeOp) {
 	case router.HandshakeWelcome:
 		h.c.handshakeDone()
 		delete(r.hs, h.sid)
-		h.cancel()
+		h.end()
 	case router.HandshakeEnd:
 		h.c.handshakeDone()
-		h.cancel()
+		h.end()
 		r.countEnd(h, op.Reason)
-		if op.Reason != "" {
+		if op.Reason != "" && r.log.Enabled(context.Background(), slog.LevelDebug) {
 			r.sessionLog(h.sid).Debug("handshake ended", "reason", string(op.Reason))
 		}
 		if h.opening {

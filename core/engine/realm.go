@@ -258,8 +258,25 @@ func (r *Realm) HandleLocal(sid wamp.ID, m wamp.Message) {
 
 // post queues an inbound event, waiting while the realm's mailbox is full.
 // Called on connection goroutines.
-func (r *Realm) post(ev *inbound) {
-	if err := r.in.Put(context.Background(), ev); err != nil {
+func (r *Realm) post(ev *inbound) { r.dropped(ev, r.in.Put(context.Background(), ev)) }
+
+// postHere is post for a connection's reader, which holds nothing the
+// realm needs: on a backend whose executors it may claim
+// (scheduler.ExecutorClaimer), an idle realm handles the event on the
+// reader's goroutine instead of waking one of its own.
+func (r *Realm) postHere(ev *inbound) {
+	r.dropped(ev, scheduler.PutInline(r.in, context.Background(), ev))
+}
+
+// RunOrPost runs f on the realm's executor: on the calling goroutine when
+// the executor is idle and the backend allows it
+// (scheduler.RunOrPost), else posted. For a task about to end (a
+// procedure's handler, done) whose outcome the realm takes in.
+func (r *Realm) RunOrPost(f func()) bool { return scheduler.RunOrPost(r.ex, f) }
+
+// dropped logs an event the realm's mailbox refused.
+func (r *Realm) dropped(ev *inbound, err error) {
+	if err != nil {
 		peer := ""
 		if ev.from != nil {
 			peer = ev.from.peer.Info().PeerAddr

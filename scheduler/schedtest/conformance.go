@@ -84,6 +84,7 @@ func cases() []testCase {
 	all = append(all, closeCases()...)
 	all = append(all, mailboxCases()...)
 	all = append(all, panicCases()...)
+	all = append(all, claimCases()...)
 	return all
 }
 

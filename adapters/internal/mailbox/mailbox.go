@@ -126,6 +126,50 @@ func (m *Mailbox) Put(ctx context.Context, v any) error {
 	}
 }
 
+// PutInline implements scheduler.InlineMailbox: when the mailbox has no
+// delivery pending and its executor is an idle scheduler.ExecutorClaimer,
+// the caller claims the executor and delivers v, and up to a batch of the
+// values put meanwhile, itself; otherwise it is Put.
+func (m *Mailbox) PutInline(ctx context.Context, v any) error {
+	c, ok := m.ex.(scheduler.ExecutorClaimer)
+	if !ok {
+		return m.Put(ctx, v)
+	}
+	m.mu.Lock()
+	idle := !m.scheduled && !m.closed && !m.host.closed()
+	m.mu.Unlock()
+	if !idle || !c.TryClaim() {
+		return m.Put(ctx, v)
+	}
+	claimed := true
+	defer func() {
+		if claimed {
+			c.Release()
+		}
+	}()
+	m.mu.Lock()
+	if m.closed || m.host.closed() {
+		m.mu.Unlock()
+		return scheduler.ErrClosed
+	}
+	if m.scheduled { // another producer came between: v queues behind
+		if m.ring.Len() < m.capacity {
+			err := m.pushLocked(v) // its delivery runs after the claim
+			m.mu.Unlock()
+			return err
+		}
+		m.mu.Unlock()
+		claimed = false
+		c.Release() // a wait for room must not hold the executor
+		return m.Put(ctx, v)
+	}
+	m.scheduled = true // Puts from now on queue behind v
+	m.ring.Push(v, minRing, m.capacity)
+	m.mu.Unlock()
+	m.drain() // the claim makes this the executor's task
+	return nil
+}
+
 // TryPut enqueues v without waiting: scheduler.ErrFull when the mailbox
 // holds capacity undelivered values, scheduler.ErrClosed after Close of the
 // mailbox or the backend. Safe from any goroutine.
