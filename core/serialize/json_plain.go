@@ -4,10 +4,10 @@ import "encoding/binary"
 
 // Word-at-a-time scanning of JSON string text. Most string text is plain
 // ASCII that both directions copy as it is; testing words of eight bytes
-// for the few that need work keeps a long string's cost near a copy
-// (measured with callgrind on a routed call carrying a 4 KiB string
-// argument: decode and encode of its four messages went from about 60 to
-// a few instructions per byte).
+// for the few that need work keeps a long string's cost near a copy.
+// Measured with callgrind (BenchmarkRoutedCallCodec, a 4 KiB string
+// argument): the argument's share of decoding and encoding the four
+// messages of a routed call went from 58 to 16 instructions per byte.
 
 // Byte masks of the SWAR tests below: one in every byte, 0x80 in every
 // byte.
