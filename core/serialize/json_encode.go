@@ -260,14 +260,6 @@ func (e *jsonEncoder) float(f float64, bits int) {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafeASCII marks the ASCII bytes a JSON string holds unescaped.
-var jsonSafeASCII = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendJSONString appends s as a quoted JSON string: '"' and '\\' and
 // control characters are escaped (\b \f \n \r \t, else \u00XX), as are
 // U+2028 and U+2029 (for JavaScript peers); each byte of invalid UTF-8
@@ -276,12 +268,11 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i += jsonPlainLenString(s[i:]); i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if jsonSafeASCII[c] {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			b = appendEscapedASCII(b, c)
 			i++

@@ -13,19 +13,17 @@ func (d *jsonDecoder) str() (string, error) {
 	d.i++
 	start := d.i
 	b := d.b
-	for i := start; i < len(b); i++ {
-		c := b[i]
-		if c == '"' {
-			d.i = i + 1
-			return string(b[start:i]), nil
-		}
-		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-			d.i = i
-			return d.slowStr(start)
-		}
+	i := start + jsonPlainLen(b[start:])
+	if i == len(b) {
+		d.i = i
+		return "", d.syntaxErr("unterminated string")
 	}
-	d.i = len(b)
-	return "", d.syntaxErr("unterminated string")
+	if b[i] == '"' {
+		d.i = i + 1
+		return string(b[start:i]), nil
+	}
+	d.i = i
+	return d.slowStr(start)
 }
 
 // slowStr continues a string from d.i whose text began at start, handling
@@ -48,8 +46,9 @@ func (d *jsonDecoder) slowStr(start int) (string, error) {
 		case c < 0x20:
 			return "", d.syntaxErr("control character in string")
 		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			d.i++
+			n := 1 + jsonPlainLen(b[d.i+1:])
+			buf = append(buf, b[d.i:d.i+n]...)
+			d.i += n
 		default:
 			r, size := utf8.DecodeRune(b[d.i:])
 			if r == utf8.RuneError && size == 1 {
