@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"net"
 	"testing"
 	"time"
 )
@@ -24,19 +25,20 @@ func TestSlowConsumer(t *testing.T) {
 	tests := []struct {
 		name         string
 		writeTimeout time.Duration
-		clientReads  bool // the stalled client resumes reading after the overflow
+		eventStall   time.Duration // how long a stuck write may take no bytes once closed
+		clientReads  bool          // the stalled client resumes reading after the overflow
 	}{
 		// The in-flight write completes once the client reads, so the 1008
 		// close frame reaches it.
-		{"close frame delivered", time.Minute, true},
+		{"close frame delivered", time.Minute, time.Minute, true},
 		// The client never reads: the close frame is written if the socket
 		// buffers have room, else the in-flight write times out; either way
 		// the cause is ErrSlowConsumer.
-		{"client never reads", 100 * time.Millisecond, false},
+		{"client never reads", 100 * time.Millisecond, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startServer(t, WebSocketConfig{OutboundQueueMax: 16, WriteTimeout: tc.writeTimeout},
+			srv := startServer(t, WebSocketConfig{OutboundQueueMax: 16, WriteTimeout: tc.writeTimeout, EventStallTimeout: tc.eventStall},
 				func(r *recorder) { r.onMessage = echo })
 			other, or := dialClient(t, srv.url, WebSocketClientConfig{})
 			nextPeer(t, srv.accepted)
@@ -69,6 +71,40 @@ func TestSlowConsumer(t *testing.T) {
 				t.Fatalf("Closed(%v), want ErrSlowConsumer", err)
 			}
 		})
+	}
+}
+
+// A slow consumer whose writer is stuck in a write the peer never takes
+// is not kept until WriteTimeout (here far longer than waitFor): once
+// its socket has taken no bytes for EventStallTimeout (100 ms) the socket
+// is closed, which ends the write, and Closed reports ErrSlowConsumer.
+func TestSlowConsumerStuckWriteEnded(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{WriteTimeout: time.Hour}, nil)
+	raw := rawDial(t, srv.addr, "wamp.2.json") // never reads
+	sr := nextPeer(t, srv.accepted)
+	// Small socket buffers on both ends: the writer's first 64 KiB batch
+	// does not fit, so it is stuck in that write when the queue overflows.
+	nc := sr.peer.(*wsPeer).nc
+	if wc, ok := nc.(*wsConn); ok {
+		nc = wc.Conn
+	}
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		t.Fatalf("server connection is a %T, want *net.TCPConn", nc)
+	}
+	must(t, tc.SetWriteBuffer(4096))
+	must(t, raw.Conn.(*net.TCPConn).SetReadBuffer(4096))
+	ev := bigEvent(1, 8<<10)
+	for i := 0; sr.peer.Send(ev); i++ {
+		if i > 100_000 {
+			t.Fatal("Send never reported a full queue")
+		}
+	}
+	if err := sr.waitClosed(t); !errors.Is(err, ErrSlowConsumer) {
+		t.Fatalf("Closed(%v), want ErrSlowConsumer", err)
+	}
+	if got := srv.stats.WriteTimeouts.Load(); got != 0 {
+		t.Errorf("WriteTimeouts = %d, want 0", got)
 	}
 }
 
