@@ -207,6 +207,10 @@ func (c *wsConn) writeFrames(b []byte) error {
 	if c.closeSent {
 		return errWSClosing
 	}
+	if c.progress != nil {
+		_, err := writeCounting(c.Conn, b, c.progress)
+		return err
+	}
 	_, err := c.Conn.Write(b)
 	return err
 }

@@ -132,3 +132,25 @@ func TestWriteTimeoutClosesStalledPeer(t *testing.T) {
 		t.Errorf("SlowConsumers = %d", got)
 	}
 }
+
+// The stall watch's measure of progress counts the frames a WebSocket
+// writer batches into one write (small messages, no compression), not only
+// those gws writes: otherwise a reading subscriber of small events looked
+// stalled to it, let its publisher go after EventStallTimeout and never
+// held it again, and a reading receiver that held its senders was closed
+// as "nothing written" after StallTimeout.
+func TestWebSocketBatchesCountProgress(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{}, nil)
+	_, cr := dialClient(t, srv.url, WebSocketClientConfig{})
+	sr := nextPeer(t, srv.accepted)
+	const n = 10
+	for i := range n {
+		sr.peer.Send(event(i)) // small: batched, not written by gws
+	}
+	for range n {
+		cr.nextMsg(t)
+	}
+	if got := sr.peer.(*wsPeer).wroteBytes.Load(); got < n*10 {
+		t.Fatalf("progress counted %d bytes after %d events were read", got, n)
+	}
+}
