@@ -132,7 +132,7 @@ func (a *Authenticator) method(name string) method {
 func (a *Authenticator) guarded(ctx context.Context, req *core.AuthRequest, name string, m method) (*core.Identity, error) {
 	addr := addressKey(req.Transport.PeerAddr)
 	if a.throttle != nil {
-		release, err := a.throttle.wait(ctx, addr, a.now)
+		release, err := a.throttle.wait(ctx, addr, a.now, req.Delay)
 		if err != nil {
 			if errors.Is(err, errThrottled) {
 				a.log.Info("authentication refused: throttled after failures from this address", "method", name, "authid", short(req.AuthID), "peer", req.Transport.PeerAddr)

@@ -142,11 +142,14 @@ func NewSCRAMUser(password, role string, p authcrypto.SCRAMParams) (SCRAMUser, e
 // Forget after its last failure, and at most MaxAddresses are remembered
 // (the oldest is dropped first).
 //
-// The wait holds the goroutine that runs the authenticator: on the pool
-// backend that is one of its N workers. Refuse avoids that: an attempt
-// that arrives while its address owes a wait is refused at once instead
-// (authentication_denied, its credentials not checked), so nothing waits
-// and a guesser still gets no more than one checked attempt per penalty.
+// The wait is core.AuthRequest.Delay: it holds none of a bounded
+// backend's places (a pool worker, an event loop's offload helper), so
+// many throttled addresses cannot stall other sessions. It still keeps
+// the handshake, and its connection, open until it ends. Refuse avoids
+// that too: an attempt that arrives while its address owes a wait is
+// refused at once instead (authentication_denied, its credentials not
+// checked), so nothing waits and a guesser still gets no more than one
+// checked attempt per penalty.
 type Throttle struct {
 	Disabled bool
 	Refuse   bool

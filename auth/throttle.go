@@ -18,9 +18,11 @@ type throttle struct {
 	cfg   Throttle
 	mu    sync.Mutex
 	addrs map[string]*failures
-	// sleep waits d or until ctx ends (a test replaces it).
-	sleep func(ctx context.Context, d time.Duration) error
 }
+
+// sleeper waits d or until ctx ends: core.AuthRequest.Delay, which holds
+// no bounded backend's place while it waits (a test passes its own).
+type sleeper func(ctx context.Context, d time.Duration) error
 
 type failures struct {
 	n       int
@@ -29,18 +31,7 @@ type failures struct {
 }
 
 func newThrottle(cfg Throttle) *throttle {
-	return &throttle{cfg: cfg, addrs: make(map[string]*failures), sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return &throttle{cfg: cfg, addrs: make(map[string]*failures)}
 }
 
 // penalty is the wait owed after n failures, the last one at last.
@@ -52,11 +43,11 @@ func (t *throttle) penalty(f *failures, now time.Time) time.Duration {
 	return d - now.Sub(f.last)
 }
 
-// wait waits out addr's penalty, honouring ctx. It returns errThrottled at
-// once when another attempt from addr is waiting or running after a wait,
-// or when Refuse is set and a wait is owed; release ends this attempt's
-// turn.
-func (t *throttle) wait(ctx context.Context, addr string, now func() time.Time) (release func(), err error) {
+// wait waits out addr's penalty with sleep, honouring ctx. It returns
+// errThrottled at once when another attempt from addr is waiting or
+// running after a wait, or when Refuse is set and a wait is owed; release
+// ends this attempt's turn.
+func (t *throttle) wait(ctx context.Context, addr string, now func() time.Time, sleep sleeper) (release func(), err error) {
 	t.mu.Lock()
 	f := t.addrs[addr]
 	at := now()
@@ -81,7 +72,7 @@ func (t *throttle) wait(ctx context.Context, addr string, now func() time.Time) 
 		t.mu.Unlock()
 	}
 	if d > 0 {
-		if err := t.sleep(ctx, d); err != nil {
+		if err := sleep(ctx, d); err != nil {
 			release()
 			return nil, err
 		}

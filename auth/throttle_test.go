@@ -20,10 +20,9 @@ func TestThrottleBackoff(t *testing.T) {
 	clock := func() time.Time { return now }
 	th := newThrottle(Throttle{MaxAddresses: 2}.withDefaults())
 	fs := &fakeSleep{}
-	th.sleep = fs.sleep
 	attempt := func(addr string, fail bool) {
 		t.Helper()
-		release, err := th.wait(context.Background(), addr, clock)
+		release, err := th.wait(context.Background(), addr, clock, fs.sleep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +88,7 @@ func TestThrottleOneWaiterPerAddress(t *testing.T) {
 	now := time.Now()
 	th.failed("10.0.0.1", now)
 	entered := make(chan struct{})
-	th.sleep = func(ctx context.Context, _ time.Duration) error {
+	sleep := func(ctx context.Context, _ time.Duration) error {
 		close(entered)
 		<-ctx.Done()
 		return ctx.Err()
@@ -97,7 +96,7 @@ func TestThrottleOneWaiterPerAddress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := th.wait(ctx, "10.0.0.1", time.Now)
+		_, err := th.wait(ctx, "10.0.0.1", time.Now, sleep)
 		done <- err
 	}()
 	select {
@@ -105,10 +104,10 @@ func TestThrottleOneWaiterPerAddress(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the first attempt never waited")
 	}
-	if _, err := th.wait(context.Background(), "10.0.0.1", time.Now); !errors.Is(err, errThrottled) {
+	if _, err := th.wait(context.Background(), "10.0.0.1", time.Now, sleep); !errors.Is(err, errThrottled) {
 		t.Fatalf("second attempt: %v, want errThrottled", err)
 	}
-	if _, err := th.wait(context.Background(), "10.0.0.2", time.Now); err != nil {
+	if _, err := th.wait(context.Background(), "10.0.0.2", time.Now, sleep); err != nil {
 		t.Fatalf("other address: %v", err)
 	}
 	cancel()
@@ -142,15 +141,15 @@ func TestAddressKey(t *testing.T) {
 func TestThrottleRefuse(t *testing.T) {
 	now := time.Unix(1000, 0)
 	th := newThrottle(Throttle{Refuse: true}.withDefaults())
-	th.sleep = func(context.Context, time.Duration) error {
+	sleep := func(context.Context, time.Duration) error {
 		t.Fatal("a Refuse throttle waited")
 		return nil
 	}
 	th.failed("10.0.0.1", now)
-	if _, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(100 * time.Millisecond) }); !errors.Is(err, errThrottled) {
+	if _, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(100 * time.Millisecond) }, sleep); !errors.Is(err, errThrottled) {
 		t.Fatalf("attempt during the penalty: %v, want errThrottled", err)
 	}
-	release, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(time.Second) })
+	release, err := th.wait(context.Background(), "10.0.0.1", func() time.Time { return now.Add(time.Second) }, sleep)
 	if err != nil {
 		t.Fatalf("attempt after the penalty: %v", err)
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/core/engine"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -99,6 +100,29 @@ func (e *AbortError) Error() string {
 // AUTHENTICATE that no CHALLENGE asked for.
 func (q *AuthRequest) Challenge(ctx context.Context, method string, extra wamp.Dict) (*wamp.Authenticate, error) {
 	return q.hs.Challenge(ctx, method, extra)
+}
+
+// Delay waits d before the authenticator goes on, as a penalty after
+// failed logins does, without holding a place of a backend that bounds
+// blocking work meanwhile (a pool worker, an event loop's offload
+// helper): a flood of delayed logins cannot stall other sessions'
+// authentication or handlers. It returns ctx's error, or
+// ErrHandshakeEnded when the handshake ends first. ctx must be the
+// context the Authenticator was called with, or derived from it. d is
+// measured on the backend's clock; on a request not made by the router
+// (a test's own AuthRequest) Delay is a plain timer.
+func (q *AuthRequest) Delay(ctx context.Context, d time.Duration) error {
+	if q.hs != nil {
+		return q.hs.Delay(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // SetAuthenticator sets the authenticator of every realm that has none of

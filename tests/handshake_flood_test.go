@@ -2,6 +2,9 @@ package tests
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,6 +188,83 @@ func TestChallengeFloodHoldsNoWorker(t *testing.T) {
 			res, err := s.Call(ctx, "com.example.ping", nil, nil, nil)
 			if err != nil || len(res.Args) != 1 || res.Args[0] != "pong" {
 				t.Fatalf("call during the flood: %v %v", res, err)
+			}
+		})
+	}
+}
+
+// Throttled logins from more addresses than the backend has places for
+// blocking work (the pool's 2 workers, the event loop's 2 offload
+// helpers): each address failed once, so its next attempt waits its
+// penalty (auth.Throttle, here far longer than the test), and that wait
+// (core.AuthRequest.Delay) holds none of them, so another client still
+// authenticates, joins and calls a Go procedure (a handler on the same
+// workers). The addresses are given by the authenticator's caller, as the
+// test has only 127.0.0.1.
+func TestThrottledLoginsHoldNoWorker(t *testing.T) {
+	for _, bk := range []backend{
+		{Name: "pool", New: func() scheduler.AsyncSupport { return pool.New(pool.Config{Workers: 2}) }},
+		{Name: "eventloop", New: func() scheduler.AsyncSupport { return eventloop.New(eventloop.Config{OffloadMax: 2}) }},
+	} {
+		t.Run(bk.Name, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent()
+			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+			const flood = 6
+			r := testrouter.Serve(t, bk.New(), core.Config{
+				HandshakeTimeout: 10 * time.Minute, // the waits must not end by themselves
+				Realms:           []core.RealmConfig{{URI: "realm1"}},
+			})
+			cfg := e2eAuthConfig(t)
+			cfg.Throttle = auth.Throttle{Delay: 10 * time.Minute, MaxDelay: 10 * time.Minute}
+			a, err := auth.New(cfg)
+			must(t, err)
+			var delayed atomic.Int64 // second attempts of the flood that reached the authenticator
+			r.Realm.SetAuthenticator(func(ctx context.Context, req *core.AuthRequest) (*core.Identity, error) {
+				if n, ok := strings.CutPrefix(req.AuthID, "mallory-"); ok {
+					req.Transport.PeerAddr = "10.9.0." + n + ":4000" // one address per flooder
+					if req.AuthExtra["attempt"] == "second" {
+						delayed.Add(1)
+					}
+				}
+				return a.Authenticate(ctx, req)
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), guard)
+			defer cancel()
+			_, err = r.Realm.Register(ctx, "com.example.ping", func(context.Context, *core.Invocation) (*core.Result, error) {
+				return &core.Result{Args: wamp.List{"pong"}}, nil
+			}, nil)
+			must(t, err)
+
+			hello := func(i int, attempt string) string {
+				return fmt.Sprintf(`[1,"realm1",{"roles":{"caller":{}},"authmethods":["ticket"],"authid":"mallory-%d","authextra":{"attempt":%q}}]`, i, attempt)
+			}
+			for i := range flood { // one failure per address
+				p := dialWire(t, r.URL, "wamp.2.json")
+				p.send(hello(i, "first"))
+				p.want(int(wamp.CHALLENGE), "ticket")
+				p.send(`[5,"wrong",{}]`)
+				p.want(int(wamp.ABORT), nil, "wamp.error.authentication_denied")
+			}
+			for i := range flood { // the next attempt from each waits its penalty
+				dialWire(t, r.URL, "wamp.2.json").send(hello(i, "second"))
+			}
+			waitUntil(t, "every second attempt in the authenticator", func() bool { return delayed.Load() == flood })
+
+			as := goroutine.New(goroutine.Config{})
+			defer as.Close()
+			ccfg := client.Config{Realm: "realm1", Backend: as, Serializers: []serialize.Serializer{serialize.JSON}}
+			authenticate.Ticket("alice", "alice-ticket").Apply(&ccfg)
+			s, err := client.Dial(ctx, r.URL, ccfg)
+			if err != nil {
+				t.Fatalf("join while %d throttled logins wait: %v", flood, err)
+			}
+			defer s.Leave(ctx, "")
+			res, err := s.Call(ctx, "com.example.ping", nil, nil, nil)
+			if err != nil || len(res.Args) != 1 || res.Args[0] != "pong" {
+				t.Fatalf("call while throttled logins wait: %v %v", res, err)
+			}
+			if n := r.App.Handshakes(); n != flood {
+				t.Errorf("Handshakes() = %d, want the %d throttled ones still waiting", n, flood)
 			}
 		})
 	}

@@ -176,7 +176,10 @@
 // publisher reads again and the subscriber holds nobody until it takes
 // bytes, so a stuck subscriber stalls its publisher, and the publisher's
 // other subscribers, for at most EventStallTimeout; its queue bounds (or
-// WriteTimeout) then close it.
+// WriteTimeout) then close it. A peer closed as a slow consumer whose
+// socket then takes no bytes for EventStallTimeout has its socket closed
+// too, ending a write it would never finish: it does not stay connected,
+// its session joined and its socket buffers full, until WriteTimeout.
 //
 // Byte budgets: every queued message counts its estimated size
 // (wamp.SizeHint, computed once per fan-out message). A peer may hold

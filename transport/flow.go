@@ -220,6 +220,10 @@ func (q *peerCore) watchStallLocked() {
 // consumer after StallTimeout.
 func (q *peerCore) checkStall() {
 	q.mu.Lock()
+	if q.closeWatch {
+		q.checkCloseUnlock()
+		return
+	}
 	if q.state != stateOpen || len(q.holding) == 0 {
 		q.mu.Unlock()
 		return
@@ -251,6 +255,38 @@ func (q *peerCore) checkStall() {
 	// The writer is stuck in a write the peer does not take: no close
 	// frame could reach it. Closing the socket ends that write and the
 	// reader now; the cause stays ErrSlowConsumer.
+	_ = q.nc.Close()
+}
+
+// watchCloseLocked starts watching a peer just closed as a slow consumer:
+// its queue is gone, but its writer may be stuck in a write the peer does
+// not take, and would keep the connection (and its session, and the bytes
+// in its socket buffer) until WriteTimeout. If its socket then takes no
+// bytes for EventStallTimeout, the socket is closed, which ends that write
+// and the reader; a peer that still reads gets its close frame. Called
+// with q.mu held.
+func (q *peerCore) watchCloseLocked() {
+	q.closeWatch = true
+	q.stallMark = q.wroteBytes.Load()
+	if q.stallTimer == nil {
+		q.stallTimer = time.AfterFunc(q.cfg.eventStall, q.checkStall)
+		return
+	}
+	q.stallTimer.Reset(q.cfg.eventStall)
+}
+
+// checkCloseUnlock is checkStall for a peer closed as a slow consumer: it
+// closes the socket unless it took bytes since the last look (the reader
+// stops the watch when it sees the connection end). Called with q.mu
+// held; returns with it released.
+func (q *peerCore) checkCloseUnlock() {
+	if w := q.wroteBytes.Load(); w != q.stallMark {
+		q.stallMark = w
+		q.stallTimer.Reset(q.cfg.eventStall)
+		q.mu.Unlock()
+		return
+	}
+	q.mu.Unlock()
 	_ = q.nc.Close()
 }
 

@@ -115,6 +115,7 @@ type peerCore struct {
 	stallSince   time.Time          // ... and when
 	stallTimer   *time.Timer        // the stall watch, made on first use (flow.go)
 	eventStalled bool               // event holds let go; none taken until progress (flow.go)
+	closeWatch   bool               // closed as a slow consumer: the stall watch ends a stuck write (flow.go)
 	closeCode    uint16
 	closeReason  string
 	cause        error
@@ -168,6 +169,7 @@ func (q *peerCore) slowConsumerUnlock(why string, attrs ...any) {
 	pending, pendingBytes := q.pending, q.pendingBytes
 	q.cfg.stats.SlowConsumers.Add(1)
 	start := q.abortLocked(closePolicyViolation, "slow consumer", ErrSlowConsumer)
+	q.watchCloseLocked()
 	q.mu.Unlock()
 	if start {
 		go q.writeLoop()

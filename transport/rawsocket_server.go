@@ -94,6 +94,7 @@ func (s *RawSocketServer) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
+		limitUnsent(c)
 		if !s.enter() {
 			_ = c.Close()
 			return ErrServerClosed

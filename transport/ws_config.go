@@ -62,7 +62,9 @@ type WebSocketConfig struct {
 	// publisher while its socket takes no bytes (0 =
 	// DefaultEventStallTimeout, at most StallTimeout): then the publisher
 	// reads again, and the subscriber holds none until it takes bytes
-	// (FlowControl.ThrottleEvent).
+	// (FlowControl.ThrottleEvent). It is also how long a peer closed as a
+	// slow consumer may take no bytes before its socket is closed under
+	// the write its writer is stuck in.
 	EventStallTimeout time.Duration
 	// OutboundBudget bounds the bytes queued for all of this server's peers
 	// together; share one between servers to bound a process (nil = one of

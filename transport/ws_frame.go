@@ -341,5 +341,6 @@ func (h wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	limitUnsent(nc)
 	return newWSConn(nc, h.pc, h.addr, false), brw, nil
 }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"net"
 	"testing"
 	"time"
 )
@@ -24,19 +25,20 @@ func TestSlowConsumer(t *testing.T) {
 	tests := []struct {
 		name         string
 		writeTimeout time.Duration
-		clientReads  bool // the stalled client resumes reading after the overflow
+		eventStall   time.Duration // how long a stuck write may take no bytes once closed
+		clientReads  bool          // the stalled client resumes reading after the overflow
 	}{
 		// The in-flight write completes once the client reads, so the 1008
 		// close frame reaches it.
-		{"close frame delivered", time.Minute, true},
+		{"close frame delivered", time.Minute, time.Minute, true},
 		// The client never reads: the close frame is written if the socket
 		// buffers have room, else the in-flight write times out; either way
 		// the cause is ErrSlowConsumer.
-		{"client never reads", 100 * time.Millisecond, false},
+		{"client never reads", 100 * time.Millisecond, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startServer(t, WebSocketConfig{OutboundQueueMax: 16, WriteTimeout: tc.writeTimeout},
+			srv := startServer(t, WebSocketConfig{OutboundQueueMax: 16, WriteTimeout: tc.writeTimeout, EventStallTimeout: tc.eventStall},
 				func(r *recorder) { r.onMessage = echo })
 			other, or := dialClient(t, srv.url, WebSocketClientConfig{})
 			nextPeer(t, srv.accepted)
@@ -72,6 +74,40 @@ func TestSlowConsumer(t *testing.T) {
 	}
 }
 
+// A slow consumer whose writer is stuck in a write the peer never takes
+// is not kept until WriteTimeout (here far longer than waitFor): once
+// its socket has taken no bytes for EventStallTimeout (100 ms) the socket
+// is closed, which ends the write, and Closed reports ErrSlowConsumer.
+func TestSlowConsumerStuckWriteEnded(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{WriteTimeout: time.Hour}, nil)
+	raw := rawDial(t, srv.addr, "wamp.2.json") // never reads
+	sr := nextPeer(t, srv.accepted)
+	// Small socket buffers on both ends: the writer's first 64 KiB batch
+	// does not fit, so it is stuck in that write when the queue overflows.
+	nc := sr.peer.(*wsPeer).nc
+	if wc, ok := nc.(*wsConn); ok {
+		nc = wc.Conn
+	}
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		t.Fatalf("server connection is a %T, want *net.TCPConn", nc)
+	}
+	must(t, tc.SetWriteBuffer(4096))
+	must(t, raw.Conn.(*net.TCPConn).SetReadBuffer(4096))
+	ev := bigEvent(1, 8<<10)
+	for i := 0; sr.peer.Send(ev); i++ {
+		if i > 100_000 {
+			t.Fatal("Send never reported a full queue")
+		}
+	}
+	if err := sr.waitClosed(t); !errors.Is(err, ErrSlowConsumer) {
+		t.Fatalf("Closed(%v), want ErrSlowConsumer", err)
+	}
+	if got := srv.stats.WriteTimeouts.Load(); got != 0 {
+		t.Errorf("WriteTimeouts = %d, want 0", got)
+	}
+}
+
 func TestWriteTimeoutClosesStalledPeer(t *testing.T) {
 	srv := startServer(t, WebSocketConfig{WriteTimeout: 100 * time.Millisecond}, nil)
 	rawDial(t, srv.addr, "wamp.2.json") // never reads
@@ -94,5 +130,27 @@ func TestWriteTimeoutClosesStalledPeer(t *testing.T) {
 	}
 	if got := srv.stats.SlowConsumers.Load(); got != 0 {
 		t.Errorf("SlowConsumers = %d", got)
+	}
+}
+
+// The stall watch's measure of progress counts the frames a WebSocket
+// writer batches into one write (small messages, no compression), not only
+// those gws writes: otherwise a reading subscriber of small events looked
+// stalled to it, let its publisher go after EventStallTimeout and never
+// held it again, and a reading receiver that held its senders was closed
+// as "nothing written" after StallTimeout.
+func TestWebSocketBatchesCountProgress(t *testing.T) {
+	srv := startServer(t, WebSocketConfig{}, nil)
+	_, cr := dialClient(t, srv.url, WebSocketClientConfig{})
+	sr := nextPeer(t, srv.accepted)
+	const n = 10
+	for i := range n {
+		sr.peer.Send(event(i)) // small: batched, not written by gws
+	}
+	for range n {
+		cr.nextMsg(t)
+	}
+	if got := sr.peer.(*wsPeer).wroteBytes.Load(); got < n*10 {
+		t.Fatalf("progress counted %d bytes after %d events were read", got, n)
 	}
 }

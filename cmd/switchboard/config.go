@@ -88,7 +88,9 @@ type Config struct {
 	// (0 = 2.5s, a quarter of the write timeout).
 	StallTimeout time.Duration `yaml:"stall_timeout"`
 	// EventStallTimeout: a congested subscriber whose socket takes nothing
-	// for this long lets go of the publishers it holds (0 = 100ms).
+	// for this long lets go of the publishers it holds, and a peer closed
+	// as a slow consumer whose socket takes nothing for this long has its
+	// socket closed (0 = 100ms).
 	EventStallTimeout time.Duration `yaml:"event_stall_timeout"`
 	// InflightBytesPerSession bounds the estimated bytes of one session's
 	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).

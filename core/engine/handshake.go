@@ -172,6 +172,39 @@ func (h *Handshake) Challenge(ctx context.Context, method string, extra wamp.Dic
 	return nil, ErrHandshakeEnded
 }
 
+// Delay waits d on the backend's clock, as a login-failure penalty does,
+// without holding a bounded backend's place meanwhile (see Challenge).
+// It returns ctx's error, or ErrHandshakeEnded when the handshake ends
+// first; ctx must be the calling task's context or derived from it.
+func (h *Handshake) Delay(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return h.endedErr()
+	}
+	done := make(chan struct{})
+	t := h.realm.as.AfterFunc(d, func() { close(done) })
+	defer t.Stop()
+	var err error
+	scheduler.WaitOutside(h.realm.as, ctx, func() {
+		select {
+		case <-done:
+			err = h.endedErr()
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-h.ctx.Done():
+			err = ErrHandshakeEnded
+		}
+	})
+	return err
+}
+
+// endedErr reports ErrHandshakeEnded once the handshake has ended.
+func (h *Handshake) endedErr() error {
+	if h.ctx.Err() != nil {
+		return ErrHandshakeEnded
+	}
+	return nil
+}
+
 // hello starts the handshake of a connection whose HELLO chose this realm.
 // Executor-only.
 func (r *Realm) hello(sid wamp.ID, c *conn, hello *wamp.Hello) {
