@@ -33,8 +33,7 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 	n := len(b)
 	var m wamp.Message
 	if err == nil {
-		m, err = p.ser.Decode(b)
-		p.cfg.inbound.give(taken)
+		m, err = p.decode(b, taken)
 	}
 	_ = msg.Close()
 	if p.wc != nil {

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // Inflating compressed messages (permessage-deflate, RFC 7692) on server
@@ -17,9 +19,10 @@ import (
 // budget, could become 16 MiB per connection. Instead the frame scanner
 // clears RSV1 on the first frame of each compressed message (ws_scan.go),
 // gws hands the compressed bytes on, and the peer inflates them here: the
-// inflated bytes beyond inboundFree are taken from the inbound budget as
-// the output grows (a message is given back once decoded), and inflating
-// stops at MaxMessageBytes. Only the offending connection is failed: close
+// buffers it allocates beyond inboundFree (about twice the inflated size,
+// as the buffer doubles) are taken from the inbound budget as the output
+// grows and given back once the message is decoded, and inflating stops
+// at MaxMessageBytes. Only the offending connection is failed: close
 // 1009 past MaxMessageBytes, 1013 when the budget has no room, 1002 for
 // bytes that do not inflate; counted in Stats.InflateRefusals (1013 also
 // in InboundBudgetRefusals). The server keeps no compression window
@@ -59,8 +62,8 @@ var (
 	errInflateCorrupt  = &inflateError{Code: closeProtocolError, Reason: "invalid compressed data"}
 )
 
-// inflate decompresses src into a new buffer, taking its size beyond
-// inboundFree from budget as it grows, up to limit bytes. It returns the
+// inflate decompresses src into a new buffer, taking what it allocates
+// beyond inboundFree from budget as it grows, up to limit bytes. It returns the
 // bytes and what it took (to give back once they are decoded); on an
 // error it has given everything back.
 func inflate(src []byte, limit int, budget *InboundBudget) ([]byte, int64, error) {
@@ -78,9 +81,15 @@ func inflate(src []byte, limit int, budget *InboundBudget) ([]byte, int64, error
 				return nil, 0, errInflateTooLarge
 			}
 			// Double, up to one byte past the limit: reading that byte
-			// proves the message too large without inflating more.
+			// proves the message too large without inflating more. Every
+			// buffer but the first inboundFree bytes is counted until the
+			// message is given back, the outgrown ones too (garbage, but
+			// memory until collected): about twice the inflated size.
 			c := min(max(2*cap(out), 4<<10), limit+1)
-			need := int64(max(c, inboundFree) - max(cap(out), inboundFree))
+			need := int64(c)
+			if c <= inboundFree {
+				need = 0
+			}
 			if need > 0 && !budget.take(need) {
 				budget.give(taken)
 				return nil, 0, errInflateBudget
@@ -130,6 +139,13 @@ func (p *wsPeer) payload(b []byte, text bool) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	return b, taken, nil
+}
+
+// decode decodes b and gives back what inflating it took from the inbound
+// budget, even if the serializer panics. Reader goroutine.
+func (p *wsPeer) decode(b []byte, taken int64) (wamp.Message, error) {
+	defer p.cfg.inbound.give(taken)
+	return p.ser.Decode(b)
 }
 
 // refuseInflated fails the connection for a compressed message that could

@@ -23,26 +23,27 @@ func TestWebSocketDeflateBomb(t *testing.T) {
 		budget  bool  // counted as an inbound budget refusal
 		inflate bool  // counted as an inflate refusal
 	}{
-		{"past MaxMessageBytes", func(t *testing.T) []byte { return deflatedFrame(t, bomb(2<<20)) }, 1009, 4 << 20, false, true},
-		{"past the inbound budget", func(t *testing.T) []byte { return deflatedFrame(t, bomb(600<<10)) }, 1013, 512 << 10, true, true},
+		{"past MaxMessageBytes", func(t *testing.T) []byte { return deflatedFrame(t, bomb(5<<20)) }, 1009, 16 << 20, false, true},
+		{"past the inbound budget", func(t *testing.T) []byte { return deflatedFrame(t, bomb(3<<20)) }, 1013, 2 << 20, true, true},
 		{"not deflate", func(t *testing.T) []byte {
 			f := maskedFrame(0x1, []byte{0xff, 0xff, 0xff, 0xff, 0xff})
 			f[0] |= 0x40
 			return f
-		}, 1002, 512 << 10, false, true},
-		{"invalid UTF-8", func(t *testing.T) []byte { return deflatedFrame(t, "[36, 1, 5, {}, [\"\xff\xfe\"]]") }, 1007, 512 << 10, false, false},
+		}, 1002, 2 << 20, false, true},
+		{"invalid UTF-8", func(t *testing.T) []byte { return deflatedFrame(t, "[36, 1, 5, {}, [\"\xff\xfe\"]]") }, 1007, 2 << 20, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			budget := NewInboundBudget(tc.size)
-			srv := startServer(t, WebSocketConfig{Compression: true, MaxMessageBytes: 1 << 20, InboundBudget: budget, PingInterval: -1}, nil)
+			srv := startServer(t, WebSocketConfig{Compression: true, MaxMessageBytes: 4 << 20, InboundBudget: budget, PingInterval: -1}, nil)
 			good, goodBR := pipeUpgrade(t, srv.WebSocketServer, true, nil)
 			sg := nextPeer(t, srv.accepted)
 			bad, badBR := pipeUpgrade(t, srv.WebSocketServer, true, nil)
 			sb := nextPeer(t, srv.accepted)
 			go drainFrames(goodBR)
 
-			// Within both bounds: 300 KiB inflated from a few hundred bytes.
+			// Within both bounds: 300 KiB inflated from a few hundred bytes
+			// (about 1 MiB of buffers as the output doubled).
 			writeAll(t, good, deflatedFrame(t, bomb(300<<10)))
 			if got := publicationOf(t, sg.nextMsg(t)); got != 5 {
 				t.Fatalf("compressed message %d, want 5", got)
