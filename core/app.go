@@ -86,7 +86,9 @@ type Config struct {
 	// InflightBytesPerSession bounds the same messages by their estimated
 	// size (wamp.SizeHint): a connection's reader waits once they reach it,
 	// so the memory one session's unrouted messages hold is at most this
-	// plus one message (MaxMessageBytes). 0 = 1 MiB.
+	// plus one message, whose part past the bound is counted in the
+	// transport's shared inbound budget until routed
+	// (transport.FlowControl.HoldInbound). 0 = 64 KiB.
 	InflightBytesPerSession int
 	// MaxHandshakes bounds the sessions in their handshake (HELLO
 	// received, no WELCOME yet: authenticating, or in the session hooks'
@@ -152,7 +154,7 @@ func (c Config) withDefaults() Config {
 		c.InflightPerSession = 64
 	}
 	if c.InflightBytesPerSession == 0 {
-		c.InflightBytesPerSession = 1 << 20
+		c.InflightBytesPerSession = 64 << 10
 	}
 	if !(c.RateLimit > 0) || math.IsInf(c.RateLimit, 1) {
 		c.RateLimit = 0 // not a positive finite rate (NaN included): no limit

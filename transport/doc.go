@@ -120,7 +120,8 @@
 // on a fresh goroutine of the smallest stack. Decoding happens on the
 // reader's goroutine; WebSocket text and binary frames are both accepted
 // whatever the serializer (the serializer decides whether the bytes make
-// sense). RawSocket frames that fit the read buffer are decoded in place.
+// sense). A WebSocket server with Compression inflates compressed
+// messages itself, against the InboundBudget (ws_inflate.go). RawSocket frames that fit the read buffer are decoded in place.
 //
 // Outbound, both transports share one design (peerCore): Peer.Send
 // appends to a bounded queue (OutboundQueueMax messages, counting those
@@ -186,8 +187,13 @@
 // OutboundQueueBytes (default twice MaxMessageBytes, at least 1 MiB), and
 // the peers of a server together its OutboundBudget (default 1 GiB; share
 // one between servers to bound a process). A peer with nothing queued
-// always gets one message, so the memory outbound queues hold is at most
-// OutboundBudget plus one message per connection.
+// always gets one message, even past its own budget or the exhausted
+// shared one: such messages draw from the budget's overdraft (default 256
+// MiB), shared the same way; past it, the message is still queued but
+// counts in the InboundBudget until written, and its peer reports
+// congestion so that the router holds the sender (Stats.OverdraftHolds).
+// So outbound queues hold at most OutboundBudget plus its overdraft, and
+// messages past it are bounded with the inbound ones.
 //
 // Overflow policy: when Send finds the queue full anyway (OutboundQueueMax
 // messages or OutboundQueueBytes, or the shared budget exhausted while this

@@ -51,6 +51,15 @@ type FlowControl interface {
 	Pause()
 	// Resume undoes one Pause.
 	Resume()
+	// HoldInbound counts n bytes in the InboundBudget of this peer's
+	// server, whether they fit or not, until ReleaseInbound gives them
+	// back: memory that a message read from this peer still holds after
+	// the transport let it go. The engine holds the part of a decoded
+	// message past its session's in-flight bound until it is routed, so
+	// that this part, one message per session, is bounded router-wide.
+	HoldInbound(n int64)
+	// ReleaseInbound gives back n bytes counted by HoldInbound.
+	ReleaseInbound(n int64)
 	// Check encodes m for this peer now and reports whether the writer
 	// would send it: an error wrapping ErrMessageTooLarge or ErrEncode if
 	// not. For a shared.Message the encoding is cached, so the writer does
@@ -309,6 +318,12 @@ func (q *peerCore) Pause() { q.gate.pause() }
 
 // Resume implements FlowControl.
 func (q *peerCore) Resume() { q.gate.resume() }
+
+// HoldInbound implements FlowControl.
+func (q *peerCore) HoldInbound(n int64) { q.cfg.inbound.force(n) }
+
+// ReleaseInbound implements FlowControl.
+func (q *peerCore) ReleaseInbound(n int64) { q.cfg.inbound.give(n) }
 
 // Check implements FlowControl.
 func (q *peerCore) Check(m wamp.Message) error {

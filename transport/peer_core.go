@@ -102,6 +102,8 @@ type peerCore struct {
 	pending      int            // queued + in the writer's current batch
 	pendingBytes int            // their estimated size (budget.go)
 	queuedBytes  int            // of which still queued (not taken by the writer)
+	overdrawn    int            // of pendingBytes, charged to the budget's overdraft (budget.go)
+	heldIn       int            // ... and of those, past it: counted in the inbound budget
 	pingDue      bool
 	pongs        [][]byte           // ping payloads to echo, oldest first
 	pongBytes    int                // their total size
@@ -141,11 +143,11 @@ func (q *peerCore) send(m wamp.Message, inline bool) bool {
 		q.slowConsumerUnlock(why, "queue_max", q.cfg.queueMax, "queue_bytes_max", q.cfg.queueBytes)
 		return false
 	}
+	q.chargeLocked(n) // before pending counts m
 	q.queue = append(q.queue, m)
 	q.pending++
 	q.pendingBytes += n
 	q.queuedBytes += n
-	q.cfg.budget.add(n)
 	q.noteQueuedLocked()
 	if inline && q.takeInlineLocked(n) {
 		q.mu.Unlock()

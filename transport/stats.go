@@ -51,6 +51,15 @@ type Stats struct {
 	// InboundBudgetRefusals counts connections failed because a frame
 	// they sent did not fit in the server's InboundBudget.
 	InboundBudgetRefusals atomic.Int64
+	// OverdraftHolds counts messages queued for a peer with nothing
+	// queued while both the OutboundBudget and its overdraft were
+	// exhausted: each was sent anyway, and held its sender until written.
+	OverdraftHolds atomic.Int64
+	// InflateRefusals counts WebSocket connections failed because a
+	// compressed message (permessage-deflate) inflated past
+	// MaxMessageBytes (close 1009) or past what the InboundBudget had left
+	// (close 1013; also counted in InboundBudgetRefusals).
+	InflateRefusals atomic.Int64
 	// Panics counts panics recovered on a goroutine handling a peer's input
 	// (WebSocket and RawSocket readers and handshakes, the Mux's
 	// dispatch): each is logged with its stack and closes only its

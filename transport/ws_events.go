@@ -9,6 +9,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/switchboard-wamp/switchboard/core/serialize"
+	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
 // wsEvents is the gws.Event of every connection of this package. Its
@@ -28,14 +29,17 @@ func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
 	p := peerOf(c)
 	p.heard()
 	defer p.recoverHandler("Message")
-	b := msg.Bytes()
+	b, taken, err := p.payload(msg.Bytes(), msg.Opcode == gws.OpcodeText)
 	n := len(b)
-	m, err := p.ser.Decode(b)
+	var m wamp.Message
+	if err == nil {
+		m, err = p.decode(b, taken)
+	}
 	_ = msg.Close()
 	if p.wc != nil {
 		p.wc.scan.delivered()
 	}
-	if p.h == nil { // Accept failed; the connection is being closed
+	if p.h == nil || p.stop.Load() { // Accept failed, or the connection is being aborted
 		return
 	}
 	if err != nil {

@@ -18,13 +18,16 @@ type wsPeer struct {
 	peerCore
 
 	// Set before the reader goroutine starts; immutable afterwards.
-	conn     *gws.Conn
-	wc       *wsConn // what gws writes through; batches go through it too
-	opcode   gws.Opcode
-	batch    bool          // frame and batch here (no compression configured)
-	client   bool          // client side: frames are masked
-	onClosed func(*wsPeer) // deregistration hook, may be nil
-	slot     *connSlot     // server side: released after Handler.Closed; may be nil
+	conn   *gws.Conn
+	wc     *wsConn // what gws writes through; batches go through it too
+	opcode gws.Opcode
+	batch  bool // frame and batch here (no compression configured)
+	client bool // client side: frames are masked
+	// checkUTF8: text messages are checked here, not by gws (a server
+	// with Compression configured: gws would see compressed bytes).
+	checkUTF8 bool
+	onClosed  func(*wsPeer) // deregistration hook, may be nil
+	slot      *connSlot     // server side: released after Handler.Closed; may be nil
 
 	out      *[]byte // writer only: frames batched this round; nil between rounds
 	ioFailed bool    // writer only: a batch failed on the socket

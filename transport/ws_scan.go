@@ -20,8 +20,11 @@ import (
 // reads (a header may arrive one byte at a time). gws's bufio reader reads
 // ahead, but it only ever parses the bytes it read, in order, so the
 // scanner sees the same frames gws will parse. permessage-deflate changes
-// payload bytes and sets RSV1, never the header layout, so it changes
-// nothing here.
+// payload bytes and sets RSV1, never the header layout; on a server
+// connection that negotiated it, the scanner clears RSV1 on the first
+// frame of each compressed message and notes the message as compressed,
+// so that gws hands the compressed bytes on and the peer inflates them
+// itself against the inbound budget (ws_inflate.go).
 
 // wsMaxLen63 is the largest payload length RFC 6455 admits.
 const wsMaxLen63 = 1<<63 - 1
@@ -77,12 +80,31 @@ type wsFrameScanner struct {
 	pend    []inboundHold
 	seqScan uint64
 	seqDone uint64
+
+	// inflate: the connection negotiated permessage-deflate and inflates
+	// here (server side); curDeflated: the message being scanned is
+	// compressed.
+	inflate     bool
+	curDeflated bool
 }
 
-// inboundHold is what one message scanned whole holds of the budget.
+// inboundHold is what one message scanned whole holds of the budget, and
+// whether it is compressed.
 type inboundHold struct {
-	seq uint64
-	n   int64
+	seq      uint64
+	n        int64
+	deflated bool
+}
+
+// noteCompressed clears RSV1 ("compressed") in *b0, the first octet of a
+// header, when it starts a compressed data message, and remembers that the
+// message is compressed: gws then hands its bytes on as they are.
+func (s *wsFrameScanner) noteCompressed(b0 *byte) {
+	op := *b0 & 0x0F
+	if s.inflate && *b0&0x40 != 0 && (op == 1 || op == 2) {
+		*b0 &^= 0x40
+		s.curDeflated = true
+	}
 }
 
 // scan follows the frames through b, the next bytes of the stream. It
@@ -103,6 +125,7 @@ func (s *wsFrameScanner) scan(b []byte) (int, *wsFrameError) {
 			continue
 		}
 		if s.pos == 0 && len(b)-i >= wsMaxHeader { // a whole header is here
+			s.noteCompressed(&b[i])
 			s.b0 = b[i]
 			b1 := b[i+1]
 			n, h := uint64(b1&0x7F), 2
@@ -126,7 +149,8 @@ func (s *wsFrameScanner) scan(b []byte) (int, *wsFrameError) {
 		c := b[i]
 		switch {
 		case s.pos == 0: // FIN, RSV and opcode: gws checks them
-			s.b0 = c
+			s.noteCompressed(&b[i])
+			s.b0 = b[i]
 		case s.pos == 1:
 			s.lenEnd = 2
 			switch n := c & 0x7F; n {
@@ -176,10 +200,10 @@ func (s *wsFrameScanner) check() *wsFrameError {
 // reserve takes a data frame larger than inboundFree from the inbound
 // budget, and files what its message took once its last frame is seen.
 func (s *wsFrameScanner) reserve() *wsFrameError {
-	if s.budget == nil || s.b0&0x08 != 0 { // control frames are small
+	if s.b0&0x08 != 0 { // control frames are small
 		return nil
 	}
-	if s.length > inboundFree {
+	if s.budget != nil && s.length > inboundFree {
 		if !s.budget.take(int64(s.length)) {
 			return &wsFrameError{Code: closeTryAgainLater, Reason: "inbound budget exhausted",
 				Length: s.length, Max: int(s.max)}
@@ -187,20 +211,28 @@ func (s *wsFrameScanner) reserve() *wsFrameError {
 		s.cur += int64(s.length)
 	}
 	if s.b0&0x80 != 0 { // FIN: the message is whole
-		if s.cur > 0 {
-			s.pend = append(s.pend, inboundHold{s.seqScan, s.cur})
-			s.cur = 0
+		if s.cur > 0 || s.curDeflated {
+			s.pend = append(s.pend, inboundHold{s.seqScan, s.cur, s.curDeflated})
+			s.cur, s.curDeflated = 0, false
 		}
 		s.seqScan++
 	}
 	return nil
 }
 
+// nextDeflated reports whether the next message to be delivered is
+// compressed (its RSV1 was cleared by noteCompressed).
+func (s *wsFrameScanner) nextDeflated() bool {
+	return len(s.pend) > 0 && s.pend[0].seq == s.seqDone && s.pend[0].deflated
+}
+
 // delivered gives back what the next message to be delivered took from
 // the inbound budget: it has been decoded.
 func (s *wsFrameScanner) delivered() {
 	if len(s.pend) > 0 && s.pend[0].seq == s.seqDone {
-		s.budget.give(s.pend[0].n)
+		if s.budget != nil {
+			s.budget.give(s.pend[0].n)
+		}
 		s.pend = s.pend[1:]
 		if len(s.pend) == 0 {
 			s.pend = nil

@@ -52,8 +52,8 @@ func NewWebSocketServer(cfg WebSocketConfig, a Acceptor) (*WebSocketServer, erro
 	for _, ser := range cfg.Serializers {
 		s.protos = append(s.protos, ser.SubProtocol())
 		s.upgraders = append(s.upgraders, gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
-			ParallelEnabled:     false, // per-connection order is required
-			CheckUtf8Enabled:    true,
+			ParallelEnabled:     false,            // per-connection order is required
+			CheckUtf8Enabled:    !cfg.Compression, // else checked after inflating (ws_inflate.go)
 			ReadMaxPayloadSize:  s.pc.maxMessageBytes,
 			WriteMaxPayloadSize: s.pc.maxMessageBytes,
 			SubProtocols:        []string{ser.SubProtocol()},
@@ -135,6 +135,12 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := peerOf(conn)
 	p.slot = slot
 	p.attach(conn, p.ser, false, s.cfg.Compression)
+	if s.cfg.Compression && p.wc != nil {
+		// The peer inflates what the client compresses (ws_inflate.go);
+		// gws negotiated the extension on the same test.
+		p.checkUTF8 = true
+		p.wc.scan.inflate = strings.Contains(r.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate")
+	}
 	p.info = Info{
 		Transport:  "websocket",
 		Serializer: p.ser.Name(),

@@ -53,10 +53,11 @@ import (
 //	outbound_queue: 1024
 //	outbound_queue_bytes: 0               # 0 = 2 x max_message_bytes
 //	outbound_budget_bytes: 0              # all peers together; 0 = 1 GiB
+//	outbound_overdraft_bytes: 0           # past it, for peers with nothing queued; 0 = 256 MiB, -1 = none
 //	inbound_budget_bytes: 0               # messages being read, all peers; 0 = 1 GiB
 //	stall_timeout: 0s                     # 0 = 2.5s
 //	event_stall_timeout: 0s               # 0 = 100ms
-//	inflight_bytes_per_session: 0         # 0 = 1 MiB
+//	inflight_bytes_per_session: 0         # 0 = 64 KiB
 //	shutdown_timeout: 5s
 //	drain_timeout: 10s
 //	handshake_timeout: 10s
@@ -78,10 +79,17 @@ type Config struct {
 	// the process has queued together (0 = 1 GiB).
 	OutboundQueueBytes  int   `yaml:"outbound_queue_bytes"`
 	OutboundBudgetBytes int64 `yaml:"outbound_budget_bytes"`
+	// OutboundOverdraftBytes is the allowance, shared by every peer, for
+	// the one message a peer with nothing queued gets past its own byte
+	// budget or the exhausted shared one; past it, such a message still
+	// goes, holding its sender until written (0 = 256 MiB, -1 = none).
+	OutboundOverdraftBytes int64 `yaml:"outbound_overdraft_bytes"`
 	// InboundBudgetBytes bounds the inbound messages being read by every
 	// peer of the process together (frames over 4 KiB count their
-	// declared length until decoded); a message beyond it closes its
-	// connection (0 = 1 GiB).
+	// declared length until decoded, compressed messages their inflated
+	// size, and the part of a message past its session's in-flight bound
+	// counts until routed); a message beyond it closes its connection
+	// (0 = 1 GiB).
 	InboundBudgetBytes int64 `yaml:"inbound_budget_bytes"`
 	// StallTimeout: a congested peer that holds its senders and whose
 	// socket takes nothing for this long is closed as a slow consumer
@@ -93,7 +101,7 @@ type Config struct {
 	// socket closed (0 = 100ms).
 	EventStallTimeout time.Duration `yaml:"event_stall_timeout"`
 	// InflightBytesPerSession bounds the estimated bytes of one session's
-	// messages not yet routed; its reader waits beyond it (0 = 1 MiB).
+	// messages not yet routed; its reader waits beyond it (0 = 64 KiB).
 	InflightBytesPerSession int           `yaml:"inflight_bytes_per_session"`
 	ShutdownTimeout         time.Duration `yaml:"shutdown_timeout"`
 	// DrainTimeout bounds how long SIGTERM (or SIGINT) waits for the calls
@@ -413,6 +421,9 @@ func (c Config) problems() []configProblem {
 		if v.n < 0 {
 			add(fmt.Sprintf("%d: want 0 (the default) or more", v.n), v.key)
 		}
+	}
+	if c.OutboundOverdraftBytes < -1 {
+		add(fmt.Sprintf("%d: want 0 (the default), -1 (none) or more", c.OutboundOverdraftBytes), "outbound_overdraft_bytes")
 	}
 	if c.ShutdownTimeout < 0 {
 		add(fmt.Sprintf("%v: want 0 (the default, 5s) or more", c.ShutdownTimeout), "shutdown_timeout")

@@ -36,6 +36,8 @@ func TestConfigCheckErrors(t *testing.T) {
 			[]string{":3: realms[0].max_option_list_len: -1: want 0 (the default, 1024) or more"}},
 		{"negative byte budget", "realms: [{uri: r}]\nlisteners: [{type: websocket, address: ':0'}]\noutbound_queue_bytes: 10\noutbound_budget_bytes: -5\n",
 			[]string{":4: outbound_budget_bytes: -5: want 0 (the default) or more"}},
+		{"overdraft below -1", base + "outbound_overdraft_bytes: -2\n",
+			[]string{":6: outbound_overdraft_bytes: -2: want 0 (the default), -1 (none) or more"}},
 		{"negative connection cap", "realms:\n  - uri: r\nlisteners:\n  - type: both\n    address: ':0'\n    max_connections_per_address: -1\n",
 			[]string{":6: listeners[0].max_connections_per_address: -1: want 0 (unlimited) or more"}},
 		{"unknown backend", "backend: threads\n" + base,

@@ -90,8 +90,12 @@ var (
 		"Estimated bytes waiting in peers' outbound queues, all peers together (what outbound_budget_bytes bounds).", nil, nil)
 	descQueueBudget = prometheus.NewDesc(metricsNamespace+"_outbound_budget_bytes",
 		"The outbound byte budget all peers share (outbound_budget_bytes).", nil, nil)
+	descOverdraft = prometheus.NewDesc(metricsNamespace+"_outbound_overdraft_bytes",
+		"Estimated bytes queued past the outbound budget for peers that had nothing queued (what outbound_overdraft_bytes bounds; beyond it their senders are held).", nil, nil)
+	descOverdraftMax = prometheus.NewDesc(metricsNamespace+"_outbound_overdraft_budget_bytes",
+		"The outbound overdraft all peers share (outbound_overdraft_bytes).", nil, nil)
 	descInBytes = prometheus.NewDesc(metricsNamespace+"_inbound_read_bytes",
-		"Bytes of inbound messages being read, all peers together (what inbound_budget_bytes bounds).", nil, nil)
+		"Bytes of inbound messages being read or inflated, message parts past a session's in-flight bound, and outbound messages held past the overdraft, all peers together (what inbound_budget_bytes bounds).", nil, nil)
 	descInBudget = prometheus.NewDesc(metricsNamespace+"_inbound_budget_bytes",
 		"The inbound byte budget all peers share (inbound_budget_bytes).", nil, nil)
 	descConns = prometheus.NewDesc(metricsNamespace+"_connections",
@@ -99,7 +103,7 @@ var (
 	descSlow = prometheus.NewDesc(metricsNamespace+"_slow_consumer_disconnects_total",
 		"Peers closed as slow consumers: outbound queue over its message or byte bound, the shared budget exhausted, or stalled while holding senders.", nil, nil)
 	descTransport = prometheus.NewDesc(metricsNamespace+"_transport_events_total",
-		"Transport events: accepted, rejected, limit_refusals, closed, malformed_frames, keepalive_timeouts, write_timeouts, protocol_errors, encode_errors, throttled, stall_releases, inbound_budget_refusals, panics.",
+		"Transport events: accepted, rejected, limit_refusals, closed, malformed_frames, keepalive_timeouts, write_timeouts, protocol_errors, encode_errors, throttled, stall_releases, inbound_budget_refusals, overdraft_holds, inflate_refusals, panics.",
 		[]string{"event"}, nil)
 	descAuthFail = prometheus.NewDesc(metricsNamespace+"_auth_failures_total",
 		"Refused authentications, by method.", []string{"method"}, nil)
@@ -124,7 +128,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descMsgIn, descMsgOut, descBytesIn, descBytesOut, descQueue,
-		descQueueMax, descQueueBytes, descQueueBudget, descInBytes, descInBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts, descHSRefused, descRateLimited} {
+		descQueueMax, descQueueBytes, descQueueBudget, descOverdraft, descOverdraftMax, descInBytes, descInBudget, descConns, descSlow, descTransport, descAuthFail, descHSTimeouts, descHSRefused, descRateLimited} {
 		ch <- d
 	}
 	switch c.s.backend.(type) {
@@ -165,6 +169,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descQueueMax, float64(q.Longest))
 	gauge(descQueueBytes, float64(c.s.budget.Used()))
 	gauge(descQueueBudget, float64(c.s.budget.Max()))
+	gauge(descOverdraft, float64(c.s.budget.OverdraftUsed()))
+	gauge(descOverdraftMax, float64(c.s.budget.OverdraftMax()))
 	gauge(descInBytes, float64(c.s.inbound.Used()))
 	gauge(descInBudget, float64(c.s.inbound.Max()))
 	gauge(descConns, float64(q.Peers))
@@ -178,7 +184,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		{"keepalive_timeouts", st.KeepaliveTimeouts.Load()}, {"write_timeouts", st.WriteTimeouts.Load()},
 		{"protocol_errors", st.ProtocolErrors.Load()}, {"encode_errors", st.EncodeErrors.Load()},
 		{"throttled", st.Throttled.Load()}, {"stall_releases", st.StallReleases.Load()},
-		{"inbound_budget_refusals", st.InboundBudgetRefusals.Load()}, {"panics", st.Panics.Load()},
+		{"inbound_budget_refusals", st.InboundBudgetRefusals.Load()}, {"overdraft_holds", st.OverdraftHolds.Load()},
+		{"inflate_refusals", st.InflateRefusals.Load()}, {"panics", st.Panics.Load()},
 	} {
 		counter(descTransport, e.v, e.name)
 	}

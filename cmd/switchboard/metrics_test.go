@@ -123,6 +123,12 @@ func testMetricsScenario(t *testing.T, backend string) {
 	if got := after.get(t, `switchboard_outbound_budget_bytes`); got != 1<<30 {
 		t.Errorf("switchboard_outbound_budget_bytes = %v, want the 1 GiB default", got)
 	}
+	if got := after.get(t, `switchboard_outbound_overdraft_budget_bytes`); got != 256<<20 {
+		t.Errorf("switchboard_outbound_overdraft_budget_bytes = %v, want the 256 MiB default", got)
+	}
+	after.get(t, `switchboard_outbound_overdraft_bytes`)
+	after.get(t, `switchboard_transport_events_total{event="overdraft_holds"}`)
+	after.get(t, `switchboard_transport_events_total{event="inflate_refusals"}`)
 	after.get(t, `switchboard_slow_consumer_disconnects_total`)
 	if v := after.get(t, `switchboard_connections`); v != 2 {
 		t.Errorf("connections = %v, want 2", v)

@@ -98,7 +98,7 @@ func start(c Config, log *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	s := &server{log: log, backend: backend, app: app, obs: obs, cfg: c,
-		budget: transport.NewOutboundBudget(c.OutboundBudgetBytes), inbound: transport.NewInboundBudget(c.InboundBudgetBytes)}
+		budget: transport.NewOutboundBudgetOverdraft(c.OutboundBudgetBytes, c.OutboundOverdraftBytes), inbound: transport.NewInboundBudget(c.InboundBudgetBytes)}
 	for _, r := range c.Realms {
 		if err := s.setAuth(r); err != nil {
 			s.Shutdown(time.Second)

@@ -199,18 +199,29 @@ func (c *conn) Closed(cause error) {
 
 // toRealm hands a message to the realm. Once the messages not yet routed
 // weigh InflightBytesPerSession, the peer's reader is paused (it waits
-// after this message) until the realm catches up. Reader goroutine.
+// after this message) until the realm catches up. The part of the message
+// past that bound (one message per session can cross it) is counted in
+// the shared inbound budget until routed (FlowControl.HoldInbound), so
+// that it is bounded router-wide rather than per session. Reader
+// goroutine.
 func (c *conn) toRealm(r *Realm, m wamp.Message) {
 	c.limitRate()
 	w := c.weigh(m)
+	var held int64
 	if c.fc != nil {
 		limit := int64(c.srv.InflightBytesPerSession)
-		if n := c.inflight.Add(w); n >= limit && n-w < limit {
+		n := c.inflight.Add(w)
+		if n >= limit && n-w < limit {
 			c.fc.Pause()
+		}
+		if held = min(w, n-limit); held > 0 {
+			c.fc.HoldInbound(held)
+		} else {
+			held = 0
 		}
 	}
 	ev := inboundPool.Get().(*inbound)
-	*ev = inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w}
+	*ev = inbound{kind: inMessage, sid: c.sid, msg: m, from: c, weight: w, held: held}
 	r.postHere(ev)
 }
 
@@ -224,12 +235,16 @@ func (c *conn) weigh(m wamp.Message) int64 {
 }
 
 // routed is called by the realm's executor once it routed one of this
-// connection's messages, of weight w.
-func (c *conn) routed(w int64) {
+// connection's messages, of weight w, of which held bytes were counted in
+// the inbound budget.
+func (c *conn) routed(w, held int64) {
 	if c.fc != nil {
 		limit := int64(c.srv.InflightBytesPerSession)
 		if n := c.inflight.Add(-w); n < limit && n+w >= limit {
 			c.fc.Resume()
+		}
+		if held > 0 {
+			c.fc.ReleaseInbound(held)
 		}
 	}
 }

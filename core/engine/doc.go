@@ -32,7 +32,9 @@
 //  2. A connection's events reach its realm's executor in arrival order
 //     (its mailbox); at most Server.InflightPerSession of them, and
 //     Server.InflightBytesPerSession of their estimated size, wait at
-//     once, then the connection's reader pauses.
+//     once, then the connection's reader pauses; the part of the message
+//     that crossed the byte bound counts in the transport's shared inbound
+//     budget until routed (transport.FlowControl.HoldInbound).
 //  3. After every router call, the effects are carried out in order:
 //     messages delivered (a shared one encoded once per serializer), then
 //     sessions closed, then handshake steps; carrying them out may feed the

@@ -99,6 +99,7 @@ type inbound struct {
 	err    error          // inRefused: why; inDetach: the connection's close cause
 	from   *conn          // inMessage: its in-flight count and flow control; inHello: the connection
 	weight int64          // inMessage: its share of the connection's in-flight bound
+	held   int64          // inMessage: of which counted in the inbound budget (conn.toRealm)
 	fn     func()         // inFunc
 	by     transport.Peer // inFunc: the source that caused it (ApplyAs), or nil
 }
@@ -282,6 +283,9 @@ func (r *Realm) dropped(ev *inbound, err error) {
 			peer = ev.from.peer.Info().PeerAddr
 		}
 		r.log.Debug("realm mailbox closed; event dropped with its connection", "session", ev.sid, "peer", peer, "err", err)
+		if ev.kind == inMessage && ev.from != nil {
+			ev.from.routed(ev.weight, ev.held) // what it counted is given back
+		}
 	}
 }
 
@@ -292,13 +296,13 @@ func (r *Realm) receive(v any) {
 	var sender transport.Peer
 	switch ev.kind {
 	case inMessage:
-		sid, msg, c, w := ev.sid, ev.msg, ev.from, ev.weight
+		sid, msg, c, w, held := ev.sid, ev.msg, ev.from, ev.weight, ev.held
 		*ev = inbound{}
 		inboundPool.Put(ev)
 		r.calls.called(now, sid, msg)
 		r.r.Handle(now, sid, msg, &r.fx)
 		if c != nil {
-			c.routed(w)
+			c.routed(w, held)
 			sender = c.peer
 		}
 	case inHello:
