@@ -35,17 +35,8 @@ func newSockWriter(nc net.Conn, progress *atomic.Uint64, dl *writeDeadline) *soc
 	if pc, ok := nc.(*peekedConn); ok {
 		nc = pc.Conn
 	}
-	var sc syscall.Conn
-	switch c := nc.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawSocketOf(nc)
+	if rc == nil {
 		return nil
 	}
 	w := &sockWriter{rc: rc, progress: progress, dl: dl}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"io"
 	"slices"
 	"sync/atomic"
 
@@ -130,4 +131,43 @@ func (q *peerCore) tryInline(m wamp.Message) (tried, rest bool) {
 	}
 	q.cfg.stats.countOut(m, len(b))
 	return true, q.dw.writeDirect(b)
+}
+
+// inlineRest is a wire's unwritten tail of an inline frame, held in its
+// frameBufPool buffer until a writer finishes it.
+type inlineRest struct {
+	rest []byte  // the frame's unwritten tail, in buf
+	buf  *[]byte // from frameBufPool
+}
+
+// try writes the frame f (in out, from frameBufPool) through sw without
+// waiting and keeps what the socket did not take; it reports whether
+// there is such a rest.
+func (r *inlineRest) try(sw *sockWriter, f []byte, out *[]byte) bool {
+	n := sw.writeNow(f)
+	if n == len(f) {
+		*out = f[:0]
+		frameBufPool.Put(out)
+		return false
+	}
+	r.rest, r.buf = f[n:], out
+	return true
+}
+
+// pending reports whether a rest waits to be written.
+func (r *inlineRest) pending() bool { return r.buf != nil }
+
+// finish writes the rest, if any, to w, blocking under the write deadline
+// dl and counting progress; the wire's writer (or its write lock) holds r.
+func (r *inlineRest) finish(w io.Writer, progress *atomic.Uint64, dl *writeDeadline) error {
+	out := r.buf
+	if out == nil {
+		return nil
+	}
+	rest := r.rest
+	r.rest, r.buf = nil, nil
+	_, err := writeCounting(w, rest, progress, dl)
+	*out = (*out)[:0]
+	frameBufPool.Put(out)
+	return err
 }

@@ -48,8 +48,7 @@ type rsPeer struct {
 	hdr [rsHeaderLen]byte // writer only: header of a direct write
 
 	// What an inline write left (the writer role's holder only).
-	rest    []byte  // the frame's unwritten tail, in restBuf
-	restBuf *[]byte // from frameBufPool
+	inlineRest // an inline frame's unwritten tail
 }
 
 var _ Peer = (*rsPeer)(nil)
@@ -265,27 +264,10 @@ func (p *rsPeer) writeDirect(b []byte) bool {
 	out := frameBufPool.Get().(*[]byte)
 	f := append(appendRawSocketHeader((*out)[:0], rsFrameMessage, len(b)), b...)
 	*out = f
-	n := p.sw.writeNow(f)
-	if n == len(f) {
-		*out = f[:0]
-		frameBufPool.Put(out)
-		return false
-	}
-	p.rest, p.restBuf = f[n:], out
-	return true
+	return p.try(p.sw, f, out)
 }
 
-func (p *rsPeer) finishRest() error {
-	rest, out := p.rest, p.restBuf
-	p.rest, p.restBuf = nil, nil
-	if out == nil {
-		return nil
-	}
-	_, err := writeCounting(p.nc, rest, &p.wroteBytes, &p.wdl)
-	*out = (*out)[:0]
-	frameBufPool.Put(out)
-	return err
-}
+func (p *rsPeer) finishRest() error { return p.finish(p.nc, &p.wroteBytes, &p.wdl) }
 
 // writeClose ends the connection. RawSocket has no close frame: an orderly
 // close half-closes (TCP FIN, TLS close_notify), so everything written is

@@ -47,12 +47,11 @@ type wsConn struct {
 	progress *atomic.Uint64
 	deadline *writeDeadline
 	// sw writes the plain socket (inline writes, peer_direct.go), nil when
-	// it is not one; set before framing starts. rest is the unwritten
-	// tail of an inline frame, in restBuf: every later write writes it
+	// it is not one; set before framing starts. inlineRest is the
+	// unwritten tail of an inline frame: every later write writes it
 	// first, so no frame (gws's included) lands inside it.
-	sw      *sockWriter
-	rest    []byte
-	restBuf *[]byte
+	sw *sockWriter
+	inlineRest
 }
 
 // wsReadMode is what wsConn.Read is looking at.
@@ -235,7 +234,7 @@ func (c *wsConn) beginDirect() bool {
 	if !c.mu.TryLock() {
 		return false
 	}
-	if c.closeSent || c.rest != nil {
+	if c.closeSent || c.pending() {
 		c.mu.Unlock()
 		return false
 	}
@@ -247,16 +246,7 @@ func (c *wsConn) endDirect() { c.mu.Unlock() }
 // writeDirect writes the frames f (in out, from frameBufPool) without
 // waiting, and keeps what the socket did not take; it reports whether
 // there is such a rest. Between beginDirect and endDirect.
-func (c *wsConn) writeDirect(f []byte, out *[]byte) bool {
-	n := c.sw.writeNow(f)
-	if n == len(f) {
-		*out = f[:0]
-		frameBufPool.Put(out)
-		return false
-	}
-	c.rest, c.restBuf = f[n:], out
-	return true
-}
+func (c *wsConn) writeDirect(f []byte, out *[]byte) bool { return c.try(c.sw, f, out) }
 
 // finishRest writes what an inline write left, if anything. Writer
 // goroutine.
@@ -269,16 +259,7 @@ func (c *wsConn) finishRest() error {
 // writeRestLocked writes the rest of an inline frame, blocking under the
 // write deadline. Called with c.mu held.
 func (c *wsConn) writeRestLocked() error {
-	out := c.restBuf
-	if out == nil {
-		return nil
-	}
-	rest := c.rest
-	c.rest, c.restBuf = nil, nil
-	_, err := writeCounting(c.Conn, rest, c.progress, c.deadline)
-	*out = (*out)[:0]
-	frameBufPool.Put(out)
-	return err
+	return c.finish(c.Conn, c.progress, c.deadline)
 }
 
 // appendWSFrame appends a final, uncompressed frame with opcode op and
