@@ -340,14 +340,18 @@ func (q *peerCore) markClosed(classified func() error) error {
 }
 
 // startKeepalive sets the first read deadline and arms the ping tick.
-// Reader goroutine, before the first read.
+// Reader goroutine, before the first read. Under q.mu and only while open:
+// the peer is accepted before this runs, so a Close may already have set
+// the orderly close's short read deadline (writeClose), which must not be
+// replaced by the keepalive's (a silent peer then held the close for
+// PingInterval+PongTimeout).
 func (q *peerCore) startKeepalive() {
 	if !q.cfg.keepalive() {
 		return
 	}
-	_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
 	q.mu.Lock()
 	if q.state == stateOpen {
+		_ = q.nc.SetReadDeadline(time.Now().Add(q.cfg.pingInterval + q.cfg.pongTimeout))
 		q.timer = time.AfterFunc(q.cfg.pingInterval, q.tick)
 	}
 	q.mu.Unlock()
