@@ -138,8 +138,12 @@ func TestStalledReceiverHoldingSenderIsClosed(t *testing.T) {
 // bounds and StallTimeout still apply), and holds it for no EVENT again
 // until it takes bytes; a hold for anything else still holds.
 func TestStalledSubscriberLetsPublisherGo(t *testing.T) {
+	// EventStallTimeout is long enough that the hold is seen before it
+	// passes even on a starved machine (at 20 ms the test's goroutine
+	// sometimes looked only after the subscriber's socket had been still
+	// that long, and found the publisher already let go).
 	srv := startRS(t, RawSocketConfig{OutboundQueueMax: 64, PingInterval: -1, WriteTimeout: time.Hour,
-		StallTimeout: time.Hour, EventStallTimeout: 20 * time.Millisecond}, nil, nil)
+		StallTimeout: time.Hour, EventStallTimeout: time.Second}, nil, nil)
 	rsRawConnect(t, srv.addr, 15) // never reads
 	recv := nextPeer(t, srv.accepted)
 	sender, _ := dialRS(t, srv, RawSocketClientConfig{PingInterval: -1})
