@@ -95,8 +95,21 @@ func startBudgetRouterPing(t *testing.T, b backend, ping time.Duration) (string,
 	url := startWSRouter(t, b, transport.WebSocketConfig{
 		Serializers: []serialize.Serializer{serialize.JSON}, Stats: stats, MaxMessageBytes: 1 << 20,
 		OutboundBudget: budget, StallTimeout: 3 * time.Second, EventStallTimeout: time.Second, PingInterval: ping,
+		PongTimeout: pongTimeout(ping),
 	})
 	return url, stats, budget
+}
+
+// pongTimeout is how long past a ping the test routers wait for the
+// answer: 3 s, so that a peer that reads is never evicted because the
+// machine starved its reader (the caller of TestStalledCalleeFailsItsCalls
+// was, once, with the default of one PingInterval, 200 ms); 0 keeps the
+// transport's default when pings are off or at their default.
+func pongTimeout(ping time.Duration) time.Duration {
+	if ping <= 0 {
+		return 0
+	}
+	return 3 * time.Second
 }
 
 // A callee that stops reading (and so stops answering pings) never makes
