@@ -109,20 +109,9 @@ func (q *AuthRequest) Challenge(ctx context.Context, method string, extra wamp.D
 // authentication or handlers. It returns ctx's error, or
 // ErrHandshakeEnded when the handshake ends first. ctx must be the
 // context the Authenticator was called with, or derived from it. d is
-// measured on the backend's clock; on a request not made by the router
-// (a test's own AuthRequest) Delay is a plain timer.
+// measured on the backend's clock.
 func (q *AuthRequest) Delay(ctx context.Context, d time.Duration) error {
-	if q.hs != nil {
-		return q.hs.Delay(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return q.hs.Delay(ctx, d)
 }
 
 // SetAuthenticator sets the authenticator of every realm that has none of
