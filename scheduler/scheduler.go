@@ -149,14 +149,14 @@ func WaitOutside(as AsyncSupport, ctx context.Context, f func()) {
 }
 
 // ExecutorClaimer is implemented by executors that the calling goroutine
-// may run itself while they are idle (the pool's strands): a message
-// handed from a transport reader to an idle executor is then handled on
-// the reader's goroutine, with no worker woken. The event loop's
-// executors do not implement it (their tasks run on the loop), nor do the
-// goroutine backend's: there the work would grow the stack of each
-// handler's fresh goroutine instead of a drainer's, and side by side it
-// saved no CPU (interleaved bench, median of 3 runs: 1.23× the CPU of an
-// in-process call).
+// may run itself while they are idle: a message handed from a transport
+// reader to an idle executor is then handled on the reader's goroutine,
+// with no other goroutine woken. The pool's strands implement it, and the
+// event loop's executors (a claim there is a claim of the whole loop, which
+// must be idle). The goroutine backend's do not: there the work would grow
+// the stack of each handler's fresh goroutine instead of a drainer's, and
+// side by side it saved no CPU (interleaved bench, median of 3 runs: 1.23×
+// the CPU of an in-process call).
 type ExecutorClaimer interface {
 	// TryClaim makes the caller the executor's runner when the executor
 	// is open and has no task queued or running, and reports whether it

@@ -9,9 +9,9 @@ import (
 var _ scheduler.Loop = (*Loop)(nil)
 
 // OnLoop reports whether the caller is the goroutine running the loop's
-// tasks, where waiting for other loop work would deadlock. It is cheap when
-// no task is running, and costs about a microsecond otherwise. Safe from any
-// goroutine.
+// tasks (the loop goroutine, or a claimer during its claim), where waiting
+// for other loop work would deadlock. It costs a few nanoseconds. Safe from
+// any goroutine.
 func (l *Loop) OnLoop() bool {
 	if l.cur.Load() == nil {
 		return false // no task is running, so the caller is not inside one

@@ -1,4 +1,4 @@
-// Package eventloop is the event-loop scheduling backend: one goroutine runs
+// Package eventloop is the event-loop scheduling backend: one loop runs
 // everything. Every executor's tasks, every Spawn task (user handlers), every
 // timer callback and every mailbox delivery run on the loop, one at a time,
 // with no handoff between goroutines.
@@ -16,6 +16,12 @@
 //   - Executors are logical: Post appends the task to the run queue tagged
 //     with its executor, so FIFO per executor and "never two at once" hold
 //     trivially. An executor costs a small struct and no goroutine.
+//   - Claims (claim.go): the loop's executors are scheduler.ExecutorClaimer.
+//     A goroutine with work for an idle loop (a transport reader with a
+//     message for its realm) runs it itself, and the work it causes, as the
+//     loop, instead of waking the loop goroutine: one goroutine, not two,
+//     per inbound message. "One at a time" holds across both: a mutex (turn)
+//     is held by whoever runs the loop's work.
 //   - Timers are a min-heap; the loop sleeps until the earliest deadline or
 //     a wake-up, and fires due timers in deadline order.
 //   - Spawn runs f on the loop, with a real context cancelled by the

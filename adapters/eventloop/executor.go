@@ -13,9 +13,18 @@ type executor struct {
 // NewExecutor returns a serial executor on the loop. name identifies it in
 // panic and stall reports. An executor costs one small struct and no
 // goroutine. After Close it returns an executor whose Post reports false.
+// On a Loop made by New the executor is also a scheduler.ExecutorClaimer
+// (claim.go).
 func (l *Loop) NewExecutor(name string) scheduler.Executor {
-	return &executor{l: l, site: site{kind: "executor", name: name}}
+	e := executor{l: l, site: site{kind: "executor", name: name}}
+	if l.manual {
+		return &e
+	}
+	return &claimable{e}
 }
+
+// siteName is the executor's name, for the mailboxes it serves.
+func (e *executor) siteName() string { return e.site.name }
 
 // Post appends f to the loop's run queue. It never blocks and returns false
 // once Close has begun; a task accepted (true) always runs, even if Close

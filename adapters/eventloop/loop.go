@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/petermattis/goid"
+
 	"github.com/switchboard-wamp/switchboard/adapters/internal/ctxlist"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/mailbox"
 	"github.com/switchboard-wamp/switchboard/adapters/internal/panics"
@@ -79,9 +81,21 @@ type Loop struct {
 	due     []*timer
 	sleeper *time.Timer
 
-	// goid is the id of the goroutine running tasks: the loop goroutine, or
-	// in manual mode the goroutine inside RunUntilIdle/Advance (0 outside).
+	// goid is the id of the goroutine holding turn: the loop goroutine, a
+	// claimer during its claim (claim.go), or in manual mode the goroutine
+	// inside RunUntilIdle/Advance (0 while no one runs the loop's work).
 	goid atomic.Int64
+	// turn is held by whoever runs the loop's tasks: the loop goroutine
+	// while it is awake, or a claimer (claim.go). The batch being run, the
+	// due timers and the claim's bookkeeping belong to its holder.
+	turn sync.Mutex
+	// claimed (guarded by mu): a claimer holds turn. Tasks pushed meanwhile
+	// do not wake the loop goroutine; the claimer runs them or wakes it.
+	claimed bool
+	// timerMoved (guarded by mu): a timer armed during a claim became the
+	// earliest, so the loop goroutine must re-aim its sleep.
+	timerMoved bool
+	claims     atomic.Int64 // claims won, for Claims
 	// gen counts task starts and cur is the site of the running task (nil
 	// while idle); the stall watchdog samples both.
 	gen     atomic.Uint64
@@ -126,7 +140,7 @@ func New(cfg Config) *Loop {
 	l := newLoop(cfg, false)
 	l.sleeper = time.NewTimer(time.Hour)
 	l.sleeper.Stop()
-	go l.run()
+	go l.run(false)
 	if l.threshold > 0 {
 		go l.watchdog()
 	} else {
@@ -168,12 +182,20 @@ func (l *Loop) push(t task) bool {
 		l.mu.Unlock()
 		return false
 	}
-	first := l.tasks.Push(t) == 1
+	first := l.queueLocked(t)
 	l.mu.Unlock()
 	if first {
 		l.signal()
 	}
 	return true
+}
+
+// queueLocked appends t to the run queue, l.mu held, and reports whether
+// the loop goroutine must be woken for it: t is the first task queued, and
+// no claimer is running the loop's work (it runs t, or wakes the loop when
+// it ends: claim.go).
+func (l *Loop) queueLocked(t task) bool {
+	return l.tasks.Push(t) == 1 && !l.claimed
 }
 
 // signal wakes the loop if it sleeps. The channel carries no data, only
@@ -196,8 +218,11 @@ func (l *Loop) take() bool {
 	return l.tasks.Take(queueRetain)
 }
 
-// run is the loop goroutine.
-func (l *Loop) run() {
+// run is the loop goroutine. It holds turn while it runs work and lets go
+// of it before it sleeps, so that a claimer may run the loop's work on its
+// own goroutine meanwhile. After a runtime.Goexit it is restarted holding
+// turn (held).
+func (l *Loop) run(held bool) {
 	finished := false
 	defer func() {
 		if finished {
@@ -206,16 +231,25 @@ func (l *Loop) run() {
 		}
 		// A task called runtime.Goexit (t.FailNow in a handler, say). The
 		// loop must survive it: a new loop goroutine takes over the rest of
-		// the batch.
+		// the batch, and turn with it.
 		l.log.Error("eventloop: task called runtime.Goexit; loop continues on a new goroutine")
-		go l.run()
+		go l.run(true)
 	}()
-	l.goid.Store(goid())
+	me := goid.Get()
 	for {
+		if !held {
+			l.turn.Lock()
+		}
+		held = true
+		l.goid.Store(me)
 		l.runBatch()
 		if l.take() || l.fireDue(0) {
 			continue
 		}
+		l.cur.Store(nil)
+		l.goid.Store(0)
+		held = false
+		l.turn.Unlock()
 		if l.sleep() {
 			finished = true
 			return
@@ -227,13 +261,12 @@ func (l *Loop) run() {
 // when the loop should exit: Close has begun, the queue is empty and no
 // offloaded work can still queue a resume.
 func (l *Loop) sleep() (exit bool) {
-	l.cur.Store(nil)
 	l.mu.Lock()
 	if l.tasks.Queued() > 0 {
 		l.mu.Unlock()
 		return false
 	}
-	if l.closed && l.offloads == 0 {
+	if l.closed && l.offloads == 0 && !l.claimed {
 		l.mu.Unlock()
 		return true
 	}

@@ -25,8 +25,8 @@ func (l *Loop) NewMailbox(ex scheduler.Executor, capacity int, recv func(any)) s
 		panic("eventloop: NewMailbox with nil executor or recv")
 	}
 	var name string // for panic logs, when ex is one of ours
-	if e, ok := ex.(*executor); ok {
-		name = e.site.name
+	if e, ok := ex.(interface{ siteName() string }); ok {
+		name = e.siteName()
 	}
 	return l.mailboxes.New(ex, capacity, recv, name)
 }

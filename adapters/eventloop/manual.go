@@ -2,6 +2,8 @@ package eventloop
 
 import (
 	"time"
+
+	"github.com/petermattis/goid"
 )
 
 // NewManual returns a Loop in manual mode, for deterministic tests: no
@@ -77,7 +79,7 @@ func (l *Loop) enter(what string) {
 	}
 	l.driving = true
 	l.mu.Unlock()
-	l.goid.Store(goid())
+	l.goid.Store(goid.Get())
 }
 
 // leave ends a drive; the first drive that ends closed and idle marks the

@@ -1,6 +1,6 @@
 package eventloop
 
-import "runtime"
+import "github.com/petermattis/goid"
 
 // runBatch runs the rest of the batch, surviving panics: runSome stops at
 // a panic and the loop resumes after the panicking task.
@@ -40,27 +40,12 @@ func (l *Loop) recoverTask() {
 	}
 }
 
-// goid returns the id of the calling goroutine, parsed from the header of
-// its stack trace ("goroutine 123 [running]:"). It costs about a
-// microsecond, so it is used only off the hot paths: Close, and Put on a
-// full mailbox.
-func goid() int64 {
-	var buf [64]byte
-	n := runtime.Stack(buf[:], false)
-	const prefix = "goroutine "
-	var id int64
-	for _, c := range buf[len(prefix):n] {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + int64(c-'0')
-	}
-	return id
-}
-
 // onLoop reports whether the caller is the goroutine running the loop's
-// tasks (so it must never wait for the loop).
+// tasks (so it must never wait for the loop): the loop goroutine, a
+// claimer, or a manual drive. goid.Get reads the goroutine's id from the
+// runtime in a few nanoseconds (parsing runtime.Stack, as this package
+// once did, cost 1-5 µs).
 func (l *Loop) onLoop() bool {
 	id := l.goid.Load()
-	return id != 0 && id == goid()
+	return id != 0 && id == goid.Get()
 }

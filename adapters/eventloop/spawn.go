@@ -50,7 +50,7 @@ func (l *Loop) Spawn(ctx context.Context, f func(context.Context)) error {
 		return scheduler.ErrClosed
 	}
 	l.live.Add(&sp.node)
-	first := l.tasks.Push(task{sp: sp, site: &l.spawnSite}) == 1
+	first := l.queueLocked(task{sp: sp, site: &l.spawnSite})
 	l.mu.Unlock()
 	if first {
 		l.signal()
@@ -171,7 +171,7 @@ func (l *Loop) complete(j *offloadJob, v any) {
 	resume := j.resume
 	l.mu.Lock()
 	l.offloads--
-	first := l.tasks.Push(task{f: func() { resume(v) }, site: &l.offloadSite}) == 1
+	first := l.queueLocked(task{f: func() { resume(v) }, site: &l.offloadSite})
 	l.mu.Unlock()
 	if first {
 		l.signal()

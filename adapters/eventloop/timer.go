@@ -35,6 +35,9 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) scheduler.Timer {
 	t.seq = l.timerSeq
 	heap.Push(&l.timers, t)
 	first := t.index == 0
+	if first && l.claimed { // the claim's end wakes the loop to re-aim its sleep
+		l.timerMoved, first = true, false
+	}
 	l.mu.Unlock()
 	if first {
 		l.signal()

@@ -12,9 +12,11 @@
 //	conn.go                      the connection's first message chooses a realm;
 //	                             every later one goes to its mailbox, in order
 //	realm.go  receive            the realm's executor: router.Realm.Handle
-//	                             (on the pool, when the realm is idle, the
-//	                             reader claims its executor and runs this
-//	                             itself: scheduler.PutInline)
+//	                             (on the pool and the event loop, when the
+//	                             realm is idle, the reader claims its
+//	                             executor and runs this itself, and on the
+//	                             loop the handler it spawns too:
+//	                             scheduler.PutInline)
 //	core/router                  route: INVOCATION to the callee (Effects.Out)
 //	realm.go  deliver            Send to the callee's peer (flow control)
 //	transport writer goroutine   encode, batch, write; the YIELD comes back
