@@ -12,11 +12,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core/router"
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 	"github.com/switchboard-wamp/switchboard/internal/testwait"
+	"github.com/switchboard-wamp/switchboard/transport"
 )
 
 // A burst from one session slows that session down; it never gets peers
@@ -156,23 +159,31 @@ func (c *burstConn) waitCount(t *testing.T, typ wamp.Type, n int64) {
 
 func TestBurstNeverDisconnectsReaders(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
-		r := startRouter(t, b)
+		// The stall rules generous: a reader starved of CPU for 100 ms
+		// (the default EventStallTimeout) on a loaded machine must not be
+		// taken for one that stopped reading, whose publisher is then let
+		// go and which is closed once its queue is full. This test is
+		// about bursts to readers; the stall rules have tests of their own.
+		url := startWSRouter(t, b, transport.WebSocketConfig{
+			Serializers:  []serialize.Serializer{serialize.JSON},
+			StallTimeout: 30 * time.Second, EventStallTimeout: 30 * time.Second,
+		})
 		ctx := guardCtx(t)
 		const events = 5000
 		var got [3]atomic.Int64
 		for i := range got {
-			s := dialClient(t, b, r)
+			s := dialVia(t, b, url, serialize.JSON)
 			if _, err := s.Subscribe(ctx, "com.burst", func(*client.Event) { got[i].Add(1) }, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		callee := dialClient(t, b, r)
+		callee := dialVia(t, b, url, serialize.JSON)
 		_, err := callee.Register(ctx, "com.burst.echo", func(_ context.Context, inv *client.Invocation) (*client.Result, error) {
 			return &client.Result{Args: inv.Args}, nil
 		}, nil)
 		must(t, err)
 
-		pub := dialBurst(t, r.URL)
+		pub := dialBurst(t, url)
 		msgs := make([]string, events)
 		for i := range msgs {
 			msgs[i] = fmt.Sprintf(`[16,%d,{},"com.burst",[%d]]`, i+1, i)
