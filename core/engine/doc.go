@@ -22,10 +22,11 @@
 //	transport writer goroutine   encode, batch, write; the YIELD comes back
 //	                             the same way and leaves as RESULT
 //
-// On an event loop (scheduler.Loop) deliver writes a message for one peer
-// (not a fan-out) from the loop itself when nothing is queued for that
-// peer (transport.InlineSender): no writer goroutine is woken, and a full
-// socket hands the rest to the writer instead of holding the loop.
+// On an event loop and on the pool (a claimable executor) deliver writes a
+// message for one peer (not a fan-out) from the realm's own goroutine when
+// nothing is queued for that peer (transport.InlineSender): no writer
+// goroutine is woken, and a full socket hands the rest to the writer
+// instead of holding the realm.
 //
 // Duties of the engine (the driver of core/router, whose doc.go lists them
 // from the router's side):
