@@ -55,6 +55,12 @@ type wire interface {
 	// writeClose ends the connection after the queue: an orderly close
 	// (code closeNormal or closeGoingAway) or an abort.
 	writeClose(code uint16, reason string)
+	// closeInBatch appends the close frame of an orderly close to what
+	// writeMessage buffered, so that the next flush writes it with the
+	// last messages in one write; false when the wire has no such frame
+	// or does not batch (writeClose then writes it alone). After a true,
+	// writeClose only closes the connection.
+	closeInBatch(code uint16, reason string) bool
 	// failed is called once after a write error, outside the queue's
 	// lock: the transport records the cause and makes sure its reader sees
 	// the connection end.

@@ -213,8 +213,8 @@ func (c *wsConn) startFraming() {
 }
 
 // writeFrames writes complete frames in one write, unless a close frame
-// already went out. Writer goroutine.
-func (c *wsConn) writeFrames(b []byte) error {
+// already went out; closing: b ends with a close frame. Writer goroutine.
+func (c *wsConn) writeFrames(b []byte, closing bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closeSent {
@@ -223,6 +223,7 @@ func (c *wsConn) writeFrames(b []byte) error {
 	if err := c.writeRestLocked(); err != nil {
 		return err
 	}
+	c.closeSent = closing
 	_, err := writeCounting(c.Conn, b, c.progress, c.deadline)
 	return err
 }
