@@ -249,6 +249,21 @@ func (c *wsConn) endDirect() { c.mu.Unlock() }
 // there is such a rest. Between beginDirect and endDirect.
 func (c *wsConn) writeDirect(f []byte, out *[]byte) bool { return c.try(c.sw, f, out) }
 
+// writeDirectClose is writeDirect for frames that end with a close
+// frame: the close frame counts as sent, so nothing but their rest is
+// written after them.
+func (c *wsConn) writeDirectClose(f []byte, out *[]byte) bool {
+	c.closeSent = true
+	return c.try(c.sw, f, out)
+}
+
+// closeWritten reports whether a close frame went out (or is in a rest).
+func (c *wsConn) closeWritten() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeSent
+}
+
 // finishRest writes what an inline write left, if anything. Writer
 // goroutine.
 func (c *wsConn) finishRest() error {

@@ -115,6 +115,19 @@ func (p *wsPeer) writeDirect(b []byte) bool {
 	return p.wc.writeDirect(*out, out)
 }
 
+// The closingWire methods (peer_closeinline.go).
+
+func (p *wsPeer) appendFrame(f, b []byte) []byte { return appendWSFrame(f, p.opcode, b, p.client) }
+
+func (p *wsPeer) appendCloseFrame(f []byte, code uint16, reason string) ([]byte, bool) {
+	if !p.batch {
+		return f, false
+	}
+	return appendWSFrame(f, gws.OpcodeCloseConnection, closePayload(code, reason), p.client), true
+}
+
+func (p *wsPeer) writeDirectClose(f []byte, out *[]byte) bool { return p.wc.writeDirectClose(f, out) }
+
 // writeClose sends the close frame; gws then closes the socket. When the
 // frame went out with the last batch (closeInBatch) or inline
 // (closeInline), the wsConn drops gws's copy of it, and gws only closes.
@@ -126,7 +139,7 @@ func (p *wsPeer) writeClose(code uint16, reason string) {
 // next flush writes as the connection's last frames (wsConn.writeFrames
 // marks the close frame sent). Writer goroutine.
 func (p *wsPeer) closeInBatch(code uint16, reason string) bool {
-	if !p.batch {
+	if !p.batch || p.wc.closeWritten() { // written inline (closeInline) already
 		return false
 	}
 	if err := p.frame(gws.OpcodeCloseConnection, closePayload(code, reason)); err != nil {
