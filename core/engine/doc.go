@@ -23,7 +23,9 @@
 // On an event loop (scheduler.Loop) deliver writes a message for one peer
 // (not a fan-out) from the loop itself when nothing is queued for that
 // peer (transport.InlineSender): no writer goroutine is woken, and a full
-// socket hands the rest to the writer instead of holding the loop.
+// socket hands the rest to the writer instead of holding the loop. A
+// message to a session the same step closes is held, and the close writes
+// it with the WebSocket close frame in one write (SendHeld, CloseInline).
 //
 // Duties of the engine (the driver of core/router, whose doc.go lists them
 // from the router's side):
