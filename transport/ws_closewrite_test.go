@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
 )
 
@@ -195,4 +199,34 @@ func TestCloseInlineWithARunningWriter(t *testing.T) {
 	if err := sr.waitClosed(t); err != nil {
 		t.Fatalf("Closed(%v), want nil", err)
 	}
+}
+
+// ServeHTTP runs the upgraded connection's reader on its own goroutine:
+// it returns when the connection has ended, not before.
+func TestWebSocketServeHTTPReturnsWhenTheConnectionEnds(t *testing.T) {
+	a, ch := acceptInto(t, nil)
+	srv, err := NewWebSocketServer(WebSocketConfig{Serializers: []serialize.Serializer{codecJSON}, Logger: quietLogger}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var returned atomic.Bool
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer returned.Store(true)
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	c := rawDial(t, hs.Listener.Addr().String(), "wamp.2.json")
+	sr := nextPeer(t, ch)
+	c.writeFrame(t, 0x1, []byte(`[1,"realm1",{}]`))
+	if _, ok := sr.nextMsg(t).(*wamp.Hello); !ok {
+		t.Fatal("want the HELLO")
+	}
+	if returned.Load() {
+		t.Fatal("ServeHTTP returned while its connection is open")
+	}
+	_ = c.Close()
+	if err := sr.waitClosed(t); err == nil {
+		t.Fatal("Closed(nil) for a connection the client dropped")
+	}
+	eventually(t, "ServeHTTP to return", returned.Load)
 }

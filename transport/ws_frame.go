@@ -339,5 +339,13 @@ func (h wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	limitUnsent(nc)
-	return newWSConn(nc, h.pc, h.addr, false), brw, nil
+	// The handler keeps running as the connection's reader (ServeHTTP),
+	// and with it net/http's connection, which holds these two buffers
+	// (4 KiB each) for the connection's life: nothing uses them any more
+	// (gws reads from the connection, and writes its response to it), so
+	// they are let go here.
+	if brw != nil {
+		*brw.Reader, *brw.Writer = bufio.Reader{}, bufio.Writer{}
+	}
+	return newWSConn(nc, h.pc, h.addr, false), nil, nil
 }
