@@ -18,6 +18,10 @@
 //	...
 //	srv.Close() // close 1001 to every peer, wait for their goroutines
 //
+// An upgraded connection's reader runs on the goroutine net/http serves
+// the request on: ServeHTTP returns only when the connection has ended,
+// so a middleware around it sees the whole connection as one request.
+//
 // The client side is [DialWebSocket], for ws://, wss:// and ws+unix:// URLs.
 //
 // Subprotocols are negotiated from the serializers' SubProtocol names
