@@ -18,6 +18,10 @@
 //	...
 //	srv.Close() // close 1001 to every peer, wait for their goroutines
 //
+// An upgraded connection's reader runs on the goroutine net/http serves
+// the request on: ServeHTTP returns only when the connection has ended,
+// so a middleware around it sees the whole connection as one request.
+//
 // The client side is [DialWebSocket], for ws://, wss:// and ws+unix:// URLs.
 //
 // Subprotocols are negotiated from the serializers' SubProtocol names
@@ -151,7 +155,13 @@
 // messages the writer would batch (under 16 KiB; WebSocket: without
 // compression, text valid UTF-8); everything else takes the writer path.
 // The message counts in the queue, the byte budgets and flow control
-// exactly as a queued one. Both transports batch: the frames a writer takes from the
+// exactly as a queued one. A loop that closes a session in the step that
+// answers it (the GOODBYE answering the session's own) holds the answer
+// (SendHeld) and closes with CloseInline: the answer and the WebSocket
+// close frame go out in one such write, and no writer goroutine is
+// started (peer_closeinline.go). A writer that still has messages when an
+// orderly WebSocket close comes writes the close frame in the same write
+// as the last of them (closeInBatch). Both transports batch: the frames a writer takes from the
 // queue at once are written with one syscall (up to 64 KiB; a message of
 // 16 KiB or more is written on its own). For WebSocket we frame messages
 // ourselves (ws_frame.go) under a lock that gws's own writes also take, so

@@ -55,6 +55,12 @@ type wire interface {
 	// writeClose ends the connection after the queue: an orderly close
 	// (code closeNormal or closeGoingAway) or an abort.
 	writeClose(code uint16, reason string)
+	// closeInBatch appends the close frame of an orderly close to what
+	// writeMessage buffered, so that the next flush writes it with the
+	// last messages in one write; false when the wire has no such frame
+	// or does not batch (writeClose then writes it alone). After a true,
+	// writeClose only closes the connection.
+	closeInBatch(code uint16, reason string) bool
 	// failed is called once after a write error, outside the queue's
 	// lock: the transport records the cause and makes sure its reader sees
 	// the connection end.
@@ -128,11 +134,19 @@ type peerCore struct {
 // Send enqueues m without blocking. Safe for concurrent use. On a full queue
 // the peer is closed as a slow consumer (see the package doc) and Send
 // returns false.
-func (q *peerCore) Send(m wamp.Message) bool { return q.send(m, false) }
+func (q *peerCore) Send(m wamp.Message) bool { return q.send(m, sendModeQueued) }
 
-// send is Send; with inline, m may be written on the caller's goroutine
-// (SendInline, peer_direct.go).
-func (q *peerCore) send(m wamp.Message, inline bool) bool {
+// sendMode is how send hands m on.
+type sendMode uint8
+
+const (
+	sendModeQueued sendMode = iota // queued; a writer is started or woken
+	sendModeInline                 // written on the caller's goroutine when possible (SendInline, peer_direct.go)
+	sendModeHeld                   // queued for the CloseInline that follows (peer_closeinline.go)
+)
+
+// send is Send, SendInline or SendHeld.
+func (q *peerCore) send(m wamp.Message, how sendMode) bool {
 	n := messageBytes(m)
 	q.mu.Lock()
 	if q.state != stateOpen {
@@ -149,9 +163,13 @@ func (q *peerCore) send(m wamp.Message, inline bool) bool {
 	q.pendingBytes += n
 	q.queuedBytes += n
 	q.noteQueuedLocked()
-	if inline && q.takeInlineLocked(n) {
+	if how == sendModeInline && q.takeInlineLocked(n) {
 		q.mu.Unlock()
 		q.writeInline(m, n)
+		return true
+	}
+	if how == sendModeHeld && !q.writing {
+		q.mu.Unlock()
 		return true
 	}
 	start := q.accepted && q.startWriterLocked()

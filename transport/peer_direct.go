@@ -31,6 +31,19 @@ type InlineSender interface {
 	// for a goroutine that must not block and for which waking a writer
 	// costs more than a write (an event loop). Safe for concurrent use.
 	SendInline(m wamp.Message) bool
+	// SendHeld is Peer.Send, except that it starts no writer goroutine
+	// for m: the caller calls CloseInline next, on the same goroutine,
+	// and m goes out with the close (a writer already running takes m
+	// as usual). Safe for concurrent use.
+	SendHeld(m wamp.Message) bool
+	// CloseInline is Peer.Close, except that when no writer runs, what
+	// is queued (SendHeld) and the WebSocket close frame are written on
+	// the calling goroutine in one write that never waits; what the
+	// socket does not take is finished by the peer's writer goroutine,
+	// which then closes. Without a close frame (RawSocket), or when a
+	// message cannot be written inline, it is Close. Safe for concurrent
+	// use.
+	CloseInline()
 }
 
 // inlineRests counts the inline writes that left a rest to a writer
@@ -60,7 +73,12 @@ type directWire interface {
 }
 
 // SendInline implements InlineSender.
-func (q *peerCore) SendInline(m wamp.Message) bool { return q.send(m, q.inline) }
+func (q *peerCore) SendInline(m wamp.Message) bool {
+	if !q.inline {
+		return q.send(m, sendModeQueued)
+	}
+	return q.send(m, sendModeInline)
+}
 
 // takeInlineLocked decides whether m, just queued (n estimated bytes),
 // is written inline: only when it is all the peer has to write and no

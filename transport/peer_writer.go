@@ -60,6 +60,9 @@ func (q *peerCore) writeLoop() {
 	var r round
 	for q.nextRound(&r) {
 		err := q.writeRound(bp, &r)
+		if err == nil {
+			q.closeWithLastRound()
+		}
 		if ferr := q.w.flush(); err == nil {
 			err = ferr
 		}
@@ -252,6 +255,24 @@ func (q *peerCore) finishLocked(r *round) {
 		r.timer.Stop()
 	}
 }
+
+// closeWithLastRound has the wire frame the close with this round's
+// messages when the round is the last: the peer is flushing (nothing can
+// be queued any more) and nothing else waits. The next round then only
+// closes the connection. Writer goroutine, before the round's flush.
+func (q *peerCore) closeWithLastRound() {
+	q.mu.Lock()
+	last := q.state == stateFlushing && len(q.queue) == 0 && !q.pingDue && len(q.pongs) == 0 && !q.restDue
+	code, reason := q.closeCode, q.closeReason
+	q.mu.Unlock()
+	if last && q.w.closeInBatch(code, reason) {
+		closesInBatch.Add(1)
+	}
+}
+
+// closesInBatch counts close frames written together with the last
+// messages (for tests).
+var closesInBatch atomic.Int64
 
 // closeWire hands the pending close to the transport.
 func (q *peerCore) closeWire() {

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lxzan/gws"
 )
@@ -79,9 +80,15 @@ func pipeUpgrade(t testing.TB, srv *WebSocketServer, deflate bool, wrap func(net
 		}
 		resp <- err
 	}()
-	srv.ServeHTTP(newHijackWriter(sc), upgradeRequest("wamp.2.json", deflate))
-	if err := <-resp; err != nil {
-		t.Fatal(err)
+	// ServeHTTP goes on as the connection's reader after the upgrade.
+	go srv.ServeHTTP(newHijackWriter(sc), upgradeRequest("wamp.2.json", deflate))
+	select {
+	case err := <-resp:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("no answer to the upgrade")
 	}
 	return cEnd, br
 }

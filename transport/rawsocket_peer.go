@@ -269,6 +269,9 @@ func (p *rsPeer) writeDirect(b []byte) bool {
 
 func (p *rsPeer) finishRest() error { return p.finish(p.nc, &p.wroteBytes, &p.wdl) }
 
+// closeInBatch: RawSocket has no close frame.
+func (p *rsPeer) closeInBatch(uint16, string) bool { return false }
+
 // writeClose ends the connection. RawSocket has no close frame: an orderly
 // close half-closes (TCP FIN, TLS close_notify), so everything written is
 // delivered, and the reader waits a little for the other end to close too;

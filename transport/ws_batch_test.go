@@ -418,7 +418,7 @@ func TestWSConnRefusesBatchAfterClose(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := rc.buf.Len()
-			err := wc.writeFrames([]byte{0x81, 0x01, 'y'})
+			err := wc.writeFrames([]byte{0x81, 0x01, 'y'}, false)
 			if tc.refused {
 				if !errors.Is(err, errWSClosing) || rc.buf.Len() != before {
 					t.Fatalf("batch after close: err %v, %d octets written", err, rc.buf.Len()-before)

@@ -213,8 +213,8 @@ func (c *wsConn) startFraming() {
 }
 
 // writeFrames writes complete frames in one write, unless a close frame
-// already went out. Writer goroutine.
-func (c *wsConn) writeFrames(b []byte) error {
+// already went out; closing: b ends with a close frame. Writer goroutine.
+func (c *wsConn) writeFrames(b []byte, closing bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closeSent {
@@ -223,6 +223,7 @@ func (c *wsConn) writeFrames(b []byte) error {
 	if err := c.writeRestLocked(); err != nil {
 		return err
 	}
+	c.closeSent = closing
 	_, err := writeCounting(c.Conn, b, c.progress, c.deadline)
 	return err
 }
@@ -247,6 +248,21 @@ func (c *wsConn) endDirect() { c.mu.Unlock() }
 // waiting, and keeps what the socket did not take; it reports whether
 // there is such a rest. Between beginDirect and endDirect.
 func (c *wsConn) writeDirect(f []byte, out *[]byte) bool { return c.try(c.sw, f, out) }
+
+// writeDirectClose is writeDirect for frames that end with a close
+// frame: the close frame counts as sent, so nothing but their rest is
+// written after them.
+func (c *wsConn) writeDirectClose(f []byte, out *[]byte) bool {
+	c.closeSent = true
+	return c.try(c.sw, f, out)
+}
+
+// closeWritten reports whether a close frame went out (or is in a rest).
+func (c *wsConn) closeWritten() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeSent
+}
 
 // finishRest writes what an inline write left, if anything. Writer
 // goroutine.
@@ -323,5 +339,13 @@ func (h wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	limitUnsent(nc)
-	return newWSConn(nc, h.pc, h.addr, false), brw, nil
+	// The handler keeps running as the connection's reader (ServeHTTP),
+	// and with it net/http's connection, which holds these two buffers
+	// (4 KiB each) for the connection's life: nothing uses them any more
+	// (gws reads from the connection, and writes its response to it), so
+	// they are let go here.
+	if brw != nil {
+		*brw.Reader, *brw.Writer = bufio.Reader{}, bufio.Writer{}
+	}
+	return newWSConn(nc, h.pc, h.addr, false), nil, nil
 }

@@ -97,9 +97,15 @@ func FuzzWebSocketServer(f *testing.F) {
 			upgraded <- err
 			_, _ = io.Copy(io.Discard, br)
 		}()
-		srv.ServeHTTP(newHijackWriter(sEnd), upgradeRequest("wamp.2.json", compression))
-		if err := <-upgraded; err != nil {
-			t.Fatalf("upgrade: %v", err)
+		// ServeHTTP goes on as the connection's reader after the upgrade.
+		go srv.ServeHTTP(newHijackWriter(sEnd), upgradeRequest("wamp.2.json", compression))
+		select {
+		case err := <-upgraded:
+			if err != nil {
+				t.Fatalf("upgrade: %v", err)
+			}
+		case <-time.After(waitFor): // failure guard only
+			t.Fatal("no answer to the upgrade")
 		}
 		var h *fuzzHandler
 		select {

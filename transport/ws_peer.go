@@ -31,6 +31,7 @@ type wsPeer struct {
 
 	out      *[]byte // writer only: frames batched this round; nil between rounds
 	ioFailed bool    // writer only: a batch failed on the socket
+	closing  bool    // writer only: out ends with the close frame (closeInBatch)
 
 	finished atomic.Bool // the close path ran (finish: OnClose or a reader panic)
 }

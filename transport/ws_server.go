@@ -81,7 +81,11 @@ func (s *WebSocketServer) newPeer(ser serialize.Serializer) *wsPeer {
 // not an http.Hijacker (a middleware wrapping w must keep that), 503
 // after Close or when MaxConnections connections are upgrading or
 // established, and 429 when MaxConnectionsPerAddress of them come from the
-// request's source IP. Safe for concurrent use.
+// request's source IP. After an upgrade it runs the connection's reader
+// and returns only when the connection has ended (the goroutine net/http
+// gave the request reads the connection: none is started per connection);
+// a middleware around it sees the whole connection as one request. Safe
+// for concurrent use.
 func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		s.reject(w, r, http.StatusBadRequest, "transport: expected a WebSocket upgrade request")
@@ -159,10 +163,12 @@ func (s *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.shutdown(closeGoingAway, "server shutting down", ErrServerClosed)
 	}
 	handedOff = true
-	go func() {
-		defer s.wg.Done()
-		p.readLoop()
-	}()
+	// The connection's reader runs on this goroutine, net/http's for the
+	// connection, whose stack has already grown: no goroutine to start,
+	// no stack to grow again (net/http does nothing more with a hijacked
+	// connection; ServeHTTP returns when the connection has ended).
+	defer s.wg.Done()
+	p.readLoop()
 }
 
 // Close closes every live peer (flush bounded by WriteTimeout, then close

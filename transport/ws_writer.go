@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -82,9 +83,11 @@ func (p *wsPeer) flush() error {
 		return nil
 	}
 	p.out = nil
+	closing := p.closing
+	p.closing = false
 	var err error
 	if len(*out) > 0 {
-		err = p.wc.writeFrames(*out)
+		err = p.wc.writeFrames(*out, closing)
 		if err != nil && !errors.Is(err, errWSClosing) {
 			p.ioFailed = true
 		}
@@ -112,9 +115,50 @@ func (p *wsPeer) writeDirect(b []byte) bool {
 	return p.wc.writeDirect(*out, out)
 }
 
-// writeClose sends the close frame; gws then closes the socket.
+// The closingWire methods (peer_closeinline.go).
+
+func (p *wsPeer) appendFrame(f, b []byte) []byte { return appendWSFrame(f, p.opcode, b, p.client) }
+
+func (p *wsPeer) appendCloseFrame(f []byte, code uint16, reason string) ([]byte, bool) {
+	if !p.batch {
+		return f, false
+	}
+	return appendWSFrame(f, gws.OpcodeCloseConnection, closePayload(code, reason), p.client), true
+}
+
+func (p *wsPeer) writeDirectClose(f []byte, out *[]byte) bool { return p.wc.writeDirectClose(f, out) }
+
+// writeClose sends the close frame; gws then closes the socket. When the
+// frame went out with the last batch (closeInBatch) or inline
+// (closeInline), the wsConn drops gws's copy of it, and gws only closes.
 func (p *wsPeer) writeClose(code uint16, reason string) {
 	_ = p.conn.WriteClose(code, []byte(reason))
+}
+
+// closeInBatch frames the close frame into the round's buffer, which the
+// next flush writes as the connection's last frames (wsConn.writeFrames
+// marks the close frame sent). Writer goroutine.
+func (p *wsPeer) closeInBatch(code uint16, reason string) bool {
+	if !p.batch || p.wc.closeWritten() { // written inline (closeInline) already
+		return false
+	}
+	if err := p.frame(gws.OpcodeCloseConnection, closePayload(code, reason)); err != nil {
+		return false // the flush failed: the write error ends the connection
+	}
+	p.closing = true
+	return true
+}
+
+// closePayload is the payload of the close frame gws's WriteClose would
+// write: the code (1000 for a code under 1000) and the reason, within a
+// control frame's 125 octets.
+func closePayload(code uint16, reason string) []byte {
+	if code < 1000 {
+		code = 1000
+	}
+	b := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), code)
+	b = append(b, reason...)
+	return b[:min(len(b), 125)]
 }
 
 // failed handles a write error. When gws wrote, it has closed the

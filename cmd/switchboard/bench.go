@@ -85,7 +85,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&c.Phase, "duration", 0, "measured time of each phase (0 = 1s, or 200ms with -quick); about 15 phases per backend")
 	fs.StringVar(&c.JSONPath, "json", "", "write all raw figures as JSON to this file")
 	fs.BoolVar(&c.Quick, "quick", false, "short phases and 1,000 idle sessions: a smoke run of about 20s")
-	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "phases to run, in this order (the echo floor always runs); also "+strings.Join(optionalBenchPhases, ",")+" (bench_cluster.go)")
+	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "phases to run, in this order (the echo floor always runs); also "+strings.Join(optionalBenchPhases, ",")+" (bench_cluster.go, bench_sessions_il.go)")
 	fs.StringVar(&conc, "concurrency", "1,16,256", "concurrent callers of the throughput phases")
 	fs.StringVar(&fanout, "fanout", "1,100,1000", "subscriber counts of the fan-out phases")
 	fs.IntVar(&idle, "idle-sessions", 0, "sessions joined for the idle-memory phase (0 = 10000, or 1000 with -quick)")
@@ -289,9 +289,14 @@ func runBench(ctx context.Context, cfg benchConfig, stderr io.Writer) (*benchRes
 			return nil, fmt.Errorf("%s: %w", latencyPhase, err)
 		}
 	}
+	if slices.Contains(cfg.Phases, sessionsILPhase) {
+		if err := runSessionsInterleaved(ctx, cfg, res, stderr, progress); err != nil {
+			return nil, fmt.Errorf("%s: %w", sessionsILPhase, err)
+		}
+	}
 	// The other phases measure one backend at a time.
 	each := cfg
-	each.Phases = slices.DeleteFunc(slices.Clone(cfg.Phases), func(p string) bool { return p == latencyPhase })
+	each.Phases = slices.DeleteFunc(slices.Clone(cfg.Phases), func(p string) bool { return p == latencyPhase || p == sessionsILPhase })
 	for _, b := range cfg.routers() {
 		if len(each.Phases) == 0 {
 			break

@@ -31,7 +31,7 @@ import (
 
 // optionalBenchPhases are the phases -phases accepts that do not run by
 // default.
-var optionalBenchPhases = []string{"cluster"}
+var optionalBenchPhases = []string{"cluster", sessionsILPhase}
 
 // clusterSizes are the node counts of the cluster phase.
 var clusterSizes = []int{1, 2, 3}

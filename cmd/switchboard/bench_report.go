@@ -113,6 +113,9 @@ func benchRows(cfg benchConfig) []benchRow {
 	phase = "sessions"
 	add("sessions.c8.per_s", fmt.Sprintf("connect + join + leave, %d in parallel: sessions/s", sessionWorkers), "1/s", "")
 	add("sessions.c8.cpu_us", fmt.Sprintf("connect + join + leave, %d in parallel: router CPU/session", sessionWorkers), "µs", "")
+	phase = sessionsILPhase
+	add("isessions.c8.per_s", fmt.Sprintf("interleaved: connect + join + leave, %d in parallel: sessions/s", sessionWorkers), "1/s", "")
+	add("isessions.c8.cpu_us", fmt.Sprintf("interleaved: connect + join + leave, %d in parallel: router CPU/session", sessionWorkers), "µs", "")
 	phase = "idle"
 	add("idle.rss_per_session_b", fmt.Sprintf("idle session (%d joined): RSS", cfg.IdleSessions), "B", "")
 	add("idle.heap_per_session_b", "idle session: Go heap in use", "B", "")

@@ -26,22 +26,12 @@ func (e *loadEnv) sessionChurn(m metrics) error {
 	var measuring atomic.Bool
 	errs := make(chan error, sessionWorkers)
 	var wg sync.WaitGroup
-	one := func() error {
-		s, err := e.dial()
-		if err != nil {
-			return err
-		}
-		// The last sessions still leave properly once the phase ends.
-		lctx, lcancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer lcancel()
-		return s.Leave(lctx, "")
-	}
 	for range sessionWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				if err := one(); err != nil {
+				if err := e.oneSession(); err != nil {
 					if ctx.Err() == nil {
 						errs <- err
 					}
@@ -82,4 +72,17 @@ func (e *loadEnv) sessionChurn(m metrics) error {
 	m["sessions.c8.per_s"] = float64(n) / elapsed.Seconds()
 	m["sessions.c8.cpu_us"] = cpu
 	return nil
+}
+
+// oneSession connects, joins the bench realm and leaves (GOODBYE
+// answered, then the connection closed).
+func (e *loadEnv) oneSession() error {
+	s, err := e.dial()
+	if err != nil {
+		return err
+	}
+	// The last sessions still leave properly once the phase ends.
+	lctx, lcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer lcancel()
+	return s.Leave(lctx, "")
 }

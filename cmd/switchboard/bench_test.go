@@ -221,6 +221,33 @@ func TestBenchCompare(t *testing.T) {
 	wantNoChildren(t)
 }
 
+// The interleaved sessions phase runs every router at once (here a build
+// and its -compare, the same binary) and reports each one's sessions/s and
+// CPU per session; no per-backend phase runs after it.
+func TestBenchSessionsInterleaved(t *testing.T) {
+	cfg := tinyBench(t, "eventloop")
+	cfg.Phases = []string{sessionsILPhase}
+	cfg.CompareExe = cfg.Exe
+	var log bytes.Buffer
+	res, err := runBench(context.Background(), cfg, &log)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, log.String())
+	}
+	for _, run := range cfg.routers() {
+		wantPositive(t, run+" sessions/s", res.Backends[run], "isessions.c8.per_s")
+		wantPositive(t, run+" CPU/session", res.Backends[run], "isessions.c8.cpu_us")
+		if _, ok := res.Backends[run]["sessions.c8.per_s"]; ok {
+			t.Errorf("%s: the per-backend sessions phase ran too", run)
+		}
+	}
+	var table bytes.Buffer
+	res.printTable(&table)
+	if !strings.Contains(table.String(), "interleaved: connect + join + leave") {
+		t.Fatalf("no row of the phase:\n%s", table.String())
+	}
+	wantNoChildren(t)
+}
+
 // The phases that show what each backend is for run on every backend in
 // one bench: the interleaved latency phase (all routers at once), the
 // sessions waiting in blocking handlers and the blocking throughput. The

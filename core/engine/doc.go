@@ -26,7 +26,9 @@
 // message for one peer (not a fan-out) from the realm's own goroutine when
 // nothing is queued for that peer (transport.InlineSender): no writer
 // goroutine is woken, and a full socket hands the rest to the writer
-// instead of holding the realm.
+// instead of holding the realm. A message to a session the same step
+// closes is held, and the close writes it with the WebSocket close frame
+// in one write (SendHeld, CloseInline).
 //
 // Duties of the engine (the driver of core/router, whose doc.go lists them
 // from the router's side):

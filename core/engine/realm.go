@@ -378,7 +378,7 @@ func (r *Realm) applyFrom(sender transport.Peer) {
 				delete(r.outlets, c.Session)
 				delete(r.nodes, c.Session)
 				r.calls.left(c.Session)
-				out.Close()
+				r.closeOutlet(out)
 				r.endSession(c.Session)
 			}
 		}
@@ -463,7 +463,7 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 		// A refused Send means the peer is closed or overflowed: the
 		// transport closes it, counts it (transport.Stats.SlowConsumers),
 		// logs it and reports Closed, which detaches the session here.
-		r.send(out, msg, msg != o.Msg)
+		r.send(out, msg, msg != o.Msg, closesNow(fx, o.To))
 		if fc != nil && sender != nil && fc.Congested() {
 			if msg.Type() == wamp.EVENT {
 				fc.ThrottleEvent(sender) // let go if the subscriber stalls
@@ -478,16 +478,46 @@ func (r *Realm) deliver(fx *router.Effects, sender transport.Peer) {
 // peer (not a fan-out, whose writes the writers share out) is written
 // inline when the peer has nothing queued: no writer goroutine to wake, no
 // handoff. (On the goroutine backend, side by side, it saved less and not
-// in every run: there the writers stay.)
-// Executor-only.
-func (r *Realm) send(out Outlet, msg wamp.Message, fanned bool) {
+// in every run: there the writers stay.) A message to a session this step
+// closes (closing: the GOODBYE answering the session's own) is held for the
+// inline close (closeOutlet), which writes it with the WebSocket close
+// frame in one write. Executor-only.
+func (r *Realm) send(out Outlet, msg wamp.Message, fanned, closing bool) {
 	if r.inline && !fanned {
 		if is, ok := out.(transport.InlineSender); ok {
-			is.SendInline(msg)
+			if closing {
+				is.SendHeld(msg)
+			} else {
+				is.SendInline(msg)
+			}
 			return
 		}
 	}
 	out.Send(msg)
+}
+
+// closesNow reports whether this step closes session sid (fx.Close,
+// carried out right after fx.Out).
+func closesNow(fx *router.Effects, sid wamp.ID) bool {
+	for _, c := range fx.Close {
+		if c.Session == sid {
+			return true
+		}
+	}
+	return false
+}
+
+// closeOutlet closes a session's outlet; on an event loop, inline (what
+// send held and the close go out in one write, without a writer
+// goroutine). Executor-only.
+func (r *Realm) closeOutlet(out Outlet) {
+	if r.inline {
+		if is, ok := out.(transport.InlineSender); ok {
+			is.CloseInline()
+			return
+		}
+	}
+	out.Close()
 }
 
 // endSession tells the host a welcomed session left. A session still in
