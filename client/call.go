@@ -66,7 +66,7 @@ func (s *Session) Call(ctx context.Context, procedure wamp.URI, args wamp.List, 
 	}
 	w := newWaiter()
 	o := opts.dict()
-	if !s.post(func() {
+	if !s.run(func() {
 		w.req = s.p.Call(procedure, args, kwargs, o, w, &s.fx)
 		s.flush()
 	}) {

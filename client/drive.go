@@ -32,7 +32,15 @@ type conn struct{ s *Session }
 
 func (s *Session) accept(transport.Peer) transport.Handler { return conn{s} }
 
-func (c conn) Message(m wamp.Message) { c.put(m) }
+// Message is handed over with scheduler.PutInline: when the session's
+// executor is idle and can be claimed, the reader runs the step itself
+// (RESULT to the waiting caller, INVOCATION to its handler) instead of
+// waking the executor's goroutine.
+func (c conn) Message(m wamp.Message) {
+	if err := scheduler.PutInline(c.s.inbox, c.s.ctx, m); err != nil {
+		c.s.log.Debug("client: inbound message after session end", "type", m.Type())
+	}
+}
 func (c conn) Malformed(err error)    { c.put(malformed{err}) }
 func (c conn) Closed(cause error)     { c.put(connClosed{cause}) }
 
@@ -90,7 +98,11 @@ func (s *Session) flush() {
 
 func (s *Session) apply(fx *peer.Effects) {
 	for _, m := range fx.Send {
-		if s.tp == nil || !s.tp.Send(m) {
+		if s.inl != nil {
+			if !s.inl.SendInline(m) {
+				s.log.Debug("client: send on a closed connection", "type", m.Type())
+			}
+		} else if s.tp == nil || !s.tp.Send(m) {
 			s.log.Debug("client: send on a closed connection", "type", m.Type())
 		}
 	}

@@ -38,7 +38,7 @@ func (s *Session) invoke(in peer.Invocation) {
 	}
 	err := spawn(ctx, func(ctx context.Context) {
 		res, err := s.callHandler(ctx, reg.h, inv)
-		if !s.post(func() { s.answer(m.Request, res, err) }) {
+		if !s.run(func() { s.answer(m.Request, res, err) }) {
 			s.log.Debug("client: handler answered after the backend closed", "request", uint64(m.Request))
 		}
 	})

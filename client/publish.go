@@ -94,7 +94,7 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 			return s.closedError("publish " + string(topic))
 		default:
 		}
-		if !s.post(func() {
+		if !s.run(func() {
 			s.p.Publish(topic, args, kwargs, o, nil, &s.fx)
 			s.flush()
 		}) {
@@ -106,7 +106,7 @@ func (s *Session) Publish(ctx context.Context, topic wamp.URI, args wamp.List, k
 		return err
 	}
 	w := newWaiter()
-	if !s.post(func() {
+	if !s.run(func() {
 		s.p.Publish(topic, args, kwargs, o, w, &s.fx)
 		s.flush()
 	}) {

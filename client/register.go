@@ -189,7 +189,7 @@ func (inv *Invocation) Progress(args wamp.List, kwargs wamp.Dict) error {
 		return s.closedError("progress")
 	default:
 	}
-	if !s.post(func() {
+	if !s.run(func() {
 		if err := s.p.Yield(inv.req, args, kwargs, true, &s.fx); err != nil {
 			s.log.Debug("client: progress after the invocation ended", "request", uint64(inv.req), "err", err)
 		}

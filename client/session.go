@@ -55,6 +55,7 @@ type Session struct {
 	fx, fxRun peer.Effects
 	flushing  bool
 	tp        transport.Peer
+	inl       transport.InlineSender // tp, when messages are written inline (see run)
 	isJoined  bool
 	closeErr  *CloseError
 	joinTimer scheduler.Timer
@@ -124,6 +125,9 @@ func newSession(cfg Config) *Session {
 // start attaches the connection and sends HELLO. Executor-only.
 func (s *Session) start(tp transport.Peer) {
 	s.tp = tp
+	if writesInline(s.as, s.ex) {
+		s.inl, _ = tp.(transport.InlineSender)
+	}
 	if s.p.Closed() { // the connection dropped before dial returned
 		tp.Close()
 		return
@@ -209,6 +213,28 @@ func (s *Session) mayWait(op string) error {
 
 // post runs f on the session executor; false when the backend is closed.
 func (s *Session) post(f func()) bool { return s.ex.Post(f) }
+
+// run runs f on the session executor: on the calling goroutine when the
+// executor is idle and can be claimed (scheduler.RunOrPost: the event loop
+// and the pool), else posted. For a request made by a goroutine that waits
+// for its answer next (Call, an acknowledged Publish) or is about to end (a
+// handler's answer), this saves waking the executor's goroutine, and the
+// message then goes out on the same goroutine (see writesInline). false
+// when the backend is closed.
+func (s *Session) run(f func()) bool { return scheduler.RunOrPost(s.ex, f) }
+
+// writesInline reports whether the session writes a message on the
+// goroutine that produced it when its connection has nothing queued
+// (transport.InlineSender): on the backends whose executors are claimed
+// (the event loop, the pool), where that goroutine is a caller, a reader
+// or a loop for which a write costs less than waking the connection's
+// writer. The goroutine backend keeps its writer goroutines, as its
+// router does.
+func writesInline(as scheduler.AsyncSupport, ex scheduler.Executor) bool {
+	_, claimable := ex.(scheduler.ExecutorClaimer)
+	_, loop := as.(scheduler.Loop)
+	return claimable || loop
+}
 
 // abort ends the session for a local reason, sending ABORT. Executor-only.
 func (s *Session) abort(reason wamp.URI, cause error) {
