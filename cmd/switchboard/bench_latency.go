@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-wamp/switchboard/adapters/goroutine"
+	"github.com/switchboard-wamp/switchboard/adapters/eventloop"
 	"github.com/switchboard-wamp/switchboard/client"
 	"github.com/switchboard-wamp/switchboard/core/serialize"
 	"github.com/switchboard-wamp/switchboard/core/wamp"
@@ -49,7 +49,7 @@ type latencyTarget struct {
 func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benchResults, stderr io.Writer, progress progressFunc) error {
 	ser, _ := serialize.ByName(cfg.Serializer)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	as := goroutine.New(goroutine.Config{Logger: log})
+	as := latencyClient(log)
 	defer as.Close()
 	targets := []*latencyTarget{{key: "echo", pid: echo.ch.pid(), op: func() error { return echo.conns[0].roundTrip(ctx, echo.op, echo.frame) }}}
 	var sessions []*client.Session
@@ -98,6 +98,17 @@ func runLatency(ctx context.Context, cfg benchConfig, echo *echoFloor, res *benc
 	}
 	storeLatency(res, targets[0], targets[1:])
 	return nil
+}
+
+// latencyClient is the client backend of the load generator's sessions in
+// the phases with one caller (latency, rpc-latency): the event loop, on
+// which a session makes its call on the calling goroutine and handles the
+// router's answer on the connection's reader (claims, inline writes), as
+// the echo floor's client does with its frames. The phases with many
+// callers keep the goroutine backend, where they do not all take turns on
+// one loop.
+func latencyClient(log *slog.Logger) *eventloop.Loop {
+	return eventloop.New(eventloop.Config{Logger: log})
 }
 
 // latencyTargets joins a caller and a callee, which registers the remote

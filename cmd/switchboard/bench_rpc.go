@@ -160,6 +160,13 @@ func (e *loadEnv) call(s *client.Session, proc wamp.URI) error {
 // rpcLatency: one caller, sequential calls, to the Go procedure and to the
 // remote callee: p50, p99 and router CPU per call.
 func (e *loadEnv) rpcLatency(m metrics) error {
+	// One caller at a time: its sessions run on the client's
+	// lowest-latency backend, as in the latency phase (latencyClient).
+	as := latencyClient(e.log)
+	defer as.Close()
+	lat := *e
+	lat.as = as
+	e = &lat
 	caller, err := e.dial()
 	if err != nil {
 		return err
