@@ -41,8 +41,8 @@ func (c conn) Message(m wamp.Message) {
 		c.s.log.Debug("client: inbound message after session end", "type", m.Type())
 	}
 }
-func (c conn) Malformed(err error)    { c.put(malformed{err}) }
-func (c conn) Closed(cause error)     { c.put(connClosed{cause}) }
+func (c conn) Malformed(err error) { c.put(malformed{err}) }
+func (c conn) Closed(cause error)  { c.put(connClosed{cause}) }
 
 // Refused implements transport.Refuser: a message too large for the
 // router's limit (or not encodable) was dropped by the transport; the
