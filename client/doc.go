@@ -24,7 +24,13 @@
 // Every Session, Registration, Subscription and Invocation method is safe
 // for concurrent use. The protocol state (a core/peer.Peer) belongs to one
 // serial executor of Config.Backend: methods post their request to it and
-// wait for the answer on a per-request queue, so no lock guards it.
+// wait for the answer on a per-request queue, so no lock guards it. On the
+// event loop and the pool, whose executors can be claimed
+// (scheduler.ExecutorClaimer), a request finding that executor idle runs
+// on the calling goroutine instead, the router's messages on the
+// connection's reader, and a message for a connection with nothing queued
+// is written there at once (transport.InlineSender), so that a call wakes
+// no other goroutine on the way out; the goroutine backend always posts.
 // User code never runs on that executor:
 //   - a Handler runs as a backend task (Spawn), one per invocation,
 //     concurrently; its ctx is cancelled by INTERRUPT or the session's end;

@@ -21,9 +21,10 @@ type DialFunc func(ctx context.Context, a transport.Acceptor) (transport.Peer, e
 // concurrent use by any number of goroutines.
 //
 // Internally one serial executor of Config.Backend owns the protocol state
-// (a core/peer.Peer): methods post their request to it and wait for the
-// reply on a per-request queue; handlers and callbacks run as backend tasks,
-// never on that executor.
+// (a core/peer.Peer): methods post their request to it, or run it on the
+// calling goroutine when it is idle and can be claimed (see run), and wait
+// for the reply on a per-request queue; handlers and callbacks run as
+// backend tasks, never on that executor.
 type Session struct {
 	cfg   Config
 	as    scheduler.AsyncSupport
