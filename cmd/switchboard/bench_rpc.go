@@ -29,6 +29,7 @@ type loadEnv struct {
 	stderr   io.Writer // the children's stderr
 	router   *child
 	as       scheduler.AsyncSupport
+	rpcAs    scheduler.AsyncSupport // the RPC phases' client backend (see rpcClient)
 	ser      serialize.Serializer
 	log      *slog.Logger
 	payload  string
@@ -50,7 +51,9 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	as := goroutine.New(goroutine.Config{Logger: log})
 	defer as.Close()
-	e := &loadEnv{ctx: ctx, name: backend, progress: progress, cfg: cfg, stderr: stderr, router: ch, as: as, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
+	rpcAs := rpcClient(log)
+	defer rpcAs.Close()
+	e := &loadEnv{ctx: ctx, name: backend, progress: progress, cfg: cfg, stderr: stderr, router: ch, as: as, rpcAs: rpcAs, ser: ser, log: log, payload: strings.Repeat("x", cfg.PayloadBytes)}
 	m := metrics{}
 	phases := map[string]func(metrics) error{
 		"rpc-latency":    e.rpcLatency,
@@ -73,6 +76,15 @@ func runRouterBench(ctx context.Context, cfg benchConfig, backend string, stderr
 		}
 	}
 	return m, nil
+}
+
+// rpcEnv is e with its sessions on the RPC phases' client backend.
+func (e *loadEnv) rpcEnv() *loadEnv {
+	r := *e
+	if e.rpcAs != nil {
+		r.as = e.rpcAs
+	}
+	return &r
 }
 
 // dial joins the bench realm.
@@ -160,13 +172,7 @@ func (e *loadEnv) call(s *client.Session, proc wamp.URI) error {
 // rpcLatency: one caller, sequential calls, to the Go procedure and to the
 // remote callee: p50, p99 and router CPU per call.
 func (e *loadEnv) rpcLatency(m metrics) error {
-	// One caller at a time: its sessions run on the client's
-	// lowest-latency backend, as in the latency phase (latencyClient).
-	as := latencyClient(e.log)
-	defer as.Close()
-	lat := *e
-	lat.as = as
-	e = &lat
+	e = e.rpcEnv()
 	caller, err := e.dial()
 	if err != nil {
 		return err
@@ -228,6 +234,7 @@ func sequentialOps(ctx context.Context, phase time.Duration, pid int, op func() 
 // level, to the Go procedure and to the remote callee. Caller c runs on
 // session c: one call in flight per session.
 func (e *loadEnv) rpcThroughput(m metrics) error {
+	e = e.rpcEnv()
 	maxC := 0
 	for _, c := range e.cfg.Concurrency {
 		maxC = max(maxC, c)
