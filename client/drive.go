@@ -41,6 +41,7 @@ func (c conn) Message(m wamp.Message) {
 		c.s.log.Debug("client: inbound message after session end", "type", m.Type())
 	}
 }
+
 func (c conn) Malformed(err error) { c.put(malformed{err}) }
 func (c conn) Closed(cause error)  { c.put(connClosed{cause}) }
 
